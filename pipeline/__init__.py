@@ -1,0 +1,8 @@
+"""xwql: documents and e-archive for the village-level small and micro power list.
+
+村级小微权力清单 (the village-level small and micro power list) is the catalog of
+powers a village committee may exercise; xwql turns it and each village's case
+ledger into public notices, disclosure packs and an auditable archive.
+"""
+
+__version__ = "0.1.0"

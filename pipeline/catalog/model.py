@@ -1,0 +1,200 @@
+"""Data model of the power catalog, defined once.
+
+The JSON Schema in ``archive_schema/catalog-item.schema.json`` is generated from
+these models (``xwql catalog schema``); a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Code = Annotated[str, StringConstraints(pattern=r"^xwql-\d{3}$")]
+Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Aspect(StrEnum):
+    """The plan's eight aspects (八个方面) that group the powers."""
+
+    PARTY_AND_GOVERNMENT = "党建政务"
+    THREE_ASSETS = "三资管理"
+    PRODUCTION = "生产发展"
+    EMPLOYMENT = "就业创业"
+    LIVELIHOOD = "社会民生"
+    CIVILITY = "乡风文明"
+    LIVABILITY = "生态宜居"
+    RULE_OF_LAW = "平安法治"
+
+
+class Provenance(StrEnum):
+    """Where an item's flow comes from."""
+
+    SOURCE = "from source document"
+    DRAFTED = "drafted, to be confirmed by the district"
+
+
+class Retention(StrEnum):
+    """Archive retention period (保管期限)."""
+
+    PERMANENT = "永久"
+    YEARS_30 = "30年"
+    YEARS_10 = "10年"
+
+
+class DayUnit(StrEnum):
+    """How a time limit counts days."""
+
+    WORKING = "working"
+    CALENDAR = "calendar"
+
+
+class StepKind(StrEnum):
+    """What a step does; the case rules depend on it."""
+
+    APPLY = "apply"  # 申请 / 提议
+    ACCEPT = "accept"  # 受理
+    REVIEW = "review"  # 审核 / 初审 / 调查
+    DECISION = "decision"  # 会议决定, needs a meeting record
+    NOTICE = "notice"  # 公示, runs for the notice period
+    REPORT = "report"  # 上报 to the town or district
+    APPROVE = "approve"  # 审批 by an outside body
+    IMPLEMENT = "implement"  # 实施 / 发放
+    RESULT = "result"  # 结果公开
+    ARCHIVE = "archive"  # 归档
+
+
+class DocumentKind(StrEnum):
+    """Documents a case of an item can produce."""
+
+    APPLICATION = "application"  # 申请表
+    NOTIFICATION = "notification"  # 一次性告知单
+    RECEIPT = "receipt"  # 受理回执
+    PROXY_AUTHORISATION = "proxy_authorisation"  # 代办委托书
+    MEETING_RECORD = "meeting_record"  # 会议记录 / 决议
+    PUBLIC_NOTICE = "public_notice"  # 公示
+    RESULT_NOTICE = "result_notice"  # 结果公开
+    SEAL_REGISTER = "seal_register"  # 用印登记
+
+
+class TimeLimit(_Strict):
+    """A deadline (限时办结) for a step."""
+
+    days: int = Field(ge=1, le=366)
+    unit: DayUnit
+
+
+class Step(_Strict):
+    """One step of an item's flow, in order."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    name: Text
+    kind: StepKind
+    actor: Text
+    action: Text
+    time_limit: TimeLimit | None = Field(
+        default=None, description="Null where the source sets no limit."
+    )
+    time_limit_note: str | None = Field(
+        default=None, description="A limit the source states in words, e.g. 每年12月份."
+    )
+    documents: list[DocumentKind] = Field(default_factory=list)
+    public: bool = False
+
+
+class Material(_Strict):
+    """A material the applicant brings (一次告知)."""
+
+    name: Text
+    note: str | None = None
+
+
+class PublicNotice(_Strict):
+    """The public-notice rule of an item."""
+
+    required: bool
+    days: int | None = Field(default=None, ge=1, le=60)
+    unit: DayUnit = DayUnit.CALENDAR
+    scope: str = "村级"
+    text: str | None = None
+
+
+class Handling(_Strict):
+    """Who handles the item in the service room, and the contact placeholder."""
+
+    role: Text
+    phone: str = Field(
+        default="{service_phone}",
+        description="Placeholder filled from the village's data when printed.",
+    )
+
+
+class SourceRecord(_Strict):
+    """How the item appears in the source document, and what was decided."""
+
+    attachment1_number: int = Field(ge=1)
+    attachment1_name: Text
+    attachment1_code: Text
+    attachment2_code: str | None = None
+    attachment2_name: str | None = None
+    decisions: list[str] = Field(default_factory=list)
+
+
+class CatalogItem(_Strict):
+    """One power item (小微权力事项)."""
+
+    code: Code
+    number: int = Field(ge=1, le=999)
+    name: Text
+    category: Text
+    aspect: Aspect
+    provenance: Provenance
+    source: SourceRecord
+    aliases: list[str] = Field(default_factory=list)
+    basis: list[Text] = Field(min_length=1, description="行使依据")
+    acting_body: Text = Field(description="行使主体")
+    handling: Handling
+    steps: list[Step] = Field(min_length=2)
+    materials: list[Material] = Field(default_factory=list)
+    public_notice: PublicNotice
+    supervision: Text
+    accountability: Text
+    retention: Retention
+    documents: list[DocumentKind] = Field(min_length=1)
+    retired: bool = False
+
+
+class Category(_Strict):
+    """A category of Attachment 1 (类别)."""
+
+    number: int = Field(ge=1)
+    name: Text
+    attachment2_name: str | None = None
+
+
+class Change(_Strict):
+    """One entry of the edition's change log."""
+
+    date: dt.date
+    summary: Text
+
+
+class Edition(_Strict):
+    """A catalog edition (动态管理: items added, changed and retired over time)."""
+
+    version: Text
+    effective_date: dt.date
+    title: Text
+    issuer: Text
+    document_number: Text
+    district: Text
+    supervision_phone: Text
+    categories: list[Category] = Field(min_length=1)
+    changes: list[Change] = Field(min_length=1)
+    decisions: list[str] = Field(default_factory=list)

@@ -1,0 +1,63 @@
+"""Typed settings, read once from the environment and passed down.
+
+The data folders (catalog, templates, schemas, examples) ship beside the package
+in the source tree; ``XWQL_HOME`` points elsewhere for an installed copy.
+Run-time state (LibreOffice profiles, work folders) goes under ``XWQL_DATA``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_SOURCE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where xwql finds its data and keeps its state.
+
+    Attributes:
+        home: Folder holding ``catalog/``, ``templates/``, ``archive_schema/``.
+        data: Folder for run-time state (converter profiles, work folders).
+        converter_workers: Warm LibreOffice instances to keep (one per core).
+        conversion_timeout: Seconds one document may take before LibreOffice
+            is restarted.
+        supervision_phone: District supervision hotline printed on public
+            documents (监督电话).
+    """
+
+    home: Path = field(default_factory=lambda: _env_path("XWQL_HOME", _SOURCE_ROOT))
+    data: Path = field(default_factory=lambda: _env_path("XWQL_DATA", _SOURCE_ROOT / "var"))
+    converter_workers: int = field(
+        default_factory=lambda: int(os.environ.get("XWQL_CONVERTER_WORKERS", os.cpu_count() or 1))
+    )
+    conversion_timeout: float = field(
+        default_factory=lambda: float(os.environ.get("XWQL_CONVERSION_TIMEOUT", "60"))
+    )
+
+    @property
+    def catalog_dir(self) -> Path:
+        """The current catalog edition."""
+        return self.home / "catalog"
+
+    @property
+    def templates_dir(self) -> Path:
+        """The ``.docx`` templates and their field manifest."""
+        return self.home / "templates"
+
+    @property
+    def schema_dir(self) -> Path:
+        """Versioned JSON Schemas."""
+        return self.home / "archive_schema"
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment."""
+    return Settings()

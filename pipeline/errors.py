@@ -1,0 +1,94 @@
+"""The exception tree of xwql.
+
+Every expected failure is an ``XwqlError`` whose message tells the user what went
+wrong and what to do; the command line prints the message and exits with the
+error's ``exit_code`` (stable, documented in the README) instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit statuses; part of the command-line interface contract."""
+
+    OK = 0
+    USAGE = 2
+    INPUT_INVALID = 3
+    MISSING_DEPENDENCY = 4
+    EXTERNAL_PROGRAM = 5
+    TEMPLATE = 6
+    OUTPUT = 7
+    INTERNAL = 15
+
+
+class XwqlError(Exception):
+    """Base of all expected xwql failures."""
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in an input file: where it is and what is wrong."""
+
+    file: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.field}" if self.field else self.file
+        return f"{where}: {self.message}"
+
+
+class InputInvalid(XwqlError):
+    """Input data (catalog, ledger, template values) failed validation."""
+
+    exit_code = ExitCode.INPUT_INVALID
+
+    def __init__(self, summary: str, problems: list[Problem] | None = None) -> None:
+        self.problems = list(problems or [])
+        lines = [summary, *(f"  - {p}" for p in self.problems)]
+        super().__init__("\n".join(lines))
+
+
+class CatalogInvalid(InputInvalid):
+    """The power catalog (村级小微权力清单) is not valid data."""
+
+
+class UnknownItem(InputInvalid):
+    """An item code or alias does not name any catalog item."""
+
+
+class MissingDependency(XwqlError):
+    """A program, font or package xwql needs is not installed."""
+
+    exit_code = ExitCode.MISSING_DEPENDENCY
+
+
+class ExternalProgramError(XwqlError):
+    """An external program (LibreOffice, Graphviz) failed or timed out."""
+
+    exit_code = ExitCode.EXTERNAL_PROGRAM
+
+
+class ConversionError(ExternalProgramError):
+    """LibreOffice could not turn a document into PDF."""
+
+
+class ConversionTimeout(ConversionError):
+    """LibreOffice did not finish a document in time and was restarted."""
+
+
+class TemplateError(XwqlError):
+    """A document template is broken or a value it needs is missing."""
+
+    exit_code = ExitCode.TEMPLATE
+
+
+class OutputError(XwqlError):
+    """An output file could not be written where asked."""
+
+    exit_code = ExitCode.OUTPUT
