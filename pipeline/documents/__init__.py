@@ -1,0 +1,1 @@
+"""The document engine: render templates, convert to PDF/A, stamp, collate."""

@@ -1,0 +1,143 @@
+"""Fill ``.docx`` templates (docxtpl) with checked, escaped values.
+
+docxtpl's defaults leave escaping off and turn a missing value into blank text;
+here values are always XML-escaped (``<``, ``&``, ``{{`` print literally) and a
+field missing from the context is an error naming the template and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
+
+from pipeline.errors import TemplateError
+
+
+def chinese_date(day: dt.date) -> str:
+    """Official-document date: 2026年11月24日 (no leading zeros)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image to place in a template, with its printed width and height."""
+
+    path: Path
+    width_mm: float
+    height_mm: float | None = None
+
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    """A template named in the manifest."""
+
+    name: str
+    path: Path
+    title: str
+    fields: Mapping[str, str]
+
+
+class TemplateSet:
+    """The templates of a folder, read through its ``manifest.yaml``."""
+
+    def __init__(self, folder: Path) -> None:
+        """Read the manifest in ``folder``; templates are parsed on first use."""
+        manifest = folder / "manifest.yaml"
+        try:
+            data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise TemplateError(f"模板清单无法读取 / cannot read {manifest}: {exc}") from exc
+        self.folder = folder
+        self.specs = {
+            name: TemplateSpec(
+                name=name,
+                path=folder / entry["file"],
+                title=entry.get("title", name),
+                fields=entry.get("fields", {}),
+            )
+            for name, entry in data.items()
+        }
+        self._sources: dict[str, bytes] = {}
+
+    def spec(self, name: str) -> TemplateSpec:
+        """The manifest entry of template ``name``."""
+        try:
+            return self.specs[name]
+        except KeyError:
+            raise TemplateError(
+                f"模板清单中没有 {name!r} / no template {name!r} in "
+                f"{self.folder / 'manifest.yaml'} (known: {', '.join(sorted(self.specs))})"
+            ) from None
+
+    def _source(self, spec: TemplateSpec) -> bytes:
+        # The file is read once; docxtpl edits its document while rendering, so each
+        # render parses a fresh copy from these bytes.
+        if spec.name not in self._sources:
+            try:
+                self._sources[spec.name] = spec.path.read_bytes()
+            except OSError as exc:
+                raise TemplateError(f"模板文件缺失 / template file missing: {spec.path}") from exc
+        return self._sources[spec.name]
+
+    def declared_fields(self, name: str) -> set[str]:
+        """The variables the ``.docx`` of template ``name`` uses."""
+        spec = self.spec(name)
+        try:
+            fields: set[str] = DocxTemplate(io.BytesIO(self._source(spec))).get_undeclared_template_variables()
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(
+                f"模板语法错误 / template syntax error in {spec.path.name}, line {exc.lineno}: "
+                f"{exc.message}. Open the template and fix the {{{{ }}}} / {{% %}} tags."
+            ) from exc
+        return fields
+
+    def render(self, name: str, context: Mapping[str, Any], target: Path) -> Path:
+        """Render template ``name`` with ``context`` into ``target`` (a .docx)."""
+        spec = self.spec(name)
+        missing = sorted(set(spec.fields) - set(context))
+        if missing:
+            raise TemplateError(
+                f"模板 {spec.path.name}（{spec.title}）缺少字段 / template {spec.name} is missing "
+                f"field(s): {', '.join(missing)}"
+            )
+        document = DocxTemplate(io.BytesIO(self._source(spec)))
+        values = {
+            key: _to_template_value(document, value) for key, value in context.items()
+        }
+        environment = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+        try:
+            document.render(values, jinja_env=environment, autoescape=True)
+        except jinja2.UndefinedError as exc:
+            raise TemplateError(
+                f"模板 {spec.path.name} 用到的值缺失 / template {spec.name}: {exc.message}"
+            ) from exc
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(
+                f"模板语法错误 / template syntax error in {spec.path.name}, line {exc.lineno}: "
+                f"{exc.message}"
+            ) from exc
+        target.parent.mkdir(parents=True, exist_ok=True)
+        document.save(target)
+        return target
+
+    @cached_property
+    def names(self) -> list[str]:
+        """Names of all templates in the manifest."""
+        return sorted(self.specs)
+
+
+def _to_template_value(document: DocxTemplate, value: Any) -> Any:
+    if isinstance(value, Image):
+        height = Mm(value.height_mm) if value.height_mm else None
+        return InlineImage(document, str(value.path), width=Mm(value.width_mm), height=height)
+    return value
