@@ -31,6 +31,7 @@ class Settings:
             is restarted.
         supervision_phone: District supervision hotline printed on public
             documents (监督电话).
+
     """
 
     home: Path = field(default_factory=lambda: _env_path("XWQL_HOME", _SOURCE_ROOT))

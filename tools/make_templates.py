@@ -71,6 +71,24 @@ def new_document(*, body_size=14):
     set_fonts(styles["Normal"], SERIF, body_size)
     styles["Normal"].paragraph_format.space_after = Pt(0)
     styles["Normal"].paragraph_format.line_spacing = 1.25
+    # No automatic gap between Chinese and digits: dates print as 2026年11月24日.
+    normal_ppr = styles["Normal"].element.get_or_add_pPr()
+    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):
+        flag = OxmlElement(tag)
+        flag.set(qn("w:val"), "0")
+        normal_ppr.insert_element_before(
+            flag,
+            "w:bidi",
+            "w:adjustRightInd",
+            "w:snapToGrid",
+            "w:spacing",
+            "w:ind",
+            "w:contextualSpacing",
+            "w:jc",
+            "w:textDirection",
+            "w:textAlignment",
+            "w:outlineLvl",
+        )
     title = styles["Title"]
     set_fonts(title, SERIF, 22, bold=True)
     title.font.color.rgb = RGBColor(0, 0, 0)
@@ -108,6 +126,16 @@ def cell_text(cell, text, *, bold=False, align=WD_ALIGN_PARAGRAPH.LEFT, size=12)
     set_fonts(run, SANS if bold else SERIF, size, bold=False)
 
 
+def fix_widths(table, widths):
+    """Fixed column widths (LibreOffice reads the grid, Word the cells)."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=False):
+        column.width = width
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=False):
+            cell.width = width
+
+
 def catalog_directory():
     doc = new_document()
     paragraph(doc, "附件1", face=SANS, size=16)
@@ -115,16 +143,23 @@ def catalog_directory():
     table = doc.add_table(rows=3, cols=4, style="Table Grid")
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     widths = (Mm(36), Mm(14), Mm(76), Mm(30))
-    for label, cell, width in zip(("类别", "序号", "事项名称", "流程图序号"), table.rows[0].cells, widths):
+    for label, cell, width in zip(
+        ("类别", "序号", "事项名称", "流程图序号"), table.rows[0].cells, widths, strict=False
+    ):
         cell_text(cell, label, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
         cell.width = width
     cell_text(table.rows[1].cells[0], "{%tr for row in rows %}")
     values = ("{{ row.category }}", "{{ row.number }}", "{{ row.name }}", "{{ row.code }}")
-    for value, cell, width in zip(values, table.rows[2].cells, widths):
-        cell_text(cell, value, align=WD_ALIGN_PARAGRAPH.CENTER if value != values[2] else WD_ALIGN_PARAGRAPH.LEFT)
+    for value, cell, width in zip(values, table.rows[2].cells, widths, strict=False):
+        cell_text(
+            cell,
+            value,
+            align=WD_ALIGN_PARAGRAPH.CENTER if value != values[2] else WD_ALIGN_PARAGRAPH.LEFT,
+        )
         cell.width = width
     end = table.add_row()
     cell_text(end.cells[0], "{%tr endfor %}")
+    fix_widths(table, widths)
     repeat = OxmlElement("w:tblHeader")
     table.rows[0]._tr.get_or_add_trPr().append(repeat)
     paragraph(doc, "{{ edition_line }}", align=WD_ALIGN_PARAGRAPH.RIGHT, size=12)
@@ -152,7 +187,7 @@ def flowchart_page():
         row = table.add_row()
         cell_text(row.cells[0], label, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=11)
         cell_text(row.cells[1], value, size=11)
-        row.cells[0].width, row.cells[1].width = Mm(26), Mm(140)
+    fix_widths(table, (Mm(24), Mm(142)))
     paragraph(doc, "{{ chart }}", align=WD_ALIGN_PARAGRAPH.CENTER)
     p = paragraph(doc, "监督与责任追究：", face=SANS, size=11)
     run = p.add_run("{{ supervision }}{{ accountability }}")
@@ -171,7 +206,12 @@ def booklet_cover():
     paragraph(doc, "{{ title }}", style="Title")
     paragraph(doc, "{{ subtitle }}", align=WD_ALIGN_PARAGRAPH.CENTER, size=16)
     paragraph(doc)
-    paragraph(doc, "版本：{{ version }}　　施行日期：{{ effective_date }}", align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
+    paragraph(
+        doc,
+        "版本：{{ version }}　　施行日期：{{ effective_date }}",
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        size=14,
+    )
     paragraph(doc, "依据：{{ document_number }}", align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
     for _ in range(8):
         paragraph(doc)
@@ -186,11 +226,11 @@ def contents():
     table = doc.add_table(rows=2, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     cell_text(table.rows[0].cells[0], "{%tr for entry in entries %}")
-    cell_text(table.rows[1].cells[0], "{{ entry.indent }}{{ entry.title }}", size=13)
-    cell_text(table.rows[1].cells[1], "{{ entry.page }}", align=WD_ALIGN_PARAGRAPH.RIGHT, size=13)
-    table.rows[1].cells[0].width, table.rows[1].cells[1].width = Mm(136), Mm(20)
+    cell_text(table.rows[1].cells[0], "{{ entry.indent }}{{ entry.title }}", size=12)
+    cell_text(table.rows[1].cells[1], "{{ entry.page }}", align=WD_ALIGN_PARAGRAPH.RIGHT, size=12)
     end = table.add_row()
     cell_text(end.cells[0], "{%tr endfor %}")
+    fix_widths(table, (Mm(140), Mm(16)))
     return doc
 
 

@@ -69,13 +69,13 @@ class Catalog:
             if text in (alias.lower() for alias in item.aliases):
                 return Resolution(item)
         match = _CODE_RE.match(text)
-        item = self._by_number.get(int(match.group(1))) if match else None
-        if item is None:
+        found = self._by_number.get(int(match.group(1))) if match else None
+        if found is None:
             raise UnknownItem(
                 f"未知事项编码 unknown item code {code!r}: 请用 xwql-001 至 xwql-"
                 f"{max(self._by_number):03d} 之一（xwql catalog list 可查）"
             )
-        return Resolution(item, self._conflict_warning(item))
+        return Resolution(found, self._conflict_warning(found))
 
     def _conflict_warning(self, item: CatalogItem) -> str | None:
         for other in self.items:
@@ -86,7 +86,8 @@ class Catalog:
             if match and int(match.group(1)) == item.number:
                 return (
                     f"编码 {item.code} 按附件1目录指“{item.name}”；附件2曾把同号印在"
-                    f"“{other.name}”（现为 {other.code}）的流程图上。如指后者，请改用 {other.code}。"
+                    f"“{other.name}”（现为 {other.code}）的流程图上。"
+                    f"如指后者，请改用 {other.code}。"
                 )
         return None
 
@@ -113,9 +114,7 @@ def _read_yaml(path: Path, problems: list[Problem]) -> Any:
     return None
 
 
-def _validate(
-    model: type[M], data: Any, path: Path, problems: list[Problem]
-) -> M | None:
+def _validate(model: type[M], data: Any, path: Path, problems: list[Problem]) -> M | None:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -136,20 +135,31 @@ def _cross_check(edition: Edition, items: list[tuple[Path, CatalogItem]]) -> lis
         where = str(path)
         if item.code in seen_codes:
             problems.append(
-                Problem(where, "code", f"重复的编码 duplicate code {item.code} "
-                        f"(也在 also in {seen_codes[item.code]})")
+                Problem(
+                    where,
+                    "code",
+                    f"重复的编码 duplicate code {item.code} (也在 also in {seen_codes[item.code]})",
+                )
             )
         seen_codes.setdefault(item.code, path)
         if item.number in seen_numbers:
             problems.append(
-                Problem(where, "number", f"重复的序号 duplicate number {item.number} "
-                        f"(也在 also in {seen_numbers[item.number]})")
+                Problem(
+                    where,
+                    "number",
+                    f"重复的序号 duplicate number {item.number} "
+                    f"(也在 also in {seen_numbers[item.number]})",
+                )
             )
         seen_numbers.setdefault(item.number, path)
         if item.code != f"xwql-{item.number:03d}":
             problems.append(
-                Problem(where, "code", f"编码 {item.code} 与序号 {item.number} 不一致; "
-                        f"expected xwql-{item.number:03d}")
+                Problem(
+                    where,
+                    "code",
+                    f"编码 {item.code} 与序号 {item.number} 不一致; "
+                    f"expected xwql-{item.number:03d}",
+                )
             )
         if path.stem != item.code:
             problems.append(
@@ -157,8 +167,12 @@ def _cross_check(edition: Edition, items: list[tuple[Path, CatalogItem]]) -> lis
             )
         if item.category not in categories:
             problems.append(
-                Problem(where, "category", f"类别“{item.category}”不在 edition.yaml 的类别中 "
-                        "/ category not listed in edition.yaml")
+                Problem(
+                    where,
+                    "category",
+                    f"类别“{item.category}”不在 edition.yaml 的类别中 "
+                    "/ category not listed in edition.yaml",
+                )
             )
         step_ids = [s.id for s in item.steps]
         for dup in sorted({s for s in step_ids if step_ids.count(s) > 1}):
@@ -166,8 +180,11 @@ def _cross_check(edition: Edition, items: list[tuple[Path, CatalogItem]]) -> lis
         for index, step in enumerate(item.steps):
             if step.kind == "notice" and not item.public_notice.days:
                 problems.append(
-                    Problem(where, f"steps.{index}.kind",
-                            "公示步骤需要公示天数 a notice step needs public_notice.days")
+                    Problem(
+                        where,
+                        f"steps.{index}.kind",
+                        "公示步骤需要公示天数 a notice step needs public_notice.days",
+                    )
                 )
     return problems
 
@@ -177,6 +194,7 @@ def load_catalog(folder: Path) -> Catalog:
 
     Raises:
         CatalogInvalid: with every problem found, each naming file and field.
+
     """
     problems: list[Problem] = []
     edition_path = folder / "edition.yaml"

@@ -192,6 +192,7 @@ class Edition(_Strict):
     effective_date: dt.date
     title: Text
     issuer: Text
+    publisher: Text = Field(description="Body that publishes the catalog; its seal is used.")
     document_number: Text
     district: Text
     supervision_phone: Text

@@ -93,7 +93,9 @@ class TemplateSet:
         """The variables the ``.docx`` of template ``name`` uses."""
         spec = self.spec(name)
         try:
-            fields: set[str] = DocxTemplate(io.BytesIO(self._source(spec))).get_undeclared_template_variables()
+            fields: set[str] = DocxTemplate(
+                io.BytesIO(self._source(spec))
+            ).get_undeclared_template_variables()
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
                 f"模板语法错误 / template syntax error in {spec.path.name}, line {exc.lineno}: "
@@ -111,9 +113,7 @@ class TemplateSet:
                 f"field(s): {', '.join(missing)}"
             )
         document = DocxTemplate(io.BytesIO(self._source(spec)))
-        values = {
-            key: _to_template_value(document, value) for key, value in context.items()
-        }
+        values = {key: _to_template_value(document, value) for key, value in context.items()}
         environment = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
         try:
             document.render(values, jinja_env=environment, autoescape=True)

@@ -34,6 +34,7 @@ from pipeline.errors import (
     MissingDependency,
 )
 from pipeline.programs._probe import require, version_of
+from pipeline.programs.fonts import FontSetup
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,10 @@ MIN_VERSION = (7, 0)
 APT_PACKAGES = "libreoffice-writer-nogui python3-uno fonts-noto-cjk"
 
 # PDF/A-2b, fonts embedded; keep the document's own field values (dates stay as
-# authored) and export headings as bookmarks.
+# authored) and export headings as bookmarks. No tagged PDF: collation merges
+# files, and per-file structure trees cannot be merged soundly (PDF/A-2b needs none).
 PDFA_FILTER_OPTIONS = [
     "SelectPdfVersion=2",
-    "UseTaggedPDF=true",
     "ExportBookmarks=true",
     "EmbedStandardFonts=true",
 ]
@@ -61,7 +62,7 @@ def probe() -> tuple[int, ...]:
             f"{'.'.join(map(str, MIN_VERSION))} or newer: sudo apt-get install {APT_PACKAGES}"
         )
     try:
-        import uno  # type: ignore[import-not-found]  # noqa: F401, PLC0415
+        import uno  # noqa: F401
     except ImportError as exc:
         raise MissingDependency(
             "Python cannot import uno (LibreOffice's bridge). Install python3-uno and make the "
@@ -94,6 +95,7 @@ class _Instance:
 
     folder: Path
     timeout: float
+    env: dict[str, str]
     process: subprocess.Popen[bytes] | None = None
     port: int = 0
     restarts: int = 0
@@ -116,7 +118,11 @@ class _Instance:
         with self.log_path.open("ab") as log_file:
             # A session of its own, so stop() can end LibreOffice with its wrapper.
             self.process = subprocess.Popen(
-                argv, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+                argv,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env=self.env,
             )
         deadline = time.monotonic() + _STARTUP_SECONDS
         while time.monotonic() < deadline:
@@ -207,7 +213,9 @@ class _Instance:
                 ) from exc
             if died:
                 raise _Crashed(str(exc)) from exc
-            raise ConversionError(f"{source.name}: LibreOffice could not convert it: {exc}") from exc
+            raise ConversionError(
+                f"{source.name}: LibreOffice could not convert it: {exc}"
+            ) from exc
         # LibreOffice can report success and write nothing.
         if not partial.is_file() or partial.stat().st_size == 0:
             partial.unlink(missing_ok=True)
@@ -223,16 +231,20 @@ class ConverterPool:
     """Warm LibreOffice converters, one per worker, used as a context manager.
 
     Example:
-        >>> with ConverterPool(workdir, workers=2) as pool:  # doctest: +SKIP
+        >>> with ConverterPool(workdir, ensure_sc_fonts(data), workers=2) as pool:  # doctest: +SKIP
         ...     pool.convert(Path("notice.docx"), Path("notice.pdf"))
+
     """
 
-    def __init__(self, workdir: Path, *, workers: int = 1, timeout: float = 60.0) -> None:
+    def __init__(
+        self, workdir: Path, fonts: FontSetup, *, workers: int = 1, timeout: float = 60.0
+    ) -> None:
         """Prepare (not yet start) ``workers`` converters with profiles under ``workdir``."""
         if workers < 1:
             raise ValueError("workers must be at least 1")
+        env = fonts.environment()
         self._instances = [
-            _Instance(folder=workdir / f"soffice-{index}", timeout=timeout)
+            _Instance(folder=workdir / f"soffice-{index}", timeout=timeout, env=env)
             for index in range(workers)
         ]
         self._idle: queue.Queue[_Instance] = queue.Queue()
@@ -297,6 +309,7 @@ class ConverterPool:
         Raises:
             ConversionTimeout: the document took too long (the converter restarted).
             ConversionError: LibreOffice could not convert it.
+
         """
         if not source.is_file():
             raise ConversionError(f"{source}: no such file to convert")

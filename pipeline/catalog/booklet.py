@@ -1,0 +1,304 @@
+"""Publish a catalog edition: the directory (Attachment 1) and the flowchart booklet (Attachment 2).
+
+For the district administrator (scenario 4): every edition of the catalog is
+published as documents generated from the data, never retyped.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import shutil
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image as PILImage
+
+from pipeline.catalog.load import Catalog
+from pipeline.catalog.model import CatalogItem, Provenance
+from pipeline.documents.collate import ContentsEntry, DocumentInfo, Part, collate, contents_entries
+from pipeline.documents.flowchart import render_flowchart
+from pipeline.documents.render import Image, TemplateSet, chinese_date
+from pipeline.documents.stamp import SealUse, draw_seal, stamp_pdf
+from pipeline.programs.fonts import FontSetup
+from pipeline.programs.soffice import ConverterPool
+
+_CHART_WIDTH_MM = 160.0
+_CHART_MAX_HEIGHT_MM = 125.0
+_NUMERALS = "〇一二三四五六七八九"
+
+
+def chinese_number(value: int) -> str:
+    """1 → 一, 15 → 十五, 20 → 二十 (for headings up to 99)."""
+    if not 0 < value < 100:
+        return str(value)
+    tens, units = divmod(value, 10)
+    text = ("" if tens == 1 else _NUMERALS[tens]) + "十" if tens else ""
+    return text + (_NUMERALS[units] if units else "")
+
+
+def public_rule(item: CatalogItem) -> str:
+    """The item's public-notice rule in words."""
+    notice = item.public_notice
+    if notice.text:
+        return notice.text
+    if notice.required and notice.days:
+        unit = "个工作日" if notice.unit == "working" else "日"
+        return f"{notice.scope}公示{notice.days}{unit}"
+    return "无需公示" if not notice.required else "按规定公示"
+
+
+@dataclass
+class PublishedCatalog:
+    """What ``publish_catalog`` wrote."""
+
+    directory_pdf: Path
+    booklet_pdf: Path
+    snapshot: Path
+    seal_register: Path
+    booklet_pages: int
+    flowchart_pages: int
+    seal_uses: list[SealUse] = field(default_factory=list)
+
+
+def _digest(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()[:24]
+
+
+def catalog_snapshot(catalog: Catalog) -> dict[str, Any]:
+    """The whole edition as plain JSON data (for ``catalog diff`` and the archive)."""
+    return {
+        "edition": catalog.edition.model_dump(mode="json"),
+        "items": [item.model_dump(mode="json") for item in catalog.items],
+    }
+
+
+class _Booklet:
+    def __init__(
+        self,
+        catalog: Catalog,
+        templates: TemplateSet,
+        pool: ConverterPool,
+        fonts: FontSetup,
+        work: Path,
+        cache: Path,
+        workers: int,
+    ) -> None:
+        self.catalog = catalog
+        self.edition = catalog.edition
+        self.templates = templates
+        self.pool = pool
+        self.fonts = fonts
+        self.work = work
+        self.cache = cache
+        self.workers = workers
+
+    def render_and_convert(self, jobs: Sequence[tuple[str, dict[str, Any], Path]]) -> list[Path]:
+        """Render each (template, context, pdf) job and convert them on all converters."""
+
+        def one(job: tuple[str, dict[str, Any], Path]) -> Path:
+            name, context, pdf = job
+            docx = self.work / f"{pdf.stem}.docx"
+            self.templates.render(name, context, docx)
+            return self.pool.convert(docx, pdf)
+
+        with ThreadPoolExecutor(max_workers=self.workers) as executor:
+            return list(executor.map(one, jobs))
+
+    def flowchart_context(self, item: CatalogItem, chart: Path) -> dict[str, Any]:
+        with PILImage.open(chart) as image:
+            width, height = image.size
+        shown_width = min(_CHART_WIDTH_MM, _CHART_MAX_HEIGHT_MM * width / height)
+        provenance = (
+            f"原文（{self.edition.document_number}附件2）"
+            if item.provenance == Provenance.SOURCE
+            else "起草稿，待区里确认（附件2原图缺失）"
+        )
+        return {
+            "code": item.code,
+            "name": item.name,
+            "category": item.category,
+            "aspect": item.aspect.value,
+            "basis": "；".join(item.basis),
+            "acting_body": item.acting_body,
+            "handling_role": item.handling.role,
+            "handling_phone": "各村便民服务室电话（见村务公开栏）",
+            "public_rule": public_rule(item),
+            "provenance": provenance,
+            "chart": Image(chart, width_mm=shown_width),
+            "supervision": item.supervision,
+            "accountability": item.accountability,
+            "supervision_phone": self.edition.supervision_phone,
+            "district": self.edition.district,
+        }
+
+    def flowchart_pages(self) -> list[Path]:
+        """One PDF page per item, cached by the item's content and the template."""
+        template = self.templates.spec("flowchart_page").path.read_bytes()
+        jobs: list[tuple[str, dict[str, Any], Path]] = []
+        pages: list[Path] = []
+        for item in self.catalog.items:
+            if item.retired:
+                continue
+            key = _digest(
+                item.model_dump_json().encode(),
+                self.edition.model_dump_json().encode(),
+                template,
+            )
+            cached = self.cache / f"{item.code}-{key}.pdf"
+            pages.append(cached)
+            if cached.is_file():
+                continue
+            chart = render_flowchart(item, self.work / f"{item.code}.png", self.fonts)
+            jobs.append(("flowchart_page", self.flowchart_context(item, chart), cached))
+        self.cache.mkdir(parents=True, exist_ok=True)
+        self.render_and_convert(jobs)
+        return pages
+
+    def directory_context(self) -> dict[str, Any]:
+        rows = []
+        for category, items in self.catalog.categories_in_order():
+            for index, item in enumerate(i for i in items if not i.retired):
+                rows.append(
+                    {
+                        "category": category if index == 0 else "",
+                        "number": item.number,
+                        "name": item.name,
+                        "code": item.code,
+                    }
+                )
+        return {
+            "title": self.edition.title,
+            "rows": rows,
+            "edition_line": f"版本 {self.edition.version}，"
+            f"{chinese_date(self.edition.effective_date)}起施行",
+        }
+
+
+def publish_catalog(
+    catalog: Catalog,
+    out: Path,
+    *,
+    templates: TemplateSet,
+    pool: ConverterPool,
+    fonts: FontSetup,
+    work: Path,
+    cache: Path,
+    workers: int,
+    published_on: dt.date,
+    operator: str = "xwql",
+    progress: Callable[[str], None] = lambda message: None,
+) -> PublishedCatalog:
+    """Write the directory PDF, the flowchart booklet PDF and the edition snapshot to ``out``."""
+    edition = catalog.edition
+    out.mkdir(parents=True, exist_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
+    booklet = _Booklet(catalog, templates, pool, fonts, work, cache, workers)
+    stem = f"{edition.district}村级小微权力清单-{edition.version}"
+
+    progress("绘制流程图 / drawing flowcharts")
+    pages = booklet.flowchart_pages()
+    progress("生成封面和目录 / cover and directory")
+    cover, directory = booklet.render_and_convert(
+        [
+            (
+                "booklet_cover",
+                {
+                    "district": edition.district,
+                    "title": "村级小微权力事项基本目录及流程图",
+                    "subtitle": "（试行）",
+                    "version": edition.version,
+                    "effective_date": chinese_date(edition.effective_date),
+                    "document_number": edition.document_number,
+                    "publisher": edition.publisher,
+                    "published_on": chinese_date(published_on),
+                },
+                work / "cover.pdf",
+            ),
+            ("catalog_directory", booklet.directory_context(), work / "directory.pdf"),
+        ]
+    )
+    seal = draw_seal(edition.publisher, fonts)
+    uses: list[SealUse] = []
+    stamped_cover = work / "cover-stamped.pdf"
+    uses.append(
+        stamp_pdf(cover, stamped_cover, seal, anchor=edition.publisher,
+                  purpose=f"发布{edition.title}（版本 {edition.version}）", operator=operator)
+    )  # fmt: skip
+    directory_pdf = out / f"{stem}-附件1目录.pdf"
+    shutil.copyfile(directory, directory_pdf)
+
+    groups = {c.name: f"{chinese_number(c.number)}、{c.name}" for c in edition.categories}
+    body = [Part(directory, title="附件1 村级小微权力事项基本目录")]
+    active = [i for i in catalog.items if not i.retired]
+    body += [
+        Part(page, title=f"{item.code} {item.name}", group=f"附件2 · {groups[item.category]}")
+        for item, page in zip(active, pages, strict=True)
+    ]
+    entries = contents_entries(body)
+    progress("生成目录页 / contents")
+    (contents,) = booklet.render_and_convert(
+        [
+            (
+                "contents",
+                {"title": "目　录", "entries": _contents_rows(entries)},
+                work / "contents.pdf",
+            )
+        ]
+    )
+    booklet_pdf = out / f"{stem}-流程图汇编.pdf"
+    progress("合订 / collating")
+    total = collate(
+        [Part(stamped_cover, numbered=False, title="封面"),
+         Part(contents, numbered=False, title="目录"), *body],
+        booklet_pdf,
+        DocumentInfo(
+            title=f"{edition.district}村级小微权力事项基本目录及流程图（版本 {edition.version}）",
+            author=edition.publisher,
+            subject=edition.document_number,
+            keywords="村级小微权力清单;流程图;五公开",
+        ),
+    )  # fmt: skip
+    snapshot = out / f"catalog-{edition.version}.json"
+    snapshot.write_text(
+        json.dumps(catalog_snapshot(catalog), ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    register = out / "用印登记.csv"
+    _append_seal_register(register, uses, booklet_pdf.name)
+    return PublishedCatalog(
+        directory_pdf=directory_pdf,
+        booklet_pdf=booklet_pdf,
+        snapshot=snapshot,
+        seal_register=register,
+        booklet_pages=total,
+        flowchart_pages=len(pages),
+        seal_uses=uses,
+    )
+
+
+def _contents_rows(entries: Sequence[ContentsEntry]) -> list[dict[str, Any]]:
+    return [
+        {"indent": "　　" * entry.level, "title": entry.title, "page": entry.page}
+        for entry in entries
+    ]
+
+
+def _append_seal_register(register: Path, uses: Sequence[SealUse], document: str) -> None:
+    new = not register.exists()
+    with register.open("a", encoding="utf-8-sig" if new else "utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        if new:
+            writer.writerow(["用印时间", "印章", "文件", "页", "事由", "经办人"])
+        for use in uses:
+            writer.writerow(
+                [use.placed_at.isoformat(timespec="seconds"), use.organisation, document,
+                 use.page, use.purpose, use.operator]
+            )  # fmt: skip

@@ -1,0 +1,277 @@
+"""The ``xwql`` command: one sub-command per user job.
+
+Expected failures (``XwqlError``) print a message and exit with the error's code
+(see ``pipeline.errors.ExitCode``); only bugs show a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.catalog import load_catalog
+from pipeline.config import Settings, load_settings
+from pipeline.errors import ExitCode, InputInvalid, XwqlError
+
+console = Console()
+err_console = Console(stderr=True)
+CHINA = ZoneInfo("Asia/Shanghai")
+
+app = typer.Typer(
+    help="xwql: village small and micro power list (村级小微权力清单) documents and archive.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+catalog_app = typer.Typer(
+    help="The power catalog as data, and its published booklet.", no_args_is_help=True
+)
+app.add_typer(catalog_app, name="catalog")
+
+CatalogOption = Annotated[
+    Path | None,
+    typer.Option("--catalog", help="Catalog folder (default: the shipped catalog/)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(CHINA).date()
+
+
+@app.command()
+def doctor(as_json: JsonOption = False) -> None:
+    """Check LibreOffice, SC fonts, Graphviz and Python packages; say how to fix each.
+
+    Example: xwql doctor
+    """
+    from pipeline.doctor import run_checks
+
+    checks = run_checks(_settings())
+    if as_json:
+        _print_json([check.as_dict() for check in checks])
+    else:
+        table = Table("check", "status", "detail / fix")
+        for check in checks:
+            status = "[green]ok[/]" if check.ok else "[red]FAIL[/]"
+            table.add_row(
+                check.name, status, check.detail if check.ok else f"{check.detail}\n→ {check.fix}"
+            )
+        console.print(table)
+    if not all(check.ok for check in checks):
+        raise typer.Exit(ExitCode.MISSING_DEPENDENCY)
+
+
+@catalog_app.command("validate")
+def catalog_validate(catalog: CatalogOption = None) -> None:
+    """Validate every item file; report each problem with file and field.
+
+    Example: xwql catalog validate --catalog catalog/
+    """
+    folder = catalog or _settings().catalog_dir
+    loaded = load_catalog(folder)
+    console.print(
+        f"[green]✓[/] {folder}: 版本 {loaded.edition.version}, {len(loaded)} 项事项 items valid"
+    )
+
+
+@catalog_app.command("list")
+def catalog_list(catalog: CatalogOption = None, as_json: JsonOption = False) -> None:
+    """List the items: code, name, category, provenance, retention.
+
+    Example: xwql catalog list --json
+    """
+    loaded = load_catalog(catalog or _settings().catalog_dir)
+    if as_json:
+        _print_json(
+            [
+                {
+                    "code": i.code,
+                    "name": i.name,
+                    "category": i.category,
+                    "aspect": i.aspect,
+                    "provenance": i.provenance,
+                    "retention": i.retention,
+                    "retired": i.retired,
+                }
+                for i in loaded
+            ]
+        )
+        return
+    table = Table("编码 code", "事项名称 name", "类别 category", "来源 provenance", "保管期限")
+    for item in loaded:
+        table.add_row(
+            item.code, item.name, item.category, item.provenance.value, item.retention.value
+        )
+    console.print(table)
+
+
+@catalog_app.command("show")
+def catalog_show(code: str, catalog: CatalogOption = None, as_json: JsonOption = False) -> None:
+    """Show one item; accepts aliases such as xwq1-0049 or xwql-46.
+
+    Example: xwql catalog show xwql-022
+    """
+    loaded = load_catalog(catalog or _settings().catalog_dir)
+    resolution = loaded.resolve(code)
+    if resolution.warning:
+        err_console.print(f"[yellow]注意 warning:[/] {resolution.warning}")
+    item = resolution.item
+    if as_json:
+        _print_json(item.model_dump(mode="json") | {"warning": resolution.warning})
+        return
+    console.print(f"[bold]{item.code} {item.name}[/]  ({item.category} · {item.aspect.value})")
+    console.print(f"来源 provenance: {item.provenance.value}")
+    console.print(f"行使依据: {'；'.join(item.basis)}")
+    console.print(f"行使主体: {item.acting_body}    保管期限: {item.retention.value}")
+    table = Table("#", "环节 step", "办理 actor", "时限 limit", "公开")
+    from pipeline.documents.flowchart import describe_time_limit
+
+    for index, step in enumerate(item.steps, 1):
+        limit = describe_time_limit(step.time_limit, step.time_limit_note)
+        table.add_row(str(index), step.name, step.actor, limit, "是" if step.public else "")
+    console.print(table)
+    if item.materials:
+        console.print("一次告知材料: " + "；".join(m.name for m in item.materials))
+
+
+@catalog_app.command("diff")
+def catalog_diff(old: Path, new: Path, as_json: JsonOption = False) -> None:
+    """Show what changed between two editions (folders or catalog-*.json snapshots).
+
+    Example: xwql catalog diff out/catalog-2020.1.json catalog/
+    """
+    from pipeline.catalog.diff import diff_editions, load_snapshot
+
+    changes = diff_editions(load_snapshot(old), load_snapshot(new))
+    if as_json:
+        _print_json([change.as_dict() for change in changes])
+        return
+    if not changes:
+        console.print("两版相同 / the editions are identical")
+        return
+    table = Table("编码 code", "变化 change", "字段 field", "原 old", "新 new")
+    for change in changes:
+        table.add_row(
+            change.code, change.kind, change.field, _short(change.old), _short(change.new)
+        )
+    console.print(table)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = (
+        ""
+        if value is None
+        else json.dumps(value, ensure_ascii=False)
+        if not isinstance(value, str)
+        else value
+    )
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@catalog_app.command("schema")
+def catalog_schema(
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Print (or write) the JSON Schema of a catalog item, generated from the model.
+
+    Example: xwql catalog schema --out archive_schema/catalog-item.schema.json
+    """
+    from pipeline.catalog.schema import item_schema_text
+
+    text = item_schema_text()
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+@catalog_app.command("publish")
+def catalog_publish(
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/catalog"),
+    catalog: CatalogOption = None,
+    date: Annotated[
+        str | None, typer.Option(help="Publication date YYYY-MM-DD (default: today, Beijing time).")
+    ] = None,
+) -> None:
+    """Publish the directory (Attachment 1) and the flowchart booklet (Attachment 2) as PDF.
+
+    Example: xwql catalog publish --out out/catalog
+    """
+    settings = _settings()
+    _publish(settings, catalog or settings.catalog_dir, out, _parse_date(date))
+
+
+def _parse_date(text: str | None) -> dt.date:
+    if text is None:
+        return _today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputInvalid(
+            f"日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD, got {text!r}"
+        ) from None
+
+
+def _publish(settings: Settings, folder: Path, out: Path, day: dt.date) -> None:
+    from pipeline.catalog.booklet import publish_catalog
+    from pipeline.documents.engine import DocumentEngine
+
+    catalog = load_catalog(folder)
+    with (
+        console.status("启动 LibreOffice / starting LibreOffice") as status,
+        DocumentEngine.open(settings) as engine,
+    ):
+        result = publish_catalog(
+            catalog, out,
+            templates=engine.templates, pool=engine.pool, fonts=engine.fonts,
+            work=settings.data / "work" / "catalog", cache=settings.data / "cache" / "flowcharts",
+            workers=settings.converter_workers, published_on=day,
+            progress=lambda message: status.update(message),
+        )  # fmt: skip
+    console.print(f"[green]✓[/] 目录 directory: {result.directory_pdf}")
+    console.print(
+        f"[green]✓[/] 流程图汇编 booklet: {result.booklet_pdf} "
+        f"({result.booklet_pages} 页 pages, {result.flowchart_pages} 张流程图 flowcharts)"
+    )
+    console.print(f"[green]✓[/] 版本快照 snapshot: {result.snapshot}")
+    console.print(f"[green]✓[/] 用印登记 seal register: {result.seal_register}")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/demo"),
+) -> None:
+    """Run the sample district on the embedded defaults (now: publish the catalog booklet).
+
+    Example: xwql demo --out out/demo
+    """
+    settings = _settings()
+    _publish(settings, settings.catalog_dir, out / "catalog", _today())
+
+
+def main() -> None:
+    """Entry point: run the app and turn expected failures into messages and exit codes."""
+    try:
+        app()
+    except XwqlError as exc:
+        err_console.print(f"[red]错误 error:[/] {exc}", markup=True, highlight=False)
+        sys.exit(int(exc.exit_code))
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)

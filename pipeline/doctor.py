@@ -1,0 +1,90 @@
+"""``xwql doctor``: check every part xwql needs and say how to fix each."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import subprocess
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from pipeline.config import Settings
+from pipeline.errors import XwqlError
+from pipeline.programs import graphviz, soffice
+from pipeline.programs.fonts import APT_PACKAGE as FONT_PACKAGE
+from pipeline.programs.fonts import SANS, SERIF, ensure_sc_fonts
+
+PYTHON_PACKAGES = [
+    "docxtpl", "python-docx", "unoserver", "pikepdf", "pypdf", "Pillow", "reportlab",
+    "typer", "rich", "pydantic", "PyYAML", "jsonschema", "fonttools",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one check."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``."""
+        return asdict(self)
+
+
+def _run(name: str, probe: Callable[[], str], fix: str) -> Check:
+    try:
+        return Check(name, True, probe())
+    except XwqlError as exc:
+        return Check(name, False, str(exc), fix)
+
+
+def _libreoffice() -> str:
+    return "LibreOffice " + ".".join(map(str, soffice.probe())) + ", python3-uno importable"
+
+
+def _graphviz() -> str:
+    return "Graphviz " + ".".join(map(str, graphviz.probe()))
+
+
+def _fonts(settings: Settings) -> Callable[[], str]:
+    def probe() -> str:
+        setup = ensure_sc_fonts(settings.data)
+        found = []
+        for family in (SERIF, SANS):
+            done = subprocess.run(
+                ["fc-match", "-f", "%{family[0]}|%{file}", f"{family}:lang=zh-cn"],
+                capture_output=True, text=True, check=False, env=setup.environment(),
+            )  # fmt: skip
+            matched, _, path = done.stdout.partition("|")
+            if matched != family or not path.startswith(str(setup.folder)):
+                raise XwqlError(f"{family} resolves to {matched or 'nothing'} ({path})")
+            found.append(family)
+        return f"{', '.join(found)} (SC faces in {setup.folder})"
+
+    return probe
+
+
+def _packages() -> str:
+    missing = []
+    versions = []
+    for package in PYTHON_PACKAGES:
+        try:
+            versions.append(f"{package} {importlib.metadata.version(package)}")
+        except importlib.metadata.PackageNotFoundError:
+            missing.append(package)
+    if missing:
+        raise XwqlError("missing Python packages: " + ", ".join(missing))
+    return "; ".join(versions)
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    """Run every check; never raises for a failed check."""
+    return [
+        _run("LibreOffice", _libreoffice, f"sudo apt-get install {soffice.APT_PACKAGES}"),
+        _run("SC fonts 简体中文字体", _fonts(settings), f"sudo apt-get install {FONT_PACKAGE}"),
+        _run("Graphviz", _graphviz, f"sudo apt-get install {graphviz.APT_PACKAGE}"),
+        _run("Python packages", _packages, "bash scripts/setup (reinstalls the virtualenv)"),
+    ]

@@ -1,0 +1,53 @@
+"""Graphviz ``dot``, owned here: draws flowcharts from DOT text."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from pipeline.errors import ExternalProgramError
+from pipeline.programs._probe import require, version_of
+from pipeline.programs.fonts import FontSetup
+
+APT_PACKAGE = "graphviz"
+
+
+def probe() -> tuple[int, ...]:
+    """Check ``dot`` is installed; return its version."""
+    dot = require("dot", package=APT_PACKAGE)
+    return version_of([dot, "-V"], r"version (\d+(?:\.\d+)+)")
+
+
+def render_dot(
+    source: str, target: Path, fonts: FontSetup, *, dpi: int = 200, timeout: float = 60
+) -> Path:
+    """Render DOT ``source`` to a PNG at ``target`` with the SC faces."""
+    dot = require("dot", package=APT_PACKAGE)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.part")
+    argv = [dot, "-Tpng", f"-Gdpi={dpi}", "-o", str(partial)]
+    try:
+        done = subprocess.run(
+            argv,
+            input=source.encode("utf-8"),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            env=fonts.environment(),
+        )
+    except subprocess.TimeoutExpired as exc:
+        partial.unlink(missing_ok=True)
+        raise ExternalProgramError(f"Graphviz took over {timeout:.0f} s on {target.name}") from exc
+    errors = [
+        line
+        for line in done.stderr.decode("utf-8", "replace").splitlines()
+        # Harmless: dot warns when it shrinks a graph to the requested size.
+        if line.strip() and "scaling" not in line.lower()
+    ]
+    if done.returncode != 0 or not partial.is_file():
+        partial.unlink(missing_ok=True)
+        raise ExternalProgramError(
+            f"Graphviz could not draw {target.name}: {'; '.join(errors) or 'no output'}"
+        )
+    partial.replace(target)
+    return target
