@@ -265,13 +265,24 @@ def demo(
     _publish(settings, settings.catalog_dir, out / "catalog", _today())
 
 
-def main() -> None:
-    """Entry point: run the app and turn expected failures into messages and exit codes."""
+def run(argv: list[str] | None = None) -> int:
+    """Run ``xwql`` with ``argv``; return the exit status instead of exiting.
+
+    Expected failures become a message on stderr and their documented exit code.
+    """
     try:
-        app()
+        app(args=argv, prog_name="xwql")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     except XwqlError as exc:
-        err_console.print(f"[red]错误 error:[/] {exc}", markup=True, highlight=False)
-        sys.exit(int(exc.exit_code))
+        err_console.print(f"[red]错误 error:[/] {exc}", highlight=False)
+        return int(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print("interrupted")
-        sys.exit(130)
+        return 130
+    return 0
+
+
+def main() -> None:
+    """Console entry point."""
+    sys.exit(run())

@@ -50,6 +50,9 @@ def _walk(code: str, path: str, old: Any, new: Any, out: list[Change]) -> None:
     if isinstance(old, dict) and isinstance(new, dict):
         for key in sorted(set(old) | set(new)):
             _walk(code, f"{path}.{key}" if path else key, old.get(key), new.get(key), out)
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for index, (before, after) in enumerate(zip(old, new, strict=True)):
+            _walk(code, f"{path}.{index}", before, after, out)
     elif old != new:
         out.append(Change(code=code, kind="changed", field=path, old=old, new=new))
 

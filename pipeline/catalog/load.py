@@ -102,16 +102,22 @@ class Catalog:
         return groups
 
 
+_UNREADABLE = object()
+
+
 def _read_yaml(path: Path, problems: list[Problem]) -> Any:
+    """The file's data, or ``_UNREADABLE`` after recording why it cannot be read."""
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        # Where the broken construct starts (an open quote) helps more than where
+        # the parser gave up (often the end of the file).
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
         problems.append(Problem(str(path), where, f"不是有效的 YAML / not valid YAML: {exc}"))
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(str(path), "", f"无法读取 / cannot read: {exc}"))
-    return None
+    return _UNREADABLE
 
 
 def _validate(model: type[M], data: Any, path: Path, problems: list[Problem]) -> M | None:
@@ -203,13 +209,19 @@ def load_catalog(folder: Path) -> Catalog:
             f"目录中没有 edition.yaml / no catalog edition in {folder}",
             [Problem(str(edition_path), "", "文件不存在 / file missing")],
         )
-    edition = _validate(Edition, _read_yaml(edition_path, problems), edition_path, problems)
+    edition_data = _read_yaml(edition_path, problems)
+    edition = (
+        None
+        if edition_data is _UNREADABLE
+        else _validate(Edition, edition_data, edition_path, problems)
+    )
     item_paths = sorted((folder / "items").glob("*.yaml"))
     if not item_paths:
         problems.append(Problem(str(folder / "items"), "", "没有事项文件 / no item files"))
     loaded: list[tuple[Path, CatalogItem]] = []
     for path in item_paths:
-        item = _validate(CatalogItem, _read_yaml(path, problems), path, problems)
+        data = _read_yaml(path, problems)
+        item = None if data is _UNREADABLE else _validate(CatalogItem, data, path, problems)
         if item is not None:
             loaded.append((path, item))
     if edition is not None:
