@@ -15,7 +15,7 @@ from pipeline.programs.fonts import APT_PACKAGE as FONT_PACKAGE
 from pipeline.programs.fonts import SANS, SERIF, ensure_sc_fonts
 
 PYTHON_PACKAGES = [
-    "docxtpl", "python-docx", "unoserver", "pikepdf", "pypdf", "Pillow", "reportlab",
+    "docxtpl", "python-docx", "pikepdf", "pypdf", "Pillow", "reportlab",
     "typer", "rich", "pydantic", "PyYAML", "jsonschema", "fonttools",
 ]  # fmt: skip
 

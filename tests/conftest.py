@@ -25,7 +25,9 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings with a private data folder, so tests never touch the project's var/."""
-    return replace(Settings(), home=ROOT, data=tmp_path_factory.mktemp("xwql-data"), converter_workers=2)
+    return replace(
+        Settings(), home=ROOT, data=tmp_path_factory.mktemp("xwql-data"), converter_workers=2
+    )
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,9 @@
 """LibreOffice, owned here: a pool of warm converters turning DOCX into PDF/A-2b.
 
 A cold ``soffice --convert-to`` costs over a second of start-up per call, so xwql
-keeps one warm LibreOffice per core, each behind its own ``unoserver`` (XML-RPC)
-with a private user profile (parallel instances sharing a profile collide).
+keeps one warm LibreOffice per core, each driven over UNO by its own worker
+process (``_soffice_worker``) with a private user profile (parallel instances
+sharing a profile collide).
 A conversion that runs past the timeout, or a LibreOffice that dies, restarts
 that instance; the pool goes on with the next document.
 """
@@ -10,22 +11,21 @@ that instance; the pool goes on with the next document.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import itertools
+import json
 import logging
 import os
 import queue
+import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
-import xmlrpc.client
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from pipeline.errors import (
     ConversionError,
@@ -41,14 +41,6 @@ log = logging.getLogger(__name__)
 MIN_VERSION = (7, 0)
 APT_PACKAGES = "libreoffice-writer-nogui python3-uno fonts-noto-cjk"
 
-# PDF/A-2b, fonts embedded; keep the document's own field values (dates stay as
-# authored) and export headings as bookmarks. No tagged PDF: collation merges
-# files, and per-file structure trees cannot be merged soundly (PDF/A-2b needs none).
-PDFA_FILTER_OPTIONS = [
-    "SelectPdfVersion=2",
-    "ExportBookmarks=true",
-    "EmbedStandardFonts=true",
-]
 _STARTUP_SECONDS = 90.0
 
 
@@ -71,118 +63,95 @@ def probe() -> tuple[int, ...]:
     return version
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class _TimeoutTransport(xmlrpc.client.Transport):
-    def __init__(self, timeout: float) -> None:
-        super().__init__()
-        self._timeout = timeout
-
-    def make_connection(self, host: str | tuple[str, dict[str, str]]) -> http.client.HTTPConnection:
-        connection = super().make_connection(host)
-        connection.timeout = self._timeout
-        return connection
-
-
 @dataclass
 class _Instance:
-    """One unoserver + LibreOffice pair with a private profile."""
+    """One worker process with its own warm LibreOffice and private profile."""
 
     folder: Path
     timeout: float
     env: dict[str, str]
-    process: subprocess.Popen[bytes] | None = None
-    port: int = 0
+    process: subprocess.Popen[str] | None = None
     restarts: int = 0
+    _soffice_pid: int | None = None
 
     @property
     def log_path(self) -> Path:
-        return self.folder / "unoserver.log"
+        return self.folder / "worker.log"
 
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.port = _free_port()
+        soffice = require("soffice", package=APT_PACKAGES)
         argv = [
-            sys.executable, "-m", "unoserver.server",
-            "--interface", "127.0.0.1", "--uno-interface", "127.0.0.1",
-            "--port", str(self.port), "--uno-port", str(_free_port()),
-            "--user-installation", str(self.folder / "profile"),
-            "--conversion-timeout", str(max(1, round(self.timeout))),
-            "--libreoffice-pid-file", str(self.folder / "soffice.pid"),
+            sys.executable, "-m", "pipeline.programs._soffice_worker",
+            "--soffice", soffice, "--profile", str(self.folder / "profile"),
+            "--pipe", f"xwql-{os.getpid()}-{id(self)}-{self.restarts}",
         ]  # fmt: skip
-        with self.log_path.open("ab") as log_file:
-            # A session of its own, so stop() can end LibreOffice with its wrapper.
+        with self.log_path.open("a") as log_file:
+            # A session of its own, so stop() ends LibreOffice together with the worker.
             self.process = subprocess.Popen(
                 argv,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log_file,
+                text=True,
                 start_new_session=True,
                 env=self.env,
             )
-        deadline = time.monotonic() + _STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            with contextlib.suppress(OSError, xmlrpc.client.Error, http.client.HTTPException):
-                self._proxy(5).info()
-                return
-            time.sleep(0.25)
-        tail = self.log_tail()
-        self.stop()
-        raise ExternalProgramError(
-            f"LibreOffice did not start within {_STARTUP_SECONDS:.0f} s. "
-            f"Its log ({self.log_path}) ends with:\n{tail}\n"
-            "Run `xwql doctor` to check the installation."
-        )
+        reply = self._read(_STARTUP_SECONDS)
+        if not reply or not reply.get("ready"):
+            self.stop()
+            raise ExternalProgramError(
+                f"LibreOffice did not start within {_STARTUP_SECONDS:.0f} s. "
+                f"Its log ({self.log_path}) ends with:\n{self.log_tail()}\n"
+                "Run `xwql doctor` to check the installation."
+            )
+        self._soffice_pid = int(reply["soffice_pid"])
 
-    def _proxy(self, timeout: float) -> xmlrpc.client.ServerProxy:
-        return xmlrpc.client.ServerProxy(
-            f"http://127.0.0.1:{self.port}",
-            allow_none=True,
-            transport=_TimeoutTransport(timeout),
-        )
+    def _read(self, timeout: float) -> dict[str, Any] | None:
+        """The worker's next reply, or None if it died or ran out of time."""
+        assert self.process is not None and self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if not ready:
+            raise TimeoutError
+        line = self.process.stdout.readline()
+        if not line:
+            return None
+        reply: dict[str, Any] = json.loads(line)
+        return reply
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
     def soffice_pid(self) -> int | None:
         """PID of the LibreOffice process itself (for fault tests and diagnostics)."""
-        try:
-            return int((self.folder / "soffice.pid").read_text().strip())
-        except (OSError, ValueError):
-            return None
+        return self._soffice_pid if self.alive() else None
 
     def log_tail(self, lines: int = 8) -> str:
         try:
             text = self.log_path.read_text(errors="replace").splitlines()
         except OSError:
             return "(no log)"
-        return "\n".join(text[-lines:])
+        return "\n".join(text[-lines:]) or "(empty log)"
 
     def stop(self) -> None:
         process, self.process = self.process, None
         if process is None:
             return
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
+        if process.poll() is None and process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()  # asks the worker to end LibreOffice and exit
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-        # LibreOffice may outlive its wrapper when the wrapper was killed first.
-        pid = self.soffice_pid()
-        if pid is not None:
+        # Whatever is left of the group (a hung LibreOffice) is killed.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        if self._soffice_pid is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-            (self.folder / "soffice.pid").unlink(missing_ok=True)
+                os.kill(self._soffice_pid, signal.SIGKILL)
+        self._soffice_pid = None
+        if process.stdout is not None:
+            process.stdout.close()
 
     def restart(self) -> None:
         self.stop()
@@ -192,30 +161,35 @@ class _Instance:
     def convert(self, source: Path, target: Path) -> None:
         """Convert one file; raise a typed error and leave no partial output."""
         if not self.alive():
-            log.warning("LibreOffice instance in %s had stopped; restarting", self.folder)
+            log.warning("LibreOffice worker in %s had stopped; restarting", self.folder)
             self.restart()
-        partial = target.with_name(f".{target.name}.part")
+        assert self.process is not None and self.process.stdin is not None
+        partial = target.with_name(f".{target.name}.part.pdf")
         partial.unlink(missing_ok=True)
+        request = {"source": str(source.resolve()), "target": str(partial.resolve())}
         try:
-            self._proxy(self.timeout + 15).convert(
-                str(source.resolve()), None, str(partial.resolve()), "pdf",
-                "writer_pdf_Export", PDFA_FILTER_OPTIONS, False, None, None,
-            )  # fmt: skip
-        except (OSError, xmlrpc.client.Error, http.client.HTTPException) as exc:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+            reply = self._read(self.timeout)
+        except TimeoutError:
             partial.unlink(missing_ok=True)
-            timed_out = isinstance(exc, TimeoutError | socket.timeout) or "Timeout" in str(exc)
-            died = not self.alive()
             self.restart()
-            if timed_out:
-                raise ConversionTimeout(
-                    f"{source.name}: LibreOffice did not finish within {self.timeout:.0f} s; "
-                    "the converter was restarted. Check the document opens in LibreOffice."
-                ) from exc
-            if died:
-                raise _Crashed(str(exc)) from exc
+            raise ConversionTimeout(
+                f"{source.name}: LibreOffice did not finish within {self.timeout:.0f} s; "
+                "the converter was restarted. Check the document opens in LibreOffice."
+            ) from None
+        except (OSError, ValueError) as exc:  # broken pipe or garbled reply: the worker died
+            reply = {"ok": False, "crashed": True, "error": str(exc)}
+        if reply is None:
+            reply = {"ok": False, "crashed": True, "error": "the worker exited"}
+        if not reply.get("ok"):
+            partial.unlink(missing_ok=True)
+            if reply.get("crashed") or not self.alive():
+                self.restart()
+                raise _Crashed(str(reply.get("error")))
             raise ConversionError(
-                f"{source.name}: LibreOffice could not convert it: {exc}"
-            ) from exc
+                f"{source.name}: LibreOffice could not convert it: {reply.get('error')}"
+            )
         # LibreOffice can report success and write nothing.
         if not partial.is_file() or partial.stat().st_size == 0:
             partial.unlink(missing_ok=True)

@@ -28,12 +28,17 @@ def test_diff_shows_changed_retired_and_added_items(catalog_copy: Path, catalog)
         data["changes"].append({"date": "2026-11-24", "summary": "低保时限调整；文化古迹保护停用"})
 
     _edit(catalog_copy / "edition.yaml", bump)
-    _edit(items / "xwql-022.yaml", lambda d: d["steps"][1].update(time_limit={"days": 3, "unit": "working"}))
+    _edit(
+        items / "xwql-022.yaml",
+        lambda d: d["steps"][1].update(time_limit={"days": 3, "unit": "working"}),
+    )
     _edit(items / "xwql-049.yaml", lambda d: d.update(retired=True))
     new_item = yaml.safe_load((items / "xwql-050.yaml").read_text(encoding="utf-8"))
     new_item.update(code="xwql-051", number=51, name="村级网格化服务")
     new_item["source"]["attachment1_number"] = 51
-    (items / "xwql-051.yaml").write_text(yaml.safe_dump(new_item, allow_unicode=True), encoding="utf-8")
+    (items / "xwql-051.yaml").write_text(
+        yaml.safe_dump(new_item, allow_unicode=True), encoding="utf-8"
+    )
 
     changes = diff_editions(old, load_snapshot(catalog_copy))
     kinds = {(c.code, c.kind, c.field) for c in changes}
@@ -46,7 +51,9 @@ def test_diff_shows_changed_retired_and_added_items(catalog_copy: Path, catalog)
     assert not [c for c in changes if c.code == "xwql-001"]
 
 
-def test_snapshot_file_and_folder_compare_equal(tmp_path: Path, catalog_copy: Path, catalog) -> None:  # type: ignore[no-untyped-def]
+def test_snapshot_file_and_folder_compare_equal(
+    tmp_path: Path, catalog_copy: Path, catalog
+) -> None:  # type: ignore[no-untyped-def]
     snapshot = tmp_path / "catalog-2020.1.json"
     snapshot.write_text(json.dumps(catalog_snapshot(catalog), ensure_ascii=False), encoding="utf-8")
     assert diff_editions(load_snapshot(snapshot), load_snapshot(catalog_copy)) == []

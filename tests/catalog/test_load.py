@@ -14,8 +14,9 @@ from pipeline.errors import CatalogInvalid, UnknownItem
 from tests.conftest import CORPUS, SEED
 
 ATTACHMENT1_CATEGORIES = [
-    "村级重大决策", "工程项目", "资金管理", "资产资源管理", "人员管理", "工资薪酬类", "住房管理",
-    "保障救助", "计生服务", "活动组织", "公章管理", "创业就业贷款", "医疗卫生", "法治工作", "乡村建设",
+    "村级重大决策", "工程项目", "资金管理", "资产资源管理", "人员管理", "工资薪酬类",
+    "住房管理", "保障救助", "计生服务", "活动组织", "公章管理", "创业就业贷款", "医疗卫生",
+    "法治工作", "乡村建设",
 ]  # fmt: skip
 
 
@@ -152,13 +153,18 @@ def test_duplicate_code_is_reported_in_both_files(catalog_copy: Path) -> None:
     )
     problems = _problems(catalog_copy)
     assert ("xwql-006.yaml", "code") in problems or ("xwql-005.yaml", "code") in problems
-    messages = str(pytest.raises(CatalogInvalid, load_catalog, catalog_copy).value)
+    with pytest.raises(CatalogInvalid) as caught:
+        load_catalog(catalog_copy)
+    messages = str(caught.value)
     assert "duplicate code xwql-006" in messages
     assert "xwql-005.yaml" in messages and "xwql-006.yaml" in messages
 
 
 def test_every_problem_is_reported_not_only_the_first(catalog_copy: Path) -> None:
-    for name, target in (("missing-step.yaml", "xwql-045.yaml"), ("bad-time-limit.yaml", "xwql-022.yaml")):
+    for name, target in (
+        ("missing-step.yaml", "xwql-045.yaml"),
+        ("bad-time-limit.yaml", "xwql-022.yaml"),
+    ):
         shutil.copyfile(CORPUS / "catalog" / name, catalog_copy / "items" / target)
     files = {file for file, _ in _problems(catalog_copy)}
     assert {"xwql-045.yaml", "xwql-022.yaml"} <= files
@@ -174,5 +180,5 @@ def test_unknown_category_is_reported(catalog_copy: Path) -> None:
 
 
 def test_missing_edition_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(CatalogInvalid, match="edition.yaml"):
+    with pytest.raises(CatalogInvalid, match=r"edition\.yaml"):
         load_catalog(tmp_path)

@@ -21,7 +21,10 @@ def test_every_shipped_file_validates_against_the_json_schema() -> None:
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)
-    files = [ROOT / "catalog" / "edition.yaml", *sorted((ROOT / "catalog" / "items").glob("*.yaml"))]
+    files = [
+        ROOT / "catalog" / "edition.yaml",
+        *sorted((ROOT / "catalog" / "items").glob("*.yaml")),
+    ]
     assert len(files) == 51
     for path in files:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -31,7 +34,9 @@ def test_every_shipped_file_validates_against_the_json_schema() -> None:
 
 def test_schema_rejects_a_broken_item() -> None:
     validator = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
-    item = yaml.safe_load((ROOT / "catalog" / "items" / "xwql-022.yaml").read_text(encoding="utf-8"))
+    item = yaml.safe_load(
+        (ROOT / "catalog" / "items" / "xwql-022.yaml").read_text(encoding="utf-8")
+    )
     item["steps"] = item["steps"][:1]
     assert not validator.is_valid(item)
 

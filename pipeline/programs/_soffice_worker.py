@@ -1,0 +1,161 @@
+"""A LibreOffice worker process: keeps one LibreOffice warm and converts on request.
+
+Run by ``pipeline.programs.soffice`` as ``python -m pipeline.programs._soffice_worker``
+under a Python that can import ``uno``. It speaks JSON lines: one request
+``{"source": ..., "target": ...}`` on stdin, one reply ``{"ok": true}`` or
+``{"ok": false, "error": ...}`` on stdout. Its own LibreOffice is started with a
+private profile and a private pipe, and ends with the worker.
+
+Before export it turns off LibreOffice's automatic gap between Chinese and Latin
+text (DOCX import ignores ``w:autoSpaceDE``), so dates print as 2026年11月24日.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import uno  # type: ignore[import-not-found,unused-ignore]
+from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found,unused-ignore]
+
+_CONNECT_SECONDS = 90.0
+# PDF/A-2b, fonts embedded, headings as bookmarks; untagged (collation merges files).
+_PDF_FILTER_DATA = {
+    "SelectPdfVersion": 2,
+    "ExportBookmarks": True,
+    "EmbedStandardFonts": True,
+    "UseTaggedPDF": False,
+}
+
+
+def _property(name: str, value: Any) -> Any:
+    prop = PropertyValue()
+    prop.Name = name
+    prop.Value = value
+    return prop
+
+
+def _connect(pipe: str) -> Any:
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext(
+        "com.sun.star.bridge.UnoUrlResolver", local
+    )
+    deadline = time.monotonic() + _CONNECT_SECONDS
+    while True:
+        try:
+            context = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+            return context.ServiceManager.createInstanceWithContext(
+                "com.sun.star.frame.Desktop", context
+            )
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _office_pid(launcher: int) -> int:
+    """PID of ``soffice.bin`` itself: ``soffice`` is a launcher that forks it."""
+    try:
+        # Any thread of the launcher may have forked it.
+        for task in Path(f"/proc/{launcher}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                if Path(f"/proc/{child}/comm").read_text().strip() == "soffice.bin":
+                    return int(child)
+    except OSError:
+        pass
+    return launcher
+
+
+def _no_autospace(document: Any) -> None:
+    styles = document.StyleFamilies.getByName("ParagraphStyles")
+    for name in styles.ElementNames:
+        style = styles.getByName(name)
+        if style.ParaIsCharacterDistance:
+            style.ParaIsCharacterDistance = False
+    texts = [document.Text]
+    tables = document.TextTables
+    for index in range(tables.Count):
+        table = tables.getByIndex(index)
+        texts.extend(table.getCellByName(name).Text for name in table.CellNames)
+    for text in texts:
+        paragraphs = text.createEnumeration()
+        while paragraphs.hasMoreElements():
+            paragraph = paragraphs.nextElement()
+            if paragraph.supportsService("com.sun.star.text.Paragraph"):
+                paragraph.ParaIsCharacterDistance = False
+
+
+def _convert(desktop: Any, source: str, target: str) -> None:
+    document = desktop.loadComponentFromURL(
+        Path(source).resolve().as_uri(), "_blank", 0,
+        (_property("Hidden", True), _property("ReadOnly", True)),
+    )  # fmt: skip
+    if document is None:
+        raise RuntimeError("LibreOffice could not open the file")
+    try:
+        if not document.supportsService("com.sun.star.text.TextDocument"):
+            raise RuntimeError("not a text document")
+        _no_autospace(document)
+        filter_data = uno.Any(
+            "[]com.sun.star.beans.PropertyValue",
+            tuple(_property(k, v) for k, v in _PDF_FILTER_DATA.items()),
+        )
+        document.storeToURL(
+            Path(target).resolve().as_uri(),
+            (_property("FilterName", "writer_pdf_Export"), _property("FilterData", filter_data)),
+        )
+    finally:
+        document.close(True)
+
+
+def _reply(message: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def main() -> int:
+    """Start LibreOffice, then serve conversion requests until stdin closes."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--soffice", required=True)
+    parser.add_argument("--profile", required=True, type=Path)
+    parser.add_argument("--pipe", required=True)
+    args = parser.parse_args()
+    office = subprocess.Popen(
+        [
+            args.soffice, f"-env:UserInstallation={args.profile.resolve().as_uri()}",
+            "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
+            "--nolockcheck", f"--accept=pipe,name={args.pipe};urp;StarOffice.ComponentContext",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        desktop = _connect(args.pipe)
+        _reply({"ready": True, "soffice_pid": _office_pid(office.pid)})
+        for line in sys.stdin:
+            request = json.loads(line)
+            try:
+                _convert(desktop, request["source"], request["target"])
+            except Exception as exc:  # a UNO error is reported; a dead office ends the loop
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    office.wait(timeout=1)
+                if office.poll() is not None:
+                    _reply({"ok": False, "error": f"LibreOffice died: {exc}", "crashed": True})
+                    return 1
+                _reply({"ok": False, "error": str(exc) or type(exc).__name__})
+            else:
+                _reply({"ok": True})
+        return 0
+    finally:
+        office.kill()
+        office.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from pipeline.documents.render import TemplateSet
+from pipeline.errors import ConversionError, ConversionTimeout
+from pipeline.programs.fonts import FontSetup
+from pipeline.programs.soffice import ConverterPool
+from tests.conftest import assert_fonts_embedded_sc, pdf_text
+from tests.documents.test_render import NASTY, _cover_context
+
+pytestmark = pytest.mark.soffice
+
+
+def _gone(pid: int) -> bool:
+    """True once a process has ended (a zombie left for init to reap counts as ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state in {"Z", "X"}
+
+
+@pytest.fixture
+def cover_docx(templates: TemplateSet, tmp_path: Path) -> Path:
+    return templates.render("booklet_cover", _cover_context(title=NASTY), tmp_path / "cover.docx")
+
+
+def test_conversion_gives_pdfa_with_embedded_sc_fonts(
+    pool: ConverterPool, cover_docx: Path, tmp_path: Path
+) -> None:
+    pdf = pool.convert(cover_docx, tmp_path / "cover.pdf")
+    with pikepdf.open(pdf) as document:
+        assert document.open_metadata().pdfa_status == "2B"
+    assert_fonts_embedded_sc(pdf)
+    text = pdf_text(pdf)
+    flat = "".join(text.split())  # the long title wraps
+    for literal in ("𠮷", "䶮", "<script>alert(1)</script>", "{{title}}", "{%if%}", "&"):
+        assert literal in flat
+    # Official date form, no spaces inserted between digits and Chinese.
+    assert "2026年11月24日" in text
+
+
+def test_no_partial_output_for_a_file_that_is_not_a_document(
+    pool: ConverterPool, tmp_path: Path
+) -> None:
+    fake = tmp_path / "fake.docx"
+    fake.write_bytes(b"%PDF-1.7 this is not a docx")
+    target = tmp_path / "fake.pdf"
+    with pytest.raises(ConversionError):
+        pool.convert(fake, target)
+    assert not target.exists()
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_missing_input_is_a_clear_error(pool: ConverterPool, tmp_path: Path) -> None:
+    with pytest.raises(ConversionError, match="no such file"):
+        pool.convert(tmp_path / "absent.docx", tmp_path / "absent.pdf")
+
+
+def test_killed_libreoffice_is_restarted_and_the_batch_goes_on(
+    settings,
+    fonts: FontSetup,
+    cover_docx: Path,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    with ConverterPool(tmp_path / "pool", fonts, workers=1, timeout=30) as pool:
+        pool.convert(cover_docx, tmp_path / "before.pdf")
+        (instance,) = pool.instances
+        pid = instance.soffice_pid()
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
+        pool.convert(cover_docx, tmp_path / "after.pdf")
+        assert pool.restarts == 1
+        assert instance.soffice_pid() not in (None, pid)
+        assert "𠮷" in pdf_text(tmp_path / "after.pdf")
+    assert not instance.alive()
+    assert _gone(pid)
+
+
+@pytest.mark.slow
+def test_hung_libreoffice_times_out_restarts_and_recovers(
+    fonts: FontSetup, cover_docx: Path, tmp_path: Path
+) -> None:
+    with ConverterPool(tmp_path / "pool", fonts, workers=1, timeout=3) as pool:
+        (instance,) = pool.instances
+        pid = instance.soffice_pid()
+        assert pid is not None
+        os.kill(pid, signal.SIGSTOP)  # a real hang: LibreOffice stops answering
+        started = time.monotonic()
+        with pytest.raises(ConversionTimeout, match="restarted"):
+            pool.convert(cover_docx, tmp_path / "hung.pdf")
+        assert time.monotonic() - started < 60
+        assert not (tmp_path / "hung.pdf").exists()
+        pool.convert(cover_docx, tmp_path / "next.pdf")
+        assert pool.restarts == 1
+    assert _gone(pid)
