@@ -246,7 +246,7 @@ def run(args: argparse.Namespace, out: Path) -> Result:
         print(f"converted {len(pdfs)} documents in {convert_s:.2f} s (warm)", flush=True)
         _check_pdfs(pdfs)
         restarts = engine.pool.restarts
-        # Read before the pool stops: LibreOffice is a grandchild, so RUSAGE_CHILDREN
+        # Read before the pool stops: LibreOffice is not a direct child, so RUSAGE_CHILDREN
         # never sees it once the pool kills it.
         peaks = [
             _tree_hwm_mb(instance.process.pid)

@@ -11,6 +11,7 @@ from typing import Any
 from pipeline.config import Settings
 from pipeline.errors import XwqlError
 from pipeline.programs import graphviz, soffice
+from pipeline.programs._probe import require
 from pipeline.programs.fonts import APT_PACKAGE as FONT_PACKAGE
 from pipeline.programs.fonts import SANS, SERIF, ensure_sc_fonts
 
@@ -53,9 +54,10 @@ def _fonts(settings: Settings) -> Callable[[], str]:
     def probe() -> str:
         setup = ensure_sc_fonts(settings.data)
         found = []
+        fc_match = require("fc-match", package="fontconfig")
         for family in (SERIF, SANS):
             done = subprocess.run(
-                ["fc-match", "-f", "%{family[0]}|%{file}", f"{family}:lang=zh-cn"],
+                [fc_match, "-f", "%{family[0]}|%{file}", f"{family}:lang=zh-cn"],
                 capture_output=True, text=True, check=False, env=setup.environment(),
             )  # fmt: skip
             matched, _, path = done.stdout.partition("|")

@@ -90,7 +90,11 @@ def _page_number_overlay(sizes: Sequence[tuple[float, float]], first: int) -> pi
     if "XwqlPageNumber" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont("XwqlPageNumber", str(PAGE_NUMBER_FONT)))
     buffer = io.BytesIO()
-    sheet = canvas.Canvas(buffer, pageCompression=1)
+    # The initial font must be the embedded one too, or reportlab declares Helvetica
+    # (not embedded: not PDF/A).
+    sheet = canvas.Canvas(
+        buffer, pageCompression=1, initialFontName="XwqlPageNumber", initialFontSize=14
+    )
     for offset, (width, height) in enumerate(sizes):
         number = first + offset
         sheet.setPageSize((width, height))

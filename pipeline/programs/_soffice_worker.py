@@ -73,22 +73,13 @@ def _office_pid(launcher: int) -> int:
 
 
 def _no_autospace(document: Any) -> None:
+    # Paragraphs inherit the setting from their styles (DOCX import sets none directly),
+    # so the styles are enough; per-paragraph UNO calls would double conversion time.
     styles = document.StyleFamilies.getByName("ParagraphStyles")
     for name in styles.ElementNames:
         style = styles.getByName(name)
         if style.ParaIsCharacterDistance:
             style.ParaIsCharacterDistance = False
-    texts = [document.Text]
-    tables = document.TextTables
-    for index in range(tables.Count):
-        table = tables.getByIndex(index)
-        texts.extend(table.getCellByName(name).Text for name in table.CellNames)
-    for text in texts:
-        paragraphs = text.createEnumeration()
-        while paragraphs.hasMoreElements():
-            paragraph = paragraphs.nextElement()
-            if paragraph.supportsService("com.sun.star.text.Paragraph"):
-                paragraph.ParaIsCharacterDistance = False
 
 
 def _convert(desktop: Any, source: str, target: str) -> None:
