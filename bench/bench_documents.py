@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from pipeline.catalog.booklet import _Booklet
+from pipeline.catalog.booklet import BookletBuilder
 from pipeline.catalog.load import load_catalog
 from pipeline.config import load_settings
 from pipeline.documents.engine import DocumentEngine
@@ -208,7 +208,7 @@ def run(args: argparse.Namespace, out: Path) -> Result:
     with DocumentEngine.open(settings) as engine:
         startup_s = time.perf_counter() - started
         print(f"pool of {workers} started in {startup_s:.2f} s", flush=True)
-        booklet = _Booklet(
+        booklet = BookletBuilder(
             catalog,
             engine.templates,
             engine.pool,

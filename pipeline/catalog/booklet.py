@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ from pipeline.documents.stamp import SealUse, draw_seal, stamp_pdf
 from pipeline.programs.fonts import FontSetup
 from pipeline.programs.soffice import ConverterPool
 
+Context = dict[str, Any] | Callable[[], dict[str, Any]]
+Job = tuple[str, Context, Path]
 _CHART_WIDTH_MM = 160.0
 _CHART_MAX_HEIGHT_MM = 125.0
 _NUMERALS = "〇一二三四五六七八九"
@@ -81,7 +84,9 @@ def catalog_snapshot(catalog: Catalog) -> dict[str, Any]:
     }
 
 
-class _Booklet:
+class BookletBuilder:
+    """Renders and converts the booklet's pages for one catalog edition."""
+
     def __init__(
         self,
         catalog: Catalog,
@@ -101,19 +106,29 @@ class _Booklet:
         self.cache = cache
         self.workers = workers
 
-    def render_and_convert(self, jobs: Sequence[tuple[str, dict[str, Any], Path]]) -> list[Path]:
-        """Render each (template, context, pdf) job and convert them on all converters."""
+    def render_and_convert(self, jobs: Sequence[Job]) -> list[Path]:
+        """Render each (template, context, pdf) job and convert them on all converters.
 
-        def one(job: tuple[str, dict[str, Any], Path]) -> Path:
+        A context may be a function, so that slow preparation (drawing a chart) runs
+        in parallel with the conversions too.
+        """
+
+        def one(job: Job) -> Path:
             name, context, pdf = job
             docx = self.work / f"{pdf.stem}.docx"
-            self.templates.render(name, context, docx)
+            self.templates.render(name, context() if callable(context) else context, docx)
             return self.pool.convert(docx, pdf)
 
         with ThreadPoolExecutor(max_workers=self.workers) as executor:
             return list(executor.map(one, jobs))
 
+    def chart_context(self, item: CatalogItem) -> dict[str, Any]:
+        """Draw the item's chart and give its page's template values."""
+        chart = render_flowchart(item, self.work / f"{item.code}.png", self.fonts)
+        return self.flowchart_context(item, chart)
+
     def flowchart_context(self, item: CatalogItem, chart: Path) -> dict[str, Any]:
+        """Template values of an item's flowchart page, the chart sized to fit the page."""
         with PILImage.open(chart) as image:
             width, height = image.size
         shown_width = min(_CHART_WIDTH_MM, _CHART_MAX_HEIGHT_MM * width / height)
@@ -143,7 +158,7 @@ class _Booklet:
     def flowchart_pages(self) -> list[Path]:
         """One PDF page per item, cached by the item's content and the template."""
         template = self.templates.spec("flowchart_page").path.read_bytes()
-        jobs: list[tuple[str, dict[str, Any], Path]] = []
+        jobs: list[Job] = []
         pages: list[Path] = []
         for item in self.catalog.items:
             if item.retired:
@@ -157,13 +172,13 @@ class _Booklet:
             pages.append(cached)
             if cached.is_file():
                 continue
-            chart = render_flowchart(item, self.work / f"{item.code}.png", self.fonts)
-            jobs.append(("flowchart_page", self.flowchart_context(item, chart), cached))
+            jobs.append(("flowchart_page", partial(self.chart_context, item), cached))
         self.cache.mkdir(parents=True, exist_ok=True)
         self.render_and_convert(jobs)
         return pages
 
     def directory_context(self) -> dict[str, Any]:
+        """Template values of the directory table (Attachment 1), category on its first row."""
         rows = []
         for category, items in self.catalog.categories_in_order():
             for index, item in enumerate(i for i in items if not i.retired):
@@ -201,7 +216,7 @@ def publish_catalog(
     edition = catalog.edition
     out.mkdir(parents=True, exist_ok=True)
     work.mkdir(parents=True, exist_ok=True)
-    booklet = _Booklet(catalog, templates, pool, fonts, work, cache, workers)
+    booklet = BookletBuilder(catalog, templates, pool, fonts, work, cache, workers)
     stem = f"{edition.district}村级小微权力清单-{edition.version}"
 
     progress("绘制流程图 / drawing flowcharts")
