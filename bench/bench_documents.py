@@ -208,15 +208,7 @@ def run(args: argparse.Namespace, out: Path) -> Result:
     with DocumentEngine.open(settings) as engine:
         startup_s = time.perf_counter() - started
         print(f"pool of {workers} started in {startup_s:.2f} s", flush=True)
-        booklet = BookletBuilder(
-            catalog,
-            engine.templates,
-            engine.pool,
-            engine.fonts,
-            work=out,
-            cache=out / "cache",
-            workers=workers,
-        )
+        booklet = BookletBuilder(catalog, engine, work=out, cache=out / "cache")
 
         started = time.perf_counter()
         charts: dict[str, Path] = {}

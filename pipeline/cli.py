@@ -238,12 +238,8 @@ def _publish(settings: Settings, folder: Path, out: Path, day: dt.date) -> None:
         DocumentEngine.open(settings) as engine,
     ):
         result = publish_catalog(
-            catalog, out,
-            templates=engine.templates, pool=engine.pool, fonts=engine.fonts,
-            work=settings.data / "work" / "catalog", cache=settings.data / "cache" / "flowcharts",
-            workers=settings.converter_workers, published_on=day,
-            progress=lambda message: status.update(message),
-        )  # fmt: skip
+            catalog, out, engine, published_on=day, progress=lambda message: status.update(message)
+        )
     console.print(f"[green]✓[/] 目录 directory: {result.directory_pdf}")
     console.print(
         f"[green]✓[/] 流程图汇编 booklet: {result.booklet_pdf} "

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from pipeline.config import Settings
+from pipeline.documents.collate import PAGE_NUMBER_FONT
 from pipeline.errors import XwqlError
 from pipeline.programs import graphviz, soffice
 from pipeline.programs._probe import require
@@ -64,7 +65,9 @@ def _fonts(settings: Settings) -> Callable[[], str]:
             if matched != family or not path.startswith(str(setup.folder)):
                 raise XwqlError(f"{family} resolves to {matched or 'nothing'} ({path})")
             found.append(family)
-        return f"{', '.join(found)} (SC faces in {setup.folder})"
+        if not PAGE_NUMBER_FONT.is_file():
+            raise XwqlError(f"page-number font missing: {PAGE_NUMBER_FONT}")
+        return f"{', '.join(found)} (SC faces in {setup.folder}); page numbers: DejaVu Serif"
 
     return probe
 
@@ -86,7 +89,11 @@ def run_checks(settings: Settings) -> list[Check]:
     """Run every check; never raises for a failed check."""
     return [
         _run("LibreOffice", _libreoffice, f"sudo apt-get install {soffice.APT_PACKAGES}"),
-        _run("SC fonts 简体中文字体", _fonts(settings), f"sudo apt-get install {FONT_PACKAGE}"),
+        _run(
+            "SC fonts 简体中文字体",
+            _fonts(settings),
+            f"sudo apt-get install {FONT_PACKAGE} fonts-dejavu-core",
+        ),
         _run("Graphviz", _graphviz, f"sudo apt-get install {graphviz.APT_PACKAGE}"),
         _run("Python packages", _packages, "bash scripts/setup (reinstalls the virtualenv)"),
     ]

@@ -23,11 +23,10 @@ from PIL import Image as PILImage
 from pipeline.catalog.load import Catalog
 from pipeline.catalog.model import CatalogItem, Provenance
 from pipeline.documents.collate import ContentsEntry, DocumentInfo, Part, collate, contents_entries
+from pipeline.documents.engine import DocumentEngine
 from pipeline.documents.flowchart import render_flowchart
-from pipeline.documents.render import Image, TemplateSet, chinese_date
+from pipeline.documents.render import Image, chinese_date
 from pipeline.documents.stamp import SealUse, draw_seal, stamp_pdf
-from pipeline.programs.fonts import FontSetup
-from pipeline.programs.soffice import ConverterPool
 
 Context = dict[str, Any] | Callable[[], dict[str, Any]]
 Job = tuple[str, Context, Path]
@@ -88,23 +87,17 @@ class BookletBuilder:
     """Renders and converts the booklet's pages for one catalog edition."""
 
     def __init__(
-        self,
-        catalog: Catalog,
-        templates: TemplateSet,
-        pool: ConverterPool,
-        fonts: FontSetup,
-        work: Path,
-        cache: Path,
-        workers: int,
+        self, catalog: Catalog, engine: DocumentEngine, *, work: Path, cache: Path
     ) -> None:
+        """Pages go through ``work``; flowchart pages are kept in ``cache`` across runs."""
         self.catalog = catalog
         self.edition = catalog.edition
-        self.templates = templates
-        self.pool = pool
-        self.fonts = fonts
+        self.templates = engine.templates
+        self.pool = engine.pool
+        self.fonts = engine.fonts
+        self.workers = engine.settings.converter_workers
         self.work = work
         self.cache = cache
-        self.workers = workers
 
     def render_and_convert(self, jobs: Sequence[Job]) -> list[Path]:
         """Render each (template, context, pdf) job and convert them on all converters.
@@ -201,22 +194,20 @@ class BookletBuilder:
 def publish_catalog(
     catalog: Catalog,
     out: Path,
+    engine: DocumentEngine,
     *,
-    templates: TemplateSet,
-    pool: ConverterPool,
-    fonts: FontSetup,
-    work: Path,
-    cache: Path,
-    workers: int,
     published_on: dt.date,
     operator: str = "xwql",
     progress: Callable[[str], None] = lambda message: None,
 ) -> PublishedCatalog:
     """Write the directory PDF, the flowchart booklet PDF and the edition snapshot to ``out``."""
     edition = catalog.edition
+    work = engine.settings.data / "work" / "catalog"
     out.mkdir(parents=True, exist_ok=True)
     work.mkdir(parents=True, exist_ok=True)
-    booklet = BookletBuilder(catalog, templates, pool, fonts, work, cache, workers)
+    booklet = BookletBuilder(
+        catalog, engine, work=work, cache=engine.settings.data / "cache" / "flowcharts"
+    )
     stem = f"{edition.district}村级小微权力清单-{edition.version}"
 
     progress("绘制流程图 / drawing flowcharts")
@@ -241,7 +232,7 @@ def publish_catalog(
             ("catalog_directory", booklet.directory_context(), work / "directory.pdf"),
         ]
     )
-    seal = draw_seal(edition.publisher, fonts)
+    seal = draw_seal(edition.publisher, engine.fonts)
     uses: list[SealUse] = []
     stamped_cover = work / "cover-stamped.pdf"
     uses.append(

@@ -67,7 +67,8 @@ def _extract(collection: Path, postscript_name: str, target: Path) -> None:
     table = DefaultTable("CFF ")
     table.data = raw.replace(shared, b"CJKsc-")
     font["CFF "] = table
-    partial = target.with_suffix(".part")
+    # A private name per process: two first runs may extract at the same time.
+    partial = target.with_name(f".{target.stem}.{os.getpid()}.part")
     font.save(str(partial))
     partial.replace(target)
 
