@@ -31,7 +31,7 @@ from pipeline.documents.stamp import SealUse, draw_seal, stamp_pdf
 Context = dict[str, Any] | Callable[[], dict[str, Any]]
 Job = tuple[str, Context, Path]
 _CHART_WIDTH_MM = 160.0
-_CHART_MAX_HEIGHT_MM = 125.0
+_CHART_MAX_HEIGHT_MM = 112.0  # CHART_HEIGHT_IN, in mm
 _NUMERALS = "〇一二三四五六七八九"
 
 

@@ -11,9 +11,9 @@ from pipeline.programs.fonts import SANS, SERIF, FontSetup
 from pipeline.programs.graphviz import render_dot
 
 # Drawing area on the booklet page, in inches (fits under the item's table on A4).
-CHART_WIDTH_IN = 6.4
-CHART_HEIGHT_IN = 5.6
-_WRAP = 22  # CJK characters per line inside a box
+CHART_WIDTH_IN = 6.3
+CHART_HEIGHT_IN = 4.4
+_WRAP = 18  # CJK characters per line inside a box
 _MAX_ACTION = 110  # longer texts are cut in the box; the full text stays in the catalog
 
 
@@ -52,8 +52,9 @@ def flowchart_dot(item: CatalogItem) -> str:
     rows = len(steps) if len(steps) <= 5 else math.ceil(len(steps) / 2)
     lines = [
         "digraph flow {",
-        f'  graph [rankdir=TB, size="{CHART_WIDTH_IN},{CHART_HEIGHT_IN}", ratio=compress,'
-        " nodesep=0.6, ranksep=0.35, margin=0.05];",
+        # Fill the page's drawing area: the boxes keep their size, the spacing stretches.
+        f'  graph [rankdir=TB, size="{CHART_WIDTH_IN},{CHART_HEIGHT_IN}!", ratio=fill,'
+        " nodesep=0.4, ranksep=0.3, margin=0.05];",
         f'  node [shape=box, style="rounded,filled", fillcolor="#fffdf7", color="#333333",'
         f' fontname="{SERIF}", penwidth=1.2, margin="0.15,0.08"];',
         '  edge [color="#333333", arrowsize=0.8, penwidth=1.2];',
