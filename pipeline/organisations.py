@@ -1,0 +1,127 @@
+"""Organisations as data: district → towns and streets (镇/街道) → villages and communities.
+
+Each village carries what its documents need: the text of its seal, the
+service-room phone (便民服务室), the supervision committee's phone (村务监督委员会)
+and its fonds number (全宗号) in the archive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from pipeline.errors import InputInvalid, Problem
+
+OrgCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{1,23}$")]
+Phone = Annotated[str, StringConstraints(pattern=r"^[0-9-]{7,20}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Village(_Strict):
+    """A village (村) or community (社区) and its committee."""
+
+    code: OrgCode
+    name: str = Field(min_length=1, description="e.g. 南马村")
+    committee: str = Field(min_length=1, description="e.g. 南马村民委员会")
+    seal_text: str = Field(min_length=1, description="Text on the seal's arc")
+    service_phone: Phone
+    supervision_phone: Phone
+    fonds: str = Field(min_length=1, description="全宗号 in the archive")
+
+
+class Town(_Strict):
+    """A town (镇) or street (街道) of the district."""
+
+    code: OrgCode
+    name: str
+    phone: Phone
+    villages: list[Village] = Field(min_length=1)
+
+
+class District(_Strict):
+    """The district: towns and streets, and its supervision hotline."""
+
+    name: str
+    city: str
+    supervision_phone: Phone
+    towns: list[Town] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A village with its town and district, as documents print them."""
+
+    district: District
+    town: Town
+    village: Village
+
+    @property
+    def full_name(self) -> str:
+        """临淄区齐陵街道南马村."""
+        return f"{self.district.name}{self.town.name}{self.village.name}"
+
+
+class Directory:
+    """Look villages up by code or by name."""
+
+    def __init__(self, district: District) -> None:
+        """Index ``district``'s villages."""
+        self.district = district
+        self._places: dict[str, Place] = {}
+        for town in district.towns:
+            for village in town.villages:
+                place = Place(district, town, village)
+                for key in (village.code, village.name, f"{town.name}{village.name}"):
+                    self._places.setdefault(key, place)
+
+    @property
+    def villages(self) -> list[Place]:
+        """Every village, in data order."""
+        return [Place(self.district, t, v) for t in self.district.towns for v in t.villages]
+
+    def find(self, name_or_code: str) -> Place | None:
+        """The village named (南马村, 齐陵街道南马村) or coded (QL-NM), or None."""
+        return self._places.get(name_or_code.strip())
+
+    def get(self, name_or_code: str) -> Place:
+        """Like ``find`` but raises ``InputInvalid`` naming the known villages."""
+        place = self.find(name_or_code)
+        if place is None:
+            known = "、".join(p.village.name for p in self.villages[:8])
+            raise InputInvalid(
+                f"未知的村 unknown village {name_or_code!r}; 已知 known: {known}…"
+                " (xwql villages lists them all)"
+            )
+        return place
+
+
+def load_district(path: Path) -> Directory:
+    """Load and check the organisations file (YAML)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputInvalid(f"无法读取组织数据 / cannot read {path}: {exc}") from exc
+    try:
+        district = District.model_validate(data)
+    except ValidationError as exc:
+        raise InputInvalid(
+            f"组织数据有误 / {path} is not valid",
+            [
+                Problem(str(path), ".".join(map(str, e["loc"])), e["msg"])
+                for e in exc.errors()
+            ],
+        ) from exc
+    codes = [v.code for t in district.towns for v in t.villages]
+    duplicates = sorted({c for c in codes if codes.count(c) > 1})
+    if duplicates:
+        raise InputInvalid(
+            f"{path}: 村代码重复 duplicate village codes: {', '.join(duplicates)}"
+        )
+    return Directory(district)
