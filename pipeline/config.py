@@ -29,9 +29,10 @@ class Settings:
         converter_workers: Warm LibreOffice instances to keep (one per core).
         conversion_timeout: Seconds one document may take before LibreOffice
             is restarted.
-        supervision_phone: District supervision hotline printed on public
-            documents (监督电话).
-
+        database_url: SQL URL of the case store; a SQLite file in ``data``
+            when unset (``XWQL_DATABASE_URL``).
+        district_file: The organisations file (``XWQL_DISTRICT``; default: the
+            sample Linzi district in ``examples/``).
     """
 
     home: Path = field(default_factory=lambda: _env_path("XWQL_HOME", _SOURCE_ROOT))
@@ -41,6 +42,12 @@ class Settings:
     )
     conversion_timeout: float = field(
         default_factory=lambda: float(os.environ.get("XWQL_CONVERSION_TIMEOUT", "60"))
+    )
+    database_url: str | None = field(default_factory=lambda: os.environ.get("XWQL_DATABASE_URL"))
+    district_file: Path | None = field(
+        default_factory=lambda: (
+            Path(os.environ["XWQL_DISTRICT"]) if os.environ.get("XWQL_DISTRICT") else None
+        )
     )
 
     @property
@@ -52,6 +59,11 @@ class Settings:
     def templates_dir(self) -> Path:
         """The ``.docx`` templates and their field manifest."""
         return self.home / "templates"
+
+    @property
+    def district_path(self) -> Path:
+        """The organisations file in use."""
+        return self.district_file or self.home / "examples" / "linzi" / "district.yaml"
 
     @property
     def schema_dir(self) -> Path:
