@@ -7,8 +7,13 @@ error's ``exit_code`` (stable, documented in the README) instead of a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.rules.flow import Violation
 
 
 class ExitCode(IntEnum):
@@ -62,10 +67,22 @@ class UnknownItem(InputInvalid):
     """An item code or alias does not name any catalog item."""
 
 
+class StepRefused(InputInvalid):
+    """A case step breaks its item's flow rules; every broken rule is in ``violations``."""
+
+    def __init__(self, summary: str, violations: Sequence[Violation]) -> None:
+        self.violations = list(violations)
+        super().__init__(summary, [Problem(v.step, v.rule, v.message) for v in self.violations])
+
+
 class MissingDependency(XwqlError):
     """A program, font or package xwql needs is not installed."""
 
     exit_code = ExitCode.MISSING_DEPENDENCY
+
+
+class CalendarNotCovered(MissingDependency):
+    """The installed ``chinesecalendar`` has no holiday data for a year asked about."""
 
 
 class ExternalProgramError(XwqlError):

@@ -113,15 +113,10 @@ def load_district(path: Path) -> Directory:
     except ValidationError as exc:
         raise InputInvalid(
             f"组织数据有误 / {path} is not valid",
-            [
-                Problem(str(path), ".".join(map(str, e["loc"])), e["msg"])
-                for e in exc.errors()
-            ],
+            [Problem(str(path), ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()],
         ) from exc
     codes = [v.code for t in district.towns for v in t.villages]
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
-        raise InputInvalid(
-            f"{path}: 村代码重复 duplicate village codes: {', '.join(duplicates)}"
-        )
+        raise InputInvalid(f"{path}: 村代码重复 duplicate village codes: {', '.join(duplicates)}")
     return Directory(district)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -234,11 +234,360 @@ def contents():
     return doc
 
 
+# --- Case documents (申请表, 告知单, 回执, 委托书, 会议记录, 公示, 结果公开) ---------------
+
+FORM_WIDTHS = (Mm(32), Mm(124))  # label | value, 156 mm of text width
+
+
+def body_text(doc, text, *, size, indent=True, align=None):
+    """A body paragraph; official text indents its first line by two characters."""
+    p = paragraph(doc, text, size=size, align=align)
+    if indent:
+        p.paragraph_format.first_line_indent = Pt(size * 2)
+    return p
+
+
+def labelled(doc, label, value, *, size):
+    """`label` in the Hei face followed by `value` in the Song face, on one line."""
+    p = paragraph(doc, label, face=SANS, size=size)
+    run = p.add_run(value)
+    set_fonts(run, SERIF, size)
+    return p
+
+
+def form_table(doc, rows, *, size=12, widths=FORM_WIDTHS, tall=()):
+    """A two-column form (label | value); rows named in `tall` get room to write."""
+    table = doc.add_table(rows=0, cols=2, style="Table Grid")
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for label, value in rows:
+        row = table.add_row()
+        row.height = Mm(28 if label in tall else 10)
+        row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+        cell_text(row.cells[0], label, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=size)
+        cell_text(row.cells[1], value, size=size)
+        for cell in row.cells:
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    fix_widths(table, widths)
+    return table
+
+
+def loop_table(doc, headers, values, widths, *, size, loop="for row in rows"):
+    """A table with a header row (repeated on each page) and one row per list item."""
+    table = doc.add_table(rows=3, cols=len(headers), style="Table Grid")
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for label, cell in zip(headers, table.rows[0].cells, strict=True):
+        cell_text(cell, label, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=size)
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    cell_text(table.rows[1].cells[0], f"{{%tr {loop} %}}", size=size)
+    for (value, align), cell in zip(values, table.rows[2].cells, strict=True):
+        cell_text(cell, value, align=align, size=size)
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    end = table.add_row()
+    cell_text(end.cells[0], "{%tr endfor %}", size=size)
+    fix_widths(table, widths)
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    return table
+
+
+def signature_line(doc, text, *, size, before=12):
+    p = paragraph(doc, text, size=size)
+    p.paragraph_format.space_before = Pt(before)
+    return p
+
+
+def issuer_block(doc, *, size, blank_lines=3, date="{{ issued_on }}"):
+    """The issuer's name and the date, right-aligned four characters from the edge.
+
+    The issuer (`{{ issuer }}`) is a paragraph of its own: the seal is stamped by
+    code over this text, so nothing above it may print the same name.
+    """
+    for _ in range(blank_lines):
+        paragraph(doc)
+    for text in ("{{ issuer }}", date):
+        p = paragraph(doc, text, align=WD_ALIGN_PARAGRAPH.RIGHT, size=size)
+        p.paragraph_format.right_indent = Pt(size * 4)
+
+
+def verification_footer(doc):
+    """Page footer: the QR image (`{{ qr }}`) beside the verification code line."""
+    set_fonts(doc.styles["Footer"], SERIF, 10)
+    footer = doc.sections[0].footer
+    footer.is_linked_to_previous = False
+    spacer = footer.paragraphs[0]
+    table = footer.add_table(rows=1, cols=2, width=Mm(156))
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    qr_cell, text_cell = table.rows[0].cells
+    qr_cell.paragraphs[0].add_run("{{ qr }}")
+    qr_cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    text_cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    cell_text(text_cell, "核验码：{{ verification_code }}", bold=True, size=14)
+    note = text_cell.add_paragraph()
+    run = note.add_run(
+        "办件编号：{{ case_id }}。扫描左侧二维码，或在村务公开核验页面输入核验码，"
+        "可核对本件与存档原件是否一致。"
+    )
+    set_fonts(run, SERIF, 10)
+    fix_widths(table, (Mm(26), Mm(130)))
+    # A footer must end with a paragraph: move the empty one below the table, keep it tiny.
+    footer._element.append(spacer._p)
+    set_fonts(spacer.add_run(""), SERIF, 2)
+    spacer.paragraph_format.line_spacing = Pt(2)
+
+
+def application():
+    doc = new_document(body_size=12)
+    paragraph(doc, "{{ place_name }}", align=WD_ALIGN_PARAGRAPH.CENTER, face=SANS, size=14)
+    paragraph(doc, "{{ title }}", style="Title")
+    paragraph(doc, "编号：{{ case_id }}", align=WD_ALIGN_PARAGRAPH.RIGHT, size=12)
+    form_table(
+        doc,
+        (
+            ("事项", "{{ item_name }}（{{ item_code }}）"),
+            ("申请人", "{{ name }}"),
+            ("身份证号", "{{ id_number }}"),
+            ("联系电话", "{{ phone }}"),
+            ("住址", "{{ address }}"),
+            ("家庭人口", "{{ household_size }}"),
+            ("共同申请人", "{{ co_applicants }}"),
+            ("事由", "{{ reason }}"),
+            ("金额（元）", "{{ amount }}"),
+            ("代办情况", "{{ proxy_line }}"),
+            ("申请日期", "{{ applied_on }}"),
+            ("首问负责人", "{{ first_contact_officer }}"),
+        ),
+        tall=("事由",),
+    )
+    body_text(
+        doc,
+        "本人承诺以上填写内容和提交的材料真实、完整，如有虚假，愿意承担相应责任。",
+        size=12,
+    ).paragraph_format.space_before = Pt(12)
+    signature_line(
+        doc, "申请人（签字或按手印）：________________　　　　____年____月____日", size=12
+    )
+    signature_line(doc, "受理人（签字）：________________", size=12)
+    return doc
+
+
+def notification():
+    doc = new_document(body_size=14)
+    paragraph(doc, "{{ place_name }}", align=WD_ALIGN_PARAGRAPH.CENTER, face=SANS, size=14)
+    paragraph(doc, "一次性告知单", style="Title")
+    paragraph(doc, "编号：{{ case_id }}", align=WD_ALIGN_PARAGRAPH.RIGHT, size=12)
+    body_text(doc, "{{ name }}：", size=14, indent=False)
+    body_text(
+        doc,
+        "您申请办理的“{{ item_name }}”事项，需提交下列材料。材料齐全的当场受理；"
+        "缺少的材料请按本单一次补齐，不再另行要求。",
+        size=14,
+    )
+    center, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
+    loop_table(
+        doc,
+        ("序号", "材料名称", "说明", "收取情况"),
+        (
+            ("{{ row.number }}", center),
+            ("{{ row.name }}", left),
+            ("{{ row.note }}", left),
+            ("{{ row.status }}", center),
+        ),
+        (Mm(16), Mm(66), Mm(50), Mm(24)),
+        size=12,
+        loop="for row in materials",
+    )
+    paragraph(doc)
+    labelled(doc, "办理时限：", "{{ time_limit }}", size=14)
+    labelled(doc, "经办岗位：", "{{ handling_role }}　服务电话：{{ service_phone }}", size=14)
+    labelled(doc, "首问负责人：", "{{ first_contact_officer }}", size=14)
+    labelled(
+        doc,
+        "监督电话：",
+        "村务监督委员会 {{ village_supervision_phone }}；区 {{ district_supervision_phone }}",
+        size=14,
+    )
+    issuer_block(doc, size=14, blank_lines=2)
+    return doc
+
+
+def receipt():
+    doc = new_document(body_size=14)
+    paragraph(doc, "{{ place_name }}", align=WD_ALIGN_PARAGRAPH.CENTER, face=SANS, size=14)
+    paragraph(doc, "受理回执", style="Title")
+    form_table(
+        doc,
+        (
+            ("受理编号", "{{ case_id }}"),
+            ("办理事项", "{{ item_name }}"),
+            ("申请人", "{{ name }}"),
+            ("身份证号", "{{ id_number }}"),
+            ("受理日期", "{{ received_on }}"),
+            ("已收材料", "{{ materials_received }}"),
+            ("首问负责人", "{{ first_contact_officer }}"),
+            ("承诺办结时限", "{{ due_on }}"),
+            ("服务电话", "{{ service_phone }}"),
+            ("监督电话", "{{ village_supervision_phone }}"),
+        ),
+        size=14,
+        widths=(Mm(40), Mm(116)),
+    )
+    body_text(
+        doc,
+        "您的申请已受理。请凭本回执查询办理进度；超过承诺时限未办结的，可拨打监督电话反映。",
+        size=14,
+    ).paragraph_format.space_before = Pt(12)
+    signature_line(doc, "受理人（签字）：________________", size=14)
+    issuer_block(doc, size=14, blank_lines=2)
+    return doc
+
+
+def proxy_authorisation():
+    doc = new_document(body_size=14)
+    paragraph(doc, "{{ place_name }}", align=WD_ALIGN_PARAGRAPH.CENTER, face=SANS, size=14)
+    paragraph(doc, "代办委托书", style="Title")
+    paragraph(doc, "编号：{{ case_id }}", align=WD_ALIGN_PARAGRAPH.RIGHT, size=12)
+    labelled(doc, "委托人：", "{{ name }}", size=14)
+    labelled(doc, "身份证号：", "{{ id_number }}", size=14)
+    labelled(doc, "联系电话：", "{{ phone }}", size=14)
+    labelled(doc, "住址：", "{{ address }}", size=14)
+    labelled(doc, "受托人（村民事务代办员）：", "{{ proxy_name }}", size=14)
+    body_text(
+        doc,
+        "本人自愿委托{{ proxy_name }}代为办理“{{ item_name }}”事项，包括提交申请和材料、"
+        "查询办理进度、领取办理结果。受托人应如实提交材料，及时告知办理情况，"
+        "不得收取任何费用。",
+        size=14,
+    ).paragraph_format.space_before = Pt(12)
+    body_text(doc, "委托期限：自{{ authorised_on }}起至本事项办结之日止。", size=14)
+    signature_line(doc, "委托人（签字或按手印）：________________", size=14, before=24)
+    signature_line(doc, "受托人（签字）：________________", size=14)
+    p = paragraph(doc, "{{ authorised_on }}", align=WD_ALIGN_PARAGRAPH.RIGHT, size=14)
+    p.paragraph_format.space_before = Pt(24)
+    p.paragraph_format.right_indent = Pt(14 * 4)
+    return doc
+
+
+def meeting_record():
+    doc = new_document(body_size=12)
+    paragraph(doc, "{{ place_name }}", align=WD_ALIGN_PARAGRAPH.CENTER, face=SANS, size=14)
+    paragraph(doc, "{{ meeting_kind }}记录", style="Title")
+    paragraph(doc, "记录编号：{{ meeting_number }}", align=WD_ALIGN_PARAGRAPH.RIGHT, size=12)
+    form_table(
+        doc,
+        (
+            ("会议名称", "{{ meeting_kind }}"),
+            ("时间", "{{ held_on }}"),
+            ("地点", "{{ location }}"),
+            ("主持人", "{{ chair }}"),
+            ("记录人", "{{ recorder }}"),
+            ("参会人数", "{{ attendance }}"),
+            ("议题", "{{ topic }}"),
+            ("关联办件", "{{ case_id }}　{{ item_name }}　申请人：{{ name }}"),
+            (
+                "表决结果",
+                "同意{{ votes_for }}票，反对{{ votes_against }}票，弃权{{ abstentions }}票",
+            ),
+            ("决议", "{{ resolution }}"),
+        ),
+        tall=("决议",),
+    )
+    signature_line(
+        doc, "主持人（签字）：________________　　记录人（签字）：________________", size=12
+    )
+    signature_line(doc, "参会人员签字：", size=12)
+    for _ in range(4):
+        paragraph(doc)
+    return doc
+
+
+NOTICE_TITLE_SIZE = 26
+NOTICE_BODY_SIZE = 16
+
+
+def public_notice():
+    doc = new_document(body_size=NOTICE_BODY_SIZE)
+    paragraph(doc, "{{ place_name }}", align=WD_ALIGN_PARAGRAPH.CENTER, face=SANS, size=16)
+    paragraph(doc, "关于{{ item_name }}的公示", style="Title", size=NOTICE_TITLE_SIZE, bold=True)
+    body_text(
+        doc,
+        "经{{ procedure }}等程序，现将{{ item_name }}有关情况予以公示，接受群众监督。",
+        size=NOTICE_BODY_SIZE,
+    )
+    body_text(doc, "拟办理意见：{{ proposal }}", size=NOTICE_BODY_SIZE)
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    loop_table(
+        doc,
+        ("序号", "姓名", "身份证号", "家庭人口", "金额（元）"),
+        (
+            ("{{ row.number }}", center),
+            ("{{ row.name }}", center),
+            ("{{ row.id_number }}", center),
+            ("{{ row.household_size }}", center),
+            ("{{ row.amount }}", WD_ALIGN_PARAGRAPH.RIGHT),
+        ),
+        (Mm(14), Mm(34), Mm(52), Mm(26), Mm(30)),
+        size=14,
+    )
+    paragraph(doc)
+    body_text(doc, "公示期：{{ start }}至{{ end }}（{{ duration }}）。", size=NOTICE_BODY_SIZE)
+    body_text(
+        doc,
+        "如有异议，请在公示期内向村务监督委员会反映，监督电话：{{ village_supervision_phone }}；"
+        "区监督电话：{{ district_supervision_phone }}。",
+        size=NOTICE_BODY_SIZE,
+    )
+    issuer_block(doc, size=NOTICE_BODY_SIZE)
+    verification_footer(doc)
+    return doc
+
+
+def result_notice():
+    doc = new_document(body_size=NOTICE_BODY_SIZE)
+    paragraph(doc, "{{ place_name }}", align=WD_ALIGN_PARAGRAPH.CENTER, face=SANS, size=16)
+    paragraph(doc, "{{ item_name }}办理结果公开", style="Title", size=NOTICE_TITLE_SIZE, bold=True)
+    body_text(
+        doc,
+        "{{ item_name }}事项已于{{ result_on }}办理完毕，现将办理结果公开如下：",
+        size=NOTICE_BODY_SIZE,
+    )
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    loop_table(
+        doc,
+        ("序号", "姓名", "身份证号", "家庭人口", "金额（元）"),
+        (
+            ("{{ row.number }}", center),
+            ("{{ row.name }}", center),
+            ("{{ row.id_number }}", center),
+            ("{{ row.household_size }}", center),
+            ("{{ row.amount }}", WD_ALIGN_PARAGRAPH.RIGHT),
+        ),
+        (Mm(14), Mm(34), Mm(52), Mm(26), Mm(30)),
+        size=14,
+    )
+    paragraph(doc)
+    body_text(doc, "办理结果：{{ result }}", size=NOTICE_BODY_SIZE)
+    body_text(
+        doc,
+        "如对办理结果有异议，请向村务监督委员会反映，监督电话：{{ village_supervision_phone }}；"
+        "区监督电话：{{ district_supervision_phone }}。",
+        size=NOTICE_BODY_SIZE,
+    )
+    issuer_block(doc, size=NOTICE_BODY_SIZE)
+    verification_footer(doc)
+    return doc
+
+
 BUILDERS = {
     "catalog_directory.docx": catalog_directory,
     "flowchart_page.docx": flowchart_page,
     "booklet_cover.docx": booklet_cover,
     "contents.docx": contents,
+    "application.docx": application,
+    "notification.docx": notification,
+    "receipt.docx": receipt,
+    "proxy_authorisation.docx": proxy_authorisation,
+    "meeting_record.docx": meeting_record,
+    "public_notice.docx": public_notice,
+    "result_notice.docx": result_notice,
 }
 
 if __name__ == "__main__":

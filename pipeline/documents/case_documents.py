@@ -1,0 +1,859 @@
+"""Template values for the documents of a case (办件), one pure function per kind.
+
+Each ``*_context`` function turns a case, its catalog item and its village into
+the values one template of ``templates/manifest.yaml`` needs; nothing is read or
+written. Two kinds of documents:
+
+* **Internal** (application 申请表, notification 一次性告知单, receipt 受理回执,
+  proxy_authorisation 代办委托书, meeting_record 会议记录) keep the full personal
+  data: they are handed to the applicant or archived.
+* **Public** (public_notice 公示, result_notice 结果公开) are posted: their
+  values come only from :mod:`pipeline.documents.privacy` (name kept, ID and
+  phone masked, no address) and free text is masked as well. They carry a
+  verification code (:func:`verification_code`) and its QR image in the footer;
+  ``context["issuer"]`` (the village committee's name) is printed once, on its
+  own line, for the seal to be stamped over.
+
+:data:`DOCUMENTS` maps each :class:`~pipeline.catalog.model.DocumentKind` to its
+template and a builder taking one :class:`DocumentRequest`; :func:`document_context`
+is the single entry point for callers that handle every kind alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from pipeline.cases.model import Case
+from pipeline.catalog.model import CatalogItem, DayUnit, DocumentKind, StepKind
+from pipeline.documents.privacy import mask_text, public_person
+from pipeline.documents.render import Image, chinese_date
+from pipeline.errors import InputInvalid
+from pipeline.organisations import Place
+
+Context = dict[str, Any]
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+"""Crockford's base-32 alphabet: digits and capitals without I, L, O and U."""
+
+PUBLIC_KINDS = frozenset({DocumentKind.PUBLIC_NOTICE, DocumentKind.RESULT_NOTICE})
+"""Document kinds that are posted publicly and so carry masked data only."""
+
+
+# --- values shared by several documents ----------------------------------------------
+
+
+def format_amount(amount: Decimal | None, *, missing: str = "") -> str:
+    """An amount in yuan as printed: ``1,234.50``; ``missing`` when there is none."""
+    if amount is None:
+        return missing
+    return f"{amount:,.2f}"
+
+
+def handling_phone(item: CatalogItem, place: Place) -> str:
+    """The item's service phone with the village's numbers filled in.
+
+    The catalog keeps placeholders (``{service_phone}``) because the number
+    differs per village; unknown placeholders are left as written.
+    """
+    values = {
+        "{service_phone}": place.village.service_phone,
+        "{supervision_phone}": place.village.supervision_phone,
+        "{town_phone}": place.town.phone,
+        "{district_supervision_phone}": place.district.supervision_phone,
+    }
+    phone = item.handling.phone
+    for placeholder, value in values.items():
+        phone = phone.replace(placeholder, value)
+    return phone
+
+
+def _days(days: int, unit: DayUnit) -> str:
+    return f"{days}个工作日" if unit == DayUnit.WORKING else f"{days}日"
+
+
+def time_limit_text(item: CatalogItem) -> str:
+    """The item's time limits (限时办结) in words, step by step.
+
+    Example: ``资格审核5个工作日；推荐人选公示7日；上报推荐材料3个工作日``.
+    """
+    parts: list[str] = []
+    for step in item.steps:
+        if step.time_limit is not None:
+            parts.append(f"{step.name}{_days(step.time_limit.days, step.time_limit.unit)}")
+        if step.time_limit_note:
+            parts.append(f"{step.name}：{step.time_limit_note}")
+    if not parts:
+        return "本事项清单未规定村级办理时限，按上级部门规定时限办理"
+    return "；".join(parts)
+
+
+def _check(case: Case, item: CatalogItem, place: Place, kind: DocumentKind) -> None:
+    problems = []
+    if case.item_code != item.code:
+        problems.append(f"办件 {case.case_id} 属于事项 {case.item_code}，不是 {item.code}")
+    if case.village != place.village.code:
+        problems.append(f"办件 {case.case_id} 属于村 {case.village}，不是 {place.village.code}")
+    if kind not in item.documents:
+        produced = "、".join(item.documents)
+        problems.append(
+            f"事项 {item.code}（{item.name}）不产生 {kind.value} 文书（该事项产生：{produced}）"
+        )
+    if problems:
+        raise InputInvalid(
+            f"无法生成 {kind.value} / cannot build the {kind.value} of case {case.case_id}: "
+            + "；".join(problems)
+        )
+
+
+def _common(case: Case, item: CatalogItem, place: Place) -> Context:
+    return {
+        "place_name": place.full_name,
+        "item_name": item.name,
+        "case_id": case.case_id,
+    }
+
+
+def _supervision(place: Place, district_phone: str | None) -> Context:
+    return {
+        "village_supervision_phone": place.village.supervision_phone,
+        "district_supervision_phone": district_phone or place.district.supervision_phone,
+    }
+
+
+def _co_applicants(case: Case) -> str:
+    others = case.applicants[1:]
+    if not others:
+        return "无"
+    return "、".join(
+        f"{person.name}（身份证号：{person.id_number}）" if person.id_number else person.name
+        for person in others
+    )
+
+
+# --- internal documents (full data) ---------------------------------------------------
+
+
+def application_context(
+    case: Case, item: CatalogItem, place: Place, *, applied_on: dt.date | None = None
+) -> Context:
+    """Values of the application form (申请表); full personal data.
+
+    Args:
+        case: The case; its first applicant is the one the form names.
+        item: The case's catalog item.
+        place: The case's village.
+        applied_on: Date of the application; the case's ``received_on`` by default.
+
+    Returns:
+        The values of template ``application``.
+
+    Raises:
+        InputInvalid: The case is not of this item or village, or the item
+            has no application form.
+
+    """
+    _check(case, item, place, DocumentKind.APPLICATION)
+    person = case.applicant
+    if case.proxy is None:
+        proxy_line = "本人办理"
+    else:
+        when = (
+            f"（委托日期：{chinese_date(case.proxy.authorised_on)}）"
+            if case.proxy.authorised_on
+            else ""
+        )
+        proxy_line = f"由村民事务代办员{case.proxy.name}代办{when}"
+    title = f"{item.name}表" if item.name.endswith("申请") else f"{item.name}申请表"
+    return _common(case, item, place) | {
+        "title": title,
+        "item_code": item.code,
+        "name": person.name,
+        "id_number": person.id_number or "",
+        "phone": person.phone or "",
+        "address": person.address or "",
+        "household_size": str(person.household_size) if person.household_size else "",
+        "co_applicants": _co_applicants(case),
+        "reason": case.reason,
+        "amount": format_amount(case.amount),
+        "proxy_line": proxy_line,
+        "applied_on": chinese_date(applied_on or case.received_on),
+        "first_contact_officer": case.first_contact_officer,
+    }
+
+
+def notification_context(
+    case: Case,
+    item: CatalogItem,
+    place: Place,
+    *,
+    issued_on: dt.date | None = None,
+    supervision_phone: str | None = None,
+) -> Context:
+    """Values of the one-time notification (一次性告知单) of the materials to bring.
+
+    Each of the item's materials is listed with its note and whether it was
+    already received (``case.materials_received``), so what is missing is told
+    once and in full (一次告知).
+
+    Args:
+        case: The case.
+        item: The case's catalog item (materials, time limits, handling post).
+        place: The case's village (service and supervision phones, committee).
+        issued_on: Date of the notification; ``received_on`` by default.
+        supervision_phone: District supervision phone; the district's by default.
+
+    Returns:
+        The values of template ``notification``.
+
+    Raises:
+        InputInvalid: The case is not of this item or village, or the item
+            has no notification.
+
+    """
+    _check(case, item, place, DocumentKind.NOTIFICATION)
+    received = set(case.materials_received)
+    materials = [
+        {
+            "number": str(index),
+            "name": material.name,
+            "note": material.note or "",
+            "status": "已收" if material.name in received else "待补齐",
+        }
+        for index, material in enumerate(item.materials, start=1)
+    ]
+    if not materials:
+        status = "已收" if received else "待补齐"
+        materials = [
+            {"number": "1", "name": "书面申请", "note": "本事项清单未列其他材料", "status": status}
+        ]
+    return (
+        _common(case, item, place)
+        | _supervision(place, supervision_phone)
+        | {
+            "name": case.applicant.name,
+            "materials": materials,
+            "time_limit": time_limit_text(item),
+            "handling_role": item.handling.role,
+            "service_phone": handling_phone(item, place),
+            "first_contact_officer": case.first_contact_officer,
+            "issuer": place.village.committee,
+            "issued_on": chinese_date(issued_on or case.received_on),
+        }
+    )
+
+
+def receipt_context(
+    case: Case,
+    item: CatalogItem,
+    place: Place,
+    *,
+    due_on: dt.date | None,
+    issued_on: dt.date | None = None,
+) -> Context:
+    """Values of the acceptance receipt (受理回执), handed to the applicant.
+
+    Args:
+        case: The case.
+        item: The case's catalog item.
+        place: The case's village.
+        due_on: The promised completion date (承诺办结时限), computed by the case
+            rules from the item's time limits and the working-day calendar;
+            ``None`` when the item sets no village-level limit.
+        issued_on: Date of the receipt; ``received_on`` by default.
+
+    Returns:
+        The values of template ``receipt``.
+
+    Raises:
+        InputInvalid: The case is not of this item or village, the item has no
+            receipt, or the due date is before the case was received.
+
+    """
+    _check(case, item, place, DocumentKind.RECEIPT)
+    if due_on is not None and due_on < case.received_on:
+        raise InputInvalid(
+            f"办件 {case.case_id}：承诺办结日期 {due_on} 早于受理日期 {case.received_on} / "
+            "the due date is before the date received"
+        )
+    due = (
+        f"{chinese_date(due_on)}前办结"
+        if due_on is not None
+        else f"本事项无村级办结时限（{time_limit_text(item)}）"
+    )
+    return _common(case, item, place) | {
+        "name": case.applicant.name,
+        "id_number": case.applicant.id_number or "",
+        "received_on": chinese_date(case.received_on),
+        "materials_received": "、".join(case.materials_received) or "无",
+        "first_contact_officer": case.first_contact_officer,
+        "due_on": due,
+        "service_phone": handling_phone(item, place),
+        "village_supervision_phone": place.village.supervision_phone,
+        "issuer": place.village.committee,
+        "issued_on": chinese_date(issued_on or case.received_on),
+    }
+
+
+def proxy_authorisation_context(
+    case: Case, item: CatalogItem, place: Place, *, authorised_on: dt.date | None = None
+) -> Context:
+    """Values of the proxy authorisation (代办委托书): the villager authorises the cadre.
+
+    Args:
+        case: The case; it must name its proxy (``case.proxy``).
+        item: The case's catalog item.
+        place: The case's village.
+        authorised_on: Date of the authorisation; the proxy's ``authorised_on``,
+            else the case's ``received_on``, by default.
+
+    Returns:
+        The values of template ``proxy_authorisation``.
+
+    Raises:
+        InputInvalid: The case has no proxy, or is not of this item or village.
+
+    """
+    _check(case, item, place, DocumentKind.PROXY_AUTHORISATION)
+    if case.proxy is None:
+        raise InputInvalid(
+            f"办件 {case.case_id} 没有代办人，无需代办委托书 / case {case.case_id} has no proxy"
+        )
+    person = case.applicant
+    return _common(case, item, place) | {
+        "name": person.name,
+        "id_number": person.id_number or "",
+        "phone": person.phone or "",
+        "address": person.address or "",
+        "proxy_name": case.proxy.name,
+        "authorised_on": chinese_date(
+            authorised_on or case.proxy.authorised_on or case.received_on
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A meeting that discussed or decided a case (会议记录 / 决议).
+
+    Attributes:
+        kind: The meeting, e.g. 村民代表会议, 村“两委”会议, 党员大会.
+        held_on: Date of the meeting.
+        location: Where it was held.
+        attendees: Members present (实到人数).
+        topic: The question put (议题).
+        resolution: What was resolved (决议).
+        votes_for: Votes for.
+        votes_against: Votes against.
+        abstentions: Abstentions.
+        recorder: Who kept the record (记录人).
+        chair: Who chaired the meeting (主持人); blank to write by hand.
+        expected: Members expected (应到人数), if known.
+        number: Number or title of the record (``StepRecord.meeting_record``).
+
+    """
+
+    kind: str
+    held_on: dt.date
+    location: str
+    attendees: int
+    topic: str
+    resolution: str
+    votes_for: int
+    votes_against: int
+    abstentions: int
+    recorder: str
+    chair: str = ""
+    expected: int | None = None
+    number: str = ""
+
+
+def meeting_record_context(
+    case: Case, item: CatalogItem, place: Place, *, meeting: Meeting
+) -> Context:
+    """Values of the meeting record (会议记录 / 决议) of a case.
+
+    Args:
+        case: The case discussed.
+        item: The case's catalog item.
+        place: The case's village.
+        meeting: The meeting and its vote.
+
+    Returns:
+        The values of template ``meeting_record``.
+
+    Raises:
+        InputInvalid: The vote does not add up (negative counts, more votes than
+            members present, more present than expected), or the case is not of
+            this item or village.
+
+    """
+    _check(case, item, place, DocumentKind.MEETING_RECORD)
+    votes = (meeting.votes_for, meeting.votes_against, meeting.abstentions)
+    problems = []
+    if meeting.attendees < 1 or min(votes) < 0:
+        problems.append("人数和票数不能为负，实到人数至少1人")
+    if sum(votes) > meeting.attendees:
+        problems.append(f"票数合计 {sum(votes)} 超过实到人数 {meeting.attendees}")
+    if meeting.expected is not None and meeting.attendees > meeting.expected:
+        problems.append(f"实到人数 {meeting.attendees} 超过应到人数 {meeting.expected}")
+    if problems:
+        raise InputInvalid(
+            f"办件 {case.case_id} 的会议记录有误 / the meeting record of case "
+            f"{case.case_id} does not add up: " + "；".join(problems)
+        )
+    attendance = f"实到{meeting.attendees}人"
+    if meeting.expected is not None:
+        attendance = f"应到{meeting.expected}人，{attendance}"
+    return _common(case, item, place) | {
+        "meeting_kind": meeting.kind,
+        "meeting_number": meeting.number,
+        "held_on": chinese_date(meeting.held_on),
+        "location": meeting.location,
+        "chair": meeting.chair,
+        "recorder": meeting.recorder,
+        "attendance": attendance,
+        "topic": meeting.topic,
+        "name": case.applicant.name,
+        "votes_for": str(meeting.votes_for),
+        "votes_against": str(meeting.votes_against),
+        "abstentions": str(meeting.abstentions),
+        "resolution": meeting.resolution,
+    }
+
+
+# --- public documents (masked data only) ----------------------------------------------
+
+
+def _addresses(case: Case) -> list[str | None]:
+    return [person.address for person in case.applicants]
+
+
+def _public_text(case: Case, text: str | None) -> str:
+    return mask_text(text, addresses=_addresses(case))
+
+
+def public_rows(case: Case) -> list[dict[str, str]]:
+    """The masked table rows of a public document: one per applicant.
+
+    The case's amount is printed on the first applicant's row (the household
+    head the notice names).
+    """
+    rows = []
+    for index, person in enumerate(case.applicants, start=1):
+        row = {"number": str(index)} | public_person(person)
+        del row["phone"]  # a posted list has no use for even a masked phone
+        row["amount"] = format_amount(case.amount, missing="—") if index == 1 else ""
+        rows.append(row)
+    return rows
+
+
+def _procedure(case: Case, item: CatalogItem) -> str:
+    """The steps already taken before the notice, by their catalog names."""
+    recorded = {record.step for record in case.steps}
+    notices = [index for index, step in enumerate(item.steps) if step.kind == StepKind.NOTICE]
+    pending = [index for index in notices if item.steps[index].id not in recorded]
+    # The notice being posted is the first one not yet recorded (or, on a reprint, the last).
+    if pending:
+        stop = pending[0]
+    elif notices:
+        stop = notices[-1]
+    else:
+        stop = len(item.steps)
+    names = [
+        step.name
+        for step in item.steps[:stop]
+        if step.id in recorded and step.kind not in (StepKind.NOTICE, StepKind.ARCHIVE)
+    ]
+    return "、".join(dict.fromkeys(names)) or "村民委员会审核"
+
+
+def _public_common(
+    case: Case,
+    item: CatalogItem,
+    place: Place,
+    *,
+    verification_code: str,
+    qr: Image,
+    issued_on: dt.date,
+    supervision_phone: str | None,
+) -> Context:
+    return {
+        "place_name": place.full_name,
+        "item_name": item.name,
+        "case_id": mask_text(case.case_id),
+        "rows": public_rows(case),
+        "issuer": place.village.committee,
+        "issued_on": chinese_date(issued_on),
+        "verification_code": verification_code,
+        "qr": qr,
+    } | _supervision(place, supervision_phone)
+
+
+def public_notice_context(
+    case: Case,
+    item: CatalogItem,
+    place: Place,
+    *,
+    start: dt.date,
+    end: dt.date,
+    verification_code: str,
+    qr: Image,
+    issued_on: dt.date,
+    supervision_phone: str | None = None,
+) -> Context:
+    """Values of the public notice (公示) for posting; personal data masked.
+
+    Args:
+        case: The case; its decision (拟办理意见), if any, is printed masked.
+        item: The case's catalog item (its steps name the procedure followed).
+        place: The case's village (committee, supervision phone).
+        start: First day of the notice period.
+        end: Last day of the notice period (inclusive).
+        verification_code: The code printed in the footer (:func:`verification_code`).
+        qr: The QR image printed beside the code, about 18 mm wide.
+        issued_on: Date printed under the issuer.
+        supervision_phone: District supervision phone; the district's by default.
+
+    Returns:
+        The values of template ``public_notice``: no full ID number, phone
+        number or address anywhere in them.
+
+    Raises:
+        InputInvalid: The period ends before it starts, or the case is not of
+            this item or village, or the item has no public notice.
+
+    """
+    _check(case, item, place, DocumentKind.PUBLIC_NOTICE)
+    if end < start:
+        raise InputInvalid(
+            f"办件 {case.case_id}：公示结束日期 {end} 早于开始日期 {start} / "
+            "the notice period ends before it starts"
+        )
+    rule = item.public_notice
+    if rule.unit == DayUnit.WORKING and rule.days:
+        duration = f"共{rule.days}个工作日"
+    else:
+        duration = f"共{(end - start).days + 1}天"
+    common = _public_common(
+        case,
+        item,
+        place,
+        verification_code=verification_code,
+        qr=qr,
+        issued_on=issued_on,
+        supervision_phone=supervision_phone,
+    )
+    return common | {
+        "procedure": _procedure(case, item),
+        "proposal": _public_text(case, case.decision) or "见下表",
+        "start": chinese_date(start),
+        "end": chinese_date(end),
+        "duration": duration,
+    }
+
+
+def result_notice_context(
+    case: Case,
+    item: CatalogItem,
+    place: Place,
+    *,
+    result_on: dt.date,
+    verification_code: str,
+    qr: Image,
+    issued_on: dt.date,
+    supervision_phone: str | None = None,
+) -> Context:
+    """Values of the result notice (办理结果公开) for posting; personal data masked.
+
+    Args:
+        case: The case; its ``result`` (else its ``decision``) is printed masked.
+        item: The case's catalog item.
+        place: The case's village.
+        result_on: Date the case was concluded (办结日期).
+        verification_code: The code printed in the footer (:func:`verification_code`).
+        qr: The QR image printed beside the code, about 18 mm wide.
+        issued_on: Date printed under the issuer.
+        supervision_phone: District supervision phone; the district's by default.
+
+    Returns:
+        The values of template ``result_notice``: no full ID number, phone
+        number or address anywhere in them.
+
+    Raises:
+        InputInvalid: The case has no result or decision yet, the notice is
+            dated before the result, or the case is not of this item or village,
+            or the item has no result notice.
+
+    """
+    _check(case, item, place, DocumentKind.RESULT_NOTICE)
+    result = case.result or case.decision
+    if issued_on < result_on:
+        raise InputInvalid(
+            f"办件 {case.case_id}：公开日期 {issued_on} 早于办结日期 {result_on} / "
+            "a result cannot be published before it is reached"
+        )
+    if not result:
+        raise InputInvalid(
+            f"办件 {case.case_id} 还没有办理结果，不能公开 / case {case.case_id} has no "
+            "result or decision to publish yet"
+        )
+    common = _public_common(
+        case,
+        item,
+        place,
+        verification_code=verification_code,
+        qr=qr,
+        issued_on=issued_on,
+        supervision_phone=supervision_phone,
+    )
+    return common | {"result_on": chinese_date(result_on), "result": _public_text(case, result)}
+
+
+# --- verification codes ----------------------------------------------------------------
+
+
+def verification_code(data: bytes) -> str:
+    """A short code for a document, typable from a posted sheet: ``XXXX-XXXX``.
+
+    The code is the first 40 bits of the SHA-256 of ``data`` written as 8
+    characters of Crockford base 32 (digits and capitals without I, L, O, U, so
+    nothing is mistaken for 1 or 0), split 4-4 for reading aloud. 40 bits make an
+    accidental match between two documents of a district negligible (about one
+    in a million after 1.5 million documents); the code identifies and checks a
+    document, it is no signature — the archived PDF's digital signature is.
+
+    A document cannot contain its own hash, so ``data`` is what the issuer fixes
+    as the document's identity; xwql passes :func:`verification_payload`.
+
+    Args:
+        data: The bytes that identify the document.
+
+    Returns:
+        The code, e.g. ``7K3D-Q9XM``.
+
+    """
+    number = int.from_bytes(hashlib.sha256(data).digest()[:5], "big")
+    chars = "".join(CROCKFORD[(number >> shift) & 31] for shift in range(35, -1, -5))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+def parse_verification_code(text: str) -> str:
+    """A code as typed by a person, normalised to ``XXXX-XXXX``.
+
+    Case, spaces and hyphens are ignored; ``O`` reads as ``0`` and ``I``/``L``
+    as ``1`` (Crockford's rules).
+
+    Raises:
+        InputInvalid: The text is not 8 characters of Crockford base 32.
+
+    """
+    cleaned = "".join(text.split()).replace("-", "").upper()
+    cleaned = cleaned.translate(str.maketrans("OIL", "011"))
+    if len(cleaned) != 8 or any(char not in CROCKFORD for char in cleaned):
+        raise InputInvalid(
+            f"核验码格式不对 / not a verification code: {text!r} (8 letters and digits, "
+            "like 7K3D-Q9XM)"
+        )
+    return f"{cleaned[:4]}-{cleaned[4:]}"
+
+
+def verification_payload(
+    kind: DocumentKind,
+    case: Case,
+    *,
+    issued_on: dt.date,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> bytes:
+    """Canonical bytes identifying one public document of a case, for its code.
+
+    Only public facts go in (kind, case, item, village, dates, amount, decision
+    or result, and the masked people), so the short code cannot be used to test
+    guesses of anyone's full ID number. The same inputs always give the same
+    bytes (sorted keys, no spaces, UTF-8).
+    """
+    facts = {
+        "kind": kind.value,
+        "case_id": case.case_id,
+        "item_code": case.item_code,
+        "village": case.village,
+        "issued_on": issued_on.isoformat(),
+        "start": start.isoformat() if start else None,
+        "end": end.isoformat() if end else None,
+        "amount": None if case.amount is None else str(case.amount),
+        "decision": _public_text(case, case.decision),
+        "result": _public_text(case, case.result),
+        "people": [public_person(person) for person in case.applicants],
+    }
+    return json.dumps(facts, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+# --- the registry ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentRequest:
+    """Everything any case document may need; each kind uses its part.
+
+    Attributes:
+        case: The case.
+        item: The case's catalog item.
+        place: The case's village.
+        issued_on: Date printed under the issuer: required for public documents;
+            the case's ``received_on`` by default for the notification and receipt.
+            The application and the proxy authorisation print their own dates
+            (received, authorised).
+        supervision_phone: District supervision phone; the district's by default.
+        start: First day of the notice period (public_notice).
+        end: Last day of the notice period (public_notice).
+        result_on: Date the case was concluded (result_notice).
+        verification_code: Footer code (public documents).
+        qr: Footer QR image (public documents).
+        due_on: Promised completion date (receipt); ``None`` if the item has none.
+        meeting: The meeting (meeting_record).
+
+    """
+
+    case: Case
+    item: CatalogItem
+    place: Place
+    issued_on: dt.date | None = None
+    supervision_phone: str | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    result_on: dt.date | None = None
+    verification_code: str | None = None
+    qr: Image | None = None
+    due_on: dt.date | None = None
+    meeting: Meeting | None = None
+
+    def need(self, field: str) -> Any:
+        """The value of ``field``, or a clear error naming it when it was not given."""
+        value = getattr(self, field)
+        if value is None:
+            raise InputInvalid(
+                f"办件 {self.case.case_id}：生成文书缺少 {field} / {field} is needed for "
+                "this document"
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class DocumentType:
+    """A case document kind: its template and how its values are built."""
+
+    kind: DocumentKind
+    template: str
+    title: str
+    public: bool
+    build: Callable[[DocumentRequest], Context]
+
+
+def _public_notice(r: DocumentRequest) -> Context:
+    return public_notice_context(
+        r.case, r.item, r.place, start=r.need("start"), end=r.need("end"),
+        verification_code=r.need("verification_code"), qr=r.need("qr"),
+        issued_on=r.need("issued_on"), supervision_phone=r.supervision_phone,
+    )  # fmt: skip
+
+
+def _result_notice(r: DocumentRequest) -> Context:
+    return result_notice_context(
+        r.case, r.item, r.place, result_on=r.need("result_on"),
+        verification_code=r.need("verification_code"), qr=r.need("qr"),
+        issued_on=r.need("issued_on"), supervision_phone=r.supervision_phone,
+    )  # fmt: skip
+
+
+DOCUMENTS: Mapping[DocumentKind, DocumentType] = {
+    entry.kind: entry
+    for entry in (
+        DocumentType(
+            DocumentKind.APPLICATION, "application", "申请表", False,
+            lambda r: application_context(r.case, r.item, r.place),
+        ),
+        DocumentType(
+            DocumentKind.NOTIFICATION, "notification", "一次性告知单", False,
+            lambda r: notification_context(
+                r.case, r.item, r.place, issued_on=r.issued_on,
+                supervision_phone=r.supervision_phone,
+            ),
+        ),
+        DocumentType(
+            DocumentKind.RECEIPT, "receipt", "受理回执", False,
+            lambda r: receipt_context(
+                r.case, r.item, r.place, due_on=r.due_on, issued_on=r.issued_on
+            ),
+        ),
+        DocumentType(
+            DocumentKind.PROXY_AUTHORISATION, "proxy_authorisation", "代办委托书", False,
+            lambda r: proxy_authorisation_context(r.case, r.item, r.place),
+        ),
+        DocumentType(
+            DocumentKind.MEETING_RECORD, "meeting_record", "会议记录", False,
+            lambda r: meeting_record_context(r.case, r.item, r.place, meeting=r.need("meeting")),
+        ),
+        DocumentType(DocumentKind.PUBLIC_NOTICE, "public_notice", "公示", True, _public_notice),
+        DocumentType(
+            DocumentKind.RESULT_NOTICE, "result_notice", "办理结果公开", True, _result_notice
+        ),
+    )
+}  # fmt: skip
+"""Every case document kind with a template; the seal register is a list, not a template."""
+
+
+def document_context(kind: DocumentKind | str, request: DocumentRequest) -> tuple[str, Context]:
+    """The template name and values of document ``kind`` for ``request``.
+
+    Args:
+        kind: A :class:`DocumentKind` or its value (``"public_notice"``).
+        request: The case, item, village and the extra data the kind needs.
+
+    Returns:
+        ``(template name, context)`` ready for ``TemplateSet.render``.
+
+    Raises:
+        InputInvalid: The kind is unknown or has no template, a value the kind
+            needs is missing, or the builder refuses the case.
+
+    """
+    try:
+        entry = DOCUMENTS[DocumentKind(kind)]
+    except (ValueError, KeyError):
+        known = "、".join(DOCUMENTS)
+        raise InputInvalid(
+            f"没有 {kind!s} 的文书模板 / no document template for {kind!s} (known: {known})"
+        ) from None
+    return entry.template, entry.build(request)
+
+
+__all__ = [
+    "CROCKFORD",
+    "DOCUMENTS",
+    "PUBLIC_KINDS",
+    "Context",
+    "DocumentRequest",
+    "DocumentType",
+    "Meeting",
+    "application_context",
+    "document_context",
+    "format_amount",
+    "handling_phone",
+    "meeting_record_context",
+    "notification_context",
+    "parse_verification_code",
+    "proxy_authorisation_context",
+    "public_notice_context",
+    "public_rows",
+    "receipt_context",
+    "result_notice_context",
+    "time_limit_text",
+    "verification_code",
+    "verification_payload",
+]

@@ -1,0 +1,1 @@
+"""Rules the software enforces on cases: flow order, notice periods, deadlines (限时办结)."""

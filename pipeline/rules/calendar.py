@@ -1,0 +1,91 @@
+"""Working days on the PRC calendar (法定节假日 and 调休 workdays), via ``chinesecalendar``.
+
+A working day is what the State Council's yearly holiday notice makes it: Monday to
+Friday unless an official holiday, plus the Saturdays and Sundays turned into
+workdays (调休). The data comes from the ``chinesecalendar`` package, which covers
+one year more each release; a year it does not know raises ``CalendarNotCovered``
+rather than guessing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import chinese_calendar
+
+from pipeline.catalog.model import DayUnit
+from pipeline.errors import CalendarNotCovered
+
+_ONE_DAY = dt.timedelta(days=1)
+
+
+def is_working_day(day: dt.date) -> bool:
+    """Whether ``day`` is a working day on the PRC calendar.
+
+    Raises:
+        CalendarNotCovered: ``chinesecalendar`` has no data for the year of ``day``.
+
+    """
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError as exc:
+        years = sorted({holiday.year for holiday in chinese_calendar.holidays})
+        raise CalendarNotCovered(
+            f"已安装的 chinesecalendar {chinese_calendar.__version__} 没有 {day.year} 年的"
+            f"节假日安排（只有 {years[0]}–{years[-1]} 年），无法计算工作日；"
+            "请升级：pip install --upgrade chinesecalendar\n"
+            f"The installed chinesecalendar {chinese_calendar.__version__} has no holiday "
+            f"data for {day.year} (only {years[0]}-{years[-1]}), so working days cannot be "
+            "counted; upgrade it: pip install --upgrade chinesecalendar"
+        ) from exc
+
+
+def add_days(start: dt.date, days: int, unit: DayUnit) -> dt.date:
+    """The date ``days`` days after ``start``.
+
+    Args:
+        start: The day counting starts from; it is not itself counted.
+        days: How many days, zero or more (zero gives ``start``).
+        unit: ``CALENDAR`` adds plain days; ``WORKING`` gives the ``days``-th working
+            day after ``start``.
+
+    Returns:
+        The resulting date; with ``WORKING`` and ``days >= 1`` always a working day.
+
+    Raises:
+        ValueError: ``days`` is negative.
+        CalendarNotCovered: a working day falls in a year ``chinesecalendar`` lacks.
+
+    """
+    if days < 0:
+        raise ValueError(f"days must be zero or more, not {days}")
+    if unit is DayUnit.CALENDAR:
+        return start + dt.timedelta(days=days)
+    day = start
+    remaining = days
+    while remaining:
+        day += _ONE_DAY
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def working_days_between(a: dt.date, b: dt.date) -> int:
+    """How many working days lie after ``a`` up to and including ``b``.
+
+    ``working_days_between(a, add_days(a, n, DayUnit.WORKING)) == n``. When ``b`` is
+    before ``a`` the count is negative: ``-working_days_between(b, a)``.
+
+    Raises:
+        CalendarNotCovered: a day between them falls in a year ``chinesecalendar`` lacks.
+
+    """
+    if b < a:
+        return -working_days_between(b, a)
+    count = 0
+    day = a
+    while day < b:
+        day += _ONE_DAY
+        if is_working_day(day):
+            count += 1
+    return count

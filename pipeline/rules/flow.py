@@ -1,0 +1,495 @@
+"""A case follows its item's steps, in catalog order, under six rules.
+
+Each rule has a stable id (``RuleId``), used in refusals, in the irregularities a
+forced step leaves on the case, and in the monthly pack for the supervision
+committee (村务监督委员会):
+
+``step-order``
+    The step is the next one of the item after the last recorded step (the first
+    step first); an unknown step id or a step already recorded is refused.
+``notice-period``
+    A step after a notice (公示) step is dated after the last day of the notice
+    period. The period starts on the notice step's date (day one, when it is a day
+    of the period's unit) and lasts the notice step's own ``time_limit`` when set,
+    else the item's ``public_notice.days`` in ``public_notice.unit``: seven
+    calendar days posted on 1 October end on 7 October, so the next step may be
+    dated 8 October at the earliest.
+``meeting-record``
+    A decision (会议决定) step names its meeting record.
+``proxy-authorisation``
+    A step filed by proxy (代办) needs the villager's written authorisation dated on
+    or before the step.
+``actor``
+    The acting body is one of the catalog step's actors (see ``actor_alternatives``).
+``date-order``
+    A step is not dated before the case was received nor before the previous step.
+
+All functions are pure: ``apply_step`` returns a new ``Case``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pipeline.cases.model import Case, CaseStatus, Irregularity, StepRecord
+from pipeline.catalog.model import CatalogItem, DayUnit, Step, StepKind
+from pipeline.errors import InputInvalid, StepRefused
+from pipeline.rules.calendar import add_days
+
+
+class RuleId(StrEnum):
+    """Stable ids of the flow rules."""
+
+    STEP_ORDER = "step-order"
+    NOTICE_PERIOD = "notice-period"
+    MEETING_RECORD = "meeting-record"
+    PROXY_AUTHORISATION = "proxy-authorisation"
+    ACTOR = "actor"
+    DATE_ORDER = "date-order"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: which rule, on which step, and what to do (Chinese / English)."""
+
+    rule: RuleId
+    step: str
+    message: str
+
+
+# Separators between alternative actors, at the top level of an actor string (not
+# inside parentheses); full-width and half-width forms.
+_SEPARATORS = frozenset("、，,／/或和")
+_OPEN = frozenset("（(")
+_CLOSE = frozenset("）)")
+# Department names in which 和 is part of the name, not a separator (PRC ministry names).
+_NAMES_WITH_HE = (
+    "人力资源和社会保障",
+    "住房和城乡建设",
+    "文化和旅游",
+    "工业和信息化",
+    "自然资源和规划",
+    "卫生和计划生育",
+)
+# A trailing parenthesised group containing one of these is detail about the body
+# (区民政局（会同区住房和城乡建设局）), not part of its name (镇（街道）).
+_DETAIL_MARKERS = ("或", "会同", "协助", "经", "统一")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+
+
+def _normalise(text: str) -> str:
+    """Text compared without whitespace or full-/half-width differences."""
+    return "".join(unicodedata.normalize("NFKC", text).translate(_QUOTES).split())
+
+
+def _split_top_level(actor: str) -> list[str]:
+    protected: set[int] = set()
+    for name in _NAMES_WITH_HE:
+        start = actor.find(name)
+        while start != -1:
+            protected.update(range(start, start + len(name)))
+            start = actor.find(name, start + 1)
+    pieces: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for index, char in enumerate(actor):
+        if char in _OPEN:
+            depth += 1
+        elif char in _CLOSE:
+            depth = max(depth - 1, 0)
+        elif depth == 0 and char in _SEPARATORS and index not in protected:
+            pieces.append("".join(current).strip())
+            current = []
+            continue
+        current.append(char)
+    pieces.append("".join(current).strip())
+    return pieces
+
+
+def _trailing_group(piece: str) -> int | None:
+    """Index of the parenthesis opening the group that ends ``piece``, if it ends with one."""
+    if not piece or piece[-1] not in _CLOSE:
+        return None
+    depth = 0
+    for index in range(len(piece) - 1, -1, -1):
+        if piece[index] in _CLOSE:
+            depth += 1
+        elif piece[index] in _OPEN:
+            depth -= 1
+            if depth == 0:
+                return index
+    return None
+
+
+def actor_alternatives(actor: str) -> list[str]:
+    """The bodies a catalog actor string allows, as printed in the catalog.
+
+    Alternatives are separated by 、 ， , / 或 和 outside parentheses (和 inside
+    department names such as 区人力资源和社会保障局 does not separate). A trailing
+    parenthesised group that is detail (it contains 或, 会同, 协助, 经 or 统一) is
+    dropped from the body's name, and a detail starting with 或 adds its own
+    alternatives: ``区民政局（或经委托的镇（街道））`` allows 区民政局 and
+    经委托的镇（街道）. Other parentheses belong to the name: 镇（街道）, 村（居）退役军人服务站.
+    A leading 其 ("their") is dropped: ``申请人或其代理人`` allows 申请人 and 代理人.
+
+    Args:
+        actor: The ``actor`` of a catalog step, e.g. ``镇（街道）、村民委员会``.
+
+    Returns:
+        The alternatives in catalog order, without duplicates.
+
+    """
+    found: list[str] = []
+    for part in _split_top_level(actor):
+        piece = part.removeprefix("其")
+        opening = _trailing_group(piece)
+        detail = piece[opening + 1 : -1] if opening is not None else ""
+        if opening is None or not any(marker in detail for marker in _DETAIL_MARKERS):
+            found.append(piece)
+            continue
+        found.append(piece[:opening].strip())
+        if detail.startswith("或"):
+            found.extend(actor_alternatives(detail[1:]))
+    return list(dict.fromkeys(alt for alt in found if alt))
+
+
+def actor_allowed(step: Step, actor: str) -> bool:
+    """Whether ``actor`` equals one of the step's alternatives (ignoring spaces and width)."""
+    wanted = _normalise(actor)
+    return any(_normalise(alt) == wanted for alt in actor_alternatives(step.actor))
+
+
+def _notice_length(item: CatalogItem, step: Step) -> tuple[int, DayUnit] | None:
+    """How long the notice of ``step`` runs; ``None`` where the catalog sets no length."""
+    if step.time_limit is not None:
+        return step.time_limit.days, step.time_limit.unit
+    if item.public_notice.days is not None:
+        return item.public_notice.days, item.public_notice.unit
+    return None
+
+
+def notice_period(
+    item: CatalogItem, step: Step, posted_on: dt.date
+) -> tuple[dt.date, dt.date, int, DayUnit] | None:
+    """First and last day of a notice posted on ``posted_on``, its length and unit.
+
+    The posting day is day one: a 7-calendar-day notice posted on 1 October runs to
+    7 October. ``None`` where the catalog sets no length.
+    """
+    length = _notice_length(item, step)
+    if length is None:
+        return None
+    days, unit = length
+    return posted_on, add_days(posted_on - dt.timedelta(days=1), days, unit), days, unit
+
+
+def _label(step: Step) -> str:
+    return f"“{step.name}”（{step.id}）"
+
+
+def _last_known_index(case: Case, item: CatalogItem) -> int | None:
+    ids = [step.id for step in item.steps]
+    for record in reversed(case.steps):
+        if record.step in ids:
+            return ids.index(record.step)
+    return None
+
+
+def next_step(case: Case, item: CatalogItem) -> Step | None:
+    """The step the case is waiting for: the one after its last recorded step.
+
+    Returns:
+        The item's first step for a case with no steps; ``None`` when the item's
+        last step is recorded.
+
+    """
+    last = _last_known_index(case, item)
+    following = 0 if last is None else last + 1
+    return item.steps[following] if following < len(item.steps) else None
+
+
+def _check_order(case: Case, item: CatalogItem, record: StepRecord) -> list[Violation]:
+    step = next((s for s in item.steps if s.id == record.step), None)
+    if step is None:
+        known = "、".join(s.id for s in item.steps)
+        return [
+            Violation(
+                RuleId.STEP_ORDER,
+                record.step,
+                f"事项 {item.code}“{item.name}”没有步骤 {record.step!r}，请用本事项的步骤：{known}"
+                f" / item {item.code} has no step {record.step!r}; use one of its steps: {known}",
+            )
+        ]
+    done = next((r for r in case.steps if r.step == record.step), None)
+    if done is not None:
+        return [
+            Violation(
+                RuleId.STEP_ORDER,
+                step.id,
+                f"步骤{_label(step)}已于 {done.date} 办理，不能重复办理"
+                f" / step {_label(step)} was already recorded on {done.date}; "
+                "a step is recorded once",
+            )
+        ]
+    expected = next_step(case, item)
+    if expected is None:
+        return [
+            Violation(
+                RuleId.STEP_ORDER,
+                step.id,
+                f"本事项最后一步已办理，不能再办理{_label(step)}"
+                f" / the item's last step is recorded; {_label(step)} cannot follow it",
+            )
+        ]
+    if expected.id != step.id:
+        where = "第一步" if not case.steps else "下一步"
+        return [
+            Violation(
+                RuleId.STEP_ORDER,
+                step.id,
+                f"{_label(step)}不能现在办理：{where}应为{_label(expected)}"
+                f" / step {_label(step)} is out of order: the "
+                f"{'first' if not case.steps else 'next'} step is {_label(expected)}",
+            )
+        ]
+    return []
+
+
+def _check_notice(case: Case, item: CatalogItem, step: Step, record: StepRecord) -> list[Violation]:
+    position = item.steps.index(step)
+    found: list[Violation] = []
+    for notice in item.steps[:position]:
+        if notice.kind is not StepKind.NOTICE:
+            continue
+        posted = next((r for r in case.steps if r.step == notice.id), None)
+        period = notice_period(item, notice, posted.date) if posted is not None else None
+        if posted is None or period is None:
+            continue
+        _, last, days, unit = period
+        if record.date > last:
+            continue
+        unit_zh = "工作日" if unit is DayUnit.WORKING else "自然日"
+        earliest = last + dt.timedelta(days=1)
+        found.append(
+            Violation(
+                RuleId.NOTICE_PERIOD,
+                step.id,
+                f"{_label(step)}日期 {record.date} 在公示期内：{_label(notice)}自 {posted.date} "
+                f"起公示 {days} 个{unit_zh}，至 {last} 期满；请在 {earliest} 或以后办理"
+                f" / step {_label(step)} dated {record.date} is inside the notice period: "
+                f"{_label(notice)} posted on {posted.date} runs {days} {unit.value} days "
+                f"to {last}; record this step on {earliest} or later",
+            )
+        )
+    return found
+
+
+def _check_meeting(step: Step, record: StepRecord) -> list[Violation]:
+    if step.kind is not StepKind.DECISION or (record.meeting_record or "").strip():
+        return []
+    return [
+        Violation(
+            RuleId.MEETING_RECORD,
+            step.id,
+            f"{_label(step)}是会议决定步骤，须填写会议记录编号或标题（meeting_record）"
+            f" / decision step {_label(step)} needs its meeting record: "
+            "fill in meeting_record with the record's number or title",
+        )
+    ]
+
+
+def _check_proxy(case: Case, record: StepRecord) -> list[Violation]:
+    if not record.by_proxy:
+        return []
+    proxy = case.proxy
+    if proxy is None:
+        problem = (
+            "办件没有登记代办人；请登记代办人及代办委托书日期",
+            "the case names no proxy; record the proxy and the date of the written authorisation",
+        )
+    elif proxy.authorised_on is None:
+        problem = (
+            f"代办人 {proxy.name} 没有代办委托书日期；请补签代办委托书并登记日期",
+            f"proxy {proxy.name} has no written authorisation date; "
+            "have the villager sign 代办委托书 and record its date",
+        )
+    elif proxy.authorised_on > record.date:
+        problem = (
+            f"代办委托书日期 {proxy.authorised_on} 晚于步骤日期 {record.date}；代办须先取得委托",
+            f"the written authorisation of {proxy.authorised_on} is later than the step "
+            f"date {record.date}; a proxy acts only once authorised",
+        )
+    else:
+        return []
+    return [
+        Violation(
+            RuleId.PROXY_AUTHORISATION,
+            record.step,
+            f"步骤 {record.step} 由代办人办理，但{problem[0]} / step {record.step} was filed "
+            f"by proxy, but {problem[1]}",
+        )
+    ]
+
+
+def _check_actor(step: Step, record: StepRecord) -> list[Violation]:
+    if actor_allowed(step, record.actor):
+        return []
+    allowed = "、".join(f"“{alt}”" for alt in actor_alternatives(step.actor))
+    return [
+        Violation(
+            RuleId.ACTOR,
+            step.id,
+            f"{_label(step)}的办理主体应为 {allowed} 之一，不是“{record.actor}”"
+            f" / step {_label(step)} must be done by one of {allowed}, "
+            f"not “{record.actor}”; record the body that acted as the catalog names it",
+        )
+    ]
+
+
+def _check_dates(case: Case, record: StepRecord) -> list[Violation]:
+    found: list[Violation] = []
+    if record.date < case.received_on:
+        found.append(
+            Violation(
+                RuleId.DATE_ORDER,
+                record.step,
+                f"步骤 {record.step} 日期 {record.date} 早于受理日期 {case.received_on}；"
+                f"请核对日期 / step {record.step} is dated {record.date}, before the case "
+                f"was received on {case.received_on}; check the date",
+            )
+        )
+    if case.steps and record.date < case.steps[-1].date:
+        previous = case.steps[-1]
+        found.append(
+            Violation(
+                RuleId.DATE_ORDER,
+                record.step,
+                f"步骤 {record.step} 日期 {record.date} 早于上一步 {previous.step} 的日期 "
+                f"{previous.date}；请核对日期 / step {record.step} is dated {record.date}, "
+                f"before the previous step {previous.step} on {previous.date}; check the date",
+            )
+        )
+    return found
+
+
+def _require_item(case: Case, item: CatalogItem) -> None:
+    if item.code != case.item_code:
+        raise ValueError(f"case {case.case_id} is of item {case.item_code}, not {item.code}")
+
+
+def check_step(case: Case, item: CatalogItem, record: StepRecord) -> list[Violation]:
+    """Every rule the step ``record`` would break if appended to ``case``.
+
+    Args:
+        case: The case as it stands.
+        item: The case's catalog item.
+        record: The step to be recorded.
+
+    Returns:
+        The violations, in rule order (step-order, notice-period, meeting-record,
+        proxy-authorisation, actor, date-order); empty when the step is in order.
+        Rules that need the catalog step are skipped for an unknown step id.
+
+    Raises:
+        ValueError: ``item`` is not the case's item.
+
+    """
+    _require_item(case, item)
+    found = _check_order(case, item, record)
+    step = next((s for s in item.steps if s.id == record.step), None)
+    if step is not None:
+        found += _check_notice(case, item, step, record)
+        found += _check_meeting(step, record)
+    found += _check_proxy(case, record)
+    if step is not None:
+        found += _check_actor(step, record)
+    found += _check_dates(case, record)
+    return found
+
+
+def apply_step(
+    case: Case, item: CatalogItem, record: StepRecord, *, force_reason: str | None = None
+) -> Case:
+    """The case with ``record`` appended, if the rules allow it or an administrator forces it.
+
+    A step the rules refuse is recorded only with ``force_reason``, an
+    administrator's written reason: the record then carries it as
+    ``forced_reason`` and the case gains one ``Irregularity`` per broken rule, for
+    the supervision committee's monthly pack. Recording the item's last step closes
+    the case (已办结).
+
+    Args:
+        case: The case as it stands.
+        item: The case's catalog item.
+        record: The step to record.
+        force_reason: Why the step is recorded despite the rules; ``None`` to refuse.
+
+    Returns:
+        A new case; ``case`` is unchanged.
+
+    Raises:
+        StepRefused: the step breaks rules and no ``force_reason`` is given.
+        InputInvalid: ``force_reason`` is given but blank.
+        ValueError: ``item`` is not the case's item.
+
+    """
+    reason = None if force_reason is None else force_reason.strip()
+    if reason == "":
+        raise InputInvalid(
+            "强制办理须写明书面理由 / a forced step needs the administrator's written reason"
+        )
+    violations = check_step(case, item, record)
+    irregularities = list(case.irregularities)
+    if violations:
+        if reason is None:
+            raise StepRefused(
+                f"办件 {case.case_id} 的步骤 {record.step} 不符合办理规则，未记录；"
+                "改正后重试，或由管理员写明理由强制办理"
+                f" / step {record.step} of case {case.case_id} breaks "
+                f"{len(violations)} rule(s) and was not recorded; correct it, or have an "
+                "administrator force it with a written reason",
+                violations,
+            )
+        record = record.model_copy(update={"forced_reason": reason})
+        irregularities += [
+            Irregularity(
+                step=record.step, date=record.date, rule=v.rule, message=v.message, reason=reason
+            )
+            for v in violations
+        ]
+    closes = record.step == item.steps[-1].id
+    return case.model_copy(
+        update={
+            "steps": [*case.steps, record],
+            "irregularities": irregularities,
+            "status": CaseStatus.CLOSED if closes else case.status,
+        }
+    )
+
+
+def validate_history(case: Case, item: CatalogItem) -> list[Violation]:
+    """Replay a case's recorded steps from scratch, as at intake of a ledger.
+
+    Each step is checked against the steps before it. A step recorded with a
+    ``forced_reason`` was forced by an administrator: its violations are
+    irregularities already, not errors, and are not returned.
+
+    Returns:
+        The violations of the steps recorded without a forced reason.
+
+    Raises:
+        ValueError: ``item`` is not the case's item.
+
+    """
+    _require_item(case, item)
+    replay = case.model_copy(update={"steps": []})
+    found: list[Violation] = []
+    for record in case.steps:
+        violations = check_step(replay, item, record)
+        if not (record.forced_reason or "").strip():
+            found += violations
+        replay = replay.model_copy(update={"steps": [*replay.steps, record]})
+    return found

@@ -1,0 +1,34 @@
+"""What every case job reads first: settings, catalog, organisations and the case store."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pipeline.cases.store import CaseStore, database_url
+from pipeline.catalog import Catalog, load_catalog
+from pipeline.config import Settings
+from pipeline.organisations import Directory, load_district
+
+
+@dataclass
+class Workspace:
+    """The data a job works on, opened once and passed down."""
+
+    settings: Settings
+    catalog: Catalog
+    directory: Directory
+    store: CaseStore
+
+    @classmethod
+    @contextlib.contextmanager
+    def open(cls, settings: Settings) -> Iterator[Workspace]:
+        """Load catalog and organisations, connect to the store; close it afterwards."""
+        catalog = load_catalog(settings.catalog_dir)
+        directory = load_district(settings.district_path)
+        store = CaseStore(database_url(settings.data, settings.database_url))
+        try:
+            yield cls(settings=settings, catalog=catalog, directory=directory, store=store)
+        finally:
+            store.close()
