@@ -96,11 +96,15 @@ def draw_seal(organisation: str, fonts: FontSetup, *, subtitle: str = "") -> Sea
     return Seal(organisation=organisation, subtitle=subtitle, png=buffer.getvalue())
 
 
-def find_text(pdf: Path, needle: str) -> tuple[int, float, float]:
-    """Page index and (x, y) in points of the first text run containing ``needle``."""
+def find_text(pdf: Path, needle: str) -> tuple[int, float, float, float]:
+    """Page index, (x, y) and approximate width in points of the first run containing ``needle``.
+
+    The width assumes full-width (1 em) characters, right for the Chinese names a
+    seal is placed over.
+    """
     reader = PdfReader(pdf)
     for page_index, page in enumerate(reader.pages):
-        found: list[tuple[float, float]] = []
+        found: list[tuple[float, float, float]] = []
 
         def visit(
             text: str,
@@ -108,16 +112,18 @@ def find_text(pdf: Path, needle: str) -> tuple[int, float, float]:
             tm: list[float],
             font_dict: object,
             font_size: float,
-            found: list[tuple[float, float]] = found,
+            found: list[tuple[float, float, float]] = found,
         ) -> None:
             if needle in text and not found:
                 x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
                 y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
-                found.append((x, y))
+                em = font_size * abs(tm[0] * cm[0]) if tm[0] else font_size
+                start = text.index(needle)
+                found.append((x + start * em, y, len(needle) * em))
 
         page.extract_text(visitor_text=visit)
         if found:
-            return page_index, found[0][0], found[0][1]
+            return page_index, *found[0]
     raise TemplateError(
         f"{pdf.name}: 找不到盖章位置的文字“{needle}” / no text {needle!r} to place the seal "
         "over; the template must print the issuer's name where the seal goes"
@@ -160,14 +166,15 @@ def stamp_pdf(
 
     Returns the register line for this use of the seal (用印登记).
     """
-    page_index, x, y = find_text(source, anchor)
+    page_index, x, y, width = find_text(source, anchor)
     size = diameter_mm * _PT_PER_MM
     with pikepdf.open(source) as pdf:
         page = pdf.pages[page_index]
         name = page.add_resource(_seal_xobject(pdf, seal), pikepdf.Name.XObject, prefix="Seal")
-        # Centre on the issuer line: a little right of where its text starts.
-        left = x + size * 0.25
-        bottom = y - size / 2 + 5
+        # Centred on the issuer's name, a little below its baseline so that the seal
+        # also covers the date line ("骑年盖月").
+        left = x + width / 2 - size / 2
+        bottom = y - size / 2
         page.contents_add(
             pikepdf.Stream(
                 pdf, f"q {size:.2f} 0 0 {size:.2f} {left:.2f} {bottom:.2f} cm {name} Do Q".encode()

@@ -46,8 +46,9 @@ def test_seal_needs_a_name(fonts: FontSetup) -> None:
 
 def test_stamp_is_placed_over_the_anchor_with_a_soft_mask(fonts: FontSetup, tmp_path: Path) -> None:
     source = _pdf_with_text(tmp_path / "in.pdf", ["Issued by", "Linzi Civil Affairs", "2026"])
-    page, x, y = find_text(source, "Linzi Civil Affairs")
+    page, x, y, width = find_text(source, "Linzi Civil Affairs")
     assert (page, round(x), round(y)) == (0, 300, 170)
+    assert width > 0
     use = stamp_pdf(
         source, tmp_path / "out.pdf", draw_seal("淄博市临淄区民政局", fonts),
         anchor="Linzi Civil Affairs", purpose="测试", operator="tester",

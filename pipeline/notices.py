@@ -1,0 +1,238 @@
+"""Print-ready notices for posting (公示, 结果公开): render, convert, stamp, register.
+
+For the village clerk (scenario 1). Each notice or result step recorded on a case
+gives one public sheet, personal data masked, with the notice period, the
+supervision phones, the village seal over the committee's name and a short
+verification code (核验码) that an auditor can check against the registry. An
+internal copy with the full data is written beside it for the archive. Every seal
+placed goes into the seal-use register (用印登记: stamping is itself item xwql-040).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from threading import Lock
+from typing import Any
+
+import qrcode
+from pypdf import PdfReader
+
+from pipeline.cases.model import Case, StepRecord
+from pipeline.cases.store import CaseStore, IssuedNotice
+from pipeline.catalog.model import CatalogItem, DocumentKind, StepKind
+from pipeline.documents.case_documents import (
+    public_notice_context,
+    result_notice_context,
+    verification_code,
+    verification_payload,
+)
+from pipeline.documents.engine import DocumentEngine
+from pipeline.documents.render import Image
+from pipeline.documents.stamp import Seal, draw_seal, stamp_pdf
+from pipeline.errors import ExitCode, InputInvalid, XwqlError
+from pipeline.organisations import Place
+from pipeline.rules.flow import notice_period
+
+_KIND_NAMES = {DocumentKind.PUBLIC_NOTICE: "公示", DocumentKind.RESULT_NOTICE: "结果公开"}
+# What must never appear in a public sheet's text layer.
+_LEAKS = (
+    re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"),  # 18-digit ID number
+    re.compile(r"(?<!\d)\d{15}(?!\d)"),  # old 15-digit ID number
+    re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"),  # mobile phone
+)
+
+
+class PrivacyLeak(XwqlError):
+    """A public document would show personal data; it was not written."""
+
+    exit_code = ExitCode.INPUT_INVALID
+
+
+@dataclass(frozen=True)
+class NoticeJob:
+    """One public sheet to issue: a notice or result step recorded on a case."""
+
+    case: Case
+    item: CatalogItem
+    place: Place
+    kind: DocumentKind
+    step: StepRecord
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @property
+    def file_stem(self) -> str:
+        """``NM-2026-001-公示-2026-11-03``."""
+        return f"{self.case.case_id}-{_KIND_NAMES[self.kind]}-{self.step.date.isoformat()}"
+
+
+@dataclass(frozen=True)
+class IssuedFiles:
+    """What issuing one notice wrote."""
+
+    notice: IssuedNotice
+    public_pdf: Path
+    internal_pdf: Path
+
+
+def notice_jobs(case: Case, item: CatalogItem, place: Place) -> list[NoticeJob]:
+    """Every notice (公示) and result (结果公开) step recorded on ``case``, in order."""
+    steps = {step.id: step for step in item.steps}
+    jobs: list[NoticeJob] = []
+    for record in case.steps:
+        step = steps.get(record.step)
+        if step is None:
+            continue
+        if step.kind == StepKind.NOTICE:
+            period = notice_period(item, step, record.date)
+            if period is None:
+                raise InputInvalid(
+                    f"{item.code} 的公示步骤“{step.name}”没有公示天数 / the catalog sets no "
+                    "notice period for this step; fix the catalog"
+                )
+            start, end, _, _ = period
+            jobs.append(
+                NoticeJob(case, item, place, DocumentKind.PUBLIC_NOTICE, record, start, end)
+            )
+        elif step.kind == StepKind.RESULT:
+            jobs.append(NoticeJob(case, item, place, DocumentKind.RESULT_NOTICE, record))
+    return jobs
+
+
+def internal_rows(case: Case) -> list[dict[str, str]]:
+    """The notice table with full data, for the archived internal copy only."""
+    return [
+        {
+            "number": str(index),
+            "name": person.name,
+            "id_number": person.id_number or "",
+            "household_size": "" if person.household_size is None else str(person.household_size),
+            "amount": "" if index > 1 or case.amount is None else f"{case.amount:,.2f}元",
+        }
+        for index, person in enumerate(case.applicants, start=1)
+    ]
+
+
+def check_public_text(pdf: Path) -> None:
+    """Refuse a public PDF whose text shows a full ID or mobile number."""
+    text = "".join("".join(page.extract_text() or "" for page in PdfReader(pdf).pages).split())
+    for pattern in _LEAKS:
+        if pattern.search(text):
+            pdf.unlink(missing_ok=True)
+            raise PrivacyLeak(
+                f"{pdf.name}: 公开文件含有未遮蔽的个人信息，已删除 / the public sheet showed a "
+                "full ID or phone number and was deleted; check the case's decision and result"
+            )
+
+
+def _qr(code: str, target: Path) -> Image:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    qrcode.make(f"XWQL:{code}", border=1).save(str(target))
+    return Image(target, width_mm=18)
+
+
+class NoticeIssuer:
+    """Issues notices through one document engine and one store."""
+
+    def __init__(
+        self,
+        engine: DocumentEngine,
+        store: CaseStore,
+        *,
+        supervision_phone: str,
+        operator: str,
+        work: Path,
+    ) -> None:
+        """Seals are drawn once per village; files pass through ``work``."""
+        self.engine = engine
+        self.store = store
+        self.supervision_phone = supervision_phone
+        self.operator = operator
+        self.work = work
+        self._seals: dict[str, Seal] = {}
+        self._lock = Lock()
+
+    def _seal(self, place: Place) -> Seal:
+        with self._lock:
+            text = place.village.seal_text
+            if text not in self._seals:
+                self._seals[text] = draw_seal(text, self.engine.fonts)
+            return self._seals[text]
+
+    def _context(self, job: NoticeJob, code: str, qr: Image) -> dict[str, Any]:
+        if job.kind == DocumentKind.PUBLIC_NOTICE:
+            assert job.start is not None and job.end is not None
+            return public_notice_context(
+                job.case, job.item, job.place, start=job.start, end=job.end,
+                verification_code=code, qr=qr, issued_on=job.step.date,
+                supervision_phone=self.supervision_phone,
+            )  # fmt: skip
+        return result_notice_context(
+            job.case, job.item, job.place, result_on=job.step.date, verification_code=code,
+            qr=qr, issued_on=job.step.date, supervision_phone=self.supervision_phone,
+        )  # fmt: skip
+
+    def _make(self, job: NoticeJob, context: dict[str, Any], target: Path, purpose: str) -> str:
+        """Render, convert and stamp one sheet; return its SHA-256."""
+        template = "public_notice" if job.kind == DocumentKind.PUBLIC_NOTICE else "result_notice"
+        docx = self.work / f"{target.stem}.docx"
+        unstamped = self.work / f"{target.stem}.pdf"
+        self.engine.templates.render(template, context, docx)
+        self.engine.pool.convert(docx, unstamped)
+        use = stamp_pdf(
+            unstamped, target, self._seal(job.place), anchor=job.place.village.committee,
+            purpose=purpose, operator=self.operator,
+        )  # fmt: skip
+        digest = hashlib.sha256(target.read_bytes()).hexdigest()
+        self.store.record_seal_use(use, document_sha256=digest, case_id=job.case.case_id)
+        return digest
+
+    def issue(self, job: NoticeJob, out: Path) -> IssuedFiles:
+        """Write the public sheet and the internal copy of ``job`` into ``out``."""
+        payload = verification_payload(
+            job.kind, job.case, issued_on=job.step.date, start=job.start, end=job.end
+        )
+        code = verification_code(payload)
+        context = self._context(job, code, _qr(code, self.work / f"qr-{code}.png"))
+        name = _KIND_NAMES[job.kind]
+        public_pdf = out / f"{job.file_stem}.pdf"
+        digest = self._make(job, context, public_pdf, f"{job.item.name}{name}（张贴）")
+        check_public_text(public_pdf)
+        internal_pdf = out / "internal" / f"{job.file_stem}-内部.pdf"
+        self._make(
+            job, context | {"rows": internal_rows(job.case)}, internal_pdf,
+            f"{job.item.name}{name}（存档内部件）",
+        )  # fmt: skip
+        notice = IssuedNotice(
+            verification_code=code, case_id=job.case.case_id, kind=job.kind.value,
+            village=job.place.village.code, item_code=job.item.code, period_start=job.start,
+            period_end=job.end, issued_on=job.step.date, public_sha256=digest,
+            public_file=public_pdf.name,
+        )  # fmt: skip
+        self.store.register_notice(notice)
+        return IssuedFiles(notice=notice, public_pdf=public_pdf, internal_pdf=internal_pdf)
+
+    def issue_all(
+        self,
+        jobs: Sequence[NoticeJob],
+        out: Path,
+        *,
+        progress: Callable[[str], None] = lambda message: None,
+    ) -> list[IssuedFiles]:
+        """Issue every job on all converters at once; results in the jobs' order."""
+        self.work.mkdir(parents=True, exist_ok=True)
+        (out / "internal").mkdir(parents=True, exist_ok=True)
+
+        def one(job: NoticeJob) -> IssuedFiles:
+            progress(f"{job.case.case_id} {_KIND_NAMES[job.kind]}")
+            return self.issue(job, out)
+
+        workers = self.engine.settings.converter_workers
+        with ThreadPoolExecutor(max_workers=workers) as executor:
+            return list(executor.map(one, jobs))
