@@ -1,8 +1,4 @@
-"""The ``xwql`` command: one sub-command per user job.
-
-Expected failures (``XwqlError``) print a message and exit with the error's code
-(see ``pipeline.errors.ExitCode``); only bugs show a traceback.
-"""
+"""``xwql catalog …``: the power list as data, and its published booklet."""
 
 from __future__ import annotations
 
@@ -11,70 +7,23 @@ import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from pipeline.catalog import load_catalog
-from pipeline.config import Settings, load_settings
-from pipeline.errors import ExitCode, InputInvalid, XwqlError
-
-console = Console()
-err_console = Console(stderr=True)
-CHINA = ZoneInfo("Asia/Shanghai")
-
-app = typer.Typer(
-    help="xwql: village small and micro power list (村级小微权力清单) documents and archive.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
+from pipeline.cli._app import (
+    CatalogOption,
+    JsonOption,
+    catalog_app,
+    console,
+    current_settings,
+    err_console,
+    parse_date,
+    print_json,
+    today,
 )
-catalog_app = typer.Typer(
-    help="The power catalog as data, and its published booklet.", no_args_is_help=True
-)
-app.add_typer(catalog_app, name="catalog")
-
-CatalogOption = Annotated[
-    Path | None,
-    typer.Option("--catalog", help="Catalog folder (default: the shipped catalog/)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-
-
-def _settings() -> Settings:
-    return load_settings()
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(CHINA).date()
-
-
-@app.command()
-def doctor(as_json: JsonOption = False) -> None:
-    """Check LibreOffice, SC fonts, Graphviz and Python packages; say how to fix each.
-
-    Example: xwql doctor
-    """
-    from pipeline.doctor import run_checks
-
-    checks = run_checks(_settings())
-    if as_json:
-        _print_json([check.as_dict() for check in checks])
-    else:
-        table = Table("check", "status", "detail / fix")
-        for check in checks:
-            status = "[green]ok[/]" if check.ok else "[red]FAIL[/]"
-            table.add_row(
-                check.name, status, check.detail if check.ok else f"{check.detail}\n→ {check.fix}"
-            )
-        console.print(table)
-    if not all(check.ok for check in checks):
-        raise typer.Exit(ExitCode.MISSING_DEPENDENCY)
+from pipeline.config import Settings
 
 
 @catalog_app.command("validate")
@@ -83,7 +32,7 @@ def catalog_validate(catalog: CatalogOption = None) -> None:
 
     Example: xwql catalog validate --catalog catalog/
     """
-    folder = catalog or _settings().catalog_dir
+    folder = catalog or current_settings().catalog_dir
     loaded = load_catalog(folder)
     console.print(
         f"[green]✓[/] {folder}: 版本 {loaded.edition.version}, {len(loaded)} 项事项 items valid"
@@ -96,9 +45,9 @@ def catalog_list(catalog: CatalogOption = None, as_json: JsonOption = False) -> 
 
     Example: xwql catalog list --json
     """
-    loaded = load_catalog(catalog or _settings().catalog_dir)
+    loaded = load_catalog(catalog or current_settings().catalog_dir)
     if as_json:
-        _print_json(
+        print_json(
             [
                 {
                     "code": i.code,
@@ -127,13 +76,13 @@ def catalog_show(code: str, catalog: CatalogOption = None, as_json: JsonOption =
 
     Example: xwql catalog show xwql-022
     """
-    loaded = load_catalog(catalog or _settings().catalog_dir)
+    loaded = load_catalog(catalog or current_settings().catalog_dir)
     resolution = loaded.resolve(code)
     if resolution.warning:
         err_console.print(f"[yellow]注意 warning:[/] {resolution.warning}")
     item = resolution.item
     if as_json:
-        _print_json(item.model_dump(mode="json") | {"warning": resolution.warning})
+        print_json(item.model_dump(mode="json") | {"warning": resolution.warning})
         return
     console.print(f"[bold]{item.code} {item.name}[/]  ({item.category} · {item.aspect.value})")
     console.print(f"来源 provenance: {item.provenance.value}")
@@ -160,7 +109,7 @@ def catalog_diff(old: Path, new: Path, as_json: JsonOption = False) -> None:
 
     changes = diff_editions(load_snapshot(old), load_snapshot(new))
     if as_json:
-        _print_json([change.as_dict() for change in changes])
+        print_json([change.as_dict() for change in changes])
         return
     if not changes:
         console.print("两版相同 / the editions are identical")
@@ -213,22 +162,12 @@ def catalog_publish(
 
     Example: xwql catalog publish --out out/catalog
     """
-    settings = _settings()
-    _publish(settings, catalog or settings.catalog_dir, out, _parse_date(date))
+    settings = current_settings()
+    publish(settings, catalog or settings.catalog_dir, out, (parse_date(date) if date else today()))
 
 
-def _parse_date(text: str | None) -> dt.date:
-    if text is None:
-        return _today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputInvalid(
-            f"日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD, got {text!r}"
-        ) from None
-
-
-def _publish(settings: Settings, folder: Path, out: Path, day: dt.date) -> None:
+def publish(settings: Settings, folder: Path, out: Path, day: dt.date) -> None:
+    """Publish the catalog in ``folder`` into ``out``, with progress on the console."""
     from pipeline.catalog.booklet import publish_catalog
     from pipeline.documents.engine import DocumentEngine
 
@@ -247,38 +186,3 @@ def _publish(settings: Settings, folder: Path, out: Path, day: dt.date) -> None:
     )
     console.print(f"[green]✓[/] 版本快照 snapshot: {result.snapshot}")
     console.print(f"[green]✓[/] 用印登记 seal register: {result.seal_register}")
-
-
-@app.command()
-def demo(
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/demo"),
-) -> None:
-    """Run the sample district on the embedded defaults (now: publish the catalog booklet).
-
-    Example: xwql demo --out out/demo
-    """
-    settings = _settings()
-    _publish(settings, settings.catalog_dir, out / "catalog", _today())
-
-
-def run(argv: list[str] | None = None) -> int:
-    """Run ``xwql`` with ``argv``; return the exit status instead of exiting.
-
-    Expected failures become a message on stderr and their documented exit code.
-    """
-    try:
-        app(args=argv, prog_name="xwql")
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-    except XwqlError as exc:
-        err_console.print(f"[red]错误 error:[/] {exc}", highlight=False)
-        return int(exc.exit_code)
-    except KeyboardInterrupt:
-        err_console.print("interrupted")
-        return 130
-    return 0
-
-
-def main() -> None:
-    """Console entry point."""
-    sys.exit(run())

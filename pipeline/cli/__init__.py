@@ -1,0 +1,85 @@
+"""The ``xwql`` command: one sub-command per user job.
+
+Expected failures (``XwqlError``) print a message and exit with the error's code
+(see ``pipeline.errors.ExitCode``); only bugs show a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pipeline.cli import cases as _cases  # noqa: F401  (registers the commands)
+from pipeline.cli import catalog as _catalog
+from pipeline.cli._app import (
+    JsonOption,
+    app,
+    console,
+    current_settings,
+    err_console,
+    print_json,
+    today,
+)
+from pipeline.errors import ExitCode, XwqlError
+
+
+@app.command()
+def doctor(as_json: JsonOption = False) -> None:
+    """Check LibreOffice, SC fonts, Graphviz and Python packages; say how to fix each.
+
+    Example: xwql doctor
+    """
+    from pipeline.doctor import run_checks
+
+    checks = run_checks(current_settings())
+    if as_json:
+        print_json([check.as_dict() for check in checks])
+    else:
+        table = Table("check", "status", "detail / fix")
+        for check in checks:
+            status = "[green]ok[/]" if check.ok else "[red]FAIL[/]"
+            table.add_row(
+                check.name, status, check.detail if check.ok else f"{check.detail}\n→ {check.fix}"
+            )
+        console.print(table)
+    if not all(check.ok for check in checks):
+        raise typer.Exit(ExitCode.MISSING_DEPENDENCY)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/demo"),
+) -> None:
+    """Run the sample district on the embedded defaults (now: publish the catalog booklet).
+
+    Example: xwql demo --out out/demo
+    """
+    settings = current_settings()
+    _catalog.publish(settings, settings.catalog_dir, out / "catalog", today())
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run ``xwql`` with ``argv``; return the exit status instead of exiting.
+
+    Expected failures become a message on stderr and their documented exit code.
+    """
+    try:
+        app(args=argv, prog_name="xwql")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    except XwqlError as exc:
+        err_console.print(f"[red]错误 error:[/] {exc}", highlight=False)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+    return 0
+
+
+def main() -> None:
+    """Console entry point."""
+    sys.exit(run())
