@@ -1,0 +1,400 @@
+"""Read a village's case ledger (台账) into cases, rejecting bad rows and keeping good ones.
+
+A ledger is a workbook (``.xlsx``: sheets 办件台账 and 办理环节), a CSV file of
+cases (steps beside it in ``<stem>-办理环节.csv``) or JSON (``{"cases": [...]}``
+in the case model's form). Whatever the form, every value goes through the same
+column parsers (``columns.CASES`` and ``columns.STEPS``), every case through the
+case model, and every problem is reported where the clerk can find it. A case
+with any problem is rejected whole, with its steps; all other cases are imported.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from pipeline.cases.model import Case
+from pipeline.catalog import Catalog, CatalogItem
+from pipeline.errors import InputInvalid, UnknownItem
+from pipeline.intake.columns import CASES, STEPS, Loc, column_for
+from pipeline.intake.messages import BadValue, Bilingual, Finding, finding
+from pipeline.intake.result import IntakeResult, Issue, Location
+from pipeline.intake.sources import csv_tables, xlsx_tables
+from pipeline.intake.tables import ParsedTable, Row, Table, parse_table, parse_value
+from pipeline.intake.values import Context, resolve_step, show
+from pipeline.organisations import Directory
+
+SUFFIXES = (".xlsx", ".xlsm", ".csv", ".json")
+
+
+def read_ledger(path: Path, catalog: Catalog, directory: Directory) -> IntakeResult:
+    """Read a ledger file into cases; bad rows are rejected and reported, never fatal.
+
+    Args:
+        path: An ``.xlsx``/``.xlsm`` workbook, a ``.csv`` file or a ``.json`` file.
+        catalog: The catalog item codes are resolved against.
+        directory: The villages named in the ledger.
+
+    Returns:
+        The cases imported, every error and warning located by file, sheet, row
+        and column, and the row counts (``rows_in == rows_imported + rows_rejected``).
+
+    Raises:
+        InputInvalid: if the file does not exist or is not of a supported type.
+
+    """
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputInvalid(
+            f"不支持的台账文件类型 {path.suffix or '(无后缀)'}：请用 .xlsx、.csv 或 .json"
+            "（旧版 .xls 请在 Excel 中另存为 .xlsx） / unsupported ledger type "
+            f"{path.suffix or '(none)'}: use .xlsx, .csv or .json (save .xls as .xlsx)"
+        )
+    if not path.is_file():
+        raise InputInvalid(f"台账文件不存在 / no such ledger file: {path}")
+    ctx = Context(catalog, directory)
+    result = IntakeResult(path.name)
+    if suffix == ".json":
+        _read_json(path, ctx, result)
+    else:
+        reader = csv_tables if suffix == ".csv" else xlsx_tables
+        _read_tables(*reader(path, result), ctx, result)
+    for issues in (result.errors, result.warnings):
+        issues.sort(key=lambda i: (i.file != result.file, i.sheet == STEPS.name, i.row or 0))
+    return result
+
+
+class _Locator(Protocol):
+    """Maps locations in a case's JSON form back to where the clerk typed them."""
+
+    def where(self, loc: Loc) -> Location: ...
+
+    def shown(self, loc: Loc) -> str: ...
+
+    def note(self, errors: list[Issue]) -> Issue | None: ...
+
+
+@dataclass
+class _Candidate:
+    """A case on its way into the model: its data, where it came from, its errors."""
+
+    data: Any
+    locator: _Locator
+    errors: list[Issue] = field(default_factory=list)
+    step_count: int = 0
+
+
+# --- workbooks and CSV ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _SheetLocator:
+    case_row: Row
+    step_rows: list[Row]
+
+    def _row(self, loc: Loc) -> tuple[Row, Loc]:
+        index = loc[1] if len(loc) > 1 and loc[0] == "steps" else None
+        if isinstance(index, int) and index < len(self.step_rows):
+            return self.step_rows[index], loc[2:]
+        return self.case_row, loc
+
+    def where(self, loc: Loc) -> Location:
+        row, rest = self._row(loc)
+        return row.locate(rest)
+
+    def shown(self, loc: Loc) -> str:
+        row, rest = self._row(loc)
+        return row.shown(rest)
+
+    def note(self, errors: list[Issue]) -> Issue | None:
+        """An error on the case row naming its step rows that have errors, if any."""
+        wrong = {issue.location.at(None) for issue in errors}
+        rows = [str(step.where.row) for step in self.step_rows if step.where in wrong]
+        if not rows:
+            return None
+        sheet = self.step_rows[0].where.sheet or self.step_rows[0].where.file
+        listed = "、".join(rows)
+        return self.case_row.locate(("case_id",)).issue(
+            self.case_row.raw.get(CASES.key, ""),
+            finding(
+                f"本办件的办理环节有错（“{sheet}”第 {listed} 行），整件未导入",
+                f"the case's step rows {listed} in {sheet} have errors; the case was not imported",
+                "改正这些环节行后重新导入",
+                "fix those step rows and import again",
+            ),
+        )
+
+
+def _read_tables(
+    cases_table: Table, steps_table: Table | None, ctx: Context, result: IntakeResult
+) -> None:
+    cases = parse_table(cases_table, CASES, ctx, result)
+    steps = (
+        parse_table(steps_table, STEPS, ctx, result)
+        if steps_table is not None and not steps_table.empty  # an empty sheet: no steps yet
+        else ParsedTable()
+    )
+    result.blank_rows = cases.blank_rows + steps.blank_rows
+    result.steps_in = len(steps.rows)
+    owners: dict[object, Row] = {}
+    for row in cases.rows:
+        if row.key is not None:
+            owners.setdefault(row.key, row)
+    steps_of: dict[Row, list[Row]] = {row: [] for row in cases.rows}
+    for step in steps.rows:
+        owner = owners.get(step.key)
+        if owner is not None:
+            steps_of[owner].append(step)
+            continue
+        if step.key is not None:
+            step.errors.append(step.where.at(STEPS.key).issue(str(step.key), _orphan(step.key)))
+        result.errors.extend(step.errors)
+        result.steps_rejected += 1
+    candidates = [
+        _Candidate(
+            {**row.data(), "steps": [step.data() for step in own]},
+            _SheetLocator(row, own),
+            row.errors + [issue for step in own for issue in step.errors],
+            len(own),
+        )
+        for row, own in steps_of.items()
+    ]
+    _conclude(candidates, ctx, result, blocked=cases.failed or steps.failed)
+
+
+def _orphan(case_id: object) -> Finding:
+    return finding(
+        f"“{CASES.name}”中没有办件编号 {case_id}，这一环节未导入",
+        f"no case numbered {case_id} in {CASES.name}; this step was not imported",
+        f"核对办件编号，或先在“{CASES.name}”中登记该办件",
+        f"check the number, or enter the case in {CASES.name} first",
+    )
+
+
+# --- JSON ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _JsonLocator:
+    file: str
+    index: int
+    original: Any
+
+    def where(self, loc: Loc) -> Location:
+        path = f"cases[{self.index}]"
+        for key in loc:
+            path += f"[{key}]" if isinstance(key, int) else f".{key}"
+        return Location(self.file, column=path)
+
+    def shown(self, loc: Loc) -> str:
+        node = self.original
+        for key in loc:
+            in_dict = isinstance(node, dict) and key in node
+            if in_dict or (isinstance(node, list) and isinstance(key, int) and key < len(node)):
+                node = node[key]
+            else:
+                return ""
+        return show(node)
+
+    def note(self, errors: list[Issue]) -> Issue | None:
+        return None
+
+
+def _read_json(path: Path, ctx: Context, result: IntakeResult) -> None:
+    where = Location(path.name)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        unreadable = finding(
+            f"JSON 文件须为 UTF-8 编码：{exc}",
+            f"a JSON file must be UTF-8: {exc}",
+            "以 UTF-8 编码重新保存",
+            "save it again as UTF-8",
+        )
+        result.errors.append(where.issue("", unreadable))
+        return
+    except json.JSONDecodeError as exc:
+        broken = finding(
+            f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）：{exc.msg}",
+            f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}",
+            "检查这一处的引号、逗号和括号",
+            "check the quotes, commas and brackets there",
+        )
+        result.errors.append(Location(path.name, None, exc.lineno).issue("", broken))
+        return
+    cases = data.get("cases") if isinstance(data, dict) else None
+    if not isinstance(cases, list):
+        shapeless = finding(
+            'JSON 台账应为 {"cases": [...]}，整个文件未导入',
+            'a JSON ledger is {"cases": [...]}; nothing was imported',
+            "把办件放在名为 cases 的列表中",
+            "put the cases in a list named cases",
+        )
+        result.errors.append(where.issue("", shapeless))
+        return
+    for key in sorted(set(data) - {"cases"}):
+        unknown = finding(
+            f"不认识的字段 {key}，未读取",
+            f"unknown field {key}; not read",
+            "台账 JSON 只有 cases 一个字段",
+            "a ledger JSON holds only cases",
+        )
+        result.warnings.append(where.at(key).issue(show(data[key]), unknown))
+    candidates = []
+    for index, raw in enumerate(cases):
+        candidate = _Candidate(raw, _JsonLocator(path.name, index, copy.deepcopy(raw)))
+        _parse_json_values(candidate, ctx, result)
+        steps = raw.get("steps") if isinstance(raw, dict) else None
+        candidate.step_count = len(steps) if isinstance(steps, list) else 0
+        candidates.append(candidate)
+    result.steps_in = sum(candidate.step_count for candidate in candidates)
+    _conclude(candidates, ctx, result, blocked=False)
+
+
+def _parse_json_values(candidate: _Candidate, ctx: Context, result: IntakeResult) -> None:
+    """Run every column's parser over the values of a JSON case, in place."""
+    for spec, prefix in ((CASES, ()), (STEPS, ("steps", 0))):
+        for column in spec.columns:
+            if not column.path:
+                continue
+            for loc, holder, key in _slots(candidate.data, (*prefix, *column.path)):
+                raw = holder[key]
+                if raw is None:
+                    continue
+                where = candidate.locator.where(loc)
+                value = parse_value(column, raw, where, ctx, candidate.errors, result.warnings)
+                if value is not None:
+                    holder[key] = value
+
+
+def _slots(node: object, path: Loc, prefix: Loc = ()) -> Iterator[tuple[Loc, dict[str, Any], str]]:
+    """Each dict in ``node`` holding the end of ``path``; an int in ``path`` means every item."""
+    key, rest = path[0], path[1:]
+    if isinstance(key, int):
+        if isinstance(node, list):
+            for index, child in enumerate(node):
+                yield from _slots(child, rest, (*prefix, index))
+    elif isinstance(node, dict) and key in node:
+        if rest:
+            yield from _slots(node[key], rest, (*prefix, key))
+        else:
+            yield (*prefix, key), node, key
+
+
+# --- both ----------------------------------------------------------------------------------
+
+
+def _conclude(
+    candidates: list[_Candidate], ctx: Context, result: IntakeResult, *, blocked: bool
+) -> None:
+    """Check case numbers are unique, validate each case, and count what came in."""
+    result.rows_in = len(candidates)
+    first: dict[str, Location] = {}
+    for candidate in candidates:
+        case_id = candidate.data.get("case_id") if isinstance(candidate.data, dict) else None
+        if isinstance(case_id, str) and case_id in first:
+            candidate.errors.append(
+                candidate.locator.where(("case_id",)).issue(
+                    case_id, _duplicate(case_id, first[case_id])
+                )
+            )
+        elif isinstance(case_id, str):
+            first[case_id] = candidate.locator.where(())
+        case = None if blocked else _finish(candidate, ctx)
+        result.errors.extend(candidate.errors)
+        if case is None:
+            result.rows_rejected += 1
+            result.steps_rejected += candidate.step_count
+        else:
+            result.cases.append(case)
+
+
+def _duplicate(case_id: str, first: Location) -> Finding:
+    place = first.describe()
+    return finding(
+        f"办件编号 {case_id} 重复：{place.zh}已用过，本件未导入",
+        f"duplicate case number {case_id}, already used at {place.en}; this one not imported",
+        "每件办件用不同的编号；若是同一件，请删去重复的行",
+        "give each case its own number; if it is the same case, delete the repeated row",
+    )
+
+
+def _finish(candidate: _Candidate, ctx: Context) -> Case | None:
+    """Resolve the steps against the item, validate the case; ``None`` if it has errors."""
+    item = _item_of(candidate.data, ctx)
+    locator = candidate.locator
+    for loc, holder, key in _slots(candidate.data, ("steps", 0, "step")):
+        if item is not None and isinstance(holder[key], str):
+            try:
+                holder[key] = resolve_step(item, holder[key])
+            except BadValue as exc:
+                candidate.errors.append(locator.where(loc).issue(locator.shown(loc), exc.finding))
+    flagged = {issue.location for issue in candidate.errors}
+    case: Case | None = None
+    try:
+        case = Case.model_validate(candidate.data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = locator.where(tuple(error["loc"]))
+            if where not in flagged:
+                flagged.add(where)
+                candidate.errors.append(
+                    where.issue(locator.shown(tuple(error["loc"])), _model_finding(error))
+                )
+    note = locator.note(candidate.errors)
+    if note is not None:
+        candidate.errors.append(note)
+    return None if candidate.errors else case
+
+
+def _item_of(data: Any, ctx: Context) -> CatalogItem | None:
+    code = data.get("item_code") if isinstance(data, dict) else None
+    try:
+        return ctx.catalog.get(code) if isinstance(code, str) else None
+    except UnknownItem:
+        return None
+
+
+# Chinese for the model's checks, by pydantic error type; ``{name}`` from the error's context.
+_MODEL_ZH = {
+    "missing": "缺少此项",
+    "string_too_long": "太长：最多 {max_length} 个字符",
+    "string_too_short": "不能为空",
+    "string_pattern_mismatch": "格式不对",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than_equal": "不能大于 {le}",
+    "too_short": "至少要有 {min_length} 项",
+    "decimal_max_digits": "位数太多：最多 {max_digits} 位",
+    "extra_forbidden": "不认识的字段",
+    "model_type": "应为一个对象 {{…}}",
+    "model_attributes_type": "应为一个对象 {{…}}",
+    "list_type": "应为列表 […]",
+    "string_type": "应为文字",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "bool_parsing": "应为是或否",
+    "date_from_datetime_parsing": "应为日期",
+    "date_parsing": "应为日期",
+    "decimal_parsing": "应为数字",
+    "enum": "应为以下之一：{expected}",
+}
+
+
+def _model_finding(error: ErrorDetails) -> Finding:
+    template = _MODEL_ZH.get(error["type"], "不符合要求")
+    column = column_for(tuple(error["loc"]))
+    fix = (
+        column.guide
+        if column
+        else Bilingual("请对照模板的“填写说明”修改", "see the template's 填写说明 sheet")
+    )
+    problem = template.format_map(defaultdict(str, error.get("ctx", {})))
+    return Finding(Bilingual(problem, error["msg"]), fix)
