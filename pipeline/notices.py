@@ -81,6 +81,14 @@ class IssuedFiles:
     internal_pdf: Path
 
 
+@dataclass(frozen=True)
+class NoticeBatch:
+    """What a batch issued, and the jobs that failed with why."""
+
+    issued: list[IssuedFiles]
+    failed: list[tuple[NoticeJob, XwqlError]]
+
+
 def notice_jobs(case: Case, item: CatalogItem, place: Place) -> list[NoticeJob]:
     """Every notice (公示) and result (结果公开) step recorded on ``case``, in order."""
     steps = {step.id: step for step in item.steps}
@@ -224,15 +232,28 @@ class NoticeIssuer:
         out: Path,
         *,
         progress: Callable[[str], None] = lambda message: None,
-    ) -> list[IssuedFiles]:
-        """Issue every job on all converters at once; results in the jobs' order."""
+    ) -> NoticeBatch:
+        """Issue every job on all converters at once, in the jobs' order.
+
+        A job that fails with an expected error (bad data, a document LibreOffice
+        cannot convert) is reported in ``failed``; the others are still issued.
+        """
         self.work.mkdir(parents=True, exist_ok=True)
         (out / "internal").mkdir(parents=True, exist_ok=True)
 
-        def one(job: NoticeJob) -> IssuedFiles:
+        def one(job: NoticeJob) -> IssuedFiles | XwqlError:
             progress(f"{job.case.case_id} {_KIND_NAMES[job.kind]}")
-            return self.issue(job, out)
+            try:
+                return self.issue(job, out)
+            except XwqlError as exc:
+                return exc
 
         workers = self.engine.settings.converter_workers
         with ThreadPoolExecutor(max_workers=workers) as executor:
-            return list(executor.map(one, jobs))
+            outcomes = list(executor.map(one, jobs))
+        return NoticeBatch(
+            issued=[o for o in outcomes if isinstance(o, IssuedFiles)],
+            failed=[
+                (j, o) for j, o in zip(jobs, outcomes, strict=True) if isinstance(o, XwqlError)
+            ],
+        )

@@ -82,7 +82,7 @@ def test_public_notice_is_masked_stamped_dated_and_registered(
     case = walk(dibao, item, StepKind.NOTICE)
     (job,) = notice_jobs(case, item, directory.get("QL-NM"))
     assert job.end == job.start + dt.timedelta(days=6)  # 7 calendar days, posting day included
-    files = issuer.issue_all([job], tmp_path / "out")[0]
+    files = issuer.issue_all([job], tmp_path / "out").issued[0]
 
     public = "".join(pdf_text(files.public_pdf).split())
     assert ID not in public and PHONE not in public and "东街8号" not in public
@@ -116,8 +116,8 @@ def test_reissuing_gives_the_same_code(
     item = catalog.get("xwql-022")
     case = walk(dibao, item, StepKind.NOTICE)
     jobs = notice_jobs(case, item, directory.get("QL-NM"))
-    first = issuer.issue_all(jobs, tmp_path / "a")[0].notice.verification_code
-    second = issuer.issue_all(jobs, tmp_path / "b")[0].notice.verification_code
+    first = issuer.issue_all(jobs, tmp_path / "a").issued[0].notice.verification_code
+    second = issuer.issue_all(jobs, tmp_path / "b").issued[0].notice.verification_code
     assert first == second
 
 
@@ -129,7 +129,7 @@ def test_result_notice_after_the_notice_period(
     case = walk(dibao, item, StepKind.RESULT)
     jobs = notice_jobs(case, item, directory.get("QL-NM"))
     assert [j.kind.value for j in jobs] == ["public_notice", "result_notice"]
-    files = issuer.issue_all(jobs, tmp_path / "out")
+    files = issuer.issue_all(jobs, tmp_path / "out").issued
     assert "结果公开" in files[1].public_pdf.name
     assert ID not in "".join(pdf_text(files[1].public_pdf).split())
 

@@ -54,12 +54,24 @@ def doctor(as_json: JsonOption = False) -> None:
 def demo(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/demo"),
 ) -> None:
-    """Run the sample district on the embedded defaults (now: publish the catalog booklet).
+    """Run the sample district on the embedded defaults, end to end.
+
+    Publishes the catalog booklet, imports the sample ledger of one village month
+    (南马村, November 2026) and writes its notices for posting. Running it again
+    changes nothing in the case store.
 
     Example: xwql demo --out out/demo
     """
     settings = current_settings()
     _catalog.publish(settings, settings.catalog_dir, out / "catalog", today())
+    ledger = settings.home / "examples" / "linzi" / "南马村-2026-11-台账.xlsx"
+    code = run(["intake", str(ledger), "--report", str(out / "导入问题.xlsx")])
+    if code:
+        raise typer.Exit(code)
+    code = run(["notice", "--village", "南马村", "--out", str(out / "notices")])
+    if code:
+        raise typer.Exit(code)
+    console.print(f"[green]✓[/] 示例完成 demo done: {out}")
 
 
 def run(argv: list[str] | None = None) -> int:

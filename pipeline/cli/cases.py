@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from pipeline.cases.model import Case, StepRecord
+from pipeline.cases.store import Change
 from pipeline.cli._app import (
     JsonOption,
     app,
@@ -20,7 +21,7 @@ from pipeline.cli._app import (
     print_json,
     today,
 )
-from pipeline.errors import InputInvalid
+from pipeline.errors import ExitCode, InputInvalid
 from pipeline.rules.deadlines import case_due_date, overdue, step_due_dates
 from pipeline.rules.flow import apply_step, next_step
 from pipeline.workspace import Workspace
@@ -191,7 +192,7 @@ def notice(
     case_ids: Annotated[list[str] | None, typer.Argument(help="Case ids.")] = None,
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/notices"),
     village: Annotated[str | None, typer.Option(help="All notices of this village…")] = None,
-    date: Annotated[str | None, typer.Option(help="…issued on this day (YYYY-MM-DD).")] = None,
+    date: Annotated[str | None, typer.Option(help="…only those of this day (YYYY-MM-DD).")] = None,
     operator: Annotated[str, typer.Option(help="Who places the seal (用印经办人).")] = "xwql",
 ) -> None:
     """Write print-ready notices (公示, 结果公开) with seal and verification code.
@@ -202,10 +203,8 @@ def notice(
     from pipeline.documents.engine import DocumentEngine
     from pipeline.notices import NoticeIssuer, notice_jobs
 
-    if not case_ids and not (village and date):
-        raise InputInvalid(
-            "给出办件编号，或 --village 与 --date / give case ids, or --village and --date"
-        )
+    if not case_ids and not village:
+        raise InputInvalid("给出办件编号，或 --village（可加 --date）/ give case ids, or --village")
     settings = current_settings()
     with Workspace.open(settings) as workspace:
         if case_ids:
@@ -241,7 +240,103 @@ def notice(
                 operator=operator,
                 work=settings.data / "work" / "notices",
             )
-            issued = issuer.issue_all(jobs, out, progress=lambda m: status.update(m))
-    for files in issued:
+            batch = issuer.issue_all(jobs, out, progress=lambda m: status.update(m))
+    for files in batch.issued:
         console.print(f"[green]✓[/] {files.public_pdf}  核验码 {files.notice.verification_code}")
     console.print(f"内部存档件 internal copies: {out / 'internal'}")
+    for job, error in batch.failed:
+        err_console.print(f"[red]✗[/] {job.file_stem}: {error}", highlight=False)
+    if batch.failed:
+        err_console.print(
+            f"{len(batch.failed)} 份未生成 not written; {len(batch.issued)} 份已生成 written"
+        )
+        raise typer.Exit(max(int(error.exit_code) for _, error in batch.failed))
+
+
+@app.command()
+def intake(
+    file: Annotated[Path | None, typer.Argument(help="Ledger: .xlsx, .csv or .json.")] = None,
+    template: Annotated[bool, typer.Option(help="Write a blank ledger to fill in.")] = False,
+    out: Annotated[Path | None, typer.Option(help="Where --template writes.")] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Error report (.xlsx or .csv); default beside the ledger.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import a village ledger (台账), or write a blank one with --template.
+
+    Every bad cell is reported with file, sheet, row and column; good rows are
+    imported; the errors go to a report the clerk can open. Exit status 3 when
+    rows were rejected. Importing the same ledger again changes nothing.
+
+    Example: xwql intake 南马村-2026-11.xlsx
+    Example: xwql intake --template --out 台账模板.xlsx
+    """
+    from pipeline.cases.importing import import_ledger
+    from pipeline.intake import write_error_report, write_template_ledger
+
+    with Workspace.open(current_settings()) as workspace:
+        if template:
+            target = out or Path("台账模板.xlsx")
+            write_template_ledger(target, workspace.catalog, workspace.directory)
+            console.print(f"[green]✓[/] 空白台账 blank ledger: {target}")
+            return
+        if file is None:
+            raise InputInvalid("请给出台账文件 / give a ledger file, or --template --out FILE")
+        outcome = import_ledger(file, workspace)
+    result = outcome.result
+    report_path = report or file.with_name(f"{file.stem}-导入问题.xlsx")
+    if result.errors or result.warnings:
+        write_error_report(report_path, result)
+    if as_json:
+        print_json(
+            {
+                "rows_in": result.rows_in, "imported": result.rows_imported,
+                "rejected": result.rows_rejected, "steps_in": result.steps_in,
+                "changes": {k.value: v for k, v in outcome.changes.items()},
+                "errors": [str(issue) for issue in result.errors],
+                "warnings": [str(issue) for issue in result.warnings],
+                "report": str(report_path) if result.errors or result.warnings else None,
+            }
+        )  # fmt: skip
+    else:
+        for issue in result.errors:
+            err_console.print(f"[red]✗[/] {issue}", highlight=False)
+        for issue in result.warnings:
+            err_console.print(f"[yellow]![/] {issue}", highlight=False)
+        summary = result.summary()
+        console.print(f"{summary.zh}\n{summary.en}")
+        changes = outcome.changes
+        console.print(
+            f"新增 added {changes[Change.ADDED]} · 更新 updated {changes[Change.UPDATED]} · "
+            f"未变 unchanged {changes[Change.UNCHANGED]}"
+        )
+        if result.errors or result.warnings:
+            console.print(f"问题清单 report: {report_path}")
+    if not result.ok:
+        raise typer.Exit(ExitCode.INPUT_INVALID)
+
+
+@app.command()
+def seals(
+    village: Annotated[str | None, typer.Option(help="Only this village's seal.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the seal-use register (用印登记): every seal placed by xwql.
+
+    Example: xwql seals --village 南马村
+    """
+    with Workspace.open(current_settings()) as workspace:
+        organisation = workspace.directory.get(village).village.seal_text if village else None
+        rows = workspace.store.seal_uses(organisation=organisation)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("时间 time", "印章 seal", "文件 document", "页", "事由 purpose", "经办人")
+    for row in rows:
+        table.add_row(
+            str(row["placed_at"])[:19],
+            str(row["organisation"]), str(row["document"]), str(row["page"]),
+            str(row["purpose"]), str(row["operator"]),
+        )  # fmt: skip
+    console.print(table)

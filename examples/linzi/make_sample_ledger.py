@@ -1,0 +1,159 @@
+"""Write the sample ledger of one village month: 南马村 (齐陵街道), November 2026.
+
+Invented people; valid ID check digits; every step recorded by its item's rules
+(steps in order, the actor the catalog names, meeting records for decisions,
+results only after the notice period). Run from the project root:
+
+    .venv/bin/python examples/linzi/make_sample_ledger.py
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl import load_workbook
+from stdnum.cn import ric
+
+from pipeline.catalog import load_catalog
+from pipeline.catalog.model import CatalogItem, StepKind
+from pipeline.intake import write_template_ledger
+from pipeline.organisations import load_district
+from pipeline.rules.flow import actor_alternatives
+
+ROOT = Path(__file__).resolve().parents[2]
+TARGET = Path(__file__).resolve().parent / "南马村-2026-11-台账.xlsx"
+
+
+@dataclass(frozen=True)
+class Sample:
+    case_id: str
+    item: str
+    name: str
+    birth: str  # YYYYMMDD
+    phone: str
+    address: str
+    household: int | None
+    received: dt.date
+    reason: str
+    steps: int | str  # how many steps, or "notice"/"result": up to that kind
+    amount: str = ""
+    materials: str = ""
+    proxy: str = ""
+    decision: str = ""
+    result: str = ""
+
+
+SAMPLES = [
+    Sample("NM-2026-11-001", "xwql-022", "张秀英", "19580312", "13805331021", "南马村一街3号", 3,
+           dt.date(2026, 11, 2), "丈夫因病去世，家庭无稳定收入", "notice", "1260.00",
+           "书面申请、户口簿、身份证复印件、收入证明", decision="拟纳入农村低保，月保障金1260元"),
+    Sample("NM-2026-11-002", "xwql-026", "王𠮷", "19710825", "13905332233", "南马村二街15号", 4,
+           dt.date(2026, 11, 3), "家中失火，生活临时困难", "result", "2000.00",
+           "书面申请、身份证复印件、受灾情况说明", decision="拟给予临时救助2000元",
+           result="已发放临时救助金2000元"),
+    Sample("NM-2026-11-003", "xwql-040", "李建国", "19800101", "13605335566", "南马村三街8号", None,
+           dt.date(2026, 11, 4), "为村民开具居住证明用章", 99, materials="用印申请表、证明文稿",
+           result="已在居住证明上加盖村委会公章1次，已登记用印登记簿"),
+    Sample("NM-2026-11-004", "xwql-001", "南马村党支部", "", "", "", None,
+           dt.date(2026, 11, 2), "村内东西主街道路硬化（约1.2公里）", "notice", "356000.00",
+           decision="同意实施东西主街道路硬化工程，预算35.6万元，按限额以下工程程序招标"),
+    Sample("NM-2026-11-005", "xwql-005", "赵䶮", "19900606", "13705331188", "南马村四街1号", None,
+           dt.date(2026, 11, 5), "采购村委会办公用品（打印纸、硒鼓）", 99, "860.00", "采购清单、报价单",
+           result="已采购打印纸20包、硒鼓2个，共计860元，已入账"),
+    Sample("NM-2026-11-006", "xwql-045", "孙立新", "19650918", "13305334455", "南马村五街20号", None,
+           dt.date(2026, 11, 10), "与邻居因宅基地界址发生纠纷", 2, materials="调解申请"),
+    Sample("NM-2026-11-007", "xwql-028", "周桂兰", "19470214", "13105336677", "南马村一街18号", 2,
+           dt.date(2026, 11, 6), "重度残疾，申请护理补贴", 2, "", "残疾人证、身份证、户口簿",
+           proxy="刘芳"),
+    Sample("NM-2026-11-008", "xwql-046", "吴德顺", "19690430", "15805337788", "南马村六街6号", 5,
+           dt.date(2026, 11, 3), "申报2026年耕地地力保护补贴（8.6亩）", "notice", "1032.00",
+           "承包地确权证明、身份证、银行卡", decision="拟申报耕地地力保护补贴8.6亩，1032元"),
+    Sample("NM-2026-11-009", "xwql-027", "陈老汉", "19440720", "", "南马村七街2号", 1,
+           dt.date(2026, 11, 2), "无劳动能力、无生活来源、无法定赡养人，申请特困供养", 1,
+           materials="书面申请、身份证"),
+    Sample("NM-2026-11-010", "xwql-041", "郑晓东", "19920315", "15905339900", "南马村二街7号", None,
+           dt.date(2026, 11, 16), "返乡创业开办农产品网店，申请创业担保贷款10万元", 1,
+           materials="贷款申请书、身份证、营业执照"),
+]  # fmt: skip
+
+
+def _id_number(birth: str, seq: int) -> str:
+    body = f"370305{birth}{seq:03d}"
+    return body + ric.calc_check_digit(body + "0")  # the function ignores the last digit
+
+
+def _steps(sample: Sample, item: CatalogItem) -> list[list[object]]:
+    rows: list[list[object]] = []
+    day = sample.received
+    for index, step in enumerate(item.steps):
+        if isinstance(sample.steps, int) and index >= sample.steps:
+            break
+        rows.append([
+            sample.case_id, step.id, actor_alternatives(step.actor)[0], "刘芳", day,
+            "通过" if step.kind in (StepKind.REVIEW, StepKind.APPROVE) else "",
+            "", f"南马村〔2026〕{len(rows) + 1}号会议记录" if step.kind == StepKind.DECISION else "",
+            "是" if sample.proxy and index == 0 else "否",
+        ])  # fmt: skip
+        if step.kind == sample.steps:
+            break
+        # A notice must run its full period before the next step.
+        day += dt.timedelta(days=8 if step.kind == StepKind.NOTICE else 1)
+    return rows
+
+
+def _header_row(sheet) -> tuple[int, dict[str, int]]:  # type: ignore[no-untyped-def]
+    for row in sheet.iter_rows(min_row=1, max_row=5):
+        headers = {str(c.value).strip(): c.column for c in row if c.value}
+        if "办件编号" in headers:
+            return row[0].row, headers
+    raise SystemExit("template has no header row")
+
+
+def main() -> None:
+    catalog = load_catalog(ROOT / "catalog")
+    directory = load_district(ROOT / "examples" / "linzi" / "district.yaml")
+    write_template_ledger(TARGET, catalog, directory)
+    book = load_workbook(TARGET)
+    cases, steps = book["办件台账"], book["办理环节"]
+    case_row, case_cols = _header_row(cases)
+    step_row, step_cols = _header_row(steps)
+    step_headers = [
+        "办件编号",
+        "环节",
+        "办理主体",
+        "经办人",
+        "日期",
+        "结果",
+        "备注",
+        "会议记录",
+        "是否代办",
+    ]
+    for n, sample in enumerate(SAMPLES, start=1):
+        item = catalog.get(sample.item)
+        values = {
+            "办件编号": sample.case_id, "事项编码": f"{item.code} {item.name}", "村（社区）": "南马村",
+            "申请人": sample.name, "身份证号": _id_number(sample.birth, 100 + n) if sample.birth else "",
+            "联系电话": sample.phone, "住址": sample.address, "家庭人口": sample.household,
+            "首问负责人": "刘芳", "代办人": sample.proxy,
+            "代办委托日期": sample.received if sample.proxy else None,
+            "受理日期": sample.received, "事由": sample.reason, "已收材料": sample.materials,
+            "金额（元）": float(sample.amount) if sample.amount else None,
+            "办理状态": "", "决定": sample.decision, "办理结果": sample.result,
+        }  # fmt: skip
+        case_row += 1
+        for header, value in values.items():
+            if value not in ("", None):
+                cases.cell(case_row, case_cols[header], value)
+        for record in _steps(sample, item):
+            step_row += 1
+            for header, value in zip(step_headers, record, strict=True):
+                if value not in ("", None):
+                    steps.cell(step_row, step_cols[header], value)
+    book.save(TARGET)
+    print(f"wrote {TARGET.relative_to(ROOT)}: {len(SAMPLES)} cases")
+
+
+if __name__ == "__main__":
+    main()

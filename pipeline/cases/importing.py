@@ -1,0 +1,69 @@
+"""Import a ledger into the case store: read it, check each case's history, save.
+
+A case whose recorded steps break its item's flow rules is rejected like a bad
+row (the clerk corrects the ledger, or an administrator forces the step with
+``xwql cases step --force``); every other case is saved. Saving is idempotent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from pipeline.cases.model import CaseStatus
+from pipeline.cases.store import Change
+from pipeline.intake import Bilingual, IntakeResult, Issue, read_ledger
+from pipeline.rules.flow import next_step, validate_history
+from pipeline.workspace import Workspace
+
+_STEPS_SHEET = "办理环节"
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """The ledger as read and checked, and what saving it changed."""
+
+    result: IntakeResult
+    changes: dict[Change, int]
+
+
+def _bilingual(message: str) -> Bilingual:
+    zh, _, en = message.partition(" / ")
+    return Bilingual(zh, en or zh)
+
+
+def check_histories(result: IntakeResult, workspace: Workspace) -> IntakeResult:
+    """Move cases whose step history breaks the flow rules from imported to rejected."""
+    kept = []
+    errors = list(result.errors)
+    for case in result.cases:
+        item = workspace.catalog.get(case.item_code)
+        violations = validate_history(case, item)
+        if not violations:
+            # A ledger row left 办理中 whose flow is complete is closed (办结).
+            done = case.status == CaseStatus.OPEN and next_step(case, item) is None
+            kept.append(case.model_copy(update={"status": CaseStatus.CLOSED}) if done else case)
+            continue
+        for violation in violations:
+            errors.append(
+                Issue(
+                    file=result.file, sheet=_STEPS_SHEET, row=None, column="环节",
+                    value=f"{case.case_id} {violation.step}",
+                    problem=_bilingual(violation.message),
+                    fix=Bilingual(
+                        "按事项流程改正该办件的办理环节后重新导入；确需破例的，由管理员用 "
+                        "xwql cases step --force 写明理由办理",
+                        "correct the case's steps and import again; an administrator may "
+                        "force an exception with xwql cases step --force and a reason",
+                    ),
+                )
+            )  # fmt: skip
+    rejected = len(result.cases) - len(kept)
+    return replace(result, cases=kept, errors=errors, rows_rejected=result.rows_rejected + rejected)
+
+
+def import_ledger(path: Path, workspace: Workspace) -> ImportOutcome:
+    """Read ``path``, reject cases with broken histories, save the rest."""
+    result = check_histories(read_ledger(path, workspace.catalog, workspace.directory), workspace)
+    changes = workspace.store.save_all(result.cases, source=path.name)
+    return ImportOutcome(result=result, changes=changes)
