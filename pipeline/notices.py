@@ -27,6 +27,7 @@ from pipeline.cases.model import Case, StepRecord
 from pipeline.cases.store import CaseStore, IssuedNotice
 from pipeline.catalog.model import CatalogItem, DocumentKind, StepKind
 from pipeline.documents.case_documents import (
+    format_amount,
     public_notice_context,
     result_notice_context,
     verification_code,
@@ -121,7 +122,7 @@ def internal_rows(case: Case) -> list[dict[str, str]]:
             "name": person.name,
             "id_number": person.id_number or "",
             "household_size": "" if person.household_size is None else str(person.household_size),
-            "amount": "" if index > 1 or case.amount is None else f"{case.amount:,.2f}元",
+            "amount": format_amount(case.amount, missing="—") if index == 1 else "",
         }
         for index, person in enumerate(case.applicants, start=1)
     ]

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from pipeline.cases.model import CaseStatus
 from pipeline.cases.store import Change
-from pipeline.intake import Bilingual, IntakeResult, Issue, read_ledger
+from pipeline.intake import Bilingual, IntakeResult, Issue, Location, read_ledger
 from pipeline.rules.flow import next_step, validate_history
 from pipeline.workspace import Workspace
 
-_STEPS_SHEET = "办理环节"
+_STEPS_SHEET = "办理环节"  # the step rows are not kept: the case's own row is named
 
 
 @dataclass(frozen=True)
@@ -44,11 +44,12 @@ def check_histories(result: IntakeResult, workspace: Workspace) -> IntakeResult:
             done = case.status == CaseStatus.OPEN and next_step(case, item) is None
             kept.append(case.model_copy(update={"status": CaseStatus.CLOSED}) if done else case)
             continue
+        where = result.case_locations.get(case.case_id, Location(result.file))
         for violation in violations:
             errors.append(
                 Issue(
-                    file=result.file, sheet=_STEPS_SHEET, row=None, column="环节",
-                    value=f"{case.case_id} {violation.step}",
+                    file=where.file, sheet=where.sheet, row=where.row, column=where.column,
+                    value=f"{case.case_id}（{_STEPS_SHEET}: {violation.step}）",
                     problem=_bilingual(violation.message),
                     fix=Bilingual(
                         "按事项流程改正该办件的办理环节后重新导入；确需破例的，由管理员用 "

@@ -315,6 +315,7 @@ def _conclude(
             result.steps_rejected += candidate.step_count
         else:
             result.cases.append(case)
+            result.case_locations[case.case_id] = candidate.locator.where(("case_id",))
 
 
 def _duplicate(case_id: str, first: Location) -> Finding:

@@ -92,6 +92,7 @@ class IntakeResult:
     blank_rows: int = 0
     steps_in: int = 0
     steps_rejected: int = 0
+    case_locations: dict[str, Location] = field(default_factory=dict)
 
     @property
     def rows_imported(self) -> int:

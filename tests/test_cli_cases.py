@@ -1,0 +1,145 @@
+"""The clerk's commands end to end: intake, cases, overdue, notices, demo."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.conftest import CORPUS, ROOT, pdf_text
+
+SAMPLE = ROOT / "examples" / "linzi" / "南马村-2026-11-台账.xlsx"
+ID_18 = re.compile(r"(?<!\d)\d{17}[\dX](?!\d)")
+MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+@pytest.fixture
+def fresh(cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The CLI on an empty case store of its own."""
+    monkeypatch.setenv("XWQL_DATA", str(tmp_path / "data"))
+    return cli
+
+
+def test_sample_ledger_imports_whole_and_reimport_changes_nothing(fresh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    first = fresh("intake", str(SAMPLE), "--json")
+    assert first.code == 0, first.err
+    data = json.loads(first.out)
+    assert data["rows_in"] == data["imported"] == 10 and data["rejected"] == 0
+    assert data["changes"]["added"] == 10
+    again = json.loads(fresh("intake", str(SAMPLE), "--json").out)
+    assert again["changes"] == {"added": 0, "updated": 0, "unchanged": 10}
+    cases = json.loads(fresh("cases", "list", "--json").out)
+    assert len(cases) == 10
+    closed = {c["case_id"] for c in cases if c["status"] == "已办结"}
+    assert closed == {"NM-2026-11-002", "NM-2026-11-003", "NM-2026-11-005"}
+
+
+def test_nasty_ledger_is_located_reported_and_counted(fresh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ledger = tmp_path / "nasty.xlsx"
+    shutil.copyfile(CORPUS / "ledgers" / "nasty.xlsx", ledger)
+    result = fresh("intake", str(ledger), "--json")
+    assert result.code == 3
+    data = json.loads(result.out)
+    assert data["rows_in"] == data["imported"] + data["rejected"]
+    assert data["imported"] > 0 and data["rejected"] > 0
+    assert all("row" in e or "行" in e for e in data["errors"])
+    report = Path(data["report"])
+    assert report.is_file()
+    rows = list(load_workbook(report).worksheets[0].iter_rows(values_only=True))
+    assert rows[0][:4] == ("文件", "工作表", "行", "列")
+    assert len(rows) > len(data["errors"])  # header + one row per problem (and warnings)
+
+
+def test_broken_step_history_rejects_that_case_only(fresh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ledger = tmp_path / "broken.xlsx"
+    shutil.copyfile(SAMPLE, ledger)
+    book = load_workbook(ledger)
+    steps = book["办理环节"]
+    header = next(r for r in steps.iter_rows(min_row=1, max_row=5) if r[0].value == "办件编号")
+    date_col = next(c.column for c in header if c.value == "日期")
+    # Date the result of NM-2026-11-002 inside its notice period.
+    rows = [r for r in steps.iter_rows(min_row=header[0].row + 1) if r[0].value == "NM-2026-11-002"]
+    rows[-1][date_col - 1].value = rows[4][date_col - 1].value
+    book.save(ledger)
+    data = json.loads(fresh("intake", str(ledger), "--json").out)
+    assert data["imported"] == 9 and data["rejected"] == 1
+    assert any("NM-2026-11-002" in e and "notice-period" not in e for e in data["errors"])
+
+
+def test_refused_step_then_forced_becomes_an_irregularity(fresh) -> None:  # type: ignore[no-untyped-def]
+    assert fresh("intake", str(SAMPLE)).code == 0
+    refused = fresh("cases", "step", "NM-2026-11-009", "town_review", "--actor", "镇（街道）",
+                    "--date", "2026-11-20")  # fmt: skip
+    assert refused.code == 3
+    assert "step-order" in refused.err and "Traceback" not in refused.err
+    forced = fresh("cases", "step", "NM-2026-11-009", "town_review", "--actor", "镇（街道）",
+                   "--date", "2026-11-20", "--force", "镇街集中审核，村级受理补录")  # fmt: skip
+    assert forced.code == 0, forced.err
+    shown = json.loads(fresh("cases", "show", "NM-2026-11-009", "--json").out)
+    assert shown["irregularities"][0]["reason"] == "镇街集中审核，村级受理补录"
+    assert shown["steps"][-1]["forced_reason"] == "镇街集中审核，村级受理补录"
+    assert [v["source"] for v in shown["versions"]][-1] == "xwql cases step town_review"
+
+
+def test_overdue_lists_late_cases(fresh) -> None:  # type: ignore[no-untyped-def]
+    assert fresh("intake", str(SAMPLE)).code == 0
+    late = json.loads(fresh("cases", "overdue", "--today", "2026-11-30", "--json").out)
+    assert [o["case_id"] for o in late] == ["NM-2026-11-010"]
+    assert late[0]["working_days_late"] > 0
+    assert json.loads(fresh("cases", "overdue", "--today", "2026-11-18", "--json").out) == []
+
+
+def test_template_ledger_is_written(fresh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "台账模板.xlsx"
+    assert fresh("intake", "--template", "--out", str(target)).code == 0
+    assert {"办件台账", "办理环节", "填写说明"} <= set(load_workbook(target).sheetnames)
+
+
+@pytest.mark.soffice
+def test_notice_for_a_case(fresh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert fresh("intake", str(SAMPLE)).code == 0
+    out = tmp_path / "notices"
+    result = fresh("notice", "NM-2026-11-001", "--out", str(out))
+    assert result.code == 0, result.err
+    (public,) = out.glob("NM-2026-11-001-公示-*.pdf")
+    (internal,) = (out / "internal").glob("NM-2026-11-001-公示-*-内部.pdf")
+    text = "".join(pdf_text(public).split())
+    assert not ID_18.search(text) and not MOBILE.search(text)
+    assert ID_18.search(pdf_text(internal))
+    seals = json.loads(fresh("seals", "--village", "南马村", "--json").out)
+    assert {s["document"] for s in seals} == {public.name, internal.name}
+
+
+def test_notice_without_a_notice_step_is_a_clear_error(fresh) -> None:  # type: ignore[no-untyped-def]
+    assert fresh("intake", str(SAMPLE)).code == 0
+    result = fresh("notice", "NM-2026-11-006")
+    assert result.code == 3 and "no notice" in result.err
+
+
+@pytest.mark.slow
+@pytest.mark.soffice
+def test_demo_from_scratch(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    env = {"XWQL_DATA": str(tmp_path / "data"), "PATH": "/usr/bin:/bin", "COLUMNS": "200"}
+    xwql = str(ROOT / ".venv" / "bin" / "xwql")
+    done = subprocess.run([xwql, "demo", "--out", str(out)], capture_output=True, text=True,
+                          env=env, timeout=900, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert list((out / "catalog").glob("*流程图汇编.pdf"))
+    public = sorted((out / "notices").glob("*.pdf"))
+    internal = sorted((out / "notices" / "internal").glob("*.pdf"))
+    assert len(public) == len(internal) == 6
+    for pdf in public:
+        text = "".join(pdf_text(pdf).split())
+        assert not ID_18.search(text), pdf.name
+        assert not MOBILE.search(text), pdf.name
+        assert "核验码" in text
+    assert any(ID_18.search(pdf_text(pdf)) for pdf in internal)
+    again = subprocess.run([xwql, "intake", str(SAMPLE), "--json"], capture_output=True,
+                           text=True, env=env, timeout=300, check=False)  # fmt: skip
+    assert json.loads(again.stdout)["changes"]["unchanged"] == 10
