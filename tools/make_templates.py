@@ -503,16 +503,8 @@ NOTICE_TITLE_SIZE = 26
 NOTICE_BODY_SIZE = 16
 
 
-def public_notice():
-    doc = new_document(body_size=NOTICE_BODY_SIZE)
-    paragraph(doc, "{{ place_name }}", align=WD_ALIGN_PARAGRAPH.CENTER, face=SANS, size=16)
-    paragraph(doc, "关于{{ item_name }}的公示", style="Title", size=NOTICE_TITLE_SIZE, bold=True)
-    body_text(
-        doc,
-        "经{{ procedure }}等程序，现将{{ item_name }}有关情况予以公示，接受群众监督。",
-        size=NOTICE_BODY_SIZE,
-    )
-    body_text(doc, "拟办理意见：{{ proposal }}", size=NOTICE_BODY_SIZE)
+def people_table(doc):
+    """The notices' table of the people concerned (masked data in the public sheet)."""
     center = WD_ALIGN_PARAGRAPH.CENTER
     loop_table(
         doc,
@@ -527,6 +519,19 @@ def public_notice():
         (Mm(14), Mm(34), Mm(52), Mm(26), Mm(30)),
         size=14,
     )
+
+
+def public_notice():
+    doc = new_document(body_size=NOTICE_BODY_SIZE)
+    paragraph(doc, "{{ place_name }}", align=WD_ALIGN_PARAGRAPH.CENTER, face=SANS, size=16)
+    paragraph(doc, "关于{{ item_name }}的公示", style="Title", size=NOTICE_TITLE_SIZE, bold=True)
+    body_text(
+        doc,
+        "经{{ procedure }}等程序，现将{{ item_name }}有关情况予以公示，接受群众监督。",
+        size=NOTICE_BODY_SIZE,
+    )
+    body_text(doc, "拟办理意见：{{ proposal }}", size=NOTICE_BODY_SIZE)
+    people_table(doc)
     paragraph(doc)
     body_text(doc, "公示期：{{ start }}至{{ end }}（{{ duration }}）。", size=NOTICE_BODY_SIZE)
     body_text(
@@ -549,20 +554,7 @@ def result_notice():
         "{{ item_name }}事项已于{{ result_on }}办理完毕，现将办理结果公开如下：",
         size=NOTICE_BODY_SIZE,
     )
-    center = WD_ALIGN_PARAGRAPH.CENTER
-    loop_table(
-        doc,
-        ("序号", "姓名", "身份证号", "家庭人口", "金额（元）"),
-        (
-            ("{{ row.number }}", center),
-            ("{{ row.name }}", center),
-            ("{{ row.id_number }}", center),
-            ("{{ row.household_size }}", center),
-            ("{{ row.amount }}", WD_ALIGN_PARAGRAPH.RIGHT),
-        ),
-        (Mm(14), Mm(34), Mm(52), Mm(26), Mm(30)),
-        size=14,
-    )
+    people_table(doc)
     paragraph(doc)
     body_text(doc, "办理结果：{{ result }}", size=NOTICE_BODY_SIZE)
     body_text(
