@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -58,6 +60,39 @@ def pool(settings: Settings, fonts: FontSetup) -> Iterator[ConverterPool]:
     """One warm LibreOffice pool for the whole run (started once, as in production)."""
     with ConverterPool(settings.data / "converters", fonts, workers=2, timeout=60) as started:
         yield started
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A private PostgreSQL cluster on a Unix socket, started for this test run.
+
+    initdb refuses to run as root, so as root the cluster runs as ``postgres``.
+    """
+    bindir = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+    root = Path(tempfile.mkdtemp(prefix="xwql-pg-"))
+    as_owner: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+        as_owner = ["runuser", "-u", "postgres", "--"]
+    data, socket_dir = root / "data", root
+    subprocess.run(
+        [*as_owner, str(bindir / "initdb"), "-D", str(data), "-U", "xwql", "--auth=trust",
+         "-E", "UTF8", "--locale=C.UTF-8"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    subprocess.run(
+        [*as_owner, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(root / "log"),
+         "-o", f"-k {socket_dir} -c listen_addresses=''", "start"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    try:
+        yield f"postgresql+psycopg://xwql@/postgres?host={socket_dir}"
+    finally:
+        subprocess.run(
+            [*as_owner, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+            check=False, capture_output=True,
+        )  # fmt: skip
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @dataclass

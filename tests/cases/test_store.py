@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from pipeline.cases.model import Case, Person, StepRecord
 from pipeline.cases.store import CaseStore, Change, IssuedNotice, content_hash, database_url
@@ -34,10 +36,19 @@ def make_case(case_id: str = "NM-2026-001", **changes: object) -> Case:
     return case.model_copy(update=changes)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> CaseStore:
-    opened = CaseStore(database_url(tmp_path, None))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CaseStore]:
+    """The same tests on SQLite (default) and on a real PostgreSQL."""
+    if request.param == "sqlite":
+        url = database_url(tmp_path, None)
+    else:
+        url = request.getfixturevalue("postgres_url")
+    opened = CaseStore(url)
     yield opened
+    # Each test starts from empty tables, on either database.
+    with opened.engine.begin() as db:
+        for name in ("notices", "seal_uses", "case_versions", "cases"):
+            db.execute(sa.text(f"DELETE FROM {name}"))
     opened.close()
 
 
