@@ -11,20 +11,19 @@ placed goes into the seal-use register (用印登记: stamping is itself item xw
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from threading import Lock
 from typing import Any
 
 import qrcode
 from pypdf import PdfReader
 
 from pipeline.cases.model import Case, StepRecord
-from pipeline.cases.store import CaseStore, IssuedNotice
+from pipeline.cases.store import IssuedNotice
+from pipeline.cases.writer import StampedWriter
 from pipeline.catalog.model import CatalogItem, DocumentKind, StepKind
 from pipeline.documents.case_documents import (
     format_amount,
@@ -33,9 +32,7 @@ from pipeline.documents.case_documents import (
     verification_code,
     verification_payload,
 )
-from pipeline.documents.engine import DocumentEngine
 from pipeline.documents.render import Image
-from pipeline.documents.stamp import Seal, draw_seal, stamp_pdf
 from pipeline.errors import ExitCode, InputInvalid, XwqlError
 from pipeline.organisations import Place
 from pipeline.rules.flow import notice_period
@@ -146,33 +143,8 @@ def _qr(code: str, target: Path) -> Image:
     return Image(target, width_mm=18)
 
 
-class NoticeIssuer:
+class NoticeIssuer(StampedWriter):
     """Issues notices through one document engine and one store."""
-
-    def __init__(
-        self,
-        engine: DocumentEngine,
-        store: CaseStore,
-        *,
-        supervision_phone: str,
-        operator: str,
-        work: Path,
-    ) -> None:
-        """Seals are drawn once per village; files pass through ``work``."""
-        self.engine = engine
-        self.store = store
-        self.supervision_phone = supervision_phone
-        self.operator = operator
-        self.work = work
-        self._seals: dict[str, Seal] = {}
-        self._lock = Lock()
-
-    def _seal(self, place: Place) -> Seal:
-        with self._lock:
-            text = place.village.seal_text
-            if text not in self._seals:
-                self._seals[text] = draw_seal(text, self.engine.fonts)
-            return self._seals[text]
 
     def _context(self, job: NoticeJob, code: str, qr: Image) -> dict[str, Any]:
         if job.kind == DocumentKind.PUBLIC_NOTICE:
@@ -187,21 +159,6 @@ class NoticeIssuer:
             qr=qr, issued_on=job.step.date, supervision_phone=self.supervision_phone,
         )  # fmt: skip
 
-    def _make(self, job: NoticeJob, context: dict[str, Any], target: Path, purpose: str) -> str:
-        """Render, convert and stamp one sheet; return its SHA-256."""
-        template = "public_notice" if job.kind == DocumentKind.PUBLIC_NOTICE else "result_notice"
-        docx = self.work / f"{target.stem}.docx"
-        unstamped = self.work / f"{target.stem}.pdf"
-        self.engine.templates.render(template, context, docx)
-        self.engine.pool.convert(docx, unstamped)
-        use = stamp_pdf(
-            unstamped, target, self._seal(job.place), anchor=job.place.village.committee,
-            purpose=purpose, operator=self.operator,
-        )  # fmt: skip
-        digest = hashlib.sha256(target.read_bytes()).hexdigest()
-        self.store.record_seal_use(use, document_sha256=digest, case_id=job.case.case_id)
-        return digest
-
     def issue(self, job: NoticeJob, out: Path) -> IssuedFiles:
         """Write the public sheet and the internal copy of ``job`` into ``out``."""
         payload = verification_payload(
@@ -211,12 +168,16 @@ class NoticeIssuer:
         context = self._context(job, code, _qr(code, self.work / f"qr-{code}.png"))
         name = _KIND_NAMES[job.kind]
         public_pdf = out / f"{job.file_stem}.pdf"
-        digest = self._make(job, context, public_pdf, f"{job.item.name}{name}（张贴）")
+        template = "public_notice" if job.kind == DocumentKind.PUBLIC_NOTICE else "result_notice"
+        digest = self.write(
+            template, context, public_pdf, case=job.case, place=job.place,
+            purpose=f"{job.item.name}{name}（张贴）",
+        )  # fmt: skip
         check_public_text(public_pdf)
         internal_pdf = out / "internal" / f"{job.file_stem}-内部.pdf"
-        self._make(
-            job, context | {"rows": internal_rows(job.case)}, internal_pdf,
-            f"{job.item.name}{name}（存档内部件）",
+        self.write(
+            template, context | {"rows": internal_rows(job.case)}, internal_pdf,
+            case=job.case, place=job.place, purpose=f"{job.item.name}{name}（存档内部件）",
         )  # fmt: skip
         notice = IssuedNotice(
             verification_code=code, case_id=job.case.case_id, kind=job.kind.value,
@@ -239,8 +200,6 @@ class NoticeIssuer:
         A job that fails with an expected error (bad data, a document LibreOffice
         cannot convert) is reported in ``failed``; the others are still issued.
         """
-        self.work.mkdir(parents=True, exist_ok=True)
-        (out / "internal").mkdir(parents=True, exist_ok=True)
 
         def one(job: NoticeJob) -> IssuedFiles | XwqlError:
             progress(f"{job.case.case_id} {_KIND_NAMES[job.kind]}")

@@ -143,3 +143,22 @@ def test_demo_from_scratch(tmp_path: Path) -> None:
     again = subprocess.run([xwql, "intake", str(SAMPLE), "--json"], capture_output=True,
                            text=True, env=env, timeout=300, check=False)  # fmt: skip
     assert json.loads(again.stdout)["changes"]["unchanged"] == 10
+
+
+@pytest.mark.soffice
+def test_case_documents_with_proxy_and_seals(fresh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert fresh("intake", str(SAMPLE)).code == 0
+    result = fresh("cases", "documents", "NM-2026-11-007", "--out", str(tmp_path / "cases"))
+    assert result.code == 0, result.err
+    folder = tmp_path / "cases" / "NM-2026-11-007"
+    names = sorted(p.name for p in folder.glob("*.pdf"))
+    assert names == sorted(
+        f"NM-2026-11-007-{t}.pdf" for t in ("申请表", "一次性告知单", "受理回执", "代办委托书")
+    )
+    receipt = "".join(pdf_text(folder / "NM-2026-11-007-受理回执.pdf").split())
+    assert "刘芳" in receipt and "2026年11月6日" in receipt  # first-contact officer, date
+    assert ID_18.search(receipt)  # internal: full data
+    seals = json.loads(fresh("seals", "--json").out)
+    assert {s["document"] for s in seals} == {
+        "NM-2026-11-007-一次性告知单.pdf", "NM-2026-11-007-受理回执.pdf"
+    }  # fmt: skip

@@ -340,3 +340,42 @@ def seals(
             str(row["purpose"]), str(row["operator"]),
         )  # fmt: skip
     console.print(table)
+
+
+@cases_app.command("documents")
+def cases_documents(
+    case_ids: Annotated[list[str], typer.Argument(help="Case ids.")],
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/cases"),
+    operator: Annotated[str, typer.Option(help="Who places the seal (用印经办人).")] = "xwql",
+) -> None:
+    """Write a case's internal documents: application, notification, receipt, proxy.
+
+    These carry full personal data: they are for the case file, not for posting.
+
+    Example: xwql cases documents NM-2026-11-007 --out out/cases
+    """
+    from pipeline.cases.documents import skipped_kinds, write_case_documents
+    from pipeline.cases.writer import StampedWriter
+    from pipeline.documents.engine import DocumentEngine
+
+    settings = current_settings()
+    with Workspace.open(settings) as workspace:
+        cases = [workspace.store.get(case_id) for case_id in case_ids]
+        with DocumentEngine.open(settings) as engine:
+            writer = StampedWriter(
+                engine,
+                workspace.store,
+                supervision_phone=workspace.directory.district.supervision_phone,
+                operator=operator,
+                work=settings.data / "work" / "cases",
+            )
+            for case in cases:
+                item = workspace.catalog.get(case.item_code)
+                place = workspace.directory.get(case.village)
+                for document in write_case_documents(case, item, place, writer, out / case.case_id):
+                    console.print(f"[green]✓[/] {document.pdf}")
+                for kind in skipped_kinds(case, item):
+                    err_console.print(
+                        f"[yellow]![/] {case.case_id}: {kind.value} 未生成 not written — "
+                        "会议记录按会议原件归档 / file the meeting's own minutes"
+                    )
