@@ -19,6 +19,15 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+def _secret(name: str) -> str | None:
+    """A secret from ``NAME``, or from the file ``NAME_FILE`` names (kept out of the repo)."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    path = os.environ.get(f"{name}_FILE")
+    return Path(path).read_text().strip() if path else None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where xwql finds its data and keeps its state.
@@ -33,6 +42,14 @@ class Settings:
             when unset (``XWQL_DATABASE_URL``).
         district_file: The organisations file (``XWQL_DISTRICT``; default: the
             sample Linzi district in ``examples/``).
+        s3_url: An S3 endpoint with object lock (``XWQL_S3_URL``); unset: xwql
+            runs its own embedded server.
+        s3_access_key: Its access key (``XWQL_S3_ACCESS_KEY``, or a file named
+            by ``XWQL_S3_ACCESS_KEY_FILE``).
+        s3_secret_key: Its secret (``XWQL_S3_SECRET_KEY`` or ``…_FILE``).
+        s3_bucket: The archive bucket (``XWQL_S3_BUCKET``, default ``xwql-archive``).
+        lock_mode: Object-lock mode of archived objects (``XWQL_LOCK_MODE``:
+            ``COMPLIANCE``, the default, or ``GOVERNANCE``).
     """
 
     home: Path = field(default_factory=lambda: _env_path("XWQL_HOME", _SOURCE_ROOT))
@@ -44,6 +61,11 @@ class Settings:
         default_factory=lambda: float(os.environ.get("XWQL_CONVERSION_TIMEOUT", "60"))
     )
     database_url: str | None = field(default_factory=lambda: os.environ.get("XWQL_DATABASE_URL"))
+    s3_url: str | None = field(default_factory=lambda: os.environ.get("XWQL_S3_URL"))
+    s3_access_key: str | None = field(default_factory=lambda: _secret("XWQL_S3_ACCESS_KEY"))
+    s3_secret_key: str | None = field(default_factory=lambda: _secret("XWQL_S3_SECRET_KEY"))
+    s3_bucket: str = field(default_factory=lambda: os.environ.get("XWQL_S3_BUCKET", "xwql-archive"))
+    lock_mode: str = field(default_factory=lambda: os.environ.get("XWQL_LOCK_MODE", "COMPLIANCE"))
     district_file: Path | None = field(
         default_factory=lambda: (
             Path(os.environ["XWQL_DISTRICT"]) if os.environ.get("XWQL_DISTRICT") else None
@@ -64,6 +86,11 @@ class Settings:
     def district_path(self) -> Path:
         """The organisations file in use."""
         return self.district_file or self.home / "examples" / "linzi" / "district.yaml"
+
+    @property
+    def s3_dir(self) -> Path:
+        """The embedded S3 server's data, configuration and secrets."""
+        return self.data / "s3"
 
     @property
     def schema_dir(self) -> Path:
