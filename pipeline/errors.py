@@ -109,3 +109,34 @@ class OutputError(XwqlError):
     """An output file could not be written where asked."""
 
     exit_code = ExitCode.OUTPUT
+
+
+class StorageError(XwqlError):
+    """The S3 archive store failed or refused a request.
+
+    Attributes:
+        code: The S3 error code (``AccessDenied``, ``NoSuchVersion``…) or None
+            when the server was not reached or gave no code.
+        status: The HTTP status of the failed answer, when there was one.
+    """
+
+    exit_code = ExitCode.EXTERNAL_PROGRAM
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+        self.code = code
+        self.status = status
+        super().__init__(message)
+
+
+class WormNotEnforced(StorageError):
+    """The S3 store does not enforce write-once retention (object lock) as xwql needs."""
+
+
+class StorageConfigInvalid(StorageError):
+    """The S3 settings (``XWQL_S3_*``, ``XWQL_LOCK_MODE``) are incomplete or wrong."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ObjectMetadataInvalid(InputInvalid):
+    """Metadata or tags given for an archived object break the S3 limits."""

@@ -30,6 +30,10 @@ catalog_app = typer.Typer(
 app.add_typer(catalog_app, name="catalog")
 cases_app = typer.Typer(help="Cases (办件): progress, steps, deadlines.", no_args_is_help=True)
 app.add_typer(cases_app, name="cases")
+storage_app = typer.Typer(
+    help="The archive's object store (S3 with object lock).", no_args_is_help=True
+)
+app.add_typer(storage_app, name="storage")
 
 CatalogOption = Annotated[
     Path | None,

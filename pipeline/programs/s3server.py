@@ -227,7 +227,12 @@ class EmbeddedS3:
         return state.pid
 
     def start(self) -> S3Endpoint:
-        """Start the server if it is not running; return when it answers S3 requests."""
+        """Start the server if it is not running; return when its S3 port answers.
+
+        Content may still be unreadable for a few seconds while the volume server
+        registers: ``pipeline.archive.objectstore.open_store`` waits until a stored
+        object reads back before it hands the store out.
+        """
         probe()
         if self.pid() is not None:
             return self.endpoint()
@@ -292,10 +297,11 @@ class EmbeddedS3:
         return True
 
     def _remove_stale_sockets(self, state: _State) -> None:
-        # weed leaves Unix sockets named after its ports in /tmp.
+        # weed leaves Unix sockets named after its ports (HTTP and gRPC, +10000) in /tmp.
         for port in (state.s3_port, state.master_port, state.volume_port, state.filer_port):
-            for stale in Path("/tmp").glob(f"seaweed*{port}*.sock"):
-                stale.unlink(missing_ok=True)
+            for number in (port, port + 10000):
+                for stale in Path("/tmp").glob(f"seaweed*-{number}.sock"):
+                    stale.unlink(missing_ok=True)
 
     def restart(self) -> S3Endpoint:
         """Stop and start again (same data, ports and keys)."""

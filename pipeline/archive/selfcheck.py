@@ -1,0 +1,340 @@
+"""Prove, before archiving, that the object store really enforces WORM.
+
+A store that *accepts* object-lock headers is not necessarily one that
+*enforces* them. The self-check writes a few tiny objects under a scratch
+prefix ``_selfcheck/<timestamp>/`` and tries, as the application, to do what a
+WORM archive must refuse: delete a locked version (by DELETE and by
+DeleteObjects, whose refusals hide in a per-key error list behind HTTP 200),
+shorten a COMPLIANCE retention or turn it into GOVERNANCE, bypass a GOVERNANCE
+retention, delete a version under legal hold, write anonymously. It also checks
+that the bucket has object lock and versioning and that an overwrite keeps the
+old version readable.
+
+The scratch objects stay behind, locked for a day: they cannot be deleted, which
+is the point. The legal-hold object's own retention lasts seconds and its hold is
+released at the end, so it becomes ordinary garbage.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from pipeline.archive.objectstore import (
+    LockMode,
+    ObjectStore,
+    ProbeResult,
+    StoredVersion,
+    whole_seconds,
+)
+from pipeline.errors import StorageError, WormNotEnforced
+
+OVERRIDE_ENV = "XWQL_ALLOW_UNENFORCED_WORM"
+SCRATCH_ROOT = "_selfcheck/"
+
+CHECKS = (
+    "bucket-object-lock",
+    "bucket-versioning",
+    "locked-write",
+    "delete-version-refused",
+    "batch-delete-refused",
+    "retention-shorten-refused",
+    "compliance-to-governance-refused",
+    "governance-bypass-refused",
+    "overwrite-keeps-old-version",
+    "anonymous-write-refused",
+    "legal-hold-delete-refused",
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one self-check.
+
+    Attributes:
+        name: One of :data:`CHECKS`.
+        passed: The store behaved as a WORM archive must.
+        detail: What happened, for the report.
+    """
+
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass
+class SelfCheckReport:
+    """Every check run against one store.
+
+    Attributes:
+        store: The store checked (``url/bucket``).
+        prefix: The scratch prefix the check wrote under.
+        checks: The checks, in the order run.
+    """
+
+    store: str
+    prefix: str
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def enforced(self) -> bool:
+        """True when every check passed (and there were checks)."""
+        return bool(self.checks) and all(check.passed for check in self.checks)
+
+    @property
+    def failed(self) -> list[Check]:
+        """The checks that did not pass."""
+        return [check for check in self.checks if not check.passed]
+
+    def summary(self) -> str:
+        """A readable account, one line per check."""
+        verdict = "enforces WORM" if self.enforced else "does NOT enforce WORM"
+        lines = [f"{self.store} {verdict} (scratch objects under {self.prefix})"]
+        lines += [f"  [{'ok' if c.passed else 'FAILED'}] {c.name}: {c.detail}" for c in self.checks]
+        return "\n".join(lines)
+
+
+class _Run:
+    """Collects checks; a check that raises StorageError counts as failed."""
+
+    def __init__(self, report: SelfCheckReport) -> None:
+        self.report = report
+
+    def check(self, name: str, probe: Callable[[], tuple[bool, str]]) -> bool:
+        try:
+            passed, detail = probe()
+        except StorageError as exc:
+            passed, detail = False, str(exc)
+        self.report.checks.append(Check(name, passed, detail))
+        return passed
+
+    def untested(self, name: str, why: str) -> None:
+        self.report.checks.append(Check(name, False, f"not tested: {why}"))
+
+
+def _survives(store: ObjectStore, version: StoredVersion, content: bytes) -> tuple[bool, str]:
+    """Whether ``version`` still reads back whole, by its version id."""
+    try:
+        data = store.get(version.key, version.version_id)
+    except StorageError as exc:
+        return False, f"the version cannot be read any more ({exc.code or exc})"
+    if data != content:
+        return False, "the version reads back with other content"
+    return True, "the version is still readable"
+
+
+def _refused_delete(
+    store: ObjectStore, version: StoredVersion, content: bytes, attempt: ProbeResult
+) -> tuple[bool, str]:
+    alive, how = _survives(store, version, content)
+    return attempt.refused and alive, f"{attempt.detail}; {how}"
+
+
+def _refused_retention(
+    store: ObjectStore, version: StoredVersion, mode: LockMode, until: datetime
+) -> tuple[bool, str]:
+    """Try to set a weaker retention; passed if refused and the old one is still held."""
+    before = store.retention(version.key, version.version_id)
+    try:
+        store.set_retention(version.key, version.version_id, mode=mode, retain_until=until)
+    except WormNotEnforced as exc:
+        return False, f"accepted: {exc}"
+    except StorageError as exc:
+        if exc.status is None or not 400 <= exc.status < 500:
+            raise
+        after = store.retention(version.key, version.version_id)
+        if after != before:
+            return False, f"refused with {exc.code}, yet the retention changed to {after}"
+        return True, f"refused: HTTP {exc.status} {exc.code}; retention unchanged"
+    return False, f"the server accepted {mode.value} until {until.isoformat()}"
+
+
+def run_self_check(store: ObjectStore, *, hold_seconds: int = 2) -> SelfCheckReport:
+    """Check that ``store`` enforces WORM, writing tiny scratch objects.
+
+    Args:
+        store: The store to check (its bucket must exist).
+        hold_seconds: Retention of the legal-hold probe; the check waits for it
+            to expire, so that only the hold can stop the deletion.
+
+    Returns:
+        The report; ``enforced`` is True only if every check passed.
+    """
+    started = datetime.now(UTC)
+    prefix = f"{SCRATCH_ROOT}{started.strftime('%Y%m%dT%H%M%S%fZ')}/"
+    report = SelfCheckReport(store=f"{store.url}/{store.bucket}", prefix=prefix)
+    run = _Run(report)
+    content = f"xwql WORM self-check {started.isoformat()}\n".encode()
+    day = whole_seconds(started + timedelta(days=1))
+
+    def lock_config() -> tuple[bool, str]:
+        lock = store.lock_configuration()
+        if not lock.enabled:
+            return False, "the bucket has no object-lock configuration"
+        default = (
+            f"default retention {lock.default_mode} {lock.default_duration}"
+            if lock.default_mode
+            else "no default retention (every version gets its own)"
+        )
+        return True, f"object lock enabled; {default}"
+
+    def versioning() -> tuple[bool, str]:
+        on = store.versioning_enabled()
+        return on, "versioning enabled" if on else "versioning is not enabled"
+
+    run.check("bucket-object-lock", lock_config)
+    run.check("bucket-versioning", versioning)
+
+    # The legal-hold probe first: its short retention runs out while the rest is checked.
+    hold: StoredVersion | None = None
+    hold_error = ""
+    hold_until = whole_seconds(datetime.now(UTC)) + timedelta(seconds=hold_seconds + 1)
+    try:
+        hold = store.put(
+            f"{prefix}legal-hold",
+            content,
+            retain_until=hold_until,
+            mode=LockMode.COMPLIANCE,
+            legal_hold=True,
+        )
+    except StorageError as exc:
+        hold_error = str(exc)
+
+    locked: StoredVersion | None = None
+
+    def write_locked() -> tuple[bool, str]:
+        nonlocal locked
+        locked = store.put(
+            f"{prefix}compliance", content, retain_until=day, mode=LockMode.COMPLIANCE
+        )
+        return True, f"COMPLIANCE until {day.isoformat()} written and read back"
+
+    run.check("locked-write", write_locked)
+    if locked is None:
+        why = "no COMPLIANCE-locked object could be written (see locked-write)"
+        for name in CHECKS[3:7]:
+            run.untested(name, why)
+    else:
+        version = locked
+        run.check(
+            "delete-version-refused",
+            lambda: _refused_delete(
+                store, version, content, store.try_delete_version(version.key, version.version_id)
+            ),
+        )
+        run.check(
+            "batch-delete-refused",
+            lambda: _refused_delete(
+                store,
+                version,
+                content,
+                store.try_delete_version(version.key, version.version_id, batch=True),
+            ),
+        )
+        run.check(
+            "retention-shorten-refused",
+            lambda: _refused_retention(
+                store, version, LockMode.COMPLIANCE, day - timedelta(hours=12)
+            ),
+        )
+        run.check(
+            "compliance-to-governance-refused",
+            lambda: _refused_retention(store, version, LockMode.GOVERNANCE, day),
+        )
+
+    def governance_bypass() -> tuple[bool, str]:
+        governed = store.put(
+            f"{prefix}governance", content, retain_until=day, mode=LockMode.GOVERNANCE
+        )
+        attempt = store.try_delete_version(
+            governed.key, governed.version_id, bypass_governance=True
+        )
+        return _refused_delete(store, governed, content, attempt)
+
+    run.check("governance-bypass-refused", governance_bypass)
+
+    def overwrite() -> tuple[bool, str]:
+        if locked is None:
+            return False, "not tested: no first version (see locked-write)"
+        newer_content = content + b"second version\n"
+        newer = store.put(locked.key, newer_content, retain_until=day, mode=LockMode.COMPLIANCE)
+        listed = {v.version_id for v in store.versions(locked.key) if v.key == locked.key}
+        problems = []
+        if newer.version_id == locked.version_id:
+            problems.append("the overwrite got the same version id")
+        if store.get(locked.key, locked.version_id) != content:
+            problems.append("the first version no longer reads back")
+        if store.get(newer.key, newer.version_id) != newer_content:
+            problems.append("the second version does not read back")
+        if not {locked.version_id, newer.version_id} <= listed:
+            problems.append("the listing lacks one of the two versions")
+        if problems:
+            return False, "; ".join(problems)
+        return True, "both versions listed and readable by version id"
+
+    run.check("overwrite-keeps-old-version", overwrite)
+
+    def anonymous() -> tuple[bool, str]:
+        attempt = store.try_anonymous_put(f"{prefix}anonymous")
+        return attempt.refused, attempt.detail
+
+    run.check("anonymous-write-refused", anonymous)
+
+    if hold is None:
+        run.untested("legal-hold-delete-refused", f"the probe could not be written: {hold_error}")
+    else:
+        probe = hold
+        wait = (hold_until - datetime.now(UTC)).total_seconds() + 0.5
+        if wait > 0:
+            time.sleep(wait)
+
+        def held() -> tuple[bool, str]:
+            attempt = store.try_delete_version(probe.key, probe.version_id)
+            passed, detail = _refused_delete(store, probe, content, attempt)
+            return passed, f"retention expired, hold on: {detail}"
+
+        run.check("legal-hold-delete-refused", held)
+        # If the release fails the hold stays on: the probe is kept longer, nothing else.
+        with contextlib.suppress(StorageError):
+            store.set_legal_hold(probe.key, probe.version_id, on=False)
+    return report
+
+
+def override_requested(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether ``XWQL_ALLOW_UNENFORCED_WORM`` asks to archive without enforced WORM."""
+    value = (os.environ if environ is None else environ).get(OVERRIDE_ENV, "")
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def require_worm(report: SelfCheckReport, *, override: bool) -> str | None:
+    """Refuse to archive on a store that does not enforce WORM, unless overridden.
+
+    Args:
+        report: The self-check's report.
+        override: The user set ``XWQL_ALLOW_UNENFORCED_WORM=1``.
+
+    Returns:
+        None when the store enforces WORM; when overridden, the note that must
+        be recorded in every package archived this way.
+
+    Raises:
+        WormNotEnforced: A check failed and there is no override.
+    """
+    if report.enforced:
+        return None
+    names = ", ".join(check.name for check in report.failed) or "no check ran"
+    if not override:
+        details = "\n".join(f"  - {c.name}: {c.detail}" for c in report.failed)
+        raise WormNotEnforced(
+            f"the store does not enforce WORM: {names}; archiving refused; set "
+            f"{OVERRIDE_ENV}=1 to override — recorded in every package\n"
+            f"store: {report.store}\n{details}"
+        )
+    return (
+        f"WORM NOT ENFORCED by {report.store} (self-check failed: {names}); "
+        f"archived anyway because {OVERRIDE_ENV}=1"
+    )
