@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import subprocess
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -88,9 +89,19 @@ def _packages() -> str:
 
 def _s3(settings: Settings) -> Callable[[], str]:
     def probe() -> str:
-        if settings.s3_url:
-            return f"external S3 endpoint {settings.s3_url} (xwql starts nothing)"
-        return f"embedded SeaweedFS {s3server.probe()} (data in {settings.s3_dir})"
+        where = (
+            f"external S3 endpoint {settings.s3_url} (xwql starts nothing)"
+            if settings.s3_url
+            else f"embedded SeaweedFS {s3server.probe()} (data in {settings.s3_dir})"
+        )
+        report = settings.data / "storage-self-check.json"
+        if not report.is_file():
+            return f"{where}; WORM self-check not run yet: xwql storage up"
+        last = json.loads(report.read_text())
+        if not last["enforced"]:
+            failed = ", ".join(c["name"] for c in last["checks"] if not c["passed"])
+            raise XwqlError(f"{where}: the store does NOT enforce WORM ({failed})")
+        return f"{where}; WORM self-check passed {last['at']}"
 
     return probe
 
