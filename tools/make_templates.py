@@ -568,7 +568,61 @@ def result_notice():
     return doc
 
 
+def case_file_cover():
+    """案卷封面: the case file's cover, as archives print it."""
+    doc = new_document(body_size=16)
+    paragraph(doc, "全宗号：{{ fonds }}", align=WD_ALIGN_PARAGRAPH.RIGHT, size=12)
+    paragraph(doc, "档号：{{ archival_code }}", align=WD_ALIGN_PARAGRAPH.RIGHT, size=12)
+    for _ in range(3):
+        paragraph(doc)
+    paragraph(doc, "{{ place_name }}", align=WD_ALIGN_PARAGRAPH.CENTER, face=SANS, size=18)
+    paragraph(doc, "{{ title }}", style="Title")
+    paragraph(doc, "案　卷", align=WD_ALIGN_PARAGRAPH.CENTER, face=SANS, size=22)
+    for _ in range(3):
+        paragraph(doc)
+    table = doc.add_table(rows=0, cols=2, style="Table Grid")
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for label, value in (
+        ("办件编号", "{{ case_id }}"),
+        ("事　　项", "{{ item }}"),
+        ("起止日期", "{{ period }}"),
+        ("保管期限", "{{ retention }}"),
+        ("件　　数", "{{ document_count }} 件，共 {{ page_count }} 页"),
+        ("立卷单位", "{{ issuer }}"),
+        ("立卷日期", "{{ filed_on }}"),
+    ):
+        row = table.add_row()
+        cell_text(row.cells[0], label, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
+        cell_text(row.cells[1], value, size=14)
+    fix_widths(table, (Mm(36), Mm(110)))
+    return doc
+
+
+def case_file_contents():
+    """卷内目录: one row per document of the case file, with its page."""
+    doc = new_document(body_size=12)
+    paragraph(doc, "卷内目录", style="Title")
+    paragraph(doc, "档号：{{ archival_code }}", align=WD_ALIGN_PARAGRAPH.RIGHT, size=12)
+    loop_table(
+        doc,
+        ("序号", "责任者", "文件题名", "日期", "页号", "备注"),
+        (
+            ("{{ row.number }}", WD_ALIGN_PARAGRAPH.CENTER),
+            ("{{ row.author }}", WD_ALIGN_PARAGRAPH.LEFT),
+            ("{{ row.title }}", WD_ALIGN_PARAGRAPH.LEFT),
+            ("{{ row.date }}", WD_ALIGN_PARAGRAPH.CENTER),
+            ("{{ row.page }}", WD_ALIGN_PARAGRAPH.CENTER),
+            ("{{ row.note }}", WD_ALIGN_PARAGRAPH.LEFT),
+        ),
+        (Mm(12), Mm(30), Mm(56), Mm(24), Mm(14), Mm(20)),
+        size=11,
+    )
+    return doc
+
+
 BUILDERS = {
+    "case_file_cover.docx": case_file_cover,
+    "case_file_contents.docx": case_file_contents,
     "catalog_directory.docx": catalog_directory,
     "flowchart_page.docx": flowchart_page,
     "booklet_cover.docx": booklet_cover,

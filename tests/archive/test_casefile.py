@@ -1,0 +1,61 @@
+"""The case file (案卷) assembled from a real sample case, with real LibreOffice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from pipeline.archive.casefile import assemble_case_file, collect_documents
+from pipeline.cases.importing import import_ledger
+from pipeline.config import Settings
+from pipeline.documents.engine import DocumentEngine
+from pipeline.documents.render import TemplateSet
+from pipeline.notices import NoticeIssuer
+from pipeline.programs.fonts import ensure_sc_fonts
+from pipeline.programs.soffice import ConverterPool
+from pipeline.workspace import Workspace
+from tests.conftest import ROOT, assert_fonts_embedded_sc, pdf_text
+
+pytestmark = pytest.mark.soffice
+
+
+def test_case_file_has_cover_contents_and_every_document(
+    settings: Settings, pool: ConverterPool, tmp_path: Path
+) -> None:
+    local = Settings(home=settings.home, data=tmp_path / "data", converter_workers=2)
+    with Workspace.open(local) as workspace:
+        import_ledger(ROOT / "examples" / "linzi" / "南马村-2026-11-台账.xlsx", workspace)
+        case = workspace.store.get("NM-2026-11-002")
+        item = workspace.catalog.get(case.item_code)
+        place = workspace.directory.get(case.village)
+        engine = DocumentEngine(
+            settings=local, fonts=ensure_sc_fonts(settings.data),
+            templates=TemplateSet(settings.templates_dir), pool=pool,
+        )  # fmt: skip
+        issuer = NoticeIssuer(
+            engine, workspace.store, supervision_phone="0533-7211234", operator="测试",
+            work=tmp_path / "work",
+        )  # fmt: skip
+        documents = collect_documents(case, item, place, issuer, tmp_path / "docs")
+        result = assemble_case_file(
+            case, item, place, documents, engine, tmp_path / "案卷.pdf",
+            archival_code="LZ-QL-001-2026-D30-0001", filed_on=dt.date(2026, 11, 24),
+            work=tmp_path / "work",
+        )  # fmt: skip
+    titles = [d.title for d in documents]
+    assert titles[:3] == ["申请表", "一次性告知单", "受理回执"]
+    assert "临时救助公示" in titles and "临时救助结果公开" in titles
+    assert result.documents == len(documents)
+    with pikepdf.open(result.path) as pdf:
+        assert pdf.open_metadata().pdfa_status == "2B"
+        with pdf.open_outline() as outline:
+            bookmarks = [item.title for item in outline.root]
+    assert bookmarks[:2] == ["案卷封面", "卷内目录"]
+    assert len(bookmarks) == 2 + len(documents)
+    text = "".join(pdf_text(result.path).split())
+    assert "卷内目录" in text and "LZ-QL-001-2026-D30-0001" in text
+    assert "2026年11月24日" in text and "临淄区齐陵街道南马村临时救助（王𠮷）办件材料" in text
+    assert_fonts_embedded_sc(result.path)
