@@ -140,3 +140,19 @@ class StorageConfigInvalid(StorageError):
 
 class ObjectMetadataInvalid(InputInvalid):
     """Metadata or tags given for an archived object break the S3 limits."""
+
+
+class SigningError(XwqlError):
+    """A PDF could not be signed (unusable key, unreadable source, output not written)."""
+
+    exit_code = ExitCode.OUTPUT
+
+
+class SigningKeysInvalid(SigningError):
+    """The signing keys (demo key store or production key folder) are missing or wrong."""
+
+    exit_code = ExitCode.USAGE
+
+
+class PdfUnreadable(InputInvalid):
+    """A PDF to verify cannot be read as a PDF at all (a bad signature is reported, not raised)."""
