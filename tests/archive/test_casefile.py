@@ -9,6 +9,7 @@ import pikepdf
 import pytest
 
 from pipeline.archive.casefile import assemble_case_file, collect_documents
+from pipeline.archive.metadata import archival_code
 from pipeline.cases.importing import import_ledger
 from pipeline.config import Settings
 from pipeline.documents.engine import DocumentEngine
@@ -40,10 +41,11 @@ def test_case_file_has_cover_contents_and_every_document(
             work=tmp_path / "work",
         )  # fmt: skip
         documents = collect_documents(case, item, place, issuer, tmp_path / "docs")
+        code = archival_code(place.village.fonds, 2026, item.retention, place.village.code,
+                             item.code, 1)  # fmt: skip
         result = assemble_case_file(
             case, item, place, documents, engine, tmp_path / "案卷.pdf",
-            archival_code="LZ-QL-001-2026-D30-0001", filed_on=dt.date(2026, 11, 24),
-            work=tmp_path / "work",
+            archival_code=code, filed_on=dt.date(2026, 11, 24), work=tmp_path / "work",
         )  # fmt: skip
     titles = [d.title for d in documents]
     assert titles[:3] == ["申请表", "一次性告知单", "受理回执"]
@@ -56,6 +58,6 @@ def test_case_file_has_cover_contents_and_every_document(
     assert bookmarks[:2] == ["案卷封面", "卷内目录"]
     assert len(bookmarks) == 2 + len(documents)
     text = "".join(pdf_text(result.path).split())
-    assert "卷内目录" in text and "LZ-QL-001-2026-D30-0001" in text
+    assert "卷内目录" in text and code in text
     assert "2026年11月24日" in text and "临淄区齐陵街道南马村临时救助（王𠮷）办件材料" in text
     assert_fonts_embedded_sc(result.path)
