@@ -117,7 +117,7 @@ def _free_port() -> int:
         return port
 
 
-def _free_port_pair() -> int:
+def free_port_pair() -> int:
     """A port p with p + 10000 free too (weed puts each server's gRPC there)."""
     for _ in range(200):
         port = _free_port()
@@ -198,7 +198,7 @@ class EmbeddedS3:
     def _state(self) -> _State:
         if self.state_path.is_file():
             return _State(**json.loads(self.state_path.read_text()))
-        state = _State(*(_free_port_pair() for _ in range(4)))
+        state = _State(*(free_port_pair() for _ in range(4)))
         self._save(state)
         return state
 

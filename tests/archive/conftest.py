@@ -8,7 +8,6 @@ and the no-lock tests make buckets of their own (a bucket costs volumes).
 from __future__ import annotations
 
 import contextlib
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from botocore.config import Config
 
 from pipeline.archive.objectstore import EMBEDDED_REGION, ObjectStore
 from pipeline.errors import StorageError
-from pipeline.programs.s3server import Credentials, EmbeddedS3, S3Endpoint
+from pipeline.programs.s3server import Credentials, EmbeddedS3, S3Endpoint, free_port_pair
 
 ARCHIVE_BUCKET = "xwql-test-archive"
 
@@ -99,22 +98,6 @@ def key(request: pytest.FixtureRequest) -> str:
     return f"tests/{request.node.name}/{uuid.uuid4().hex[:8]}"
 
 
-def _free_port_pair() -> int:
-    for _ in range(200):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port: int = sock.getsockname()[1]
-        if port + 10000 >= 65536:
-            continue
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port + 10000))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free port pair")
-
-
 @dataclass
 class PlainWeed:
     """A deliberately misconfigured SeaweedFS: ``weed server -s3`` with no identities."""
@@ -134,7 +117,7 @@ def plain_weed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlainWeed]:
     """A plain ``weed server -s3`` (anonymous admin), killed at the end (its data is scratch)."""
     folder = tmp_path_factory.mktemp("plain-weed")
     (folder / "data").mkdir()
-    master, volume, filer, s3 = (_free_port_pair() for _ in range(4))
+    master, volume, filer, s3 = (free_port_pair() for _ in range(4))
     weed = Path(sys.executable).parent / "weed"
     argv = [
         str(weed), "server", f"-dir={folder / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
