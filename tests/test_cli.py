@@ -99,3 +99,11 @@ def test_doctor_says_how_to_fix_a_missing_program(cli, monkeypatch: pytest.Monke
     failed = {c["name"]: c for c in json.loads(result.out) if not c["ok"]}
     assert "apt-get install libreoffice-writer-nogui" in failed["LibreOffice"]["fix"]
     assert "apt-get install graphviz" in failed["Graphviz"]["fix"]
+
+
+def test_unwritable_output_is_a_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = cli("intake", "--template", "--out", str(blocker / "sub" / "台账.xlsx"))
+    assert result.code in (7, 3)
+    assert "Traceback" not in result.err and str(blocker) in "".join(result.err.split())

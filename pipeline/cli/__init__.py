@@ -87,6 +87,15 @@ def run(argv: list[str] | None = None) -> int:
     except XwqlError as exc:
         err_console.print(f"[red]错误 error:[/] {exc}", highlight=False)
         return int(exc.exit_code)
+    except OSError as exc:
+        # A folder that cannot be created, a full disk, a file without permission:
+        # the machine's state, not a bug; say which file and why.
+        where = f"{exc.filename}: " if exc.filename else ""
+        err_console.print(
+            f"[red]错误 error:[/] 无法读写文件 / cannot read or write {where}{exc.strerror or exc}",
+            highlight=False,
+        )
+        return int(ExitCode.OUTPUT)
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return 130
