@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -267,11 +267,6 @@ class CaseStore:
                 )
             ).one_or_none()
         return IssuedNotice(**row._mapping) if row is not None else None
-
-    def iter_ids(self) -> Iterator[str]:
-        """Every case id."""
-        with self.engine.connect() as db:
-            yield from db.execute(sa.select(cases_table.c.case_id)).scalars()
 
     def save_all(self, cases: Sequence[Case], *, source: str) -> dict[Change, int]:
         """Save many cases; count what happened to them."""
