@@ -26,8 +26,8 @@ from pipeline.cases.store import IssuedNotice
 from pipeline.cases.writer import StampedWriter
 from pipeline.catalog.model import CatalogItem, DocumentKind, StepKind
 from pipeline.documents.case_documents import (
-    format_amount,
     public_notice_context,
+    public_rows,
     result_notice_context,
     verification_code,
     verification_payload,
@@ -112,16 +112,10 @@ def notice_jobs(case: Case, item: CatalogItem, place: Place) -> list[NoticeJob]:
 
 
 def internal_rows(case: Case) -> list[dict[str, str]]:
-    """The notice table with full data, for the archived internal copy only."""
+    """The notice table with full ID numbers, for the archived internal copy only."""
     return [
-        {
-            "number": str(index),
-            "name": person.name,
-            "id_number": person.id_number or "",
-            "household_size": "" if person.household_size is None else str(person.household_size),
-            "amount": format_amount(case.amount, missing="—") if index == 1 else "",
-        }
-        for index, person in enumerate(case.applicants, start=1)
+        row | {"id_number": person.id_number or ""}
+        for row, person in zip(public_rows(case), case.applicants, strict=True)
     ]
 
 

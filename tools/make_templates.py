@@ -136,6 +136,18 @@ def fix_widths(table, widths):
             cell.width = width
 
 
+def label_table(doc, rows, widths, *, size):
+    """A two-column table: a bold label, then its value (template field)."""
+    table = doc.add_table(rows=0, cols=2, style="Table Grid")
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for label, value in rows:
+        row = table.add_row()
+        cell_text(row.cells[0], label, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=size)
+        cell_text(row.cells[1], value, size=size)
+    fix_widths(table, widths)
+    return table
+
+
 def catalog_directory():
     doc = new_document()
     paragraph(doc, "附件1", face=SANS, size=16)
@@ -174,20 +186,19 @@ def flowchart_page():
     section.left_margin = section.right_margin = Mm(22)
     paragraph(doc, "{{ code }}", align=WD_ALIGN_PARAGRAPH.CENTER, face=SANS, size=14)
     paragraph(doc, "{{ name }}", style="Title")
-    table = doc.add_table(rows=0, cols=2, style="Table Grid")
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for label, value in (
-        ("事项类别", "{{ category }}（{{ aspect }}）"),
-        ("行使依据", "{{ basis }}"),
-        ("行使主体", "{{ acting_body }}"),
-        ("经办岗位", "{{ handling_role }}　联系电话：{{ handling_phone }}"),
-        ("公开要求", "{{ public_rule }}"),
-        ("流程来源", "{{ provenance }}"),
-    ):
-        row = table.add_row()
-        cell_text(row.cells[0], label, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=11)
-        cell_text(row.cells[1], value, size=11)
-    fix_widths(table, (Mm(24), Mm(142)))
+    label_table(
+        doc,
+        (
+            ("事项类别", "{{ category }}（{{ aspect }}）"),
+            ("行使依据", "{{ basis }}"),
+            ("行使主体", "{{ acting_body }}"),
+            ("经办岗位", "{{ handling_role }}　联系电话：{{ handling_phone }}"),
+            ("公开要求", "{{ public_rule }}"),
+            ("流程来源", "{{ provenance }}"),
+        ),
+        (Mm(24), Mm(142)),
+        size=11,
+    )
     paragraph(doc, "{{ chart }}", align=WD_ALIGN_PARAGRAPH.CENTER)
     p = paragraph(doc, "监督与责任追究：", face=SANS, size=11)
     run = p.add_run("{{ supervision }}{{ accountability }}")
@@ -580,21 +591,20 @@ def case_file_cover():
     paragraph(doc, "案　卷", align=WD_ALIGN_PARAGRAPH.CENTER, face=SANS, size=22)
     for _ in range(3):
         paragraph(doc)
-    table = doc.add_table(rows=0, cols=2, style="Table Grid")
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for label, value in (
-        ("办件编号", "{{ case_id }}"),
-        ("事　　项", "{{ item }}"),
-        ("起止日期", "{{ period }}"),
-        ("保管期限", "{{ retention }}"),
-        ("件　　数", "{{ document_count }} 件，共 {{ page_count }} 页"),
-        ("立卷单位", "{{ issuer }}"),
-        ("立卷日期", "{{ filed_on }}"),
-    ):
-        row = table.add_row()
-        cell_text(row.cells[0], label, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
-        cell_text(row.cells[1], value, size=14)
-    fix_widths(table, (Mm(36), Mm(110)))
+    label_table(
+        doc,
+        (
+            ("办件编号", "{{ case_id }}"),
+            ("事　　项", "{{ item }}"),
+            ("起止日期", "{{ period }}"),
+            ("保管期限", "{{ retention }}"),
+            ("件　　数", "{{ document_count }} 件，共 {{ page_count }} 页"),
+            ("立卷单位", "{{ issuer }}"),
+            ("立卷日期", "{{ filed_on }}"),
+        ),
+        (Mm(36), Mm(110)),
+        size=14,
+    )
     return doc
 
 
