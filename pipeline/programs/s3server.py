@@ -110,7 +110,8 @@ def probe() -> str:
     return version
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -120,7 +121,7 @@ def _free_port() -> int:
 def free_port_pair() -> int:
     """A port p with p + 10000 free too (weed puts each server's gRPC there)."""
     for _ in range(200):
-        port = _free_port()
+        port = free_port()
         if port + 10000 < 65536:
             with socket.socket() as sock:
                 try:

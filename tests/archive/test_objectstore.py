@@ -26,7 +26,7 @@ from pipeline.archive.objectstore import (
 )
 from pipeline.config import Settings
 from pipeline.errors import ObjectMetadataInvalid, StorageConfigInvalid, StorageError
-from pipeline.programs.s3server import Credentials, EmbeddedS3, S3Endpoint
+from pipeline.programs.s3server import Credentials, EmbeddedS3, S3Endpoint, free_port
 
 NOBODY = Credentials("nobody", "nothing")
 
@@ -184,15 +184,8 @@ def test_clients_have_bounded_timeouts_and_retries() -> None:
     assert store._admin._http is store.http
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_unreachable_server_is_a_storage_error_saying_what_to_do() -> None:
-    store = ObjectStore(S3Endpoint(f"http://127.0.0.1:{_free_port()}", NOBODY), "xwql")
+    store = ObjectStore(S3Endpoint(f"http://127.0.0.1:{free_port()}", NOBODY), "xwql")
     started = time.monotonic()
     with pytest.raises(StorageError, match=r"is the server up\? `xwql storage status`"):
         store.get("k", "v1")
