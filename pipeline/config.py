@@ -50,6 +50,14 @@ class Settings:
         s3_bucket: The archive bucket (``XWQL_S3_BUCKET``, default ``xwql-archive``).
         lock_mode: Object-lock mode of archived objects (``XWQL_LOCK_MODE``:
             ``COMPLIANCE``, the default, or ``GOVERNANCE``).
+        index_url: SQL URL of the archive's search index (``XWQL_INDEX_URL``);
+            a SQLite file in ``data`` when unset. Rebuildable from the bucket.
+        signing_keys: Folder of production village signing keys
+            (``XWQL_SIGNING_KEYS``); unset: a demo CA under ``data/signing``.
+        signing_passphrase: Passphrase of encrypted production keys
+            (``XWQL_SIGNING_PASSPHRASE`` or ``…_FILE``).
+        permanent_retention_years: How long 永久 units are locked
+            (``XWQL_PERMANENT_RETENTION_YEARS``, default 100).
     """
 
     home: Path = field(default_factory=lambda: _env_path("XWQL_HOME", _SOURCE_ROOT))
@@ -63,9 +71,23 @@ class Settings:
     database_url: str | None = field(default_factory=lambda: os.environ.get("XWQL_DATABASE_URL"))
     s3_url: str | None = field(default_factory=lambda: os.environ.get("XWQL_S3_URL"))
     s3_access_key: str | None = field(default_factory=lambda: _secret("XWQL_S3_ACCESS_KEY"))
-    s3_secret_key: str | None = field(default_factory=lambda: _secret("XWQL_S3_SECRET_KEY"))
+    s3_secret_key: str | None = field(
+        default_factory=lambda: _secret("XWQL_S3_SECRET_KEY"), repr=False
+    )
     s3_bucket: str = field(default_factory=lambda: os.environ.get("XWQL_S3_BUCKET", "xwql-archive"))
     lock_mode: str = field(default_factory=lambda: os.environ.get("XWQL_LOCK_MODE", "COMPLIANCE"))
+    index_url: str | None = field(default_factory=lambda: os.environ.get("XWQL_INDEX_URL"))
+    signing_keys: Path | None = field(
+        default_factory=lambda: (
+            _env_path("XWQL_SIGNING_KEYS", Path()) if os.environ.get("XWQL_SIGNING_KEYS") else None
+        )
+    )
+    signing_passphrase: str | None = field(
+        default_factory=lambda: _secret("XWQL_SIGNING_PASSPHRASE"), repr=False
+    )
+    permanent_retention_years: int = field(
+        default_factory=lambda: int(os.environ.get("XWQL_PERMANENT_RETENTION_YEARS", "100"))
+    )
     district_file: Path | None = field(
         default_factory=lambda: (
             Path(os.environ["XWQL_DISTRICT"]) if os.environ.get("XWQL_DISTRICT") else None
@@ -91,6 +113,24 @@ class Settings:
     def s3_dir(self) -> Path:
         """The embedded S3 server's data, configuration and secrets."""
         return self.data / "s3"
+
+    @property
+    def archive_index_url(self) -> str:
+        """The search index's URL: ``index_url``, or a SQLite file in ``data``."""
+        if self.index_url:
+            return self.index_url
+        self.data.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data / 'archive-index.sqlite3').resolve()}"
+
+    @property
+    def self_check_file(self) -> Path:
+        """The last WORM self-check of the object store (written by ``storage up``)."""
+        return self.data / "storage-self-check.json"
+
+    @property
+    def outbox(self) -> Path:
+        """Packages built but not yet archived (finished by the next archive job)."""
+        return self.data / "outbox"
 
     @property
     def schema_dir(self) -> Path:

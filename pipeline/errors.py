@@ -26,6 +26,8 @@ class ExitCode(IntEnum):
     EXTERNAL_PROGRAM = 5
     TEMPLATE = 6
     OUTPUT = 7
+    ACCESS_DENIED = 8
+    INCIDENT = 9  # a verification found a problem in the archive
     INTERNAL = 15
 
 
@@ -130,6 +132,20 @@ class StorageError(XwqlError):
 
 class WormNotEnforced(StorageError):
     """The S3 store does not enforce write-once retention (object lock) as xwql needs."""
+
+
+class ArchiveConflict(StorageError):
+    """An object key of a package already holds other content; xwql never overwrites."""
+
+
+class NotArchived(InputInvalid):
+    """No archived unit has the archival code asked for."""
+
+
+class AccessDenied(XwqlError):
+    """The user lacks the role (auditor, internal) or gave no valid token."""
+
+    exit_code = ExitCode.ACCESS_DENIED
 
 
 class StorageConfigInvalid(StorageError):

@@ -9,12 +9,28 @@ signed and archived.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.archive.archiver import Archived, Archiver
+from pipeline.archive.metadata import (
+    SCHEMA_VERSION,
+    ArchivalCode,
+    ContentEntry,
+    FileRole,
+    PreviousVersion,
+    WormOverride,
+    case_record,
+)
+from pipeline.archive.package import Package, build_package
+from pipeline.archive.signing import KeyStore, sign_pdf
 from pipeline.cases.documents import write_case_documents
-from pipeline.cases.model import Case
+from pipeline.cases.model import Case, CaseStatus
+from pipeline.cases.store import content_hash
 from pipeline.catalog.model import CatalogItem, DocumentKind
 from pipeline.documents.collate import DocumentInfo, Part, collate, page_count
 from pipeline.documents.engine import DocumentEngine
@@ -32,6 +48,7 @@ class FiledDocument:
     author: str
     date: dt.date
     pdf: Path
+    kind: DocumentKind | None = None
     note: str = ""
 
 
@@ -42,6 +59,7 @@ class CaseFilePdf:
     path: Path
     pages: int
     documents: int
+    contents: list[ContentEntry]
 
 
 def case_file_title(case: Case, item: CatalogItem, place: Place) -> str:
@@ -97,6 +115,17 @@ def assemble_case_file(
         docx = engine.templates.render(name, context, work / f"{case.case_id}-{name}.docx")
         parts_in.append(engine.pool.convert(docx, work / f"{case.case_id}-{name}.pdf"))
     cover, contents = parts_in
+    at_page = page_count(cover) + page_count(contents) + 1
+    entries = []
+    for number, (document, count) in enumerate(zip(ordered, counts, strict=True), start=1):
+        entries.append(
+            ContentEntry(
+                number=number, title=document.title, author=document.author,
+                date=document.date, first_page=at_page, pages=count, document=document.kind,
+                note=document.note,
+            )
+        )  # fmt: skip
+        at_page += count
     parts = [
         Part(cover, title="案卷封面", numbered=False),
         Part(contents, title="卷内目录", numbered=False),
@@ -112,7 +141,7 @@ def assemble_case_file(
             keywords=f"{item.code};{case.case_id};案卷",
         ),
     )
-    return CaseFilePdf(path=target, pages=total, documents=len(ordered))
+    return CaseFilePdf(path=target, pages=total, documents=len(ordered), contents=entries)
 
 
 def collect_documents(
@@ -125,7 +154,7 @@ def collect_documents(
     """
     filed = [
         FiledDocument(document.title, _author(document.kind, case, place), case.received_on,
-                      document.pdf)
+                      document.pdf, kind=document.kind)
         for document in write_case_documents(case, item, place, issuer, out)
     ]  # fmt: skip
     for job in notice_jobs(case, item, place):
@@ -133,7 +162,7 @@ def collect_documents(
         title = f"{item.name}{'公示' if job.kind == DocumentKind.PUBLIC_NOTICE else '结果公开'}"
         filed.append(
             FiledDocument(title, place.village.committee, job.step.date, issued.public_pdf,
-                          note=f"张贴件，核验码 {issued.notice.verification_code}")
+                          kind=job.kind, note=f"张贴件，核验码 {issued.notice.verification_code}")
         )  # fmt: skip
     return filed
 
@@ -143,3 +172,94 @@ def _author(kind: DocumentKind, case: Case, place: Place) -> str:
     if kind in (DocumentKind.APPLICATION, DocumentKind.PROXY_AUTHORISATION):
         return case.applicant.name
     return place.village.committee
+
+
+CASE_FILE_NAME = "案卷.pdf"
+_FINAL = frozenset({CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN})
+
+
+def case_source_sha256(case: Case, item: CatalogItem, place: Place) -> str:
+    """The hash of what a case file is made from: the case, its item and its village.
+
+    The same case under the same catalog item and village names gives the same
+    hash, so archiving it again adds nothing; any change gives a new version.
+    """
+    parts = {
+        "schema": SCHEMA_VERSION,
+        "case": content_hash(case),
+        "item": item.model_dump(mode="json"),
+        "place": [place.district.name, place.town.model_dump(mode="json", exclude={"villages"}),
+                  place.village.model_dump(mode="json")],
+    }  # fmt: skip
+    canonical = json.dumps(parts, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def case_unit(case: Case) -> str:
+    """The unit key of a case's file (``case_file/NM-2026-11-001``)."""
+    return f"case_file/{case.case_id}"
+
+
+@dataclass
+class CaseFiler:
+    """Files finished cases: documents → case file (案卷) → village signature → archive.
+
+    Attributes:
+        issuer: Writes the documents and notices (engine, case store, seals).
+        keys: The villages' signing keys.
+        archiver: Files the packages.
+        work: Scratch folder (one sub-folder per case, removed when filed).
+        filed_on: The filing date printed on the cover (归档日期).
+        worm_override: Recorded in every record when WORM was overridden.
+    """
+
+    issuer: NoticeIssuer
+    keys: KeyStore
+    archiver: Archiver
+    work: Path
+    filed_on: dt.date
+    worm_override: WormOverride | None = None
+
+    def file(self, case: Case, item: CatalogItem, place: Place) -> Archived:
+        """Archive the case file of ``case`` (nothing is written if it is archived unchanged).
+
+        Raises:
+            InputInvalid: The case is still open.
+            StorageError: The bucket failed; the next run finishes the package.
+        """
+        if case.status not in _FINAL:
+            raise InputInvalid(
+                f"办件 {case.case_id} 尚未办结（{case.status.value}） / the case is still open: "
+                "a case file is archived after its last step"
+            )
+        source = case_source_sha256(case, item, place)
+        formed = max([case.received_on, *(step.date for step in case.steps)])
+        base = ArchivalCode(
+            place.village.fonds, formed.year, item.retention, place.village.code, item.code, 1
+        )
+
+        def build(code: ArchivalCode, previous: PreviousVersion | None, folder: Path) -> Package:
+            work = self.work / case.case_id
+            shutil.rmtree(work, ignore_errors=True)
+            try:
+                documents = collect_documents(case, item, place, self.issuer, work / "documents")
+                collated = assemble_case_file(
+                    case, item, place, documents, self.issuer.engine, work / "collated.pdf",
+                    archival_code=str(code), filed_on=self.filed_on, work=work / "parts",
+                )  # fmt: skip
+                signed = work / CASE_FILE_NAME
+                sign_pdf(
+                    collated.path, signed, self.keys.signer_for(place),
+                    reason="归档 / archived case file", location=place.full_name,
+                )  # fmt: skip
+                record = case_record(
+                    case, item, place, title=case_file_title(case, item, place), date=formed,
+                    sequence=code.sequence, year=code.year, previous=previous,
+                    contents=collated.contents, source_sha256=source,
+                    worm_override=self.worm_override,
+                )  # fmt: skip
+                return build_package(folder, [(CASE_FILE_NAME, signed, FileRole.MAIN)], record)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+
+        return self.archiver.archive(case_unit(case), source, base, build)

@@ -160,6 +160,9 @@ class IndexEntry(BaseModel):
         object_prefix: Where the record's objects are in the S3 archive.
         version: 1 for the first filing, then 2, 3…
         supersedes: The archival code this version replaces, if any.
+        unit: What the record is of, stable across versions
+            (``case_file/NM-2026-11-001``, ``monthly_pack/QL-NM/2026-11``).
+        source_sha256: SHA-256 of the data the record was made from.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -181,6 +184,8 @@ class IndexEntry(BaseModel):
     object_prefix: str
     version: Annotated[int, Field(ge=1)] = 1
     supersedes: Annotated[str | None, AfterValidator(_optional_key)] = None
+    unit: Annotated[str | None, AfterValidator(_optional_key)] = Field(default=None, max_length=200)
+    source_sha256: Annotated[str | None, Field(pattern=r"^[0-9a-f]{64}$")] = None
 
     @field_validator("persons")
     @classmethod
@@ -319,6 +324,8 @@ def _schema(*, postgres: bool) -> _Schema:
         sa.Column("object_prefix", sa.Text, nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("supersedes", sa.String(100), nullable=True, index=True),
+        sa.Column("unit", sa.String(200), nullable=True, index=True),
+        sa.Column("source_sha256", sa.String(64), nullable=True),
         sa.Column("entry_sha256", sa.String(64), nullable=False),
         *extra,
     )  # fmt: skip
@@ -631,6 +638,39 @@ class ArchiveIndex:
 
     def _count(self, db: sa.Connection) -> int:
         return db.execute(sa.select(sa.func.count()).select_from(self._schema.entries)).scalar_one()
+
+    def versions_of(self, unit: str) -> list[IndexEntry]:
+        """Every entry of one archived unit, oldest version first.
+
+        Args:
+            unit: The unit key (:attr:`IndexEntry.unit`).
+        """
+        c = self._schema.entries.c
+        with self.engine.connect() as db:
+            rows = db.execute(
+                sa.select(*self._stored).where(c.unit == _key(unit)).order_by(c.version)
+            ).all()
+        return [_entry(row) for row in rows]
+
+    def codes_starting(self, prefix: str) -> list[str]:
+        """The archival codes that start with ``prefix``, sorted."""
+        c = self._schema.entries.c
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        with self.engine.connect() as db:
+            return list(
+                db.execute(
+                    sa.select(c.archival_code)
+                    .where(c.archival_code.like(f"{escaped}%", escape="\\"))
+                    .order_by(c.archival_code)
+                ).scalars()
+            )
+
+    def get(self, code: str) -> IndexEntry | None:
+        """The entry with archival code ``code``, if any."""
+        c = self._schema.entries.c
+        with self.engine.connect() as db:
+            row = db.execute(sa.select(*self._stored).where(c.archival_code == _key(code))).first()
+        return None if row is None else _entry(row)
 
     def search(
         self,

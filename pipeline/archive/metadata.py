@@ -45,9 +45,11 @@ a fixed alphabet.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -67,7 +69,14 @@ from pydantic import (
 
 from pipeline.archive._names import name_problem, nfc
 from pipeline.cases.model import Case, CaseId, Irregularity, ItemCode, Name, Person
-from pipeline.catalog.model import Aspect, CatalogItem, DayUnit, Retention, StepKind
+from pipeline.catalog.model import (
+    Aspect,
+    CatalogItem,
+    DayUnit,
+    DocumentKind,
+    Retention,
+    StepKind,
+)
 from pipeline.documents.privacy import mask_text
 from pipeline.errors import InputInvalid
 from pipeline.organisations import OrgCode, Place
@@ -370,6 +379,35 @@ class NoticePeriod(_Model):
         return self
 
 
+class ContentEntry(_Model):
+    """One line of the contents list (卷内目录) of a case file or pack.
+
+    ``first_page`` counts pages of the main PDF from 1, the cover included.
+    """
+
+    number: int = Field(ge=1, description="顺序号")
+    title: Text = Field(description="文件题名")
+    author: Text = Field(description="责任者")
+    date: dt.date
+    first_page: int = Field(ge=1)
+    pages: int = Field(ge=1)
+    document: DocumentKind | None = Field(
+        default=None, description="Which document of the item's flow it is, if any"
+    )
+    note: str = Field(default="", max_length=200, pattern=_NO_CONTROL, description="备注")
+
+
+class StepRef(_Model):
+    """One step taken on the case (办理过程), as the case file records it."""
+
+    step: Text = Field(description="The catalog step's id")
+    name: Text = Field(description="The step's name, e.g. 村民代表会议审议")
+    date: dt.date
+    actor: Text
+    meeting_record: Text | None = Field(default=None, description="会议记录 number or title")
+    forced: bool = Field(default=False, description="Taken against the rules (an irregularity)")
+
+
 class PreviousVersion(_Model):
     """The unit this one supersedes: its archival code and the SHA-256 of its manifest."""
 
@@ -430,6 +468,21 @@ class PublicRecord(_Model):
     amounts: list[Amount] = Field(default_factory=list)
     notice_period: NoticePeriod | None = None
     irregularities: list[Irregularity] = Field(default_factory=list)
+    abstract: str = Field(
+        default="",
+        max_length=500,
+        pattern=_NO_CONTROL,
+        description="内容提要: the case's reason (事由), masked as on public notices",
+    )
+    steps: list[StepRef] = Field(default_factory=list, description="办理过程 of a case")
+    contents: list[ContentEntry] = Field(
+        default_factory=list, description="卷内目录: the documents in the main PDF, in order"
+    )
+    source_sha256: Sha256 | None = Field(
+        default=None,
+        description="SHA-256 of the data the unit was made from (the case and its catalog "
+        "item…): archiving the same source again adds nothing",
+    )
     links: Links = Field(default_factory=Links)
     worm_override: WormOverride | None = None
 
@@ -440,7 +493,12 @@ class PublicRecord(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        problems = [*self._kind_problems(), *self._code_problems(), *self._file_problems()]
+        problems = [
+            *self._kind_problems(),
+            *self._code_problems(),
+            *self._file_problems(),
+            *self._contents_problems(),
+        ]
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -491,6 +549,18 @@ class PublicRecord(_Model):
             problems.append(f"page_count is {self.page_count} but the files have {pages} pages")
         return problems
 
+    def _contents_problems(self) -> list[str]:
+        problems = []
+        if [entry.number for entry in self.contents] != list(range(1, len(self.contents) + 1)):
+            problems.append("contents must be numbered 1, 2, 3… in order")
+        for before, after in itertools.pairwise(self.contents):
+            if after.first_page < before.first_page + before.pages:
+                problems.append(
+                    f"contents line {after.number} starts on page {after.first_page}, "
+                    f"inside line {before.number}"
+                )
+        return problems
+
 
 class ArchiveRecord(PublicRecord):
     """The archive record of one unit (``metadata.json``), as kept in the archive.
@@ -519,6 +589,24 @@ class ArchiveRecord(PublicRecord):
     def to_json(self) -> str:
         """The record as ``metadata.json`` text: sorted keys, UTF-8, final newline."""
         return record_json(self)
+
+
+def unit_key(record: PublicRecord) -> str:
+    """What the record is of, the same across its versions.
+
+    ``case_file/NM-2026-11-001``, ``notice/NM-2026-11-001/…`` (with the notice's
+    date), ``monthly_pack/QL-NM/2026-11``, ``catalog_edition/2026.1``.
+    """
+    match record.kind:
+        case UnitKind.CASE_FILE:
+            return f"case_file/{record.case_id}"
+        case UnitKind.NOTICE:
+            return f"notice/{record.case_id}/{record.date.isoformat()}"
+        case UnitKind.MONTHLY_PACK:
+            village = record.village.code if record.village else ""
+            return f"monthly_pack/{village}/{record.month}"
+        case UnitKind.CATALOG_EDITION:
+            return f"catalog_edition/{record.edition}"
 
 
 def record_json(record: PublicRecord) -> str:
@@ -557,6 +645,9 @@ def case_record(
     year: int | None = None,
     internal: bool = True,
     previous: PreviousVersion | None = None,
+    contents: Sequence[ContentEntry] = (),
+    source_sha256: str | None = None,
+    worm_override: WormOverride | None = None,
 ) -> ArchiveRecord:
     """The archive record of a case file or notice of ``case`` (files are added when packaged).
 
@@ -571,6 +662,9 @@ def case_record(
         year: The archival year; ``date``'s year by default.
         internal: Keep the applicants' full data in the internal part.
         previous: The unit this one supersedes, if any.
+        contents: The contents list (卷内目录) of the main PDF.
+        source_sha256: The hash of the data the unit is made from.
+        worm_override: Why write-once protection was set aside, if it was.
 
     Raises:
         ArchivalCodeInvalid: The fonds or village code cannot form an archival code.
@@ -589,6 +683,7 @@ def case_record(
         item.code,
         sequence,
     )
+    names = {step.id: step.name for step in item.steps}
     return ArchiveRecord(
         kind=kind,
         title=title,
@@ -606,7 +701,22 @@ def case_record(
         amounts=[] if case.amount is None else [Amount(label="金额", value=case.amount)],
         notice_period=_case_notice_period(case, item),
         irregularities=case.irregularities,
+        abstract=mask_text(case.reason),
+        steps=[
+            StepRef(
+                step=record.step,
+                name=names.get(record.step, record.step),
+                date=record.date,
+                actor=record.actor,
+                meeting_record=record.meeting_record or None,
+                forced=record.forced_reason is not None,
+            )
+            for record in case.steps
+        ],
+        contents=list(contents),
+        source_sha256=source_sha256,
         links=Links(previous_version=previous),
+        worm_override=worm_override,
         internal=InternalPart(persons=case.applicants) if internal else None,
     )
 

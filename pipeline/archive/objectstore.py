@@ -632,6 +632,18 @@ class ObjectStore:
 
         return self._call(f"listing of versions under {prefix!r}", listing)
 
+    def children(self, prefix: str) -> list[str]:
+        """The "folders" directly under ``prefix`` (keys cut after the next ``/``), sorted."""
+
+        def listing() -> list[str]:
+            return sorted(
+                item.object_name
+                for item in self._app.list_objects(self.bucket, prefix=prefix, recursive=False)
+                if item.is_dir
+            )
+
+        return self._call(f"listing of {prefix!r}", listing)
+
     def retention(self, key: str, version_id: str) -> ObjectRetention | None:
         """The retention of one version, or None if it has none."""
         try:
@@ -784,12 +796,20 @@ def _describe(retention: ObjectRetention | None) -> str:
     return f"{retention.mode.value} until {retention.retain_until.isoformat()}"
 
 
-def open_store(settings: Settings) -> tuple[ObjectStore, EmbeddedS3 | None]:
+def open_store(
+    settings: Settings, *, read_timeout: float = READ_TIMEOUT, retries: int = RETRIES
+) -> tuple[ObjectStore, EmbeddedS3 | None]:
     """The archive store the settings name, starting the embedded server if needed.
 
     With ``s3_url`` set, that endpoint is used with the given credentials and
     nothing is started. Otherwise the embedded SeaweedFS in ``s3_dir`` is started
     (or the running one reused); its admin credentials serve bucket set-up only.
+
+    Args:
+        settings: The settings.
+        read_timeout: Seconds to wait for each answer.
+        retries: Retries of a failed connection or a 5xx answer (a fixity sweep
+            takes 0: a damaged object must cost one timeout, not several).
 
     Returns:
         The store (its bucket not yet checked: call :meth:`ObjectStore.ensure_bucket`)
@@ -808,11 +828,21 @@ def open_store(settings: Settings) -> tuple[ObjectStore, EmbeddedS3 | None]:
         endpoint = S3Endpoint(
             settings.s3_url, Credentials(settings.s3_access_key, settings.s3_secret_key)
         )
-        return ObjectStore(endpoint, settings.s3_bucket, lock_mode=mode), None
+        store = ObjectStore(
+            endpoint, settings.s3_bucket, lock_mode=mode, read_timeout=read_timeout, retries=retries
+        )
+        return store, None
     server = EmbeddedS3(settings.s3_dir)
     was_running = server.pid() is not None
     endpoint = server.start()
-    store = ObjectStore(endpoint, settings.s3_bucket, lock_mode=mode, region=EMBEDDED_REGION)
+    store = ObjectStore(
+        endpoint,
+        settings.s3_bucket,
+        lock_mode=mode,
+        region=EMBEDDED_REGION,
+        read_timeout=read_timeout,
+        retries=retries,
+    )
     if not was_running:
         # The server answers before its volume server has registered (see wait_until_readable).
         store.wait_until_readable()

@@ -18,11 +18,13 @@ released at the end, so it becomes ordinary garbage.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from pipeline.archive.objectstore import (
     LockMode,
@@ -153,6 +155,10 @@ def _refused_retention(
     return False, f"the server accepted {mode.value} until {until.isoformat()}"
 
 
+def _store_name(store: ObjectStore) -> str:
+    return f"{store.url}/{store.bucket}"
+
+
 def run_self_check(store: ObjectStore, *, hold_seconds: int = 2) -> SelfCheckReport:
     """Check that ``store`` enforces WORM, writing tiny scratch objects.
 
@@ -166,7 +172,7 @@ def run_self_check(store: ObjectStore, *, hold_seconds: int = 2) -> SelfCheckRep
     """
     started = datetime.now(UTC)
     prefix = f"{SCRATCH_ROOT}{started.strftime('%Y%m%dT%H%M%S%fZ')}/"
-    report = SelfCheckReport(store=f"{store.url}/{store.bucket}", prefix=prefix)
+    report = SelfCheckReport(store=_store_name(store), prefix=prefix)
     run = _Run(report)
     content = f"xwql WORM self-check {started.isoformat()}\n".encode()
     day = whole_seconds(started + timedelta(days=1))
@@ -338,3 +344,35 @@ def require_worm(report: SelfCheckReport, *, override: bool) -> str | None:
         f"WORM NOT ENFORCED by {report.store} (self-check failed: {names}); "
         f"archived anyway because {OVERRIDE_ENV}=1"
     )
+
+
+def save_report(report: SelfCheckReport, path: Path, *, at: datetime | None = None) -> None:
+    """Keep ``report`` as JSON at ``path`` (for ``storage status`` and later jobs)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "at": (at or datetime.now(UTC)).isoformat(timespec="seconds"),
+        "store": report.store,
+        "prefix": report.prefix,
+        "enforced": report.enforced,
+        "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in report.checks],
+    }
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    partial.replace(path)
+
+
+def recent_report(path: Path, store: ObjectStore, *, max_age: timedelta) -> SelfCheckReport | None:
+    """The report saved at ``path`` if it is of ``store`` and younger than ``max_age``."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        at = datetime.fromisoformat(data["at"])
+        report = SelfCheckReport(
+            data["store"],
+            data.get("prefix", ""),
+            [Check(c["name"], bool(c["passed"]), c["detail"]) for c in data["checks"]],
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if report.store != _store_name(store) or datetime.now(UTC) - at > max_age:
+        return None
+    return report

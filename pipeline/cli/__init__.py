@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from pipeline.cli import archive as _archive  # noqa: F401  (registers the commands)
 from pipeline.cli import cases as _cases  # noqa: F401  (registers the commands)
 from pipeline.cli import catalog as _catalog
 from pipeline.cli import storage as _storage  # noqa: F401  (registers the commands)

@@ -7,17 +7,16 @@ import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 
 from pipeline.config import Settings, load_settings
 from pipeline.errors import InputInvalid
+from pipeline.rules.calendar import china_today
 
 console = Console()
 err_console = Console(stderr=True)
-CHINA = ZoneInfo("Asia/Shanghai")
 
 app = typer.Typer(
     help="xwql: village small and micro power list (村级小微权力清单) documents and archive.",
@@ -34,6 +33,20 @@ storage_app = typer.Typer(
     help="The archive's object store (S3 with object lock).", no_args_is_help=True
 )
 app.add_typer(storage_app, name="storage")
+archive_app = typer.Typer(
+    help="Archive operations: file case files, rebuild the index, legal holds.",
+    no_args_is_help=True,
+)
+app.add_typer(archive_app, name="archive")
+audit_app = typer.Typer(
+    help="Auditor retrieval: search, download with a verification report, sweep (logged).",
+    no_args_is_help=True,
+)
+app.add_typer(audit_app, name="audit")
+auditors_app = typer.Typer(
+    help="Users of the archive, their roles and tokens.", no_args_is_help=True
+)
+app.add_typer(auditors_app, name="auditors")
 
 CatalogOption = Annotated[
     Path | None,
@@ -51,7 +64,7 @@ def print_json(data: Any) -> None:
 
 
 def today() -> dt.date:
-    return dt.datetime.now(CHINA).date()
+    return china_today()
 
 
 def parse_date(text: str) -> dt.date:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -11,10 +10,6 @@ from rich.table import Table
 from pipeline.cli._app import JsonOption, console, current_settings, print_json, storage_app
 from pipeline.config import Settings
 from pipeline.programs.s3server import PINNED_VERSION, EmbeddedS3
-
-
-def _report_path(settings: Settings) -> Any:
-    return settings.data / "storage-self-check.json"
 
 
 def _status(settings: Settings) -> dict[str, Any]:
@@ -39,7 +34,7 @@ def _status(settings: Settings) -> dict[str, Any]:
         status["bucket_default_retention"] = (
             f"{lock.default_mode.value} {lock.default_duration}" if lock.default_mode else None
         )
-    path = _report_path(settings)
+    path = settings.self_check_file
     status["self_check"] = json.loads(path.read_text()) if path.is_file() else None
     return status
 
@@ -70,27 +65,13 @@ def storage_up(as_json: JsonOption = False) -> None:
     Example: xwql storage up
     """
     from pipeline.archive.objectstore import open_store
-    from pipeline.archive.selfcheck import run_self_check
+    from pipeline.archive.selfcheck import run_self_check, save_report
 
     settings = current_settings()
     store, _ = open_store(settings)
     store.ensure_bucket()
     report = run_self_check(store)
-    path = _report_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps(
-            {
-                "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "store": report.store,
-                "enforced": report.enforced,
-                "checks": [
-                    {"name": c.name, "passed": c.passed, "detail": c.detail} for c in report.checks
-                ],
-            },
-            ensure_ascii=False,
-        )
-    )
+    save_report(report, settings.self_check_file)
     status = _status(settings)
     print_json(status) if as_json else _show(status)
 

@@ -10,6 +10,7 @@ rather than guessing.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
@@ -17,6 +18,14 @@ from pipeline.catalog.model import DayUnit
 from pipeline.errors import CalendarNotCovered
 
 _ONE_DAY = dt.timedelta(days=1)
+
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def china_today() -> dt.date:
+    """Today's date in China (UTC+8), whatever the machine's time zone."""
+    return dt.datetime.now(CHINA).date()
 
 
 def is_working_day(day: dt.date) -> bool:

@@ -1,0 +1,426 @@
+"""Filing packages into the WORM bucket, once, and feeding the search index.
+
+One archived unit (a case file, a notice, a monthly pack, a catalog edition)
+goes through these states, each durable, so that a job killed at any point and
+run again finishes the work without a duplicate:
+
+1. **unchanged** — the index holds the unit with the same ``source_sha256`` (the
+   hash of the data it was made from): nothing is rendered or written.
+   LibreOffice writes different bytes on every run, so the package digest cannot
+   be the identity of the *content*; the source hash is.
+2. **outbox** — the package is built under ``<outbox>/<archival code>/`` (built in
+   a temporary folder and renamed into place, so a folder there is complete).
+   Its archival code is reserved from the moment the folder exists.
+3. **uploaded** — every file is written as a locked version under
+   ``packages/<archival code>/…``, payload first and ``tagmanifest-sha256.txt``
+   last, so a package without its tag manifest is visibly incomplete. Files
+   already in the bucket with the same bytes are not written again (a resumed
+   upload), other bytes are a conflict: xwql never overwrites.
+4. **verified and indexed** — every object is read back by version id and
+   compared, the index gets the entry, and only then is the outbox folder removed.
+
+A job that finds a package in the outbox finishes it before anything else. A
+changed source becomes a new unit with the next sequence number whose record
+links the previous version (``links.previous_version``); the old one stays.
+
+Retention: each object is locked until ``N`` years after the end of the record's
+year (DA/T 22 counts 保管期限 from the year after the file was formed), with ``N``
+30 or 10, and ``permanent_years`` (default 100) for 永久 — the longest a
+retention date is kept by the policy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import logging
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from pipeline.archive.index import ArchiveIndex, IndexEntry
+from pipeline.archive.metadata import (
+    ArchivalCode,
+    ArchiveRecord,
+    PreviousVersion,
+    PublicRecord,
+    parse_archival_code,
+    s3_metadata,
+    s3_tags,
+    unit_key,
+)
+from pipeline.archive.objectstore import ObjectStore, StoredVersion, whole_seconds
+from pipeline.archive.package import (
+    Package,
+    PackageInvalid,
+    load_record,
+    package_digest,
+    package_objects,
+    validate_package,
+)
+from pipeline.catalog.model import Retention
+from pipeline.errors import ArchiveConflict, StorageError
+
+logger = logging.getLogger(__name__)
+
+PACKAGES = "packages/"
+PERMANENT_YEARS = 100
+RETENTION_YEARS = {Retention.YEARS_30: 30, Retention.YEARS_10: 10}
+_LOCKS: dict[Path, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+class Outcome(StrEnum):
+    """What archiving a unit did."""
+
+    ADDED = "added"  # the first version of the unit
+    NEW_VERSION = "new_version"  # a changed source, linked to the previous version
+    RESUMED = "resumed"  # a package left in the outbox by an interrupted run, finished
+    UNCHANGED = "unchanged"  # the same source is archived already: nothing written
+
+
+@dataclass(frozen=True)
+class Archived:
+    """The result of archiving one unit.
+
+    Attributes:
+        unit: The unit key (``case_file/NM-2026-11-001``).
+        archival_code: The code of the version now current.
+        version: 1, 2, 3…
+        outcome: What was done.
+        objects: Objects written now (0 when unchanged).
+        bytes: Bytes written now.
+    """
+
+    unit: str
+    archival_code: str
+    version: int
+    outcome: Outcome
+    objects: int = 0
+    bytes: int = 0
+
+
+# Builds the package of a unit into ``folder`` for the archival code and previous version given.
+PackageBuilder = Callable[[ArchivalCode, PreviousVersion | None, Path], Package]
+
+
+def object_prefix(archival_code: str) -> str:
+    """Where a package's objects are: ``packages/<archival code>/``."""
+    return f"{PACKAGES}{archival_code}/"
+
+
+def retain_until(record: PublicRecord, *, permanent_years: int = PERMANENT_YEARS) -> dt.datetime:
+    """The end of the objects' retention: N years after the end of the record's year (UTC).
+
+    Never earlier than a day from now: a unit formed long ago is still locked.
+    """
+    years = RETENTION_YEARS.get(record.retention, permanent_years)
+    end = dt.datetime(record.date.year + 1 + years, 1, 1, tzinfo=dt.UTC)
+    return whole_seconds(max(end, dt.datetime.now(dt.UTC) + dt.timedelta(days=1)))
+
+
+def index_entry(
+    record: PublicRecord, *, manifest_sha256: str, version: int, internal: ArchiveRecord | None
+) -> IndexEntry:
+    """The search-index entry of an archived record.
+
+    Args:
+        record: The record (``metadata.json``).
+        manifest_sha256: The package digest.
+        version: The unit's version (1 + the length of its chain of previous versions).
+        internal: The full record, whose ID numbers are indexed (as hashes only).
+    """
+    previous = record.links.previous_version
+    texts = [
+        record.abstract,
+        *(entry.title for entry in record.contents),
+        *(entry.note for entry in record.contents),
+        *(f"{i.rule} {i.message} {i.reason}" for i in record.irregularities),
+        *(step.name for step in record.steps),
+    ]
+    ids = [p.id_number for p in internal.internal.persons] if internal and internal.internal else []
+    return IndexEntry(
+        archival_code=record.archival_code,
+        kind=str(record.kind),
+        title=record.title,
+        date=record.date,
+        village_code=record.village.code if record.village else "-",
+        village_name=record.village.name if record.village else record.district,
+        town=record.town.name if record.town else "",
+        item_code=record.item.code if record.item else "-",
+        item_name=record.item.name if record.item else "",
+        case_id=record.case_id,
+        persons=tuple(person.name for person in record.persons),
+        id_numbers=tuple(number for number in ids if number),
+        text="\n".join(text for text in texts if text),
+        manifest_sha256=manifest_sha256,
+        object_prefix=object_prefix(record.archival_code),
+        version=version,
+        supersedes=previous.archival_code if previous else None,
+        unit=unit_key(record),
+        source_sha256=record.source_sha256,
+    )
+
+
+class Archiver:
+    """Files packages into one bucket and one index, through a local outbox.
+
+    Args:
+        store: The object-locked bucket.
+        index: The search index.
+        outbox: Folder for packages built but not yet archived.
+        permanent_years: Retention of 永久 units, in years.
+    """
+
+    def __init__(
+        self,
+        store: ObjectStore,
+        index: ArchiveIndex,
+        outbox: Path,
+        *,
+        permanent_years: int = PERMANENT_YEARS,
+    ) -> None:
+        """Use ``store`` and ``index``; keep unfinished packages in ``outbox``."""
+        self.store = store
+        self.index = index
+        self.outbox = outbox
+        self.permanent_years = permanent_years
+
+    # --- the one entry point -----------------------------------------------------------
+
+    def archive(
+        self, unit: str, source_sha256: str, base: ArchivalCode, build: PackageBuilder
+    ) -> Archived:
+        """Archive ``unit`` unless its current version has the same source.
+
+        Args:
+            unit: The unit key (:func:`pipeline.archive.metadata.unit_key` of its records).
+            source_sha256: Hash of the data the unit is made from.
+            base: The archival code's fonds, year, retention, village and item
+                (its sequence is ignored: the next free one is taken).
+            build: Writes the package into the folder given; its record must have
+                this unit, source, code and previous version.
+
+        Returns:
+            What was done.
+
+        Raises:
+            StorageError: The bucket failed or refused; the package stays in the
+                outbox and the next run finishes it.
+            ArchiveConflict: A key of the package holds other bytes in the bucket.
+        """
+        for pending in self.pending(unit):
+            self.finish(pending)
+        versions = self.index.versions_of(unit)
+        latest = versions[-1] if versions else None
+        if latest is not None and latest.source_sha256 == source_sha256:
+            return Archived(unit, latest.archival_code, latest.version, Outcome.UNCHANGED)
+        previous = (
+            PreviousVersion(
+                archival_code=latest.archival_code, manifest_sha256=latest.manifest_sha256
+            )
+            if latest
+            else None
+        )
+        with self._reserved(unit, base) as (code, folder):
+            package = build(code, previous, folder)
+            record = package.record
+            problems = [
+                f"{name} is {got!r}, expected {want!r}"
+                for name, got, want in (
+                    ("unit", unit_key(record), unit),
+                    ("source_sha256", record.source_sha256, source_sha256),
+                    ("archival_code", record.archival_code, str(code)),
+                    ("previous version", record.links.previous_version, previous),
+                )
+                if got != want
+            ]
+            if problems:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise ValueError(f"the package built for {unit} is not what was asked: {problems}")
+        done = self.finish(folder)
+        outcome = Outcome.NEW_VERSION if latest else Outcome.ADDED
+        return Archived(unit, done.archival_code, done.version, outcome, done.objects, done.bytes)
+
+    # --- the outbox ----------------------------------------------------------------------
+
+    def pending(self, unit: str | None = None) -> list[Path]:
+        """Complete packages waiting in the outbox (of ``unit``, or all), by archival code.
+
+        An empty folder is a reservation (its build is running, or was killed) and
+        is skipped. A folder that is not a valid package (a failing disk) is set
+        aside as ``<folder>.invalid``, with a warning, and its code stays taken.
+        """
+        if not self.outbox.is_dir():
+            return []
+        found = []
+        for folder in sorted(self.outbox.iterdir()):
+            if not folder.is_dir() or folder.name.startswith(".") or folder.suffix == ".invalid":
+                continue
+            if not any(folder.iterdir()):
+                continue
+            try:
+                validate_package(folder)
+                record = load_record(folder)
+            except PackageInvalid as exc:
+                logger.warning("outbox package %s is not valid, set aside: %s", folder, exc)
+                folder.rename(folder.with_name(folder.name + ".invalid"))
+                continue
+            if unit is None or unit_key(record) == unit:
+                found.append(folder)
+        return found
+
+    @contextlib.contextmanager
+    def _reserved(self, unit: str, base: ArchivalCode) -> Iterator[tuple[ArchivalCode, Path]]:
+        """A free archival code of ``base`` for ``unit`` and its empty outbox folder.
+
+        The code is free in the index, the bucket and the outbox. The empty
+        folder and a ``<code>.reserved`` file naming the unit hold it against
+        other jobs; a build killed before it finished leaves the reservation, which
+        the next run for the same unit takes up again (no gap in the sequence).
+        A build that fails with an error gives the code back.
+        """
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        with self._allocation_lock():
+            code = self._reservation_of(unit) or self._next_code(base)
+            folder = self.outbox / str(code)
+            folder.mkdir(exist_ok=True)
+            _marker(folder).write_text(unit, encoding="utf-8")
+        try:
+            yield code, folder
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            _marker(folder).unlink(missing_ok=True)
+            raise
+
+    def _reservation_of(self, unit: str) -> ArchivalCode | None:
+        for marker in sorted(self.outbox.glob("*.reserved")):
+            folder = marker.with_suffix("")
+            if marker.read_text(encoding="utf-8") == unit and (
+                not folder.exists() or (folder.is_dir() and not any(folder.iterdir()))
+            ):
+                return parse_archival_code(folder.name)
+        return None
+
+    @contextlib.contextmanager
+    def _allocation_lock(self) -> Iterator[None]:
+        """Serialise code allocation between threads and processes sharing the outbox."""
+        with _LOCKS_GUARD:
+            lock = _LOCKS.setdefault(self.outbox.resolve(), threading.Lock())
+        with lock, (self.outbox / ".lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _next_code(self, base: ArchivalCode) -> ArchivalCode:
+        first = ArchivalCode(
+            base.fonds, base.year, base.retention, base.village_code, base.item_code, 1
+        )
+        stem = str(first)[:-4]
+        taken = set(self.index.codes_starting(stem))
+        taken |= {
+            p.rstrip("/").removeprefix(PACKAGES) for p in self.store.children(PACKAGES + stem)
+        }
+        taken |= {
+            entry.name.removesuffix(".invalid").removesuffix(".reserved")
+            for entry in self.outbox.iterdir()
+            if entry.name.startswith(stem)
+        }
+        numbers = [int(code[-4:]) for code in taken if code[-4:].isdigit()]
+        sequence = max(numbers, default=0) + 1
+        return ArchivalCode(
+            base.fonds, base.year, base.retention, base.village_code, base.item_code, sequence
+        )
+
+    # --- upload, verify, index ---------------------------------------------------------
+
+    def finish(self, folder: Path) -> Archived:
+        """Upload the outbox package in ``folder``, verify it, index it, then remove it.
+
+        Raises:
+            StorageError: The bucket failed; the folder stays for the next run.
+            ArchiveConflict: A key holds other bytes in the bucket.
+        """
+        validate_package(folder)
+        record = load_record(folder)
+        digest = package_digest(folder)
+        code = record.archival_code
+        prefix = object_prefix(code)
+        until = retain_until(record, permanent_years=self.permanent_years)
+        metadata = s3_metadata(record, manifest_sha256=digest)
+        tags = s3_tags(record)
+        present = {v.key: v for v in self.store.versions(prefix) if not v.is_delete_marker}
+        written: list[StoredVersion] = []
+        uploaded_bytes = 0
+        for relative, path in package_objects(folder):
+            key = prefix + relative
+            data = path.read_bytes()
+            sha = hashlib.sha256(data).hexdigest()
+            existing = present.get(key)
+            if existing is not None:
+                if hashlib.sha256(self.store.get(key, existing.version_id)).hexdigest() != sha:
+                    raise ArchiveConflict(
+                        f"归档冲突 / {key} already holds other content in bucket "
+                        f"{self.store.bucket}; xwql never overwrites. The package stays in "
+                        f"{folder}; report this to the archive administrator"
+                    )
+                written.append(StoredVersion(key, existing.version_id, sha, len(data)))
+                continue
+            stored = self.store.put(
+                key,
+                data,
+                retain_until=until,
+                mode=self.store.lock_mode,
+                tags=tags,
+                metadata={**metadata, "content-sha256": sha},
+                content_type=_content_type(relative),
+            )
+            written.append(stored)
+            uploaded_bytes += len(data)
+        self._verify_upload(written)
+        version = self._version_of(record)
+        full = record if isinstance(record, ArchiveRecord) else None
+        self.index.upsert(
+            index_entry(record, manifest_sha256=digest, version=version, internal=full)
+        )
+        shutil.rmtree(folder)
+        _marker(folder).unlink(missing_ok=True)
+        uploaded = sum(1 for v in written if v.key not in present)
+        return Archived(unit_key(record), code, version, Outcome.RESUMED, uploaded, uploaded_bytes)
+
+    def _verify_upload(self, written: list[StoredVersion]) -> None:
+        for version in written:
+            data = self.store.get(version.key, version.version_id)
+            if hashlib.sha256(data).hexdigest() != version.sha256:
+                raise StorageError(
+                    f"写入后校验失败 / {version.key} (version {version.version_id}) reads back "
+                    "different bytes from what was written; the package stays in the outbox"
+                )
+
+    def _version_of(self, record: PublicRecord) -> int:
+        previous = record.links.previous_version
+        if previous is None:
+            return 1
+        entry = self.index.get(previous.archival_code)
+        return entry.version + 1 if entry is not None else 2
+
+
+def _marker(folder: Path) -> Path:
+    return folder.with_name(folder.name + ".reserved")
+
+
+def _content_type(name: str) -> str:
+    if name.endswith(".pdf"):
+        return "application/pdf"
+    if name.endswith(".json"):
+        return "application/json"
+    if name.endswith(".txt"):
+        return "text/plain; charset=utf-8"
+    return "application/octet-stream"

@@ -1,0 +1,275 @@
+"""Reading the archive back from the bucket alone: packages, the index, the access log.
+
+The bucket is the source of truth. :func:`download_package` fetches a package
+by archival code, reading each key's *first* version (the one xwql wrote; a
+later version or a delete marker is someone writing behind xwql's back and is
+reported, not followed). :func:`rebuild_index` refills an empty index from the
+bucket's ``metadata.json`` files and access-log objects.
+
+The access log (:func:`log_access`): every search and retrieval by an auditor
+is first written as its own small JSON object under ``access-log/`` with a
+COMPLIANCE retention, then copied into the index's queryable table. If the
+object cannot be written the access is refused, so no access goes unlogged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from pipeline.archive._names import name_problem
+from pipeline.archive.archiver import PACKAGES, index_entry, object_prefix
+from pipeline.archive.index import AccessRecord, ArchiveIndex
+from pipeline.archive.metadata import ArchiveRecord, parse_archival_code
+from pipeline.archive.objectstore import ObjectStore, ObjectVersion, whole_seconds
+from pipeline.archive.package import DATA, MANIFEST, METADATA, TAG_MANIFEST
+from pipeline.errors import NotArchived, OutputError, StorageError
+
+ACCESS_LOG = "access-log/"
+ACCESS_LOG_YEARS = 30
+
+
+@dataclass(frozen=True)
+class ObjectIssue:
+    """Something wrong with an object of a package, seen from the bucket.
+
+    Attributes:
+        key: The object key, relative to the package.
+        kind: ``unreadable`` (listed, but the read failed), ``extra_version``
+            (written again after xwql wrote it), ``delete_marker``, ``unsafe_name``.
+        detail: What happened.
+    """
+
+    key: str
+    kind: str
+    detail: str
+
+
+@dataclass
+class Downloaded:
+    """A package fetched from the bucket.
+
+    Attributes:
+        archival_code: The code.
+        folder: Where it was written.
+        versions: The version id read for each key (relative to the package).
+        issues: Objects that could not be read, or that were changed after writing.
+    """
+
+    archival_code: str
+    folder: Path
+    versions: dict[str, str] = field(default_factory=dict)
+    issues: list[ObjectIssue] = field(default_factory=list)
+
+
+def archived_codes(store: ObjectStore) -> list[str]:
+    """Every archival code with objects in the bucket, sorted."""
+    return [p.removeprefix(PACKAGES).rstrip("/") for p in store.children(PACKAGES)]
+
+
+def _first_versions(
+    store: ObjectStore, code: str
+) -> tuple[dict[str, ObjectVersion], list[ObjectIssue]]:
+    """Per key of the package, the oldest version; later versions are issues."""
+    prefix = object_prefix(code)
+    by_key: dict[str, list[ObjectVersion]] = {}
+    for version in store.versions(prefix):
+        by_key.setdefault(version.key.removeprefix(prefix), []).append(version)
+    first: dict[str, ObjectVersion] = {}
+    issues: list[ObjectIssue] = []
+    epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
+    for key, versions in sorted(by_key.items()):
+        versions.sort(key=lambda v: v.last_modified or epoch)
+        content = [v for v in versions if not v.is_delete_marker]
+        if any(v.is_delete_marker for v in versions):
+            issues.append(
+                ObjectIssue(key, "delete_marker", "删除标记 / someone deleted the object via S3")
+            )
+        if len(content) > 1:
+            issues.append(
+                ObjectIssue(
+                    key,
+                    "extra_version",
+                    f"被改写 / written {len(content)} times; xwql writes each object once "
+                    f"(versions {', '.join(v.version_id for v in content)})",
+                )
+            )
+        if content:
+            first[key] = content[0]
+    return first, issues
+
+
+def download_package(store: ObjectStore, code: str, out: Path) -> Downloaded:
+    """Fetch the package ``code`` into ``out/<code>/`` (the folder must not exist yet).
+
+    Raises:
+        NotArchived: The bucket holds nothing under that code.
+        OutputError: ``out/<code>`` exists already.
+        StorageError: The bucket cannot be listed.
+    """
+    parse_archival_code(code)
+    first, issues = _first_versions(store, code)
+    if not first:
+        raise NotArchived(f"档号 {code} 不在档案库中 / nothing is archived under {code}")
+    folder = out / code
+    if folder.exists():
+        raise OutputError(f"{folder} 已存在 / exists already: choose an empty --out folder")
+    result = Downloaded(code, folder, issues=issues)
+    for key, version in first.items():
+        problem = name_problem(key)
+        if problem is not None:
+            result.issues.append(ObjectIssue(key, "unsafe_name", problem))
+            continue
+        try:
+            data = store.get(version.key, version.version_id)
+        except StorageError as exc:
+            result.issues.append(ObjectIssue(key, "unreadable", str(exc)))
+            continue
+        target = folder / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        result.versions[key] = version.version_id
+    folder.mkdir(parents=True, exist_ok=True)
+    return result
+
+
+def set_legal_hold(store: ObjectStore, code: str, *, on: bool) -> int:
+    """Put (``on``) or release a legal hold on every object of package ``code``.
+
+    Returns:
+        How many objects were changed.
+
+    Raises:
+        NotArchived: The bucket holds nothing under that code.
+        StorageError: The server refused or failed.
+    """
+    parse_archival_code(code)
+    first, _ = _first_versions(store, code)
+    if not first:
+        raise NotArchived(f"档号 {code} 不在档案库中 / nothing is archived under {code}")
+    for version in first.values():
+        store.set_legal_hold(version.key, version.version_id, on=on)
+    return len(first)
+
+
+def read_record(store: ObjectStore, code: str) -> tuple[ArchiveRecord, str] | None:
+    """The record and package digest of ``code``, read from the bucket; None if incomplete.
+
+    A package counts once its tag manifest (written last) is there.
+    """
+    first, _ = _first_versions(store, code)
+    metadata_key = f"{DATA}/{METADATA}"
+    if TAG_MANIFEST not in first or metadata_key not in first or MANIFEST not in first:
+        return None
+    manifest = store.get(first[MANIFEST].key, first[MANIFEST].version_id)
+    data = store.get(first[metadata_key].key, first[metadata_key].version_id)
+    record = ArchiveRecord.model_validate_json(data)
+    return record, hashlib.sha256(manifest).hexdigest()
+
+
+@dataclass
+class Rebuilt:
+    """What :func:`rebuild_index` did.
+
+    Attributes:
+        entries: Entries now in the index.
+        accesses: Access-log lines restored.
+        skipped: Codes left out, with the reason (incomplete, unreadable, invalid).
+    """
+
+    entries: int
+    accesses: int
+    skipped: list[tuple[str, str]]
+
+
+def rebuild_index(store: ObjectStore, index: ArchiveIndex) -> Rebuilt:
+    """Replace the index with what the bucket holds: every complete package and the access log.
+
+    Raises:
+        StorageError: The bucket cannot be listed.
+    """
+    records: dict[str, tuple[ArchiveRecord, str]] = {}
+    skipped: list[tuple[str, str]] = []
+    for code in archived_codes(store):
+        try:
+            found = read_record(store, code)
+        except (StorageError, ValidationError, ValueError) as exc:
+            skipped.append((code, f"unreadable: {str(exc).splitlines()[0]}"))
+            continue
+        if found is None:
+            skipped.append((code, "incomplete: no tag manifest"))
+            continue
+        records[code] = found
+    entries = [
+        index_entry(
+            record, manifest_sha256=digest, version=_version(code, records), internal=record
+        )
+        for code, (record, digest) in records.items()
+    ]
+    total = index.reindex(entries)
+    accesses = 0
+    if index.accesses(limit=1) == []:
+        for line in _access_lines(store):
+            index.log_access(line["actor"], line["action"], line["what"], _at(line["at"]))
+            accesses += 1
+    return Rebuilt(total, accesses, skipped)
+
+
+def _version(code: str, records: dict[str, tuple[ArchiveRecord, str]]) -> int:
+    """1 + the length of the chain of previous versions (a missing link counts once)."""
+    version, seen = 1, {code}
+    previous = records[code][0].links.previous_version
+    while previous is not None and previous.archival_code not in seen:
+        version += 1
+        seen.add(previous.archival_code)
+        link = records.get(previous.archival_code)
+        previous = link[0].links.previous_version if link else None
+    return version
+
+
+# --- the access log ----------------------------------------------------------------------
+
+
+def _at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def log_access(
+    store: ObjectStore, index: ArchiveIndex, *, actor: str, role: str, action: str, what: str
+) -> AccessRecord:
+    """Append one access to the log: a locked object first, then the index's copy.
+
+    Raises:
+        StorageError: The log object could not be written; the access must not go on.
+    """
+    at = dt.datetime.now(dt.UTC)
+    line = {"actor": actor, "role": role, "action": action, "what": what, "at": at.isoformat()}
+    key = f"{ACCESS_LOG}{at:%Y/%m/%d/%H%M%S%f}-{secrets.token_hex(6)}.json"
+    until = whole_seconds(at.replace(year=at.year + ACCESS_LOG_YEARS, month=1, day=1))
+    store.put(
+        key,
+        json.dumps(line, ensure_ascii=False, sort_keys=True).encode("utf-8"),
+        retain_until=until,
+        mode=store.lock_mode,
+        content_type="application/json",
+    )
+    return index.log_access(actor, action, what, at)
+
+
+def _access_lines(store: ObjectStore) -> Iterator[dict[str, str]]:
+    for version in store.versions(ACCESS_LOG):
+        if version.is_delete_marker:
+            continue
+        try:
+            line = json.loads(store.get(version.key, version.version_id))
+        except (StorageError, json.JSONDecodeError):
+            continue
+        if isinstance(line, dict) and {"actor", "action", "what", "at"} <= line.keys():
+            yield {k: str(line[k]) for k in ("actor", "action", "what", "at")}

@@ -1,0 +1,104 @@
+"""The archive's parts opened once for a job: bucket, index, outbox, signing keys.
+
+Archiving needs a store that enforces WORM: the self-check saved by
+``xwql storage up`` is reused for a day, else it runs again. On a store that
+fails it, archiving is refused unless ``XWQL_ALLOW_UNENFORCED_WORM=1`` — and then
+every package records that override (``worm_override`` in ``metadata.json``).
+Reading (search, retrieval, verification) needs no self-check.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pipeline.archive.archiver import Archiver
+from pipeline.archive.index import ArchiveIndex
+from pipeline.archive.metadata import WormOverride
+from pipeline.archive.objectstore import RETRIES, ObjectStore, open_store
+from pipeline.archive.selfcheck import (
+    override_requested,
+    recent_report,
+    require_worm,
+    run_self_check,
+    save_report,
+)
+from pipeline.archive.signing import KeyStore
+from pipeline.config import Settings
+from pipeline.rules.calendar import china_today
+
+SELF_CHECK_MAX_AGE = dt.timedelta(hours=24)
+
+
+@dataclass
+class ArchiveSession:
+    """What an archive job works with, opened once.
+
+    Attributes:
+        settings: The settings.
+        store: The object-locked bucket.
+        index: The search index.
+        archiver: Files packages into both.
+        keys: The villages' signing keys.
+        worm_override: Set when archiving on a store that failed the self-check.
+    """
+
+    settings: Settings
+    store: ObjectStore
+    index: ArchiveIndex
+    archiver: Archiver
+    keys: KeyStore
+    worm_override: WormOverride | None = None
+
+    @classmethod
+    @contextlib.contextmanager
+    def open(
+        cls, settings: Settings, *, writing: bool, retries: int = RETRIES
+    ) -> Iterator[ArchiveSession]:
+        """Reach the store (starting the embedded server if needed) and open the index.
+
+        Args:
+            settings: The settings.
+            writing: The job archives: check WORM first (see the module docstring).
+            retries: Retries of a failed S3 request (0 for a fixity sweep).
+
+        Raises:
+            WormNotEnforced: ``writing`` and the store does not enforce WORM.
+            StorageError: The store cannot be reached.
+        """
+        store, _ = open_store(settings, retries=retries)
+        store.ensure_bucket()
+        override = _worm_override(settings, store) if writing else None
+        index = ArchiveIndex(settings.archive_index_url)
+        passphrase = settings.signing_passphrase
+        keys = KeyStore(
+            settings.data / "signing",
+            production_keys=settings.signing_keys,
+            passphrase=passphrase.encode() if passphrase else None,
+        )
+        archiver = Archiver(
+            store, index, settings.outbox, permanent_years=settings.permanent_retention_years
+        )
+        try:
+            yield cls(settings, store, index, archiver, keys, override)
+        finally:
+            index.close()
+
+
+def _worm_override(settings: Settings, store: ObjectStore) -> WormOverride | None:
+    """None on a store that enforces WORM; the override to record when the user set one."""
+    report = recent_report(settings.self_check_file, store, max_age=SELF_CHECK_MAX_AGE)
+    if report is None or not report.enforced:
+        report = run_self_check(store)
+        save_report(report, settings.self_check_file)
+    note = require_worm(report, override=override_requested())
+    if note is None:
+        return None
+    return WormOverride(
+        reason=note[:500],
+        authorised_by=(getpass.getuser() or "unknown")[:60],
+        date=china_today(),
+    )

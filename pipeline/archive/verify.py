@@ -1,0 +1,470 @@
+"""The verification report of an archived package: the four checks of DA/T 70.
+
+For one package fetched from the bucket (:func:`pipeline.archive.retrieval.download_package`)
+every check runs and reports, none stops the others:
+
+=============  ==========================================================================
+真实性 authenticity  ``index`` (the package digest is the one indexed when it was filed),
+               ``schema`` (metadata.json valid against the versioned JSON Schema and the
+               model), ``signature`` (PAdES, intact, trusted, by the record's village)
+完整性 integrity     ``objects`` (every object readable, written once, never deleted),
+               ``fixity`` (the manifests' SHA-256 of every file), ``bagit`` (the
+               Library of Congress BagIt validator), ``completeness`` (every document
+               the item's flow requires for the steps taken is in the case file)
+可用性 usability     ``pdf`` (each PDF opens, claims PDF/A-2b, has the pages recorded)
+安全性 security      ``retention`` (every object locked in the mode and for at least the
+               retention its record needs; legal holds reported)
+=============  ==========================================================================
+
+A check is passed, failed, or not applicable / only a warning (``passed`` None:
+e.g. a meeting record kept on paper and referenced by number).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import bagit
+import jsonschema
+import pikepdf
+from cryptography import x509
+
+from pipeline.archive.archiver import object_prefix, retain_until
+from pipeline.archive.index import ArchiveIndex, IndexEntry
+from pipeline.archive.metadata import SCHEMA_FILE, ArchiveRecord, UnitKind
+from pipeline.archive.objectstore import LockMode, ObjectStore
+from pipeline.archive.package import (
+    DATA,
+    METADATA,
+    PackageInvalid,
+    load_record,
+    package_digest,
+    validate_package,
+)
+from pipeline.archive.retrieval import ACCESS_LOG, Downloaded, archived_codes, download_package
+from pipeline.archive.selfcheck import SCRATCH_ROOT
+from pipeline.archive.signing import verify_pdf
+from pipeline.cases.documents import required_documents
+from pipeline.catalog import Catalog
+from pipeline.catalog.model import DocumentKind
+from pipeline.documents.case_documents import DOCUMENTS
+from pipeline.errors import PdfUnreadable, StorageError, XwqlError
+from pipeline.organisations import Directory
+
+
+class Aspect(StrEnum):
+    """The four properties DA/T 70 checks."""
+
+    AUTHENTICITY = "真实性 authenticity"
+    INTEGRITY = "完整性 integrity"
+    USABILITY = "可用性 usability"
+    SECURITY = "安全性 security"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of a package.
+
+    Attributes:
+        name: ``index``, ``schema``, ``signature``, ``objects``, ``fixity``,
+            ``bagit``, ``completeness``, ``pdf`` or ``retention``.
+        aspect: The DA/T 70 property it is part of.
+        passed: True, False, or None for not applicable / a warning.
+        detail: What was found.
+    """
+
+    name: str
+    aspect: Aspect
+    passed: bool | None
+    detail: str
+
+
+@dataclass
+class VerificationReport:
+    """Every check of one archived package.
+
+    Attributes:
+        archival_code: The package's code.
+        title: Its title, when its metadata could be read.
+        signer: Who signed its main PDF, when it is signed.
+        checks: The checks, in the order of the module's table.
+    """
+
+    archival_code: str
+    title: str | None = None
+    signer: str | None = None
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No check failed."""
+        return all(check.passed is not False for check in self.checks)
+
+    def failed(self) -> list[Check]:
+        """The checks that failed."""
+        return [check for check in self.checks if check.passed is False]
+
+    def aspects(self) -> dict[Aspect, bool]:
+        """Per DA/T 70 property: no check of it failed."""
+        return {
+            aspect: all(c.passed is not False for c in self.checks if c.aspect == aspect)
+            for aspect in Aspect
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as plain data (for ``--json``)."""
+        return {
+            "archival_code": self.archival_code,
+            "title": self.title,
+            "signer": self.signer,
+            "ok": self.ok,
+            "aspects": {aspect.name.lower(): ok for aspect, ok in self.aspects().items()},
+            "checks": [
+                {"name": c.name, "aspect": c.aspect.name.lower(), "passed": c.passed,
+                 "detail": c.detail}
+                for c in self.checks
+            ],
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Verifier:
+    """What verifying needs besides the package: the schema, trust roots, catalog, villages.
+
+    Attributes:
+        schema_dir: ``archive_schema/``.
+        trust_roots: Root certificates village signatures must chain to.
+        catalog: The catalog (for the documents each item requires).
+        directory: The villages (for the expected signer).
+        lock_mode: The retention mode objects must carry.
+        permanent_years: Retention of 永久 units, in years.
+    """
+
+    schema_dir: Path
+    trust_roots: Sequence[x509.Certificate]
+    catalog: Catalog
+    directory: Directory
+    lock_mode: LockMode = LockMode.COMPLIANCE
+    permanent_years: int = 100
+
+    def verify(
+        self,
+        downloaded: Downloaded,
+        *,
+        indexed: IndexEntry | None,
+        store: ObjectStore | None = None,
+    ) -> VerificationReport:
+        """Check a downloaded package; with ``store``, also the locks of its objects."""
+        folder = downloaded.folder
+        report = VerificationReport(downloaded.archival_code)
+        record: ArchiveRecord | None = None
+        try:
+            record = load_record(folder)
+            report.title = record.title
+        except PackageInvalid:
+            pass
+        checks = report.checks
+        checks.append(self._index(folder, indexed))
+        checks.append(self._schema(folder))
+        checks.append(self._signature(folder, record, report))
+        checks.append(_objects(downloaded))
+        checks.append(_fixity(folder))
+        checks.append(_bagit(folder))
+        checks.append(self._completeness(folder, record))
+        checks.append(_pdfs(folder, record))
+        if store is not None:
+            checks.append(self._retention(store, downloaded, record))
+        return report
+
+    # --- authenticity -----------------------------------------------------------------
+
+    @staticmethod
+    def _index(folder: Path, indexed: IndexEntry | None) -> Check:
+        if indexed is None:
+            return Check(
+                "index", Aspect.AUTHENTICITY, None,
+                "不在检索库中 / not in the index: run `xwql archive reindex`",
+            )  # fmt: skip
+        try:
+            digest = package_digest(folder)
+        except PackageInvalid:
+            return Check("index", Aspect.AUTHENTICITY, False, "清单缺失 / no manifest to compare")
+        if digest != indexed.manifest_sha256:
+            return Check(
+                "index", Aspect.AUTHENTICITY, False,
+                f"清单摘要与归档时不符 / the manifest's SHA-256 {digest[:16]}… is not the "
+                f"one recorded when filed ({indexed.manifest_sha256[:16]}…)",
+            )  # fmt: skip
+        return Check(
+            "index", Aspect.AUTHENTICITY, True,
+            f"清单摘要与归档时一致 / manifest SHA-256 as filed ({digest[:16]}…)",
+        )  # fmt: skip
+
+    def _schema(self, folder: Path) -> Check:
+        path = folder / DATA / METADATA
+        try:
+            data = json.loads(path.read_bytes())
+            schema = json.loads((self.schema_dir / SCHEMA_FILE).read_bytes())
+        except (OSError, ValueError) as exc:
+            return Check("schema", Aspect.AUTHENTICITY, False, f"元数据不可读 / {exc}")
+        errors = sorted(
+            jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: e.path
+        )
+        if errors:
+            where = "; ".join(
+                f"{'/'.join(map(str, e.path)) or '(record)'}: {e.message}" for e in errors[:5]
+            )
+            return Check("schema", Aspect.AUTHENTICITY, False, f"不符合 {SCHEMA_FILE}: {where}")
+        try:
+            load_record(folder)
+        except PackageInvalid as exc:
+            return Check("schema", Aspect.AUTHENTICITY, False, str(exc.details[0]))
+        version = data.get("schema_version")
+        return Check("schema", Aspect.AUTHENTICITY, True, f"{SCHEMA_FILE} v{version}: valid")
+
+    def _signature(
+        self, folder: Path, record: ArchiveRecord | None, report: VerificationReport
+    ) -> Check:
+        pdfs = _main_pdfs(folder, record)
+        if not pdfs:
+            return Check("signature", Aspect.AUTHENTICITY, False, "没有正文 PDF / no main PDF")
+        village = self.directory.find(record.village.code) if record and record.village else None
+        problems, signers = [], []
+        for pdf in pdfs:
+            try:
+                found = verify_pdf(
+                    pdf,
+                    expected_village=village.village if village else None,
+                    trust_roots=self.trust_roots,
+                )
+            except PdfUnreadable as exc:
+                problems.append(str(exc))
+                continue
+            if not found.signed and record is not None and record.kind != UnitKind.CASE_FILE:
+                continue  # only case files must be signed
+            if found.signer_common_name:
+                signers.append(found.signer_common_name)
+            problems += [f"{pdf.name}: {p}" for p in found.problems]
+            if found.matches_expected is False and not found.problems:
+                problems.append(f"{pdf.name}: 签名者不是本村 / not signed by the record's village")
+        report.signer = ", ".join(dict.fromkeys(signers)) or None
+        if problems:
+            return Check("signature", Aspect.AUTHENTICITY, False, "; ".join(problems))
+        if not signers:
+            return Check("signature", Aspect.AUTHENTICITY, None, "未签名（此类不要求）/ not signed")
+        return Check(
+            "signature", Aspect.AUTHENTICITY, True,
+            f"签名有效 / valid PAdES signature by {report.signer}",
+        )  # fmt: skip
+
+    # --- integrity ----------------------------------------------------------------------
+
+    def _completeness(self, folder: Path, record: ArchiveRecord | None) -> Check:
+        if record is None:
+            return Check("completeness", Aspect.INTEGRITY, False, "元数据不可读 / no metadata")
+        if record.kind != UnitKind.CASE_FILE or record.item is None:
+            return Check(
+                "completeness", Aspect.INTEGRITY, bool(record.files),
+                f"{len(record.files)} file(s)" if record.files else "没有文件 / no files",
+            )  # fmt: skip
+        try:
+            item = self.catalog.get(record.item.code)
+        except XwqlError as exc:
+            return Check("completeness", Aspect.INTEGRITY, False, f"未知事项 / {exc}")
+        proxy = any(p.role == "proxy" for p in record.persons)
+        required = required_documents(item, [s.step for s in record.steps], proxy=proxy)
+        present = {entry.document for entry in record.contents}
+        missing = [kind for kind in required if kind not in present]
+        referenced = [
+            step.meeting_record
+            for step in record.steps
+            if step.meeting_record and DocumentKind.MEETING_RECORD in missing
+        ]
+        problems = _outline_problems(folder, record)
+        names = [DOCUMENTS[k].title if k in DOCUMENTS else k.value for k in missing]
+        if problems:
+            return Check("completeness", Aspect.INTEGRITY, False, "; ".join(problems))
+        if missing == [DocumentKind.MEETING_RECORD] and referenced:
+            return Check(
+                "completeness", Aspect.INTEGRITY, None,
+                f"会议记录以纸质原件存档，编号 {'、'.join(referenced)} / the meeting record is "
+                "kept on paper and referenced; every other required document is present",
+            )  # fmt: skip
+        if missing:
+            return Check(
+                "completeness", Aspect.INTEGRITY, False,
+                f"缺少 / missing: {'、'.join(names)} (required by {item.code} for the steps taken)",
+            )  # fmt: skip
+        return Check(
+            "completeness", Aspect.INTEGRITY, True,
+            f"{len(required)} 份必备文件齐全 / all {len(required)} required documents present",
+        )  # fmt: skip
+
+    # --- security -----------------------------------------------------------------------
+
+    def _retention(
+        self, store: ObjectStore, downloaded: Downloaded, record: ArchiveRecord | None
+    ) -> Check:
+        if record is None:
+            return Check("retention", Aspect.SECURITY, False, "元数据不可读 / no metadata")
+        prefix = object_prefix(downloaded.archival_code)
+        problems, held = [], 0
+        earliest: dt.datetime | None = None
+        for key, version_id in sorted(downloaded.versions.items()):
+            try:
+                retention = store.retention(prefix + key, version_id)
+                if store.legal_hold(prefix + key, version_id):
+                    held += 1
+            except StorageError as exc:
+                problems.append(f"{key}: {exc}")
+                continue
+            if retention is None:
+                problems.append(f"{key}: 未锁定 / no retention")
+                continue
+            if retention.mode != self.lock_mode:
+                problems.append(f"{key}: mode {retention.mode.value}, not {self.lock_mode.value}")
+            earliest = min(earliest or retention.retain_until, retention.retain_until)
+        needed = _record_end(record, self.permanent_years)
+        if earliest is not None and earliest < needed:
+            problems.append(
+                f"保管期限不足 / locked until {earliest:%Y-%m-%d}, the {record.retention.value} "
+                f"retention needs {needed:%Y-%m-%d}"
+            )
+        if problems:
+            return Check("retention", Aspect.SECURITY, False, "; ".join(problems))
+        hold = f"; {held} object(s) under legal hold" if held else ""
+        return Check(
+            "retention", Aspect.SECURITY, True,
+            f"{len(downloaded.versions)} objects locked {self.lock_mode.value} until "
+            f"{earliest:%Y-%m-%d} or later{hold}",
+        )  # fmt: skip
+
+
+def _record_end(record: ArchiveRecord, permanent_years: int) -> dt.datetime:
+    """The retention end the record's period gives (without retain_until's one-day floor)."""
+    end = retain_until(record, permanent_years=permanent_years)
+    years = {"30年": 30, "10年": 10}.get(record.retention.value, permanent_years)
+    return min(end, dt.datetime(record.date.year + 1 + years, 1, 1, tzinfo=dt.UTC))
+
+
+def _main_pdfs(folder: Path, record: ArchiveRecord | None) -> list[Path]:
+    if record is None:
+        return sorted((folder / DATA).glob("*.pdf"))
+    return [
+        folder / DATA / entry.path
+        for entry in record.files
+        if entry.role == "main" and entry.path.endswith(".pdf")
+    ]
+
+
+def _objects(downloaded: Downloaded) -> Check:
+    if downloaded.issues:
+        lines = [f"{issue.key}: {issue.kind}: {issue.detail}" for issue in downloaded.issues]
+        return Check("objects", Aspect.INTEGRITY, False, "; ".join(lines))
+    return Check(
+        "objects", Aspect.INTEGRITY, True,
+        f"{len(downloaded.versions)} 个对象可读且只写入一次 / every object readable, written once",
+    )  # fmt: skip
+
+
+def _fixity(folder: Path) -> Check:
+    try:
+        validate_package(folder)
+    except PackageInvalid as exc:
+        return Check("fixity", Aspect.INTEGRITY, False, "; ".join(map(str, exc.details)))
+    return Check("fixity", Aspect.INTEGRITY, True, "SHA-256 清单全部相符 / every SHA-256 matches")
+
+
+def _bagit(folder: Path) -> Check:
+    try:
+        bagit.Bag(str(folder)).validate()
+    except (bagit.BagError, OSError) as exc:
+        detail = "; ".join(str(d) for d in getattr(exc, "details", ())[:5]) or str(exc)
+        return Check("bagit", Aspect.INTEGRITY, False, f"BagIt 校验失败 / {detail}")
+    return Check("bagit", Aspect.INTEGRITY, True, "BagIt 1.0 valid (Library of Congress bagit)")
+
+
+def _outline_problems(folder: Path, record: ArchiveRecord) -> list[str]:
+    """The main PDF's bookmarks must list the contents' documents in order."""
+    pdfs = _main_pdfs(folder, record)
+    if not pdfs or not pdfs[0].is_file():
+        return ["没有正文 PDF / no main PDF"]
+    try:
+        with pikepdf.open(pdfs[0]) as pdf, pdf.open_outline() as outline:
+            titles = [entry.title for entry in outline.root]
+    except (pikepdf.PdfError, OSError) as exc:
+        return [f"书签不可读 / cannot read the bookmarks: {exc}"]
+    expected = [f"{e.number}. {e.title}" for e in record.contents]
+    found = [title for title in titles if title in expected]
+    if found != expected:
+        return [f"卷内目录与书签不符 / the contents list {expected} is not the bookmarks {titles}"]
+    return []
+
+
+def _pdfs(folder: Path, record: ArchiveRecord | None) -> Check:
+    if record is None:
+        return Check("pdf", Aspect.USABILITY, False, "元数据不可读 / no metadata")
+    problems = []
+    for entry in record.files:
+        if not entry.path.endswith(".pdf"):
+            continue
+        try:
+            with pikepdf.open(folder / DATA / entry.path) as pdf:
+                claim = pdf.open_metadata().pdfa_status
+                pages = len(pdf.pages)
+        except (pikepdf.PdfError, OSError) as exc:
+            problems.append(f"{entry.path}: 无法打开 / cannot open: {exc}")
+            continue
+        if claim != "2B":
+            problems.append(f"{entry.path}: 不是 PDF/A-2b / claims {claim or 'no PDF/A'}")
+        if entry.pages is not None and pages != entry.pages:
+            problems.append(f"{entry.path}: {pages} pages, recorded {entry.pages}")
+    if problems:
+        return Check("pdf", Aspect.USABILITY, False, "; ".join(problems))
+    return Check("pdf", Aspect.USABILITY, True, f"PDF/A-2b, {record.page_count} 页 pages, readable")
+
+
+# --- the sweep ------------------------------------------------------------------------------
+
+
+def unexpected_top_level(store: ObjectStore) -> list[str]:
+    """Top-level prefixes or objects that belong to no package, log or self-check."""
+    known = {"packages/", ACCESS_LOG, SCRATCH_ROOT}
+    return [name for name in store.children("") if name not in known]
+
+
+def sweep(
+    store: ObjectStore,
+    verifier: Verifier,
+    index: ArchiveIndex | None = None,
+    *,
+    codes: Sequence[str] | None = None,
+    work: Path | None = None,
+) -> Iterator[VerificationReport]:
+    """Verify every package in the bucket (or ``codes``), one at a time, in bounded space.
+
+    Each package is downloaded into a temporary folder, checked and removed.
+    A package the bucket cannot even list is reported, not raised.
+    """
+    for code in codes if codes is not None else archived_codes(store):
+        scratch = Path(tempfile.mkdtemp(prefix="xwql-verify-", dir=work))
+        try:
+            try:
+                downloaded = download_package(store, code, scratch)
+            except XwqlError as exc:
+                yield VerificationReport(
+                    code, checks=[Check("objects", Aspect.INTEGRITY, False, str(exc))]
+                )
+                continue
+            indexed = index.get(code) if index is not None else None
+            yield verifier.verify(downloaded, indexed=indexed, store=store)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,459 @@
+"""``xwql archive …``, ``xwql audit …`` and ``xwql auditors …``: the e-archive."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from pipeline.archive.auditors import TOKEN_ENV, Auditor, AuditorRegistry, Role
+from pipeline.cli._app import (
+    JsonOption,
+    archive_app,
+    audit_app,
+    auditors_app,
+    console,
+    current_settings,
+    err_console,
+    parse_date,
+    print_json,
+    today,
+)
+from pipeline.config import Settings
+from pipeline.errors import ExitCode, InputInvalid, XwqlError
+from pipeline.workspace import Workspace
+
+if TYPE_CHECKING:
+    from pipeline.archive.archiver import Archived
+    from pipeline.archive.session import ArchiveSession
+    from pipeline.archive.verify import Verifier
+
+TokenFileOption = Annotated[
+    Path | None,
+    typer.Option("--token-file", help=f"File holding your audit token (else ${TOKEN_ENV})."),
+]
+
+
+def registry(settings: Settings) -> AuditorRegistry:
+    """The archive's users, in the data folder."""
+    return AuditorRegistry(settings.data / "auditors.json")
+
+
+def _auditor(settings: Settings, token_file: Path | None) -> Auditor:
+    token = token_file.read_text(encoding="utf-8") if token_file else os.environ.get(TOKEN_ENV)
+    return registry(settings).authenticate(token)
+
+
+# --- archive -----------------------------------------------------------------------------------
+
+
+@archive_app.command("case")
+def archive_case(
+    case_ids: Annotated[list[str] | None, typer.Argument(help="Case ids.")] = None,
+    village: Annotated[
+        str | None, typer.Option(help="Every finished case of this village.")
+    ] = None,
+    all_cases: Annotated[bool, typer.Option("--all", help="Every finished case.")] = False,
+    operator: Annotated[str, typer.Option(help="Who places the seals (用印经办人).")] = "xwql",
+    as_json: JsonOption = False,
+) -> None:
+    """File finished cases: case file (案卷) → village signature → WORM bucket → index.
+
+    Archiving the same case again adds nothing; a changed case becomes a new
+    version linked to the old one. A run that was interrupted is finished first.
+
+    Example: xwql archive case NM-2026-11-002
+    Example: xwql archive case --village 南马村
+    """
+    from pipeline.archive.casefile import CaseFiler
+    from pipeline.archive.session import ArchiveSession
+    from pipeline.cases.model import CaseStatus
+    from pipeline.documents.engine import DocumentEngine
+    from pipeline.notices import NoticeIssuer
+
+    if not (case_ids or village or all_cases):
+        raise InputInvalid("给出办件编号、--village 或 --all / give case ids, --village or --all")
+    settings = current_settings()
+    rows: list[dict[str, object]] = []
+    failed = 0
+    with Workspace.open(settings) as workspace:
+        if case_ids:
+            cases = [workspace.store.get(case_id) for case_id in case_ids]
+        else:
+            code = workspace.directory.get(village).village.code if village else None
+            cases = [
+                case
+                for case in workspace.store.find(village=code)
+                if case.status != CaseStatus.OPEN
+            ]
+        with (
+            ArchiveSession.open(settings, writing=True) as session,
+            DocumentEngine.open(settings) as engine,
+            Progress(console=err_console, transient=True) as progress,
+        ):
+            for folder in session.archiver.pending():
+                rows.append(_outcome_row(session.archiver.finish(folder)))
+            issuer = NoticeIssuer(
+                engine, workspace.store,
+                supervision_phone=workspace.directory.district.supervision_phone,
+                operator=operator, work=settings.data / "work" / "archive",
+            )  # fmt: skip
+            filer = CaseFiler(
+                issuer, session.keys, session.archiver, settings.data / "work" / "case-files",
+                filed_on=today(), worm_override=session.worm_override,
+            )  # fmt: skip
+            task = progress.add_task("归档 archiving", total=len(cases))
+            for case in cases:
+                progress.update(task, description=f"归档 {case.case_id}")
+                try:
+                    item = workspace.catalog.get(case.item_code)
+                    done = filer.file(case, item, workspace.directory.get(case.village))
+                except XwqlError as exc:
+                    failed += 1
+                    err_console.print(f"[red]✗[/] {case.case_id}: {exc}", highlight=False)
+                    rows.append({"case": case.case_id, "error": str(exc)})
+                else:
+                    rows.append(_outcome_row(done))
+                progress.advance(task)
+    if as_json:
+        print_json(rows)
+    else:
+        table = Table("办件 case", "档号 archival code", "结果 outcome", "版本 version")
+        for row in rows:
+            if "error" not in row:
+                table.add_row(*(str(row[k]) for k in ("case", "code", "outcome", "version")))
+        console.print(table)
+        if not cases:
+            console.print("没有已办结的办件 / no finished case to archive")
+    if failed:
+        err_console.print(f"{failed} 件未归档 not archived; the next run tries them again")
+        raise typer.Exit(ExitCode.EXTERNAL_PROGRAM)
+
+
+def _outcome_row(done: Archived) -> dict[str, object]:
+    return {
+        "case": done.unit.removeprefix("case_file/"),
+        "code": done.archival_code,
+        "outcome": done.outcome.value,
+        "version": done.version,
+    }
+
+
+@archive_app.command("reindex")
+def archive_reindex(as_json: JsonOption = False) -> None:
+    """Rebuild the search index (and the access log's copy) from the bucket alone.
+
+    Example: xwql archive reindex
+    """
+    from pipeline.archive.retrieval import rebuild_index
+    from pipeline.archive.session import ArchiveSession
+
+    with ArchiveSession.open(current_settings(), writing=False) as session:
+        rebuilt = rebuild_index(session.store, session.index)
+    if as_json:
+        print_json({"entries": rebuilt.entries, "accesses": rebuilt.accesses,
+                    "skipped": [{"code": c, "why": w} for c, w in rebuilt.skipped]})  # fmt: skip
+        return
+    console.print(
+        f"[green]✓[/] 检索库已重建 index rebuilt: {rebuilt.entries} entries, "
+        f"{rebuilt.accesses} access-log lines restored"
+    )
+    for code, why in rebuilt.skipped:
+        err_console.print(f"[yellow]![/] {code}: {why}", highlight=False)
+
+
+@archive_app.command("hold")
+def archive_hold(
+    code: Annotated[str, typer.Argument(help="Archival code (档号).")],
+    release: Annotated[bool, typer.Option(help="Release the hold instead.")] = False,
+) -> None:
+    """Put every object of a package under legal hold (or release it).
+
+    A held object cannot be deleted even after its retention ends. Holding and
+    releasing are written to the access log.
+
+    Example: xwql archive hold LZ-QL-001-2026-D30-QL.NM-022-0001
+    """
+    from pipeline.archive.retrieval import log_access, set_legal_hold
+    from pipeline.archive.session import ArchiveSession
+
+    with ArchiveSession.open(current_settings(), writing=False) as session:
+        count = set_legal_hold(session.store, code, on=not release)
+        log_access(
+            session.store, session.index, actor=_operator(), role="operator",
+            action="release-hold" if release else "hold", what=code,
+        )  # fmt: skip
+    verb = "解除 released" if release else "冻结 held"
+    console.print(f"[green]✓[/] {code}: {count} objects {verb}")
+
+
+def _operator() -> str:
+    import getpass
+
+    return getpass.getuser() or "unknown"
+
+
+# --- audit -------------------------------------------------------------------------------------
+
+
+@audit_app.command("search")
+def audit_search(
+    text: Annotated[str | None, typer.Argument(help="Free text: titles, reasons, names…")] = None,
+    village: Annotated[str | None, typer.Option(help="Village code or name.")] = None,
+    town: Annotated[str | None, typer.Option(help="Town name.")] = None,
+    item: Annotated[str | None, typer.Option(help="Item code or name.")] = None,
+    person: Annotated[str | None, typer.Option(help="Person name (part of one).")] = None,
+    exact: Annotated[bool, typer.Option(help="--person is a whole name.")] = False,
+    id_number: Annotated[
+        str | None, typer.Option("--id-number", help="ID number (internal role only).")
+    ] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First date YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last date YYYY-MM-DD.")] = None,
+    code: Annotated[str | None, typer.Option(help="Archival code (档号).")] = None,
+    kind: Annotated[str | None, typer.Option(help="case_file, monthly_pack…")] = None,
+    limit: Annotated[int, typer.Option(help="Results per page.")] = 20,
+    offset: Annotated[int, typer.Option(help="Results to skip.")] = 0,
+    token_file: TokenFileOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Search the archive; every search is written to the access log.
+
+    Example: xwql audit search --person 王芳
+    Example: xwql audit search --village 南马村 --item xwql-022 --from 2026-11-01 --to 2026-11-30
+    """
+    from pipeline.archive.index import describe_query
+    from pipeline.archive.retrieval import log_access
+    from pipeline.archive.session import ArchiveSession
+
+    settings = current_settings()
+    auditor = _auditor(settings, token_file)
+    if id_number:
+        auditor.require(Role.INTERNAL, "按身份证号检索 / search by ID number")
+    filters = {
+        "text": text, "village": village, "town": town, "item": item, "person": person,
+        "exact_person": exact, "id_number": id_number,
+        "date_from": parse_date(date_from) if date_from else None,
+        "date_to": parse_date(date_to) if date_to else None,
+        "code": code, "kind": kind,
+    }  # fmt: skip
+    with ArchiveSession.open(settings, writing=False) as session:
+        log_access(
+            session.store, session.index, actor=auditor.name, role=auditor.role.value,
+            action="search", what=describe_query(filters),
+        )  # fmt: skip
+        page = session.index.search(**filters, limit=limit, offset=offset)  # type: ignore[arg-type]
+    if as_json:
+        print_json(
+            {"total": page.total,
+             "entries": [e.model_dump(mode="json", exclude={"id_numbers"}) for e in page.entries]}
+        )  # fmt: skip
+        return
+    table = Table("档号 archival code", "题名 title", "日期 date", "村 village", "版本")
+    for entry in page.entries:
+        table.add_row(entry.archival_code, entry.title, entry.date.isoformat(),
+                      entry.village_name, str(entry.version))  # fmt: skip
+    console.print(table)
+    console.print(f"共 {page.total} 条 results (showing {len(page.entries)} from {offset})")
+
+
+def _show_report(report_data: dict[str, object]) -> None:
+    console.print(f"[bold]{report_data['archival_code']}[/] {report_data['title'] or ''}")
+    checks = report_data["checks"]
+    assert isinstance(checks, list)
+    for check in checks:
+        mark = {True: "[green]✓[/]", False: "[red]✗[/]", None: "[yellow]![/]"}[check["passed"]]
+        console.print(f"  {mark} {check['name']:<12} {check['detail']}", highlight=False)
+    verdict = "[green]通过 passed[/]" if report_data["ok"] else "[red]未通过 FAILED[/]"
+    console.print(f"  核验结论 verdict: {verdict}")
+
+
+@audit_app.command("get")
+def audit_get(
+    code: Annotated[str, typer.Argument(help="Archival code (档号).")],
+    out: Annotated[Path, typer.Option(help="Where to put the package.")] = Path("out/audit"),
+    token_file: TokenFileOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Download a package and print its verification report (logged).
+
+    Checks fixity, BagIt validity, the signature and its signer, the metadata
+    schema, completeness, PDF/A and the objects' retention. Exit status 9 when
+    a check failed.
+
+    Example: xwql audit get LZ-QL-001-2026-D30-QL.NM-022-0001 --out out/audit
+    """
+    from pipeline.archive.retrieval import download_package, log_access
+    from pipeline.archive.session import ArchiveSession
+
+    settings = current_settings()
+    auditor = _auditor(settings, token_file)
+    with ArchiveSession.open(settings, writing=False) as session, Workspace.open(settings) as ws:
+        log_access(
+            session.store, session.index, actor=auditor.name, role=auditor.role.value,
+            action="get", what=code,
+        )  # fmt: skip
+        downloaded = download_package(session.store, code, out)
+        report = _verifier(session, ws).verify(
+            downloaded, indexed=session.index.get(code), store=session.store
+        )
+    data = report.as_dict() | {"folder": str(downloaded.folder)}
+    if as_json:
+        print_json(data)
+    else:
+        console.print(f"已下载 downloaded: {downloaded.folder}")
+        _show_report(data)
+    if not report.ok:
+        raise typer.Exit(ExitCode.INCIDENT)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    codes: Annotated[list[str] | None, typer.Argument(help="Archival codes.")] = None,
+    all_packages: Annotated[bool, typer.Option("--all", help="Sweep the whole archive.")] = False,
+    token_file: TokenFileOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Verify packages in the bucket (DA/T 70: authenticity, integrity, usability, security).
+
+    Reports per package; a damaged object costs at most one read timeout (30 s).
+    Exit status 9 when any package has an incident.
+
+    Example: xwql audit verify --all
+    """
+    from pipeline.archive.retrieval import log_access
+    from pipeline.archive.session import ArchiveSession
+    from pipeline.archive.verify import sweep, unexpected_top_level
+
+    if not (codes or all_packages):
+        raise InputInvalid("给出档号或 --all / give archival codes or --all")
+    settings = current_settings()
+    auditor = _auditor(settings, token_file)
+    reports = []
+    with (
+        ArchiveSession.open(settings, writing=False, retries=0) as session,
+        Workspace.open(settings) as ws,
+    ):
+        log_access(
+            session.store, session.index, actor=auditor.name, role=auditor.role.value,
+            action="verify", what="--all" if all_packages else " ".join(codes or []),
+        )  # fmt: skip
+        strays = unexpected_top_level(session.store) if all_packages else []
+        verifier = _verifier(session, ws)
+        with Progress(console=err_console, transient=True) as progress:
+            task = progress.add_task("核验 verifying", total=None)
+            for report in sweep(
+                session.store, verifier, session.index, codes=None if all_packages else codes
+            ):
+                reports.append(report.as_dict())
+                progress.advance(task)
+                if not as_json:
+                    mark = "[green]✓[/]" if report.ok else "[red]✗[/]"
+                    failed = ", ".join(c.name for c in report.failed())
+                    console.print(f"{mark} {report.archival_code} {failed}", highlight=False)
+    bad = [r for r in reports if not r["ok"]]
+    if as_json:
+        print_json({"packages": len(reports), "incidents": len(bad), "strays": strays,
+                    "reports": reports})  # fmt: skip
+    else:
+        for report_data in bad:
+            _show_report(report_data)
+        for stray in strays:
+            console.print(f"[red]✗[/] {stray}: 不属于任何归档包 / outside every package")
+        console.print(f"{len(reports)} 个归档包 packages, {len(bad)} 个异常 with incidents")
+    if bad or strays:
+        raise typer.Exit(ExitCode.INCIDENT)
+
+
+@audit_app.command("log")
+def audit_log(
+    actor: Annotated[str | None, typer.Option(help="Only this user's accesses.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many lines.")] = 100,
+    token_file: TokenFileOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the access log (admin role).
+
+    Example: xwql audit log --actor 李审计
+    """
+    from pipeline.archive.retrieval import log_access
+    from pipeline.archive.session import ArchiveSession
+
+    settings = current_settings()
+    auditor = _auditor(settings, token_file)
+    auditor.require(Role.ADMIN, "查看访问日志 / read the access log")
+    with ArchiveSession.open(settings, writing=False) as session:
+        log_access(
+            session.store, session.index, actor=auditor.name, role=auditor.role.value,
+            action="log", what=actor or "",
+        )  # fmt: skip
+        lines = session.index.accesses(actor=actor, limit=limit)
+    if as_json:
+        print_json([{"actor": a.actor, "action": a.action, "what": a.query_or_code,
+                     "at": a.at.isoformat()} for a in lines])  # fmt: skip
+        return
+    table = Table("时间 at (UTC)", "用户 actor", "操作 action", "内容 what")
+    for line in lines:
+        table.add_row(f"{line.at:%Y-%m-%d %H:%M:%S}", line.actor, line.action, line.query_or_code)
+    console.print(table)
+
+
+def _verifier(session: ArchiveSession, workspace: Workspace) -> Verifier:
+    from pipeline.archive.verify import Verifier
+
+    return Verifier(
+        schema_dir=session.settings.schema_dir,
+        trust_roots=session.keys.trust_roots(),
+        catalog=workspace.catalog,
+        directory=workspace.directory,
+        lock_mode=session.store.lock_mode,
+        permanent_years=session.settings.permanent_retention_years,
+    )
+
+
+# --- auditors ----------------------------------------------------------------------------------
+
+
+@auditors_app.command("add")
+def auditors_add(
+    name: Annotated[str, typer.Argument(help="The user's name, as the log shows it.")],
+    role: Annotated[Role, typer.Option(help="auditor, internal or admin.")] = Role.AUDITOR,
+) -> None:
+    """Register a user of the archive and print their token (shown once only).
+
+    Example: xwql auditors add 李审计 --role auditor
+    """
+    token = registry(current_settings()).add(name, role)
+    console.print(f"[green]✓[/] {name} ({role.value})")
+    console.print(f"口令 token (shown once; give it to {name}, keep it secret):")
+    console.print(token, highlight=False, soft_wrap=True)
+
+
+@auditors_app.command("list")
+def auditors_list(as_json: JsonOption = False) -> None:
+    """List the users of the archive and their roles (never their tokens).
+
+    Example: xwql auditors list
+    """
+    users = registry(current_settings()).users()
+    if as_json:
+        print_json([{"name": n, "role": r.value, "added": a} for n, r, a in users])
+        return
+    table = Table("用户 name", "角色 role", "登记 added")
+    for name, role, added in users:
+        table.add_row(name, role.value, added)
+    console.print(table)
+
+
+@auditors_app.command("revoke")
+def auditors_revoke(name: Annotated[str, typer.Argument(help="The user's name.")]) -> None:
+    """Revoke a user's token.
+
+    Example: xwql auditors revoke 李审计
+    """
+    if not registry(current_settings()).revoke(name):
+        raise InputInvalid(f"没有用户 {name} / no such user")
+    console.print(f"[green]✓[/] {name} revoked")
