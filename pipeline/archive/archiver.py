@@ -214,12 +214,42 @@ class Archiver:
                 outbox and the next run finishes it.
             ArchiveConflict: A key of the package holds other bytes in the bucket.
         """
-        for pending in self.pending(unit):
-            self.finish(pending)
+        resumed = [self.finish(folder) for folder in self.pending(unit)]
         versions = self.index.versions_of(unit)
         latest = versions[-1] if versions else None
         if latest is not None and latest.source_sha256 == source_sha256:
+            if resumed and resumed[-1].archival_code == latest.archival_code:
+                return resumed[-1]
             return Archived(unit, latest.archival_code, latest.version, Outcome.UNCHANGED)
+        done = self.finish(self.prepare(unit, source_sha256, base, build, latest=latest))
+        outcome = Outcome.NEW_VERSION if latest else Outcome.ADDED
+        return Archived(unit, done.archival_code, done.version, outcome, done.objects, done.bytes)
+
+    def prepare(
+        self,
+        unit: str,
+        source_sha256: str,
+        base: ArchivalCode,
+        build: PackageBuilder,
+        *,
+        latest: IndexEntry | None = None,
+    ) -> Path:
+        """Build the next version of ``unit`` into the outbox; :meth:`finish` archives it.
+
+        Args:
+            unit: The unit key.
+            source_sha256: Hash of the data the unit is made from.
+            base: The archival code's fields but the sequence.
+            build: Writes the package (see :meth:`archive`).
+            latest: The unit's current version, which the new one supersedes.
+
+        Returns:
+            The package's outbox folder.
+
+        Raises:
+            ValueError: ``build`` made a package for another unit, source, code or
+                previous version (a bug); nothing is left in the outbox.
+        """
         previous = (
             PreviousVersion(
                 archival_code=latest.archival_code, manifest_sha256=latest.manifest_sha256
@@ -228,8 +258,7 @@ class Archiver:
             else None
         )
         with self._reserved(unit, base) as (code, folder):
-            package = build(code, previous, folder)
-            record = package.record
+            record = build(code, previous, folder).record
             problems = [
                 f"{name} is {got!r}, expected {want!r}"
                 for name, got, want in (
@@ -241,11 +270,8 @@ class Archiver:
                 if got != want
             ]
             if problems:
-                shutil.rmtree(folder, ignore_errors=True)
                 raise ValueError(f"the package built for {unit} is not what was asked: {problems}")
-        done = self.finish(folder)
-        outcome = Outcome.NEW_VERSION if latest else Outcome.ADDED
-        return Archived(unit, done.archival_code, done.version, outcome, done.objects, done.bytes)
+        return folder
 
     # --- the outbox ----------------------------------------------------------------------
 

@@ -148,3 +148,13 @@ def plain_weed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlainWeed]:
             process.kill()
         process.wait(timeout=30)
         remove_sockets(server.ports)
+
+
+@pytest.fixture
+def fresh_store(s3_server: EmbeddedS3) -> ObjectStore:
+    """A bucket of this test's own (for tests that list the whole bucket)."""
+    bucket = ObjectStore(
+        s3_server.endpoint(), f"xwql-t-{uuid.uuid4().hex[:10]}", region=EMBEDDED_REGION
+    )
+    bucket.ensure_bucket()
+    return bucket
