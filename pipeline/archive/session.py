@@ -43,7 +43,6 @@ class ArchiveSession:
         index: The search index.
         archiver: Files packages into both.
         keys: The villages' signing keys.
-        worm_override: Set when archiving on a store that failed the self-check.
     """
 
     settings: Settings
@@ -51,7 +50,6 @@ class ArchiveSession:
     index: ArchiveIndex
     archiver: Archiver
     keys: KeyStore
-    worm_override: WormOverride | None = None
 
     @classmethod
     @contextlib.contextmanager
@@ -80,10 +78,14 @@ class ArchiveSession:
             passphrase=passphrase.encode() if passphrase else None,
         )
         archiver = Archiver(
-            store, index, settings.outbox, permanent_years=settings.permanent_retention_years
+            store,
+            index,
+            settings.outbox,
+            permanent_years=settings.permanent_retention_years,
+            worm_override=override,
         )
         try:
-            yield cls(settings, store, index, archiver, keys, override)
+            yield cls(settings, store, index, archiver, keys)
         finally:
             index.close()
 

@@ -104,7 +104,7 @@ def archive_case(
             )  # fmt: skip
             filer = CaseFiler(
                 issuer, session.keys, session.archiver, settings.data / "work" / "case-files",
-                filed_on=today(), worm_override=session.worm_override,
+                filed_on=today(),
             )  # fmt: skip
             task = progress.add_task("归档 archiving", total=len(cases))
             for case in cases:

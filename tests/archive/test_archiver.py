@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
 
 from pipeline.archive.archiver import Archiver, Outcome, object_prefix
 from pipeline.archive.auditors import Role
 from pipeline.archive.index import ArchiveIndex
 from pipeline.archive.metadata import ArchivalCode, PreviousVersion
-from pipeline.archive.objectstore import LockMode, ObjectStore
+from pipeline.archive.objectstore import EMBEDDED_REGION, LockMode, ObjectStore
 from pipeline.archive.package import Package, build_package, package_objects
 from pipeline.archive.retrieval import (
     ACCESS_LOG,
@@ -32,6 +34,7 @@ from pipeline.catalog.model import Retention
 from pipeline.config import Settings
 from pipeline.errors import ArchiveConflict, NotArchived
 from pipeline.organisations import Directory, load_district
+from pipeline.programs.s3server import EmbeddedS3
 from tests.archive.records import sample_record, write_pdf
 
 pytestmark = pytest.mark.s3
@@ -86,8 +89,6 @@ def builder(
 
 
 def _claim_pdfa(pdf: Path) -> None:
-    import pikepdf
-
     with pikepdf.open(pdf, allow_overwriting_input=True) as document:
         with document.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta["pdfaid:part"] = "2"
@@ -324,3 +325,46 @@ def test_verification_of_an_untouched_and_an_overwritten_package(
     objects = next(check for check in tampered.checks if check.name == "objects")
     assert objects.passed is False and "extra_version" in objects.detail
     assert not tampered.ok
+
+
+@pytest.mark.slow
+def test_a_volume_file_damaged_on_disk_is_an_incident_in_bounded_time(
+    s3_server: EmbeddedS3, s3_data: Path, fresh_store: ObjectStore, index: ArchiveIndex,
+    tmp_path: Path, keys: KeyStore, directory: Directory, catalog: Catalog, settings: Settings,
+) -> None:  # fmt: skip
+    marker = f"xwql-damage-{uuid.uuid4().hex}".encode()
+    archiver = Archiver(fresh_store, index, tmp_path / "outbox")
+
+    def build(code: ArchivalCode, previous: PreviousVersion | None, folder: Path) -> Package:
+        pdf = write_pdf(tmp_path / "marked.pdf")
+        with pikepdf.open(pdf, allow_overwriting_input=True) as document:
+            document.docinfo["/Subject"] = marker.decode()
+            document.save(pdf)
+        record = sample_record(archival_code=str(code), source_sha256=_source("d"))
+        return build_package(folder, [("案卷.pdf", pdf, "main")], record)
+
+    done = archiver.archive(UNIT, _source("d"), BASE, build)
+    # Flip a byte of the PDF where the volume server keeps it, behind the S3 API.
+    damaged = 0
+    for volume in (s3_data / "s3").rglob("*.dat"):
+        content = volume.read_bytes()
+        at = content.find(marker)
+        if at >= 0:
+            with volume.open("r+b") as handle:
+                handle.seek(at + len(marker) - 1)
+                handle.write(b"#")
+            damaged += 1
+    assert damaged == 1
+    sweeping = ObjectStore(
+        s3_server.endpoint(), fresh_store.bucket, region=EMBEDDED_REGION, retries=0
+    )
+    verifier = Verifier(settings.schema_dir, keys.trust_roots(), catalog, directory)
+    started = time.monotonic()
+    (report,) = sweep(sweeping, verifier, index)
+    elapsed = time.monotonic() - started
+    assert elapsed < 45, f"the sweep took {elapsed:.0f} s for one damaged object"
+    assert report.archival_code == done.archival_code and not report.ok
+    failed = {check.name for check in report.failed()}
+    # Either the server refuses the damaged read (listed but unreadable), or it hands
+    # back the changed bytes and the manifest does not match: both are incidents.
+    assert failed & {"objects", "fixity"}, report.as_dict()

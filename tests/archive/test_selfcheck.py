@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pipeline.archive.metadata import ArchivalCode, PreviousVersion
 from pipeline.archive.objectstore import EMBEDDED_REGION, ObjectStore
+from pipeline.archive.package import Package, build_package
+from pipeline.archive.retrieval import read_record
 from pipeline.archive.selfcheck import (
     CHECKS,
     OVERRIDE_ENV,
@@ -17,9 +23,13 @@ from pipeline.archive.selfcheck import (
     require_worm,
     run_self_check,
 )
+from pipeline.archive.session import ArchiveSession
+from pipeline.catalog.model import Retention
+from pipeline.config import Settings
 from pipeline.errors import WormNotEnforced
 from pipeline.programs.s3server import EmbeddedS3
 from tests.archive.conftest import PlainWeed
+from tests.archive.records import sample_record, write_pdf
 
 
 @pytest.mark.s3
@@ -99,3 +109,43 @@ def test_override_comes_from_the_environment() -> None:
     assert override_requested({OVERRIDE_ENV: "yes"})
     assert not override_requested({OVERRIDE_ENV: "0"})
     assert not override_requested({})
+
+
+@pytest.mark.s3
+def test_archiving_is_refused_on_a_plain_weed_unless_overridden_and_recorded(
+    plain_weed: PlainWeed, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    local = replace(
+        settings, data=tmp_path / "data", s3_url=plain_weed.url, s3_access_key="anyone",
+        s3_secret_key="anything", s3_bucket="xwql-plain-session",
+    )  # fmt: skip
+    monkeypatch.delenv(OVERRIDE_ENV, raising=False)
+    with (
+        pytest.raises(WormNotEnforced, match="archiving refused"),
+        ArchiveSession.open(local, writing=True),
+    ):
+        pass
+    saved = json.loads(local.self_check_file.read_text(encoding="utf-8"))
+    assert saved["enforced"] is False
+    # Reading the archive needs no WORM check.
+    with ArchiveSession.open(local, writing=False) as session:
+        assert session.archiver.worm_override is None
+    monkeypatch.setenv(OVERRIDE_ENV, "1")
+    with ArchiveSession.open(local, writing=True) as session:
+        override = session.archiver.worm_override
+        assert override is not None and "WORM NOT ENFORCED" in override.reason
+
+        def build(code: ArchivalCode, previous: PreviousVersion | None, folder: Path) -> Package:
+            record = sample_record(
+                archival_code=str(code), source_sha256="0" * 64, worm_override=override
+            )
+            pdf = write_pdf(tmp_path / "case.pdf")
+            return build_package(folder, [("案卷.pdf", pdf, "main")], record)
+
+        done = session.archiver.archive(
+            "case_file/NM-2026-11-001", "0" * 64,
+            ArchivalCode("LZ-QL-001", 2026, Retention.YEARS_30, "QL-NM", "xwql-022", 1), build,
+        )  # fmt: skip
+        record = read_record(session.store, done.archival_code)
+    assert record is not None
+    assert record[0].worm_override == override
