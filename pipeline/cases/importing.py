@@ -3,6 +3,9 @@
 A case whose recorded steps break its item's flow rules is rejected like a bad
 row (the clerk corrects the ledger, or an administrator forces the step with
 ``xwql cases step --force``); every other case is saved. Saving is idempotent.
+A step the ledger records as forced (its 强制理由, ``forced_reason``) is accepted,
+and every rule it breaks becomes an irregularity of the case, as if it had been
+forced with ``xwql cases step --force``.
 """
 
 from __future__ import annotations
@@ -10,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.cases.model import CaseStatus
+from pipeline.cases.model import Case, CaseStatus, Irregularity
 from pipeline.cases.store import Change
+from pipeline.catalog import CatalogItem
 from pipeline.intake import Bilingual, IntakeResult, Issue, Location, read_ledger
-from pipeline.rules.flow import next_step, validate_history
+from pipeline.rules.flow import check_step, next_step, validate_history
 from pipeline.workspace import Workspace
 
 _STEPS_SHEET = "办理环节"  # the step rows are not kept: the case's own row is named
@@ -32,14 +36,46 @@ def _bilingual(message: str) -> Bilingual:
     return Bilingual(zh, en or zh)
 
 
+def with_forced_irregularities(case: Case, item: CatalogItem) -> Case:
+    """The case with an irregularity for each rule its forced steps break.
+
+    Replays the steps as ``validate_history`` does; a forced step's violations
+    become irregularities with its ``forced_reason``, as ``apply_step`` records
+    them. Irregularities the case already carries (same step, date and rule) are
+    not added again, so a case exported from the store imports unchanged.
+    """
+    found = list(case.irregularities)
+    known = {(i.step, i.date, i.rule) for i in found}
+    replay = case.model_copy(update={"steps": []})
+    for record in case.steps:
+        reason = (record.forced_reason or "").strip()
+        for violation in check_step(replay, item, record) if reason else []:
+            if (record.step, record.date, violation.rule) not in known:
+                known.add((record.step, record.date, violation.rule))
+                found.append(
+                    Irregularity(
+                        step=record.step, date=record.date, rule=violation.rule,
+                        message=violation.message, reason=reason,
+                    )
+                )  # fmt: skip
+        replay = replay.model_copy(update={"steps": [*replay.steps, record]})
+    if len(found) == len(case.irregularities):
+        return case
+    return case.model_copy(update={"irregularities": found})
+
+
 def check_histories(result: IntakeResult, workspace: Workspace) -> IntakeResult:
-    """Move cases whose step history breaks the flow rules from imported to rejected."""
+    """Move cases whose step history breaks the flow rules from imported to rejected.
+
+    The cases kept carry the irregularities of their forced steps.
+    """
     kept = []
     errors = list(result.errors)
     for case in result.cases:
         item = workspace.catalog.get(case.item_code)
         violations = validate_history(case, item)
         if not violations:
+            case = with_forced_irregularities(case, item)
             # A ledger row left 办理中 whose flow is complete is closed (办结).
             done = case.status == CaseStatus.OPEN and next_step(case, item) is None
             kept.append(case.model_copy(update={"status": CaseStatus.CLOSED}) if done else case)
@@ -53,9 +89,11 @@ def check_histories(result: IntakeResult, workspace: Workspace) -> IntakeResult:
                     problem=_bilingual(violation.message),
                     fix=Bilingual(
                         "按事项流程改正该办件的办理环节后重新导入；确需破例的，由管理员用 "
-                        "xwql cases step --force 写明理由办理",
+                        "xwql cases step --force 写明理由办理，或经管理员批准在该环节的"
+                        "“强制理由”列写明理由",
                         "correct the case's steps and import again; an administrator may "
-                        "force an exception with xwql cases step --force and a reason",
+                        "force an exception with xwql cases step --force and a reason, or "
+                        "approve writing the reason in the step's 强制理由 column",
                     ),
                 )
             )  # fmt: skip

@@ -224,6 +224,13 @@ STEPS = SheetSpec(
         Column("是否代办", ("by_proxy",), _plain(parse_bool),
                Bilingual("由代办人代为办理的填“是”；空白为“否”", "是 if a proxy acted; empty: 否"),
                "否", aliases=("代办",), width=10, choices=yes_no_choices),
+        Column("强制理由", ("forced_reason",), _plain(parse_text),
+               Bilingual("仅限管理员批准破例办理、不符合流程规则的环节：填书面理由，该环节记为异常，"
+                         "在月度公开中向村务监督委员会公示；按规则办理的环节留空",
+                         "only for a step an administrator forced against the flow rules: the "
+                         "written reason; the step is recorded as an irregularity for the "
+                         "supervision committee; leave empty otherwise"),
+               "", aliases=("破例理由", "强制办理理由"), width=24),
     ),
 )  # fmt: skip
 

@@ -1,0 +1,105 @@
+"""Forced steps in a ledger: accepted, and every rule they break recorded as an irregularity."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.cases.importing import import_ledger
+from pipeline.cases.model import CaseStatus
+from pipeline.cases.store import CaseStore, Change
+from pipeline.catalog import Catalog
+from pipeline.config import Settings
+from pipeline.organisations import Directory
+from pipeline.workspace import Workspace
+from tests.intake.ledgers import case_row, save, step_row, workbook
+
+REASON = "申请人家中失火，经镇（街道）批准先行审批，公示同步进行"
+
+
+@pytest.fixture
+def workspace(
+    tmp_path: Path, settings: Settings, catalog: Catalog, directory: Directory
+) -> Iterator[Workspace]:
+    store = CaseStore(f"sqlite:///{tmp_path / 'cases.sqlite3'}")
+    try:
+        yield Workspace(settings=settings, catalog=catalog, directory=directory, store=store)
+    finally:
+        store.close()
+
+
+def _steps(case_id: str, approve: dict[str, Any]) -> list[dict[str, Any] | None]:
+    """xwql-026 up to its approval, the approval dated inside the notice period (5–11 Nov)."""
+    steps = [
+        ("apply", "申请人", "2026-11-02"),
+        ("accept", "村便民服务室民政协理员", "2026-11-02"),
+        ("investigate", "村民委员会", "2026-11-03"),
+        ("town_review", "镇（街道）", "2026-11-04"),
+        ("notice", "村民委员会", "2026-11-05"),
+        ("approve", "区民政局", "2026-11-06"),
+    ]
+    return [
+        step_row(case_id, {"环节": step, "办理主体": actor, "日期": date})
+        | (approve if step == "approve" else {})
+        for step, actor, date in steps
+    ]
+
+
+def _ledger(folder: Path, approve: dict[str, Any]) -> Path:
+    book = workbook([case_row("NM-1", {"受理日期": "2026-11-02"})], _steps("NM-1", approve))
+    return save(book, folder)
+
+
+def test_a_step_with_a_forced_reason_imports_as_an_irregularity(
+    tmp_path: Path, workspace: Workspace
+) -> None:
+    outcome = import_ledger(_ledger(tmp_path, {"强制理由": REASON}), workspace)
+    assert outcome.result.errors == [] and outcome.changes[Change.ADDED] == 1
+    case = workspace.store.get("NM-1")
+    assert case.status is CaseStatus.OPEN and case.steps[-1].forced_reason == REASON
+    (irregularity,) = case.irregularities
+    assert (irregularity.step, irregularity.rule, irregularity.reason) == (
+        "approve",
+        "notice-period",
+        REASON,
+    )
+    assert str(irregularity.date) == "2026-11-06" and "2026-11-11" in irregularity.message
+
+
+def test_the_same_step_without_a_reason_rejects_the_case(
+    tmp_path: Path, workspace: Workspace
+) -> None:
+    outcome = import_ledger(_ledger(tmp_path, {}), workspace)
+    assert outcome.result.rows_rejected == 1 and outcome.result.cases == []
+    assert "强制理由" in outcome.result.errors[0].fix.zh
+
+
+def test_a_forced_reason_on_a_step_that_breaks_nothing_adds_no_irregularity(
+    tmp_path: Path, workspace: Workspace
+) -> None:
+    ledger = _ledger(tmp_path, {"日期": "2026-11-12", "强制理由": REASON})
+    assert import_ledger(ledger, workspace).result.errors == []
+    assert workspace.store.get("NM-1").irregularities == []
+
+
+def test_a_json_case_with_a_forced_step_gains_its_irregularity(
+    tmp_path: Path, workspace: Workspace
+) -> None:
+    # Regression: the replay accepted the forced step but left no irregularity on the case.
+    assert import_ledger(_ledger(tmp_path, {"强制理由": REASON}), workspace).result.errors == []
+    exported = workspace.store.get("NM-1").model_dump(mode="json")
+    bare = {**exported, "case_id": "NM-2", "irregularities": []}
+    path = tmp_path / "台账.json"
+    path.write_text(json.dumps({"cases": [exported, bare]}, ensure_ascii=False), "utf-8")
+    outcome = import_ledger(path, workspace)
+    assert outcome.result.errors == []
+    # The exported case is unchanged (its irregularity is not added twice) ...
+    assert outcome.changes[Change.UNCHANGED] == 1 and outcome.changes[Change.ADDED] == 1
+    # ... and the one stripped of it gets it back.
+    again = workspace.store.get("NM-2")
+    assert [i.rule for i in again.irregularities] == ["notice-period"]
+    assert again.irregularities == workspace.store.get("NM-1").irregularities
