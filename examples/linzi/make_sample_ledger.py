@@ -16,10 +16,10 @@ from pathlib import Path
 from openpyxl import load_workbook
 from stdnum.cn import ric
 
-from pipeline.catalog import load_catalog
+from pipeline.catalog import Catalog, load_catalog
 from pipeline.catalog.model import CatalogItem, StepKind
 from pipeline.intake import write_template_ledger
-from pipeline.organisations import load_district
+from pipeline.organisations import Directory, load_district
 from pipeline.rules.flow import actor_alternatives
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,12 +79,31 @@ SAMPLES = [
 ]  # fmt: skip
 
 
-def _id_number(birth: str, seq: int) -> str:
+STEP_HEADERS = [
+    "办件编号",
+    "环节",
+    "办理主体",
+    "经办人",
+    "日期",
+    "结果",
+    "备注",
+    "会议记录",
+    "是否代办",
+]
+"""The step columns ``step_rows`` fills, in the order of its lists."""
+
+Row = dict[str, object]
+"""A ledger row: header → cell value; empty values are left blank."""
+
+
+def id_number(birth: str, seq: int) -> str:
+    """A valid (GB 11643 check digit), invented ID number of 临淄区: birth date, sequence."""
     body = f"370305{birth}{seq:03d}"
     return body + ric.calc_check_digit(body + "0")  # the function ignores the last digit
 
 
-def _steps(sample: Sample, item: CatalogItem) -> list[list[object]]:
+def step_rows(sample: Sample, item: CatalogItem) -> list[list[object]]:
+    """The step rows of a sample, one list per step in ``STEP_HEADERS`` order."""
     rows: list[list[object]] = []
     day = sample.received
     for index, step in enumerate(item.steps):
@@ -103,6 +122,30 @@ def _steps(sample: Sample, item: CatalogItem) -> list[list[object]]:
     return rows
 
 
+def case_row(sample: Sample, n: int, item: CatalogItem) -> Row:
+    """The 办件台账 row of the ``n``-th sample (``n`` numbers its applicant's ID)."""
+    return {
+        "办件编号": sample.case_id, "事项编码": f"{item.code} {item.name}", "村（社区）": "南马村",
+        "申请人": sample.name, "身份证号": id_number(sample.birth, 100 + n) if sample.birth else "",
+        "联系电话": sample.phone, "住址": sample.address, "家庭人口": sample.household,
+        "首问负责人": "刘芳", "代办人": sample.proxy,
+        "代办委托日期": sample.received if sample.proxy else None,
+        "受理日期": sample.received, "事由": sample.reason, "已收材料": sample.materials,
+        "金额（元）": float(sample.amount) if sample.amount else None,
+        "办理状态": "", "决定": sample.decision, "办理结果": sample.result,
+    }  # fmt: skip
+
+
+def sample_rows(catalog: Catalog) -> list[tuple[Row, list[Row]]]:
+    """Each sample's case row and step rows."""
+    rows = []
+    for n, sample in enumerate(SAMPLES, start=1):
+        item = catalog.get(sample.item)
+        steps = [dict(zip(STEP_HEADERS, record, strict=True)) for record in step_rows(sample, item)]
+        rows.append((case_row(sample, n, item), steps))
+    return rows
+
+
 def _header_row(sheet) -> tuple[int, dict[str, int]]:  # type: ignore[no-untyped-def]
     for row in sheet.iter_rows(min_row=1, max_row=5):
         headers = {str(c.value).strip(): c.column for c in row if c.value}
@@ -111,47 +154,32 @@ def _header_row(sheet) -> tuple[int, dict[str, int]]:  # type: ignore[no-untyped
     raise SystemExit("template has no header row")
 
 
+def write_ledger(
+    target: Path, catalog: Catalog, directory: Directory, cases: list[tuple[Row, list[Row]]]
+) -> None:
+    """Write a ledger from the blank template: one 办件台账 row per case, its steps after."""
+    write_template_ledger(target, catalog, directory)
+    book = load_workbook(target)
+    sheet_cases, sheet_steps = book["办件台账"], book["办理环节"]
+    case_row_at, case_cols = _header_row(sheet_cases)
+    step_row_at, step_cols = _header_row(sheet_steps)
+    for values, steps in cases:
+        case_row_at += 1
+        for header, value in values.items():
+            if value not in ("", None):
+                sheet_cases.cell(case_row_at, case_cols[header], value)
+        for record in steps:
+            step_row_at += 1
+            for header, value in record.items():
+                if value not in ("", None):
+                    sheet_steps.cell(step_row_at, step_cols[header], value)
+    book.save(target)
+
+
 def main() -> None:
     catalog = load_catalog(ROOT / "catalog")
     directory = load_district(ROOT / "examples" / "linzi" / "district.yaml")
-    write_template_ledger(TARGET, catalog, directory)
-    book = load_workbook(TARGET)
-    cases, steps = book["办件台账"], book["办理环节"]
-    case_row, case_cols = _header_row(cases)
-    step_row, step_cols = _header_row(steps)
-    step_headers = [
-        "办件编号",
-        "环节",
-        "办理主体",
-        "经办人",
-        "日期",
-        "结果",
-        "备注",
-        "会议记录",
-        "是否代办",
-    ]
-    for n, sample in enumerate(SAMPLES, start=1):
-        item = catalog.get(sample.item)
-        values = {
-            "办件编号": sample.case_id, "事项编码": f"{item.code} {item.name}", "村（社区）": "南马村",
-            "申请人": sample.name, "身份证号": _id_number(sample.birth, 100 + n) if sample.birth else "",
-            "联系电话": sample.phone, "住址": sample.address, "家庭人口": sample.household,
-            "首问负责人": "刘芳", "代办人": sample.proxy,
-            "代办委托日期": sample.received if sample.proxy else None,
-            "受理日期": sample.received, "事由": sample.reason, "已收材料": sample.materials,
-            "金额（元）": float(sample.amount) if sample.amount else None,
-            "办理状态": "", "决定": sample.decision, "办理结果": sample.result,
-        }  # fmt: skip
-        case_row += 1
-        for header, value in values.items():
-            if value not in ("", None):
-                cases.cell(case_row, case_cols[header], value)
-        for record in _steps(sample, item):
-            step_row += 1
-            for header, value in zip(step_headers, record, strict=True):
-                if value not in ("", None):
-                    steps.cell(step_row, step_cols[header], value)
-    book.save(TARGET)
+    write_ledger(TARGET, catalog, directory, sample_rows(catalog))
     print(f"wrote {TARGET.relative_to(ROOT)}: {len(SAMPLES)} cases")
 
 

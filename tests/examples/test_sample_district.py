@@ -1,0 +1,216 @@
+"""The sample district month: every village's ledger of November 2026, imported whole."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from stdnum.cn import ric
+
+from pipeline.cases.importing import ImportOutcome, import_ledger
+from pipeline.cases.model import Case, CaseStatus
+from pipeline.cases.store import CaseStore, Change
+from pipeline.catalog import Catalog
+from pipeline.catalog.model import StepKind
+from pipeline.config import Settings
+from pipeline.organisations import Directory, load_district
+from pipeline.rules.deadlines import overdue
+from pipeline.workspace import Workspace
+from tests.conftest import ROOT
+
+SAMPLE = ROOT / "examples" / "linzi"
+LEDGERS = SAMPLE / "ledgers" / "2026-11"
+GENERATOR = SAMPLE / "make_sample_ledgers.py"
+MONTH_END = dt.date(2026, 11, 30)
+MONEY_CATEGORIES = ("资金管理", "工资薪酬类", "保障救助")
+MOBILE = re.compile(r"1[3-9]\d{9}")
+HAN_NAME = re.compile(r"[\u4e00-\u9fff]{2,3}")
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A folder of ledgers imported into a fresh case store."""
+
+    outcomes: dict[str, ImportOutcome]
+    cases: list[Case]
+    seconds: float
+
+
+@contextmanager
+def workspace(
+    settings: Settings, catalog: Catalog, directory: Directory, folder: Path
+) -> Iterator[Workspace]:
+    store = CaseStore(f"sqlite:///{folder / 'cases.sqlite3'}")
+    try:
+        yield Workspace(settings=settings, catalog=catalog, directory=directory, store=store)
+    finally:
+        store.close()
+
+
+def import_all(space: Workspace, ledgers: Path) -> Imported:
+    started = time.perf_counter()
+    outcomes = {path.name: import_ledger(path, space) for path in sorted(ledgers.glob("*.xlsx"))}
+    seconds = time.perf_counter() - started
+    return Imported(outcomes, space.store.find(), seconds)
+
+
+@pytest.fixture(scope="module")
+def directory(settings: Settings) -> Directory:
+    return load_district(settings.district_path)
+
+
+@pytest.fixture(scope="module")
+def space(
+    settings: Settings,
+    catalog: Catalog,
+    directory: Directory,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Workspace]:
+    with workspace(settings, catalog, directory, tmp_path_factory.mktemp("district")) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def district(space: Workspace) -> Imported:
+    return import_all(space, LEDGERS)
+
+
+def test_there_is_one_ledger_per_village(directory: Directory) -> None:
+    names = {f"{place.village.name}-2026-11-台账.xlsx" for place in directory.villages}
+    assert {path.name for path in LEDGERS.glob("*.xlsx")} == names
+
+
+def test_every_row_of_every_ledger_imports(district: Imported) -> None:
+    for name, outcome in district.outcomes.items():
+        result = outcome.result
+        assert result.rows_rejected == 0 and result.steps_rejected == 0, name
+        assert result.errors == [] and result.warnings == [], (name, result.errors[:3])
+        assert outcome.changes[Change.ADDED] == result.rows_in > 0, name
+
+
+def test_importing_the_whole_district_takes_seconds(district: Imported) -> None:
+    assert district.seconds < 10
+
+
+def test_the_month_is_a_district_of_many_cases_and_items(
+    district: Imported, directory: Directory
+) -> None:
+    villages = {case.village for case in district.cases}
+    assert len(villages) >= 12 and villages == {p.village.code for p in directory.villages}
+    assert len(district.cases) >= 150
+    assert len({case.item_code for case in district.cases}) >= 20
+
+
+def test_some_open_cases_are_overdue_at_month_end(district: Imported, catalog: Catalog) -> None:
+    late = overdue(district.cases, catalog, MONTH_END)
+    assert len(late) >= 5
+    assert len({entry.village for entry in late}) >= 5
+    assert all(entry.due < MONTH_END for entry in late)
+    still_open = [c for c in district.cases if c.status is CaseStatus.OPEN]
+    assert len(still_open) > len(late)  # open cases in time, too
+
+
+def test_irregular_cases_carry_the_forced_steps_and_their_reasons(district: Imported) -> None:
+    irregular = [case for case in district.cases if case.irregularities]
+    assert len(irregular) >= 3
+    assert len({i.rule for case in irregular for i in case.irregularities}) >= 3
+    for case in irregular:
+        forced = {(r.step, r.date): r.forced_reason for r in case.steps if r.forced_reason}
+        for irregularity in case.irregularities:
+            assert forced[irregularity.step, irregularity.date] == irregularity.reason
+    early = [i for case in irregular for i in case.irregularities if i.rule == "notice-period"]
+    assert early, "a step before the notice period ended"
+
+
+def test_rejected_withdrawn_and_proxy_cases(district: Imported) -> None:
+    refused = [c for c in district.cases if c.status in (CaseStatus.REJECTED, CaseStatus.WITHDRAWN)]
+    assert refused and all(case.result for case in refused)
+    by_proxy = [case for case in district.cases if case.proxy is not None]
+    assert len(by_proxy) >= 3
+    assert all(any(r.by_proxy for r in case.steps) for case in by_proxy if case.steps)
+
+
+def test_closed_money_cases_have_amounts_notices_and_results(
+    district: Imported, catalog: Catalog
+) -> None:
+    money = [
+        case
+        for case in district.cases
+        if case.status is CaseStatus.CLOSED
+        and case.amount is not None
+        and catalog.get(case.item_code).category in MONEY_CATEGORIES
+    ]
+    assert len(money) >= 10
+    closed_in_month = [case for case in money if case.steps[-1].date.month == 11]
+    assert len(closed_in_month) >= 10
+    with_notice = []
+    for case in closed_in_month:
+        kinds = {s.id: s.kind for s in catalog.get(case.item_code).steps}
+        recorded = {kinds[record.step] for record in case.steps}
+        assert StepKind.RESULT in recorded and case.result
+        if StepKind.NOTICE in recorded:
+            with_notice.append(case)
+    assert len(with_notice) >= 5
+
+
+def test_people_are_invented_but_plausible(district: Imported) -> None:
+    people = [person for case in district.cases for person in case.applicants if person.id_number]
+    assert len(people) >= 100
+    seen: dict[str, str] = {}
+    for person in people:
+        number = person.id_number
+        assert number is not None and ric.calc_check_digit(number) == number[-1], number
+        dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))  # a real date
+        assert number.startswith("370305")  # 临淄区
+        assert seen.setdefault(number, person.name) == person.name  # one person per number
+        assert person.phone is None or MOBILE.fullmatch(person.phone) or person.phone[:5] == "0533-"
+    names = {person.name for person in people}
+    assert all(HAN_NAME.fullmatch(name) for name in names if name not in ("王𠮷", "赵䶮"))
+    assert sum(len(name) == 2 for name in names) >= len(names) * 0.4
+
+
+def test_reimporting_the_district_changes_nothing(space: Workspace, district: Imported) -> None:
+    again = import_all(space, LEDGERS)
+    for outcome in again.outcomes.values():
+        assert outcome.changes[Change.ADDED] == outcome.changes[Change.UPDATED] == 0
+
+
+def test_nanma_starts_with_the_hand_written_sample(space: Workspace, district: Imported) -> None:
+    # The single-village sample imports over the district unchanged: the same ten cases.
+    outcome = import_ledger(SAMPLE / "南马村-2026-11-台账.xlsx", space)
+    assert outcome.changes[Change.UNCHANGED] == 10 and outcome.result.rows_rejected == 0
+
+
+def _data(cases: list[Case]) -> list[dict[str, Any]]:
+    return [case.model_dump(mode="json") for case in cases]
+
+
+def test_the_generator_writes_the_same_cases_again(
+    tmp_path: Path,
+    settings: Settings,
+    catalog: Catalog,
+    directory: Directory,
+    district: Imported,
+) -> None:
+    out = tmp_path / "ledgers"
+    run = subprocess.run(
+        [sys.executable, str(GENERATOR), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in out.glob("*.xlsx")) == sorted(district.outcomes)
+    with workspace(settings, catalog, directory, tmp_path) as fresh:
+        regenerated = import_all(fresh, out)
+    assert _data(regenerated.cases) == _data(district.cases)
