@@ -52,6 +52,12 @@ class District(_Strict):
     city: str
     supervision_phone: Phone
     towns: list[Town] = Field(min_length=1)
+    code: OrgCode | None = Field(
+        default=None, description="The district's code in archival codes, e.g. LZ"
+    )
+    fonds: str | None = Field(
+        default=None, description="全宗号 of the district's own units (catalog editions)"
+    )
 
 
 @dataclass(frozen=True)

@@ -242,6 +242,7 @@ ArchivalCodeText = Annotated[
     Field(description="档号, e.g. LZ-QL-001-2026-D30-QL.NM-022-0007"),
 ]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+VerificationCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{4}-[0-9A-Z]{4}$")]
 YearMonth = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(?:0[1-9]|1[0-2])$")]
 
 
@@ -462,6 +463,12 @@ class PublicRecord(_Model):
     village: OrgRef | None = None
     item: ItemRef | None = None
     case_id: CaseId | None = None
+    document: DocumentKind | None = Field(
+        default=None, description="Which notice a notice unit is (public_notice, result_notice)"
+    )
+    verification_code: VerificationCode | None = Field(
+        default=None, description="核验码 printed on a notice, for checking it against the archive"
+    )
     month: YearMonth | None = Field(default=None, description="Month of a monthly pack")
     edition: Text | None = Field(default=None, description="Version of a catalog edition")
     persons: list[PersonRef] = Field(default_factory=list)
@@ -506,7 +513,14 @@ class PublicRecord(_Model):
     def _kind_problems(self) -> list[str]:
         needed = {
             UnitKind.CASE_FILE: ("town", "village", "item", "case_id"),
-            UnitKind.NOTICE: ("town", "village", "item", "case_id"),
+            UnitKind.NOTICE: (
+                "town",
+                "village",
+                "item",
+                "case_id",
+                "document",
+                "verification_code",
+            ),
             UnitKind.MONTHLY_PACK: ("town", "village", "month"),
             UnitKind.CATALOG_EDITION: ("edition",),
         }[self.kind]
@@ -515,6 +529,8 @@ class PublicRecord(_Model):
             problems.append("only a monthly_pack record has a month")
         if self.edition is not None and self.kind != UnitKind.CATALOG_EDITION:
             problems.append("only a catalog_edition record has an edition")
+        if self.document is not None and self.kind != UnitKind.NOTICE:
+            problems.append("only a notice record names its document")
         return problems
 
     def _code_problems(self) -> list[str]:
@@ -594,14 +610,14 @@ class ArchiveRecord(PublicRecord):
 def unit_key(record: PublicRecord) -> str:
     """What the record is of, the same across its versions.
 
-    ``case_file/NM-2026-11-001``, ``notice/NM-2026-11-001/…`` (with the notice's
-    date), ``monthly_pack/QL-NM/2026-11``, ``catalog_edition/2026.1``.
+    ``case_file/NM-2026-11-001``, ``notice/NM-2026-11-001/public_notice/2026-11-09``,
+    ``monthly_pack/QL-NM/2026-11``, ``catalog_edition/2026.1``.
     """
     match record.kind:
         case UnitKind.CASE_FILE:
             return f"case_file/{record.case_id}"
         case UnitKind.NOTICE:
-            return f"notice/{record.case_id}/{record.date.isoformat()}"
+            return f"notice/{record.case_id}/{record.document}/{record.date.isoformat()}"
         case UnitKind.MONTHLY_PACK:
             village = record.village.code if record.village else ""
             return f"monthly_pack/{village}/{record.month}"
@@ -648,6 +664,8 @@ def case_record(
     contents: Sequence[ContentEntry] = (),
     source_sha256: str | None = None,
     worm_override: WormOverride | None = None,
+    document: DocumentKind | None = None,
+    verification_code: str | None = None,
 ) -> ArchiveRecord:
     """The archive record of a case file or notice of ``case`` (files are added when packaged).
 
@@ -665,6 +683,8 @@ def case_record(
         contents: The contents list (卷内目录) of the main PDF.
         source_sha256: The hash of the data the unit is made from.
         worm_override: Why write-once protection was set aside, if it was.
+        document: For a notice: which one (public_notice, result_notice).
+        verification_code: For a notice: its 核验码.
 
     Raises:
         ArchivalCodeInvalid: The fonds or village code cannot form an archival code.
@@ -697,6 +717,8 @@ def case_record(
         village=OrgRef(code=place.village.code, name=place.village.name),
         item=ItemRef(code=item.code, name=item.name),
         case_id=case.case_id,
+        document=document,
+        verification_code=verification_code,
         persons=persons,
         amounts=[] if case.amount is None else [Amount(label="金额", value=case.amount)],
         notice_period=_case_notice_period(case, item),

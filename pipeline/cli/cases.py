@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -21,10 +21,14 @@ from pipeline.cli._app import (
     print_json,
     today,
 )
+from pipeline.config import Settings
 from pipeline.errors import ExitCode, InputInvalid
 from pipeline.rules.deadlines import case_due_date, overdue, step_due_dates
 from pipeline.rules.flow import apply_step, next_step
 from pipeline.workspace import Workspace
+
+if TYPE_CHECKING:
+    from pipeline.notices import IssuedFiles, NoticeJob
 
 
 def _row(case: Case, workspace: Workspace) -> dict[str, object]:
@@ -194,11 +198,15 @@ def notice(
     village: Annotated[str | None, typer.Option(help="All notices of this village…")] = None,
     date: Annotated[str | None, typer.Option(help="…only those of this day (YYYY-MM-DD).")] = None,
     operator: Annotated[str, typer.Option(help="Who places the seal (用印经办人).")] = "xwql",
+    archive: Annotated[bool, typer.Option(help="Also file each notice in the archive.")] = False,
 ) -> None:
     """Write print-ready notices (公示, 结果公开) with seal and verification code.
 
+    With --archive each notice (the sheet as posted and its internal copy) is
+    filed in the WORM archive; a reprint files nothing new.
+
     Example: xwql notice NM-2026-11-001 --out out/notices
-    Example: xwql notice --village 南马村 --date 2026-11-09
+    Example: xwql notice --village 南马村 --date 2026-11-09 --archive
     """
     from pipeline.documents.engine import DocumentEngine
     from pipeline.notices import NoticeIssuer, notice_jobs
@@ -244,6 +252,8 @@ def notice(
     for files in batch.issued:
         console.print(f"[green]✓[/] {files.public_pdf}  核验码 {files.notice.verification_code}")
     console.print(f"内部存档件 internal copies: {out / 'internal'}")
+    if archive and batch.issued:
+        _archive_notices(settings, jobs, batch.issued)
     for job, error in batch.failed:
         err_console.print(f"[red]✗[/] {job.file_stem}: {error}", highlight=False)
     if batch.failed:
@@ -251,6 +261,20 @@ def notice(
             f"{len(batch.failed)} 份未生成 not written; {len(batch.issued)} 份已生成 written"
         )
         raise typer.Exit(max(int(error.exit_code) for _, error in batch.failed))
+
+
+def _archive_notices(settings: Settings, jobs: list[NoticeJob], issued: list[IssuedFiles]) -> None:
+    from pipeline.archive.session import ArchiveSession
+    from pipeline.archive.units import archive_notice
+
+    by_stem = {job.file_stem: job for job in jobs}
+    with ArchiveSession.open(settings, writing=True) as session:
+        for files in issued:
+            done = archive_notice(
+                by_stem[files.public_pdf.stem], files.public_pdf, files.internal_pdf,
+                files.notice.verification_code, session.archiver,
+            )  # fmt: skip
+            console.print(f"[green]✓[/] 归档 archived {done.archival_code} ({done.outcome.value})")
 
 
 @app.command()

@@ -157,16 +157,23 @@ def catalog_publish(
     date: Annotated[
         str | None, typer.Option(help="Publication date YYYY-MM-DD (default: today, Beijing time).")
     ] = None,
+    archive: Annotated[bool, typer.Option(help="Also file the edition in the archive.")] = False,
 ) -> None:
     """Publish the directory (Attachment 1) and the flowchart booklet (Attachment 2) as PDF.
 
-    Example: xwql catalog publish --out out/catalog
+    With --archive the edition (booklet, directory, data snapshot) is filed in the
+    WORM archive; publishing the same edition again files nothing new.
+
+    Example: xwql catalog publish --out out/catalog --archive
     """
     settings = current_settings()
-    publish(settings, catalog or settings.catalog_dir, out, (parse_date(date) if date else today()))
+    day = parse_date(date) if date else today()
+    publish(settings, catalog or settings.catalog_dir, out, day, archive=archive)
 
 
-def publish(settings: Settings, folder: Path, out: Path, day: dt.date) -> None:
+def publish(
+    settings: Settings, folder: Path, out: Path, day: dt.date, *, archive: bool = False
+) -> None:
     """Publish the catalog in ``folder`` into ``out``, with progress on the console."""
     from pipeline.catalog.booklet import publish_catalog
     from pipeline.documents.engine import DocumentEngine
@@ -186,3 +193,12 @@ def publish(settings: Settings, folder: Path, out: Path, day: dt.date) -> None:
     )
     console.print(f"[green]✓[/] 版本快照 snapshot: {result.snapshot}")
     console.print(f"[green]✓[/] 用印登记 seal register: {result.seal_register}")
+    if archive:
+        from pipeline.archive.session import ArchiveSession
+        from pipeline.archive.units import archive_edition
+        from pipeline.organisations import load_district
+
+        district = load_district(settings.district_path).district
+        with ArchiveSession.open(settings, writing=True) as session:
+            done = archive_edition(catalog, result, district, session.archiver, published_on=day)
+        console.print(f"[green]✓[/] 归档 archived: {done.archival_code} ({done.outcome.value})")

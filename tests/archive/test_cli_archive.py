@@ -115,6 +115,21 @@ def test_archive_search_get_verify_reindex(
     (bad,) = [r for r in result["reports"] if not r["ok"]]
     assert bad["archival_code"] == codes["NM-2026-11-003"]
 
+    # Notices and the catalog edition are archived units too; re-running files nothing new.
+    notices = cli("notice", "--village", "南马村", "--out", str(tmp_path / "n"), "--archive")
+    assert notices.code == 0, notices.err
+    assert notices.out.count("(added)") == 6
+    again = cli("notice", "--village", "南马村", "--out", str(tmp_path / "n2"), "--archive")
+    assert again.out.count("(unchanged)") == 6 and "(added)" not in again.out
+    published = cli("catalog", "publish", "--out", str(tmp_path / "cat"), "--archive")
+    assert published.code == 0, published.err
+    assert "LZ-000-2026-Y-LZ-000-0001 (added)" in published.out
+    notice_codes = found("--kind", "notice")
+    assert len(notice_codes) == 6
+    edition = found("--kind", "catalog_edition")
+    checked = _json(cli("audit", "verify", *notice_codes, *edition, "--json"))
+    assert checked["incidents"] == 0, checked
+
     # Only an admin reads the access log; it names who did what.
     assert cli("audit", "log").code == 8
     monkeypatch.setenv("XWQL_AUDIT_TOKEN", _token(cli, "管理员", "admin"))
