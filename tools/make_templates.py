@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from docx import Document
+from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -630,6 +631,235 @@ def case_file_contents():
     return doc
 
 
+# --- Monthly disclosure pack (月度公开材料, 五公开) and the district summary ----------------
+
+LANDSCAPE_TEXT_MM = 247  # text width of a landscape A4 page with 25 mm side margins
+
+
+def landscape(doc):
+    """Turn the page: wide tables (公开表) print on landscape A4."""
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    section.top_margin, section.bottom_margin = Mm(25), Mm(28)
+    section.left_margin = section.right_margin = Mm(25)
+    return doc
+
+
+def widths_mm(*values):
+    assert sum(values) == LANDSCAPE_TEXT_MM, sum(values)
+    return tuple(Mm(value) for value in values)
+
+
+def monthly_pack_cover():
+    """The pack's cover; the village seal is stamped by code over `{{ issuer }}`."""
+    doc = new_document(body_size=16)
+    for _ in range(3):
+        paragraph(doc)
+    paragraph(doc, "{{ place_name }}", align=WD_ALIGN_PARAGRAPH.CENTER, face=SANS, size=22)
+    paragraph(doc, "{{ title }}", style="Title")
+    paragraph(doc, "（{{ month }}）", align=WD_ALIGN_PARAGRAPH.CENTER, size=16)
+    for _ in range(2):
+        paragraph(doc)
+    label_table(
+        doc,
+        (
+            ("公开内容", "{{ scope }}"),
+            ("公开期间", "{{ period }}"),
+            ("本月办件", "{{ cases_line }}"),
+            ("涉及事项", "{{ items_line }}"),
+            ("清单依据", "{{ edition_line }}"),
+            ("监督电话", "{{ supervision_line }}"),
+        ),
+        (Mm(32), Mm(124)),
+        size=14,
+    )
+    issuer_block(doc, size=16, blank_lines=4)
+    return doc
+
+
+def keep_rows_whole(table):
+    """A row that does not fit at the foot of a page moves whole to the next one."""
+    for row in table.rows:
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    return table
+
+
+def pack_section(headers, values, widths):
+    """A section of the pack: heading, title, village and month, summary, then the table.
+
+    The table is left out when there are no rows; the summary then says so.
+    """
+    doc = landscape(new_document(body_size=12))
+    paragraph(doc, "{{ heading }}", face=SANS, size=16)
+    paragraph(doc, "{{ title }}", style="Title")
+    paragraph(doc, "{{ place_name }}　　{{ month }}", align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
+    body_text(doc, "{{ summary }}", size=12).paragraph_format.space_before = Pt(6)
+    paragraph(doc, "{%p if rows %}")
+    keep_rows_whole(loop_table(doc, headers, values, widths, size=10.5))
+    paragraph(doc, "{%p endif %}")
+    body_text(doc, "{{ note }}", size=12).paragraph_format.space_before = Pt(6)
+    return doc
+
+
+C, L, R = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def monthly_pack_list():
+    return pack_section(
+        ("序号", "事项编码", "事项名称", "类别", "行使依据", "行使主体", "本月办件"),
+        (
+            ("{{ row.number }}", C),
+            ("{{ row.code }}", C),
+            ("{{ row.name }}", L),
+            ("{{ row.category }}", C),
+            ("{{ row.basis }}", L),
+            ("{{ row.acting_body }}", L),
+            ("{{ row.cases }}", C),
+        ),
+        widths_mm(13, 26, 40, 30, 78, 40, 20),
+    )
+
+
+def monthly_pack_process():
+    return pack_section(
+        ("序号", "办件编号", "事项", "申请人", "受理日期", "已办环节", "待办环节", "承诺办结"),
+        (
+            ("{{ row.number }}", C),
+            ("{{ row.case_id }}", C),
+            ("{{ row.item }}", L),
+            ("{{ row.applicants }}", C),
+            ("{{ row.received_on }}", C),
+            ("{{ row.current }}", L),
+            ("{{ row.pending }}", L),
+            ("{{ row.due }}", C),
+        ),
+        widths_mm(13, 36, 36, 24, 31, 38, 38, 31),
+    )
+
+
+def monthly_pack_results():
+    return pack_section(
+        ("序号", "办件编号", "事项", "申请人", "身份证号", "办结日期", "办理结果", "金额（元）"),
+        (
+            ("{{ row.number }}", C),
+            ("{{ row.case_id }}", C),
+            ("{{ row.item }}", L),
+            ("{{ row.applicants }}", C),
+            ("{{ row.id_numbers }}", C),
+            ("{{ row.closed_on }}", C),
+            ("{{ row.result }}", L),
+            ("{{ row.amount }}", R),
+        ),
+        widths_mm(13, 36, 28, 20, 42, 31, 50, 27),
+    )
+
+
+def monthly_pack_overdue():
+    return pack_section(
+        ("序号", "办件编号", "事项", "申请人", "待办环节", "应办日期", "超期工作日", "超期天数"),
+        (
+            ("{{ row.number }}", C),
+            ("{{ row.case_id }}", C),
+            ("{{ row.item }}", L),
+            ("{{ row.applicants }}", C),
+            ("{{ row.step }}", L),
+            ("{{ row.due }}", C),
+            ("{{ row.working_days }}", C),
+            ("{{ row.days }}", C),
+        ),
+        widths_mm(13, 36, 42, 24, 42, 34, 28, 28),
+    )
+
+
+def monthly_pack_irregularities():
+    return pack_section(
+        ("序号", "办件编号", "事项", "环节", "日期", "违反规则", "情况", "强制办理理由"),
+        (
+            ("{{ row.number }}", C),
+            ("{{ row.case_id }}", C),
+            ("{{ row.item }}", L),
+            ("{{ row.step }}", L),
+            ("{{ row.date }}", C),
+            ("{{ row.rule }}", C),
+            ("{{ row.message }}", L),
+            ("{{ row.reason }}", L),
+        ),
+        widths_mm(13, 36, 30, 28, 31, 22, 50, 37),
+    )
+
+
+def monthly_pack_seals():
+    return pack_section(
+        ("序号", "用印时间", "文件", "页", "事由", "关联办件", "经办人"),
+        (
+            ("{{ row.number }}", C),
+            ("{{ row.placed_at }}", C),
+            ("{{ row.document }}", L),
+            ("{{ row.page }}", C),
+            ("{{ row.purpose }}", L),
+            ("{{ row.case_id }}", C),
+            ("{{ row.operator }}", C),
+        ),
+        widths_mm(13, 34, 66, 11, 63, 36, 24),
+    )
+
+
+def district_summary():
+    """The district's month: one row per village (town subtotals), one per item."""
+    doc = landscape(new_document(body_size=12))
+    paragraph(doc, "{{ title }}", style="Title")
+    paragraph(
+        doc,
+        "统计期间：{{ period }}　　制表单位：{{ issuer }}　　制表日期：{{ issued_on }}",
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        size=12,
+    )
+    body_text(doc, "{{ summary }}", size=12).paragraph_format.space_before = Pt(6)
+    paragraph(doc, "一、分村统计", face=SANS, size=14).paragraph_format.space_before = Pt(6)
+    villages = loop_table(
+        doc,
+        ("镇（街道）", "村（社区）", "本月办件", "其中办结", "逾期", "违规", "用印", "涉及事项"),
+        (
+            ("{{ row.town }}", C),
+            ("{{ row.village }}", C),
+            ("{{ row.cases }}", C),
+            ("{{ row.closed }}", C),
+            ("{{ row.overdue }}", C),
+            ("{{ row.irregular }}", C),
+            ("{{ row.seal_uses }}", C),
+            ("{{ row.used }}", L),
+        ),
+        widths_mm(30, 30, 20, 20, 18, 18, 18, 93),
+        size=10.5,
+    )
+    keep_rows_whole(villages)
+    paragraph(doc, "二、分事项统计", face=SANS, size=14).paragraph_format.space_before = Pt(12)
+    paragraph(doc, "{%p if items %}")
+    items = loop_table(
+        doc,
+        ("序号", "事项编码", "事项名称", "类别", "办件", "办结", "逾期", "违规", "涉及村数"),
+        (
+            ("{{ row.number }}", C),
+            ("{{ row.code }}", C),
+            ("{{ row.name }}", L),
+            ("{{ row.category }}", C),
+            ("{{ row.cases }}", C),
+            ("{{ row.closed }}", C),
+            ("{{ row.overdue }}", C),
+            ("{{ row.irregular }}", C),
+            ("{{ row.villages }}", C),
+        ),
+        widths_mm(13, 26, 61, 30, 20, 20, 20, 20, 37),
+        size=10.5,
+        loop="for row in items",
+    )
+    keep_rows_whole(items)
+    paragraph(doc, "{%p endif %}")
+    body_text(doc, "{{ note }}", size=12)
+    return doc
+
+
 BUILDERS = {
     "case_file_cover.docx": case_file_cover,
     "case_file_contents.docx": case_file_contents,
@@ -644,6 +874,14 @@ BUILDERS = {
     "meeting_record.docx": meeting_record,
     "public_notice.docx": public_notice,
     "result_notice.docx": result_notice,
+    "monthly_pack_cover.docx": monthly_pack_cover,
+    "monthly_pack_list.docx": monthly_pack_list,
+    "monthly_pack_process.docx": monthly_pack_process,
+    "monthly_pack_results.docx": monthly_pack_results,
+    "monthly_pack_overdue.docx": monthly_pack_overdue,
+    "monthly_pack_irregularities.docx": monthly_pack_irregularities,
+    "monthly_pack_seals.docx": monthly_pack_seals,
+    "district_summary.docx": district_summary,
 }
 
 if __name__ == "__main__":

@@ -1,0 +1,111 @@
+"""``xwql monthly``: the monthly disclosure packs (月度公开材料) and the district summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pipeline.cli._app import (
+    JsonOption,
+    app,
+    console,
+    current_settings,
+    err_console,
+    parse_date,
+    print_json,
+    today,
+)
+from pipeline.errors import XwqlError
+from pipeline.workspace import Workspace
+
+
+@app.command()
+def monthly(
+    month: Annotated[str, typer.Option(help="The month to publish, YYYY-MM.")],
+    town: Annotated[
+        str | None, typer.Option(help="Only this town or street (name or code).")
+    ] = None,
+    village: Annotated[str | None, typer.Option(help="Only this village (name or code).")] = None,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/monthly"),
+    date: Annotated[
+        str | None, typer.Option(help="Date of issue on the covers, YYYY-MM-DD (default: today).")
+    ] = None,
+    operator: Annotated[str, typer.Option(help="Who places the seals (用印经办人).")] = "xwql",
+    as_json: JsonOption = False,
+) -> None:
+    """Write each village's monthly disclosure pack (五公开) and the district summary.
+
+    One stamped PDF/A per village — cover, contents, the list, the flowcharts, case
+    progress and results, overdue and irregular cases, the seal register — then
+    the district summary (PDF and .xlsx) of the villages chosen.
+
+    Example: xwql monthly --month 2026-11
+    Example: xwql monthly --month 2026-11 --village 南马村 --out out/monthly
+    """
+    from pipeline.documents.engine import DocumentEngine
+    from pipeline.packs import (
+        MonthlyPack,
+        build_district_summary,
+        build_monthly_pack,
+        parse_month,
+        select_villages,
+    )
+
+    period = parse_month(month)
+    issued_on = parse_date(date) if date else today()
+    settings = current_settings()
+    packs: list[MonthlyPack] = []
+    failed: list[tuple[str, XwqlError]] = []
+    with Workspace.open(settings) as workspace:
+        places = select_villages(workspace.directory, town=town, village=village)
+        with (
+            DocumentEngine.open(settings) as engine,
+            Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TimeElapsedColumn(), console=err_console, transient=True,
+            ) as progress,
+        ):  # fmt: skip
+            task = progress.add_task("月度公开材料 monthly packs", total=len(places))
+            for place in places:
+                progress.update(task, description=place.full_name)
+                try:
+                    packs.append(
+                        build_monthly_pack(
+                            workspace, engine, place, period, out,
+                            flowchart_cache_dir=settings.data / "cache" / "flowcharts",
+                            issued_on=issued_on, operator=operator,
+                        )
+                    )  # fmt: skip
+                except XwqlError as exc:
+                    failed.append((place.full_name, exc))
+                progress.advance(task)
+            progress.update(task, description="区汇总 district summary")
+            summary = build_district_summary(
+                workspace, engine, period, out, places=places, issued_on=issued_on
+            )
+    if as_json:
+        print_json(
+            {
+                "month": month,
+                "packs": [pack.as_dict() for pack in packs],
+                "failed": [{"village": name, "error": str(error)} for name, error in failed],
+                "summary": summary.as_dict(),
+            }
+        )
+    else:
+        for pack in packs:
+            counts = pack.counts
+            console.print(
+                f"[green]✓[/] {pack.path}  {pack.pages}页 · 办件 {counts.cases_active} · "
+                f"办结 {counts.cases_closed} · 逾期 {counts.overdue} · 违规 {counts.irregular}",
+                highlight=False,
+            )
+        console.print(f"区汇总 district summary: {summary.pdf}  {summary.xlsx}", highlight=False)
+        for name, error in failed:
+            err_console.print(f"[red]✗[/] {name}: {error}", highlight=False)
+    if failed:
+        err_console.print(f"{len(failed)} 个村未生成 not written; {len(packs)} 个已生成 written")
+        raise typer.Exit(max(int(error.exit_code) for _, error in failed))
