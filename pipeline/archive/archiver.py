@@ -280,6 +280,16 @@ class Archiver:
                 raise ValueError(f"the package built for {unit} is not what was asked: {problems}")
         return folder
 
+    def current(self, unit: str, source_sha256: str) -> IndexEntry | None:
+        """The unit's current version if it was made from ``source_sha256`` (else None).
+
+        Lets a job skip making a document whose archived version is current.
+        """
+        versions = self.index.versions_of(unit)
+        if versions and versions[-1].source_sha256 == source_sha256:
+            return versions[-1]
+        return None
+
     # --- the outbox ----------------------------------------------------------------------
 
     def pending(self, unit: str | None = None) -> list[Path]:

@@ -5,6 +5,10 @@
   the full data. Its unit is the case's notice of that kind on that day; its
   source is the notice's verification payload (the public facts it states), its
   item and village, so reprinting it adds nothing.
+* A **monthly pack** (月度公开材料) is archived after it is built and signed by its
+  village: the pack and its record (contents by section, amounts, irregularities,
+  the month's numbers). Its source is the pack's own source digest (the cases as
+  they stood, the items, the seal register lines, the catalog edition).
 * A **catalog edition** (清单版本) is archived when it is published: the booklet
   (目录及流程图汇编, the main file), the directory (附件1) and the edition's data
   snapshot. Its archival code is the district's (the district's fonds and code).
@@ -19,15 +23,19 @@ from pathlib import Path
 
 from pipeline.archive.archiver import Archived, Archiver
 from pipeline.archive.metadata import (
+    Amount,
     ArchivalCode,
     ArchiveRecord,
+    ContentEntry,
     FileRole,
     Links,
+    OrgRef,
     PreviousVersion,
     UnitKind,
     case_record,
 )
 from pipeline.archive.package import Package, build_package
+from pipeline.archive.signing import KeyStore, sign_pdf
 from pipeline.catalog import Catalog
 from pipeline.catalog.booklet import PublishedCatalog
 from pipeline.catalog.model import DocumentKind, Retention
@@ -35,6 +43,7 @@ from pipeline.documents.case_documents import verification_payload
 from pipeline.errors import InputInvalid
 from pipeline.notices import NoticeJob
 from pipeline.organisations import District, Place
+from pipeline.packs import MonthlyPack
 
 _NOTICE_NAMES = {DocumentKind.PUBLIC_NOTICE: "公示", DocumentKind.RESULT_NOTICE: "结果公开"}
 
@@ -64,6 +73,11 @@ def notice_source_sha256(job: NoticeJob) -> str:
             "place": _place_data(job.place),
         }
     )
+
+
+def notice_unit(job: NoticeJob) -> str:
+    """The unit key of a notice: ``notice/NM-2026-11-001/public_notice/2026-11-09``."""
+    return f"notice/{job.case.case_id}/{job.kind.value}/{job.step.date.isoformat()}"
 
 
 def archive_notice(
@@ -98,8 +112,12 @@ def archive_notice(
         ]
         return build_package(folder, files, record)
 
-    unit = f"notice/{case.case_id}/{job.kind.value}/{job.step.date.isoformat()}"
-    return archiver.archive(unit, source, base, build)
+    return archiver.archive(notice_unit(job), source, base, build)
+
+
+def edition_source_sha256(snapshot: object) -> str:
+    """What a catalog edition is made from: its data snapshot (``catalog_snapshot``)."""
+    return _sha256_json(snapshot)
 
 
 def archive_edition(
@@ -121,7 +139,7 @@ def archive_edition(
             "organisations file to archive catalog editions"
         )
     edition = catalog.edition
-    source = _sha256_json(json.loads(published.snapshot.read_text(encoding="utf-8")))
+    source = edition_source_sha256(json.loads(published.snapshot.read_text(encoding="utf-8")))
     base = ArchivalCode(
         district.fonds, published_on.year, Retention.PERMANENT, district.code, None, 1
     )
@@ -152,3 +170,65 @@ def archive_edition(
         return build_package(folder, files, record)
 
     return archiver.archive(f"catalog_edition/{edition.version}", source, base, build)
+
+
+PACK_RETENTION = Retention.YEARS_30
+
+
+def pack_unit(place: Place, month: str) -> str:
+    """The unit key of a village's monthly pack (``monthly_pack/QL-NM/2026-11``)."""
+    return f"monthly_pack/{place.village.code}/{month}"
+
+
+def archive_monthly_pack(
+    pack: MonthlyPack, keys: KeyStore, archiver: Archiver, *, work: Path
+) -> Archived:
+    """Sign a built monthly pack with its village's key and archive it.
+
+    Args:
+        pack: The pack (``pipeline.packs.build_monthly_pack``).
+        keys: The villages' signing keys.
+        archiver: Files the package.
+        work: Scratch folder for the signed copy.
+    """
+    place, counts = pack.place, pack.counts
+    base = ArchivalCode(
+        place.village.fonds, pack.month[0], PACK_RETENTION, place.village.code, None, 1
+    )
+    abstract = (
+        f"本月办件 {counts.cases_active} 件，办结 {counts.cases_closed} 件，"
+        f"逾期 {counts.overdue} 件，违规 {counts.irregular} 件，"
+        f"用印 {counts.seal_uses} 次，涉及事项 {counts.items_used} 项"
+    )
+
+    def build(code: ArchivalCode, previous: PreviousVersion | None, folder: Path) -> Package:
+        signed = work / f"{code}.pdf"
+        sign_pdf(pack.path, signed, keys.signer_for(place), reason="归档 / archived monthly pack",
+                 location=place.full_name)  # fmt: skip
+        try:
+            record = ArchiveRecord(
+                kind=UnitKind.MONTHLY_PACK, title=pack.title,
+                responsible_body=pack.responsible_body, date=pack.issued_on,
+                archival_code=str(code), retention=PACK_RETENTION, district=place.district.name,
+                town=OrgRef(code=place.town.code, name=place.town.name),
+                village=OrgRef(code=place.village.code, name=place.village.name),
+                month=pack.month_text, abstract=abstract,
+                amounts=[Amount(label=f"{a.case_id} {a.label}", value=a.value)
+                         for a in pack.amounts],
+                irregularities=[irregularity for _, irregularity in pack.irregularities],
+                contents=[
+                    ContentEntry(number=n, title=section.title, author=pack.responsible_body,
+                                 date=pack.issued_on, first_page=section.first_page,
+                                 pages=section.pages)
+                    for n, section in enumerate(pack.sections, start=1)
+                ],
+                source_sha256=pack.source_sha256, links=Links(previous_version=previous),
+                worm_override=archiver.worm_override,
+            )  # fmt: skip
+            return build_package(folder, [(pack.path.name, signed, FileRole.MAIN)], record)
+        finally:
+            signed.unlink(missing_ok=True)
+
+    work.mkdir(parents=True, exist_ok=True)
+    unit = pack_unit(place, pack.month_text)
+    return archiver.archive(unit, pack.source_sha256, base, build)

@@ -7,15 +7,14 @@ Expected failures (``XwqlError``) print a message and exit with the error's code
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from pipeline.cli import archive as _archive  # noqa: F401  (registers the commands)
 from pipeline.cli import cases as _cases  # noqa: F401  (registers the commands)
-from pipeline.cli import catalog as _catalog
+from pipeline.cli import catalog as _catalog  # noqa: F401  (registers the commands)
+from pipeline.cli import district as _district  # noqa: F401  (registers the command)
 from pipeline.cli import monthly as _monthly  # noqa: F401  (registers the command)
 from pipeline.cli import storage as _storage  # noqa: F401  (registers the commands)
 from pipeline.cli._app import (
@@ -25,7 +24,6 @@ from pipeline.cli._app import (
     current_settings,
     err_console,
     print_json,
-    today,
 )
 from pipeline.errors import ExitCode, XwqlError
 
@@ -51,30 +49,6 @@ def doctor(as_json: JsonOption = False) -> None:
         console.print(table)
     if not all(check.ok for check in checks):
         raise typer.Exit(ExitCode.MISSING_DEPENDENCY)
-
-
-@app.command()
-def demo(
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/demo"),
-) -> None:
-    """Run the sample district on the embedded defaults, end to end.
-
-    Publishes the catalog booklet, imports the sample ledger of one village month
-    (南马村, November 2026) and writes its notices for posting. Running it again
-    changes nothing in the case store.
-
-    Example: xwql demo --out out/demo
-    """
-    settings = current_settings()
-    _catalog.publish(settings, settings.catalog_dir, out / "catalog", today())
-    ledger = settings.home / "examples" / "linzi" / "南马村-2026-11-台账.xlsx"
-    code = run(["intake", str(ledger), "--report", str(out / "导入问题.xlsx")])
-    if code:
-        raise typer.Exit(code)
-    code = run(["notice", "--village", "南马村", "--out", str(out / "notices")])
-    if code:
-        raise typer.Exit(code)
-    console.print(f"[green]✓[/] 示例完成 demo done: {out}")
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -260,7 +260,8 @@ def audit_search(
     console.print(f"共 {page.total} 条 results (showing {len(page.entries)} from {offset})")
 
 
-def _show_report(report_data: dict[str, object]) -> None:
+def show_report(report_data: dict[str, object]) -> None:
+    """Print a verification report (``VerificationReport.as_dict()``) check by check."""
     console.print(f"[bold]{report_data['archival_code']}[/] {report_data['title'] or ''}")
     checks = report_data["checks"]
     assert isinstance(checks, list)
@@ -297,7 +298,7 @@ def audit_get(
             action="get", what=code,
         )  # fmt: skip
         downloaded = download_package(session.store, code, out)
-        report = _verifier(session, ws).verify(
+        report = verifier_for(session, ws).verify(
             downloaded, indexed=session.index.get(code), store=session.store
         )
     data = report.as_dict() | {"folder": str(downloaded.folder)}
@@ -305,7 +306,7 @@ def audit_get(
         print_json(data)
     else:
         console.print(f"已下载 downloaded: {downloaded.folder}")
-        _show_report(data)
+        show_report(data)
     if not report.ok:
         raise typer.Exit(ExitCode.INCIDENT)
 
@@ -342,7 +343,7 @@ def audit_verify(
             action="verify", what="--all" if all_packages else " ".join(codes or []),
         )  # fmt: skip
         strays = unexpected_top_level(session.store) if all_packages else []
-        verifier = _verifier(session, ws)
+        verifier = verifier_for(session, ws)
         with Progress(console=err_console, transient=True) as progress:
             task = progress.add_task("核验 verifying", total=None)
             for report in sweep(
@@ -360,7 +361,7 @@ def audit_verify(
                     "reports": reports})  # fmt: skip
     else:
         for report_data in bad:
-            _show_report(report_data)
+            show_report(report_data)
         for stray in strays:
             console.print(f"[red]✗[/] {stray}: 不属于任何归档包 / outside every package")
         console.print(f"{len(reports)} 个归档包 packages, {len(bad)} 个异常 with incidents")
@@ -401,7 +402,8 @@ def audit_log(
     console.print(table)
 
 
-def _verifier(session: ArchiveSession, workspace: Workspace) -> Verifier:
+def verifier_for(session: ArchiveSession, workspace: Workspace) -> Verifier:
+    """The verifier of the session's archive, with the workspace's catalog and villages."""
     from pipeline.archive.verify import Verifier
 
     return Verifier(

@@ -24,7 +24,11 @@ class DocumentEngine:
     @classmethod
     @contextlib.contextmanager
     def open(cls, settings: Settings) -> Iterator[DocumentEngine]:
-        """Start the converters; stop them when the block ends."""
+        """Prepare the converters; they start on the first conversion and stop at the end.
+
+        A job with nothing to convert (a re-run that finds everything archived)
+        never starts LibreOffice.
+        """
         fonts = ensure_sc_fonts(settings.data)
         templates = TemplateSet(settings.templates_dir)
         pool = ConverterPool(
@@ -33,5 +37,7 @@ class DocumentEngine:
             workers=settings.converter_workers,
             timeout=settings.conversion_timeout,
         )
-        with pool:
+        try:
             yield cls(settings=settings, fonts=fonts, templates=templates, pool=pool)
+        finally:
+            pool.stop()

@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -223,6 +224,7 @@ class ConverterPool:
         ]
         self._idle: queue.Queue[_Instance] = queue.Queue()
         self._started = False
+        self._start_lock = threading.Lock()
 
     def __enter__(self) -> ConverterPool:
         self.start()
@@ -247,18 +249,19 @@ class ConverterPool:
         return sum(i.restarts for i in self._instances)
 
     def start(self) -> None:
-        """Start every converter; stop those already started if one fails."""
-        if self._started:
-            return
-        probe()
-        try:
-            for instance in self._instances:
-                instance.start()
-                self._idle.put(instance)
-        except Exception:
-            self.stop()
-            raise
-        self._started = True
+        """Start every converter; stop those already started if one fails (thread-safe)."""
+        with self._start_lock:
+            if self._started:
+                return
+            probe()
+            try:
+                for instance in self._instances:
+                    instance.start()
+                    self._idle.put(instance)
+            except Exception:
+                self.stop()
+                raise
+            self._started = True
 
     def stop(self) -> None:
         """Stop every converter and its LibreOffice."""

@@ -1,0 +1,443 @@
+"""The district's flows: notices, case files, monthly packs, catalog, reindex, fixity sweep.
+
+Tasks are a village's job (``pipeline.jobs``), never a page: the villages fan
+out over a thread pool as wide as the LibreOffice pool, and every village's
+pack waits for its own notices and case files (they write the seal register
+the pack prints). The run's shared parts — case store, warm converters,
+archive — are opened once per flow run (:func:`run_context`) and handed to the
+tasks through this module, not as task parameters.
+
+Resuming: every job skips what is archived from the same source, and each
+village task is cached by Prefect under the content of what it reads (the
+village's cases, the catalog, the bucket), so a re-run after a crash does only
+the unfinished villages' work. A task whose units failed raises
+:class:`VillageIncomplete` and is not cached; failures of the object store or
+of LibreOffice are retried with back-off, then the flow fails naming every
+unit that was not archived.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from prefect import Task, flow, task
+from prefect.client.schemas.objects import State, TaskRun
+from prefect.context import TaskRunContext
+from prefect.futures import PrefectFuture, wait
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+
+from pipeline import jobs
+from pipeline.archive.archiver import Archived, Outcome
+from pipeline.archive.retrieval import rebuild_index
+from pipeline.archive.verify import VerificationReport, Verifier, sweep
+from pipeline.cases.store import content_hash
+from pipeline.config import Settings, load_settings
+from pipeline.errors import ConversionError, ExitCode, StorageError, XwqlError
+from pipeline.packs import Month, month_text, parse_month
+
+TRANSIENT = (StorageError, ConversionError)
+RETRY_DELAYS: list[float] = [2, 10]
+
+
+class VillageIncomplete(XwqlError):
+    """Some units of a village's job failed; the others were done."""
+
+    exit_code = ExitCode.EXTERNAL_PROGRAM
+
+    def __init__(self, job: str, village: str, failed: list[tuple[str, XwqlError]]) -> None:
+        self.job, self.village = job, village
+        self.units = [unit for unit, _ in failed]
+        self.transient = all(isinstance(error, TRANSIENT) for _, error in failed)
+        lines = [f"  - {unit}: {str(error).splitlines()[0]}" for unit, error in failed]
+        super().__init__(
+            f"{job} {village}: {len(failed)} 件未完成 / not done:\n" + "\n".join(lines)
+        )
+
+    def __reduce__(self) -> Any:
+        return (XwqlError, (str(self),))
+
+
+class RunIncomplete(XwqlError):
+    """A flow finished with villages whose work could not be done (after retries)."""
+
+    exit_code = ExitCode.EXTERNAL_PROGRAM
+
+
+# --- the run's shared parts ---------------------------------------------------------------
+
+
+@dataclass
+class _Run:
+    context: jobs.JobContext
+    progress: Callable[[str], None] = field(default=lambda message: None)
+
+
+_RUN: _Run | None = None
+
+
+def current() -> jobs.JobContext:
+    """The open run's context (tasks run only inside :func:`run_context`)."""
+    if _RUN is None:
+        raise RuntimeError("no xwql run is open: call the flow, not the task")
+    return _RUN.context
+
+
+def _report(message: str) -> None:
+    if _RUN is not None:
+        _RUN.progress(message)
+
+
+@contextlib.contextmanager
+def run_context(
+    settings: Settings,
+    out: Path,
+    *,
+    issued_on: dt.date,
+    progress: Callable[[str], None] | None = None,
+) -> Iterator[jobs.JobContext]:
+    """Open the run's store, converters and archive once; flows called inside share them."""
+    global _RUN
+    if _RUN is not None:  # a flow called from another flow, or from a command that opened it
+        yield _RUN.context
+        return
+    with jobs.JobContext.open(settings, out, issued_on=issued_on) as context:
+        _RUN = _Run(context, progress or (lambda message: None))
+        try:
+            yield context
+        finally:
+            _RUN = None
+
+
+@contextlib.contextmanager
+def _flow_context(out: str | None, issued_on: str | None) -> Iterator[jobs.JobContext]:
+    """The context a flow runs in: the open one, or one opened from the settings."""
+    settings = load_settings()
+    day = dt.date.fromisoformat(issued_on) if issued_on else _china_today()
+    with run_context(settings, Path(out or "out"), issued_on=day) as context:
+        yield context
+
+
+def _china_today() -> dt.date:
+    from pipeline.rules.calendar import china_today
+
+    return china_today()
+
+
+# --- cache keys and retries ---------------------------------------------------------------
+
+
+def _digest(*parts: object) -> str:
+    canonical = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _village_key(job: str) -> Callable[[TaskRunContext, dict[str, Any]], str]:
+    """Cache key of a village task: the job, the village's cases, the catalog, the bucket."""
+
+    def key(_: TaskRunContext, parameters: dict[str, Any]) -> str:
+        context = current()
+        place = context.place(parameters["village"])
+        cases = sorted(content_hash(c) for c in context.workspace.store.find(
+            village=place.village.code))  # fmt: skip
+        store = context.session.store
+        return _digest(
+            job, parameters, cases, context.workspace.catalog.edition.version,
+            store.url, store.bucket, str(context.out.resolve()), context.issued_on,
+        )  # fmt: skip
+
+    return key
+
+
+def _transient(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) -> bool:
+    """Retry a failure of the object store or LibreOffice, not a bad input."""
+    try:
+        state.result()
+    except VillageIncomplete as exc:
+        return exc.transient
+    except TRANSIENT:
+        return True
+    except BaseException:
+        return False
+    return False
+
+
+def _village_task(job: str, name: str) -> Callable[[Callable[..., Any]], Task[Any, Any]]:
+    return task(
+        name=job,
+        task_run_name=name,
+        cache_key_fn=_village_key(job),
+        persist_result=True,
+        retries=len(RETRY_DELAYS),
+        retry_delay_seconds=RETRY_DELAYS,
+        retry_condition_fn=_transient,
+    )
+
+
+def _checked(job: str, result: jobs.VillageResult) -> list[Archived]:
+    if result.failed:
+        raise VillageIncomplete(job, result.village, result.failed)
+    return result.archived
+
+
+# --- tasks: one pipeline job each -----------------------------------------------------------
+
+
+@task(name="import-ledger", task_run_name="import {path}")
+def import_ledger_task(path: str) -> dict[str, int]:
+    """Import one ledger file."""
+    outcome = jobs.import_ledger_file(current(), Path(path))
+    _report(f"导入 {Path(path).name}")
+    return {str(change): count for change, count in outcome.changes.items()} | {
+        "rejected": outcome.result.rows_rejected
+    }
+
+
+@_village_task("notices", "notices {month} {label}")
+def notices_task(village: str, label: str, month: str | None) -> list[Archived]:
+    """Issue and archive a village's notices of the month."""
+    result = jobs.village_notices(current(), village, parse_month(month) if month else None)
+    _report(f"公示 {label}")
+    return _checked("notices", result)
+
+
+@_village_task("case-files", "case-files {label}")
+def case_files_task(village: str, label: str) -> list[Archived]:
+    """Archive a village's finished case files."""
+    result = jobs.village_case_files(current(), village)
+    _report(f"案卷 {label}")
+    return _checked("case-files", result)
+
+
+@_village_task("monthly-pack", "monthly-pack {month} {label}")
+def monthly_pack_task(village: str, label: str, month: str) -> list[Archived]:
+    """Build, sign and archive a village's monthly pack."""
+    try:
+        done = jobs.village_monthly_pack(current(), village, parse_month(month))
+    except XwqlError as exc:
+        raise VillageIncomplete("monthly-pack", village, [(f"{month} {label}", exc)]) from exc
+    _report(f"公开材料 {label}")
+    return [done]
+
+
+@task(name="district-summary", task_run_name="district-summary {month}")
+def district_summary_task(month: str, villages: list[str] | None) -> str:
+    """Write the district summary; returns the PDF's path."""
+    summary = jobs.district_summary(current(), parse_month(month), villages)
+    _report("区汇总表 district summary")
+    return str(summary.pdf)
+
+
+@task(
+    name="catalog-publish",
+    task_run_name="catalog-publish",
+    retries=len(RETRY_DELAYS),
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_condition_fn=_transient,
+)
+def catalog_task() -> Archived:  # fmt: skip
+    """Publish and archive the catalog edition (skipped when archived and present)."""
+    _, done = jobs.publish_and_archive_catalog(current())
+    _report("清单与流程图 catalog")
+    return done
+
+
+# --- flows ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunSummary:
+    """What a flow did: units per outcome, and the villages' failures."""
+
+    outcomes: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+
+    def add(self, archived: list[Archived]) -> None:
+        """Count ``archived`` by outcome."""
+        for done in archived:
+            self.outcomes[done.outcome.value] = self.outcomes.get(done.outcome.value, 0) + 1
+
+    @property
+    def new_work(self) -> int:
+        """Units archived in this run (not unchanged)."""
+        return sum(n for outcome, n in self.outcomes.items() if outcome != Outcome.UNCHANGED)
+
+
+def _villages(context: jobs.JobContext, villages: list[str] | None) -> list[tuple[str, str]]:
+    """(code, 镇/村 label) of the villages asked for, or of the whole district."""
+    directory = context.workspace.directory
+    places = (
+        [directory.get(v) for v in villages]
+        if villages
+        else [directory.get(v.code) for t in directory.district.towns for v in t.villages]
+    )
+    return [(p.village.code, f"{p.town.name}/{p.village.name}") for p in places]
+
+
+def _collect(summary: RunSummary, futures: list[PrefectFuture[list[Archived]]]) -> None:
+    wait(futures)
+    for future in futures:
+        state = future.state
+        if state.is_completed():
+            summary.add(future.result())
+        else:
+            try:
+                future.result()
+            except XwqlError as exc:
+                summary.failures.append(str(exc))
+
+
+def _finish(summary: RunSummary) -> RunSummary:
+    if summary.failures:
+        raise RunIncomplete(
+            "未全部完成 / not everything was archived; run the same command again once the "
+            "cause is fixed (finished work is not redone):\n" + "\n".join(summary.failures)
+        )
+    return summary
+
+
+def _runner() -> TaskRunner[PrefectFuture[Any]]:
+    """As many village tasks at once as there are warm converters."""
+    runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(
+        max_workers=max(1, load_settings().converter_workers)
+    )
+    return cast("TaskRunner[PrefectFuture[Any]]", runner)  # its future type is a subtype
+
+
+@flow(name="district-month", task_runner=_runner(), flow_run_name="district-month {month}")
+def district_month_flow(
+    month: str,
+    ledgers: list[str] | None = None,
+    villages: list[str] | None = None,
+    out: str | None = None,
+    issued_on: str | None = None,
+) -> RunSummary:
+    """The district month: import ledgers, notices, case files, packs, summary, catalog."""
+    summary = RunSummary()
+    with _flow_context(out, issued_on) as context:
+        for path in ledgers or []:
+            import_ledger_task(path)
+        summary.add([catalog_task()])
+        chosen = _villages(context, villages)
+        futures = []
+        for code, label in chosen:
+            notices = notices_task.submit(code, label, month)
+            files = case_files_task.submit(code, label, wait_for=[notices])
+            futures += [notices, files, monthly_pack_task.submit(code, label, month,
+                                                                 wait_for=[files])]  # fmt: skip
+        _collect(summary, futures)
+        if not summary.failures:
+            codes = [code for code, _ in chosen] if villages else None
+            summary.files["district_summary"] = district_summary_task(month, codes)
+    return _finish(summary)
+
+
+@flow(name="notices", task_runner=_runner(), flow_run_name="notices {month}")
+def notice_flow(
+    month: str | None = None,
+    villages: list[str] | None = None,
+    out: str | None = None,
+    issued_on: str | None = None,
+) -> RunSummary:
+    """Issue and archive the notices of the month (all months when None)."""
+    summary = RunSummary()
+    with _flow_context(out, issued_on) as context:
+        futures = [notices_task.submit(code, label, month) for code, label in _villages(
+            context, villages)]  # fmt: skip
+        _collect(summary, futures)
+    return _finish(summary)
+
+
+@flow(name="case-files", task_runner=_runner(), flow_run_name="case-files")
+def case_file_flow(
+    villages: list[str] | None = None, out: str | None = None, issued_on: str | None = None
+) -> RunSummary:
+    """File every finished case: case file → signature → archive → index."""
+    summary = RunSummary()
+    with _flow_context(out, issued_on) as context:
+        futures = [case_files_task.submit(code, label) for code, label in _villages(
+            context, villages)]  # fmt: skip
+        _collect(summary, futures)
+    return _finish(summary)
+
+
+def previous_month(day: dt.date) -> str:
+    """The month before ``day``'s, as YYYY-MM (what the schedule on the 1st publishes)."""
+    last = day.replace(day=1) - dt.timedelta(days=1)
+    return month_text((last.year, last.month))
+
+
+@flow(name="monthly-packs", task_runner=_runner(), flow_run_name="monthly-packs {month}")
+def monthly_pack_flow(
+    month: str | None = None,
+    villages: list[str] | None = None,
+    out: str | None = None,
+    issued_on: str | None = None,
+) -> RunSummary:
+    """Every village's monthly pack (the previous month by default) and the district summary."""
+    month = month or previous_month(_china_today())
+    summary = RunSummary()
+    with _flow_context(out, issued_on) as context:
+        chosen = _villages(context, villages)
+        futures = [monthly_pack_task.submit(code, label, month) for code, label in chosen]
+        _collect(summary, futures)
+        if not summary.failures:
+            codes = [code for code, _ in chosen] if villages else None
+            summary.files["district_summary"] = district_summary_task(month, codes)
+    return _finish(summary)
+
+
+@flow(name="catalog-publish", flow_run_name="catalog-publish")
+def catalog_publish_flow(out: str | None = None, issued_on: str | None = None) -> RunSummary:
+    """Publish the catalog booklet and archive the edition."""
+    summary = RunSummary()
+    with _flow_context(out, issued_on):
+        summary.add([catalog_task()])
+    return summary
+
+
+@flow(name="reindex", flow_run_name="reindex")
+def reindex_flow() -> dict[str, Any]:
+    """Rebuild the search index from the bucket alone."""
+    from pipeline.archive.session import ArchiveSession
+
+    with ArchiveSession.open(load_settings(), writing=False) as session:
+        rebuilt = rebuild_index(session.store, session.index)
+    return {"entries": rebuilt.entries, "accesses": rebuilt.accesses, "skipped": rebuilt.skipped}
+
+
+@flow(name="fixity-audit", flow_run_name="fixity-audit")
+def fixity_audit_flow() -> dict[str, Any]:
+    """Sweep the whole archive (DA/T 70's four checks); fail the run on any incident."""
+    from pipeline.archive.session import ArchiveSession
+    from pipeline.workspace import Workspace
+
+    settings = load_settings()
+    reports: list[VerificationReport] = []
+    with (
+        ArchiveSession.open(settings, writing=False, retries=0) as session,
+        Workspace.open(settings) as workspace,
+    ):
+        verifier = Verifier(
+            settings.schema_dir, session.keys.trust_roots(), workspace.catalog,
+            workspace.directory, session.store.lock_mode, settings.permanent_retention_years,
+        )  # fmt: skip
+        reports = list(sweep(session.store, verifier, session.index))
+    failed = [r for r in reports if not r.ok]
+    if failed:
+        lines = [f"  - {r.archival_code}: {', '.join(c.name for c in r.failed())}" for r in failed]
+        head = f"{len(failed)} 个归档包异常 / packages with incidents:"
+        raise RunIncomplete("\n".join([head, *lines]))
+    return {"packages": len(reports), "incidents": 0}
+
+
+def month_of(text: str) -> Month:
+    """``2026-11`` as a month (re-exported for the command line)."""
+    return parse_month(text)

@@ -1,0 +1,250 @@
+"""The district's jobs at the grain of one village: plain functions the flows schedule.
+
+Each job opens nothing itself: a :class:`JobContext` holds the case store,
+the warm converters and the archive, opened once per run and shared by every
+village's job (they run in threads). Every job is idempotent: it skips what is
+archived from the same source already, so a re-run after a crash finishes
+the work without doing it twice, and a second run does nothing.
+
+Order within a month matters: notices and case files stamp documents, and
+stamping writes the seal-use register, which the monthly pack prints; so a
+village's pack is built after its notices and case files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.archive.archiver import Archived, Outcome
+from pipeline.archive.casefile import CaseFiler
+from pipeline.archive.session import ArchiveSession
+from pipeline.archive.units import (
+    archive_edition,
+    archive_monthly_pack,
+    archive_notice,
+    edition_source_sha256,
+    notice_source_sha256,
+    notice_unit,
+    pack_unit,
+)
+from pipeline.cases.importing import ImportOutcome, import_ledger
+from pipeline.cases.model import CaseStatus
+from pipeline.catalog.booklet import PublishedCatalog, catalog_snapshot, publish_catalog
+from pipeline.config import Settings
+from pipeline.documents.engine import DocumentEngine
+from pipeline.errors import XwqlError
+from pipeline.notices import NoticeIssuer, notice_jobs
+from pipeline.organisations import Place
+from pipeline.packs import (
+    DistrictSummary,
+    Month,
+    build_district_summary,
+    build_monthly_pack,
+    month_days,
+    month_text,
+    pack_path,
+    source_digest,
+    village_month,
+)
+from pipeline.workspace import Workspace
+
+
+@dataclass
+class JobContext:
+    """Everything a run's jobs share, opened once.
+
+    Attributes:
+        settings: The settings.
+        workspace: Catalog, organisations, case store.
+        engine: Templates and the warm converters (started on first use).
+        session: The archive: bucket, index, archiver, signing keys.
+        issuer: Writes stamped documents and notices.
+        filer: Files case files.
+        out: Where printable documents go (``notices/``, ``monthly/``, ``catalog/``).
+        issued_on: Date printed on what is issued in this run.
+    """
+
+    settings: Settings
+    workspace: Workspace
+    engine: DocumentEngine
+    session: ArchiveSession
+    issuer: NoticeIssuer
+    filer: CaseFiler
+    out: Path
+    issued_on: dt.date
+
+    @classmethod
+    @contextlib.contextmanager
+    def open(
+        cls, settings: Settings, out: Path, *, issued_on: dt.date, operator: str = "xwql"
+    ) -> Iterator[JobContext]:
+        """Open the store, the converters (lazily) and the archive (WORM-checked).
+
+        Raises:
+            WormNotEnforced: The store does not enforce WORM (and no override).
+            StorageError: The store cannot be reached.
+        """
+        with (
+            Workspace.open(settings) as workspace,
+            ArchiveSession.open(settings, writing=True) as session,
+            DocumentEngine.open(settings) as engine,
+        ):
+            issuer = NoticeIssuer(
+                engine, workspace.store,
+                supervision_phone=workspace.directory.district.supervision_phone,
+                operator=operator, work=settings.data / "work" / "notices",
+            )  # fmt: skip
+            filer = CaseFiler(
+                issuer, session.keys, session.archiver, settings.data / "work" / "case-files",
+                filed_on=issued_on,
+            )  # fmt: skip
+            yield cls(settings, workspace, engine, session, issuer, filer, out, issued_on)
+
+    def place(self, village: str) -> Place:
+        """The village named by code or name."""
+        return self.workspace.directory.get(village)
+
+
+@dataclass(frozen=True)
+class VillageResult:
+    """What a job did for one village.
+
+    Attributes:
+        village: The village code.
+        archived: One line per unit: what was archived (or left unchanged).
+        failed: Units that could not be done, with the error; the rest went on.
+    """
+
+    village: str
+    archived: list[Archived]
+    failed: list[tuple[str, XwqlError]]
+
+    @property
+    def written(self) -> int:
+        """Units archived now (not unchanged)."""
+        return sum(1 for a in self.archived if a.outcome != Outcome.UNCHANGED)
+
+
+def import_ledger_file(context: JobContext, path: Path) -> ImportOutcome:
+    """Import one ledger (unchanged cases are skipped)."""
+    return import_ledger(path, context.workspace)
+
+
+def _in_month(day: dt.date, month: Month | None) -> bool:
+    if month is None:
+        return True
+    first, last = month_days(month)
+    return first <= day <= last
+
+
+def village_notices(context: JobContext, village: str, month: Month | None) -> VillageResult:
+    """Issue and archive every notice of the village's cases dated in ``month``.
+
+    A notice archived from the same source already is not written again.
+    """
+    place = context.place(village)
+    catalog, store = context.workspace.catalog, context.workspace.store
+    out = context.out / "notices" / place.village.name
+    archived: list[Archived] = []
+    failed: list[tuple[str, XwqlError]] = []
+    for case in store.find(village=place.village.code):
+        for job in notice_jobs(case, catalog.get(case.item_code), place):
+            if not _in_month(job.step.date, month):
+                continue
+            unit = notice_unit(job)
+            current = context.session.archiver.current(unit, notice_source_sha256(job))
+            if current is not None and (out / f"{job.file_stem}.pdf").is_file():
+                archived.append(
+                    Archived(unit, current.archival_code, current.version, Outcome.UNCHANGED)
+                )
+                continue
+            try:
+                files = context.issuer.issue(job, out)
+                code = files.notice.verification_code
+                archiver = context.session.archiver
+                done = archive_notice(job, files.public_pdf, files.internal_pdf, code, archiver)
+            except XwqlError as exc:
+                failed.append((job.file_stem, exc))
+            else:
+                archived.append(done)
+    return VillageResult(place.village.code, archived, failed)
+
+
+def village_case_files(context: JobContext, village: str) -> VillageResult:
+    """Archive the case file of every finished case of the village (once per source)."""
+    place = context.place(village)
+    catalog = context.workspace.catalog
+    archived: list[Archived] = []
+    failed: list[tuple[str, XwqlError]] = []
+    for case in context.workspace.store.find(village=place.village.code):
+        if case.status == CaseStatus.OPEN:
+            continue
+        try:
+            archived.append(context.filer.file(case, catalog.get(case.item_code), place))
+        except XwqlError as exc:
+            failed.append((case.case_id, exc))
+    return VillageResult(place.village.code, archived, failed)
+
+
+def village_monthly_pack(context: JobContext, village: str, month: Month) -> Archived:
+    """Build, sign and archive the village's pack for ``month``, unless it is current.
+
+    Raises:
+        XwqlError: The pack could not be built or archived.
+    """
+    place = context.place(village)
+    out = context.out / "monthly"
+    unit = pack_unit(place, month_text(month))
+    source = source_digest(
+        village_month(context.workspace, place, month), context.workspace.catalog
+    )
+    current = context.session.archiver.current(unit, source)
+    if current is not None and pack_path(out, place, month).is_file():
+        return Archived(unit, current.archival_code, current.version, Outcome.UNCHANGED)
+    pack = build_monthly_pack(
+        context.workspace, context.engine, place, month, out,
+        flowchart_cache_dir=context.settings.data / "cache" / "flowcharts",
+        issued_on=context.issued_on,
+    )  # fmt: skip
+    return archive_monthly_pack(
+        pack, context.session.keys, context.session.archiver,
+        work=context.settings.data / "work" / "packs",
+    )  # fmt: skip
+
+
+def district_summary(
+    context: JobContext, month: Month, villages: list[str] | None = None
+) -> DistrictSummary:
+    """Write the district summary of ``month`` (PDF and .xlsx)."""
+    places = [context.place(v) for v in villages] if villages is not None else None
+    return build_district_summary(
+        context.workspace, context.engine, month, context.out / "monthly",
+        places=places, issued_on=context.issued_on,
+    )  # fmt: skip
+
+
+def publish_and_archive_catalog(context: JobContext) -> tuple[PublishedCatalog | None, Archived]:
+    """Publish the catalog booklet and archive the edition, unless that edition is archived.
+
+    Returns:
+        What was published (None when the archived edition is current and its
+        booklet is in ``out/catalog``) and the archive outcome.
+    """
+    catalog = context.workspace.catalog
+    out = context.out / "catalog"
+    edition = catalog.edition
+    unit = f"catalog_edition/{edition.version}"
+    source = edition_source_sha256(catalog_snapshot(catalog))
+    current = context.session.archiver.current(unit, source)
+    if current is not None and any(out.glob(f"*{edition.version}-流程图汇编.pdf")):
+        return None, Archived(unit, current.archival_code, current.version, Outcome.UNCHANGED)
+    published = publish_catalog(catalog, out, context.engine, published_on=context.issued_on)
+    done = archive_edition(
+        catalog, published, context.workspace.directory.district, context.session.archiver,
+        published_on=context.issued_on,
+    )  # fmt: skip
+    return published, done
