@@ -23,7 +23,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -286,7 +286,11 @@ def _collect(summary: RunSummary, futures: list[PrefectFuture[list[Archived]]]) 
     for future in futures:
         state = future.state
         if state.is_completed():
-            summary.add(future.result())
+            archived = future.result()
+            if state.name == "Cached":  # done by an earlier run: nothing was done now
+                archived = [replace(a, outcome=Outcome.UNCHANGED, objects=0, bytes=0)
+                            for a in archived]  # fmt: skip
+            summary.add(archived)
         else:
             try:
                 future.result()
@@ -326,12 +330,18 @@ def district_month_flow(
             import_ledger_task(path)
         summary.add([catalog_task()])
         chosen = _villages(context, villages)
-        futures = []
-        for code, label in chosen:
-            notices = notices_task.submit(code, label, month)
-            files = case_files_task.submit(code, label, wait_for=[notices])
-            futures += [notices, files, monthly_pack_task.submit(code, label, month,
-                                                                 wait_for=[files])]  # fmt: skip
+        # Submitted stage by stage: a task waiting for its village's previous stage
+        # holds a worker thread, so every runnable task must be queued before it.
+        notices = {code: notices_task.submit(code, label, month) for code, label in chosen}
+        files = {
+            code: case_files_task.submit(code, label, wait_for=[notices[code]])
+            for code, label in chosen
+        }
+        packs = {
+            code: monthly_pack_task.submit(code, label, month, wait_for=[files[code]])
+            for code, label in chosen
+        }
+        futures = [*notices.values(), *files.values(), *packs.values()]
         _collect(summary, futures)
         if not summary.failures:
             codes = [code for code, _ in chosen] if villages else None

@@ -19,6 +19,20 @@ from pipeline.documents.render import TemplateSet
 from pipeline.programs.fonts import FontSetup, ensure_sc_fonts
 from pipeline.programs.soffice import ConverterPool
 
+# Prefect reads its settings on import: a home of the test run's own, analytics off.
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="xwql-test-prefect-"))
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+
+from tests.s3 import (  # noqa: F401  (session fixtures of the real S3 server)
+    admin_s3,
+    app_s3,
+    fresh_store,
+    key,
+    s3_data,
+    s3_server,
+    store,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT.parent / "shared" / "seed" / "linzi-xwql-2020-65.txt"
 CORPUS = Path(__file__).resolve().parent / "corpus"

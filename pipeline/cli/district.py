@@ -5,6 +5,8 @@ Prefect is imported only inside the commands (``import pipeline`` stays free of 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,9 +17,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline.cli._app import app, console, current_settings, err_console, today
+from pipeline.cli._app import app, console, current_settings, err_console, print_json, today
 from pipeline.config import Settings
 from pipeline.errors import InputInvalid
+from pipeline.organisations import load_district
 
 if TYPE_CHECKING:
     from flows.district import RunSummary
@@ -58,6 +61,9 @@ def print_summary(summary: RunSummary) -> None:
 def demo(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/demo"),
     month: Annotated[str, typer.Option(help="The sample month, YYYY-MM.")] = "2026-11",
+    village: Annotated[
+        list[str] | None, typer.Option(help="Only these villages (repeatable; name or code).")
+    ] = None,
 ) -> None:
     """Run the sample district month on the embedded defaults, end to end.
 
@@ -72,17 +78,23 @@ def demo(
     from flows.district import district_month_flow
 
     settings = current_settings()
+    directory = load_district(settings.district_path)
+    places = (
+        [directory.get(name) for name in village]
+        if village
+        else [directory.get(v.code) for t in directory.district.towns for v in t.villages]
+    )
     folder = settings.home / "examples" / "linzi" / "ledgers" / month
-    ledgers = sorted(folder.glob("*.xlsx"))
+    names = {place.village.name for place in places}
+    ledgers = sorted(p for p in folder.glob("*.xlsx") if p.name.split("-")[0] in names)
     if not ledgers:
         raise InputInvalid(f"没有 {month} 的示例台账 / no sample ledgers in {folder}")
-    from pipeline.organisations import load_district
-
-    villages = sum(len(t.villages) for t in load_district(settings.district_path).district.towns)
-    with flow_progress(settings, out, total=len(ledgers) + 2 + 3 * villages):
+    codes = [place.village.code for place in places] if village else None
+    with flow_progress(settings, out, total=len(ledgers) + 2 + 3 * len(places)):
         summary = district_month_flow(
-            month=month, ledgers=[str(p) for p in ledgers], out=str(out.resolve())
-        )
+            month=month, ledgers=[str(p) for p in ledgers], villages=codes,
+            out=str(out.resolve()),
+        )  # fmt: skip
     print_summary(summary)
     console.print(f"[green]✓[/] 公示 notices:          {out / 'notices'}")
     console.print(f"[green]✓[/] 月度公开材料 packs:    {out / 'monthly'}")
@@ -123,3 +135,36 @@ def _show_a_search_and_a_verification(settings: Settings, out: Path) -> None:
         )
     console.print(f"\n[bold]核验 verification[/] ({downloaded.folder})")
     show_report(report.as_dict())
+
+
+@app.command()
+def serve(
+    out: Annotated[Path, typer.Option(help="Where scheduled runs write.")] = Path("out/scheduled"),
+    check: Annotated[bool, typer.Option(help="Print the deployments and exit.")] = False,
+) -> None:
+    """Serve the scheduled deployments: monthly packs on the 1st, the fixity sweep weekly.
+
+    Without PREFECT_API_URL a local Prefect server is started on 127.0.0.1 (its
+    UI lists every run) and stopped on exit. Stop with Ctrl-C.
+
+    Example: xwql serve --check
+    """
+    settings = current_settings()
+    from flows import configure_prefect
+
+    configure_prefect(settings)
+    from flows.serve import deployments, describe, local_server
+
+    items = deployments(out.resolve())
+    if check:
+        print_json(describe(items))
+        return
+    from prefect import serve as prefect_serve
+
+    with contextlib.ExitStack() as stack:
+        if not os.environ.get("PREFECT_API_URL"):
+            url = stack.enter_context(local_server())
+            os.environ["PREFECT_API_URL"] = url
+            console.print(f"Prefect UI: {url.removesuffix('/api')}")
+        console.print("serving: " + ", ".join(item.name for item in items) + " (Ctrl-C stops)")
+        prefect_serve(*items)

@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from pipeline.archive.objectstore import LockMode, ObjectStore, whole_seconds
 from pipeline.errors import StorageError
 from pipeline.programs.s3server import EmbeddedS3
-from tests.archive.conftest import boto_client
+from tests.s3 import boto_client
 
 pytestmark = pytest.mark.s3
 

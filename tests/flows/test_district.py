@@ -1,0 +1,142 @@
+"""The district month through the real flows, LibreOffice and S3: documents and archive."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.archive.index import ArchiveIndex
+from pipeline.archive.objectstore import ObjectStore
+from pipeline.archive.retrieval import archived_codes, rebuild_index
+from pipeline.archive.signing import KeyStore
+from pipeline.archive.verify import Verifier, sweep
+from pipeline.catalog import Catalog
+from pipeline.config import Settings
+from pipeline.organisations import load_district
+from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.s3, pytest.mark.soffice, pytest.mark.slow]
+
+LEDGERS = ROOT / "examples" / "linzi" / "ledgers" / "2026-11"
+VILLAGES = ["南马村", "东周家村"]
+
+
+def _ledgers() -> list[str]:
+    return [str(LEDGERS / f"{name}-2026-11-台账.xlsx") for name in VILLAGES]
+
+
+def _versions(store: ObjectStore) -> Counter[str]:
+    return Counter(v.key for v in store.versions("packages/"))
+
+
+def _check_archive(store: ObjectStore, data: Path) -> dict[str, int]:
+    """Every object written once, every package complete, every unit filed once."""
+    versions = _versions(store)
+    assert versions and set(versions.values()) == {1}, "an object was written twice"
+    with ArchiveIndex(f"sqlite:///{data / 'rebuilt.sqlite3'}") as index:
+        rebuilt = rebuild_index(store, index)
+        assert rebuilt.skipped == [], "a package is incomplete or unreadable"
+        units = Counter(e.unit for e in index.search(limit=1000).entries)
+        assert index.count() == len(archived_codes(store))
+    assert set(units.values()) == {1}, "a unit was filed twice"
+    kinds = Counter(unit.split("/")[0] for unit in units if unit)
+    return dict(kinds)
+
+
+def test_the_district_month_flow_files_everything_once(
+    prefect_harness: None, archive_env: dict[str, str], fresh_store: ObjectStore,
+    tmp_path: Path, settings: Settings, catalog: Catalog,
+) -> None:  # fmt: skip
+    from flows.district import district_month_flow
+
+    out = tmp_path / "out"
+    first = district_month_flow(
+        month="2026-11", ledgers=_ledgers(), villages=["QL-NM", "QL-DZ"], out=str(out),
+        issued_on="2026-12-01",
+    )  # fmt: skip
+    assert set(first.outcomes) == {"added"}
+    data = Path(archive_env["XWQL_DATA"])
+    kinds = _check_archive(fresh_store, data)
+    assert kinds["monthly_pack"] == 2 and kinds["catalog_edition"] == 1
+    assert kinds["case_file"] >= 5 and kinds["notice"] >= 5
+    assert first.outcomes["added"] == sum(kinds.values())
+    packs = sorted(p.name for p in (out / "monthly").glob("QL-*.pdf"))
+    assert packs == [
+        "QL-DZ-2026-11-东周家村月度公开材料.pdf",
+        "QL-NM-2026-11-南马村月度公开材料.pdf",
+    ]
+    assert Path(first.files["district_summary"]).is_file()
+    assert len(list((out / "notices" / "南马村").glob("*.pdf"))) >= 5
+
+    # Each village's pack is archived, signed by its village, and verifies.
+    directory = load_district(settings.district_path)
+    with ArchiveIndex(f"sqlite:///{data / 'archive-index.sqlite3'}") as index:
+        codes = [e.archival_code for e in index.search(kind="monthly_pack").entries]
+        verifier = Verifier(
+            settings.schema_dir, KeyStore(data / "signing").trust_roots(), catalog, directory
+        )
+        reports = list(sweep(fresh_store, verifier, index, codes=codes))
+    assert [r.ok for r in reports] == [True, True], [r.as_dict() for r in reports]
+    assert {r.signer for r in reports} == {
+        "临淄区齐陵街道南马村民委员会", "临淄区齐陵街道东周家村民委员会",
+    }  # fmt: skip
+
+    # The second run does no new work: nothing built, nothing written.
+    before = _versions(fresh_store)
+    second = district_month_flow(
+        month="2026-11", ledgers=_ledgers(), villages=["QL-NM", "QL-DZ"], out=str(out),
+        issued_on="2026-12-01",
+    )  # fmt: skip
+    assert set(second.outcomes) == {"unchanged"} and second.new_work == 0
+    assert _versions(fresh_store) == before
+
+
+def _demo(env: dict[str, str], out: Path) -> subprocess.Popen[bytes]:
+    argv = [sys.executable, "-c", "from pipeline.cli import main; main()", "demo",
+            "--out", str(out), *(a for v in VILLAGES for a in ("--village", v))]  # fmt: skip
+    return subprocess.Popen(
+        argv, cwd=ROOT, env=os.environ | env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+
+
+def test_a_demo_killed_at_a_random_point_completes_on_rerun_with_one_copy_of_each(
+    archive_env: dict[str, str], fresh_store: ObjectStore, tmp_path: Path
+) -> None:
+    seed = random.randrange(1_000_000)
+    delay = random.Random(seed).uniform(12, 45)
+    print(f"killing after {delay:.1f} s (seed {seed})")
+    env = archive_env | {"PREFECT_HOME": str(tmp_path / "prefect")}
+    out = tmp_path / "out"
+    killed = _demo(env, out)
+    time.sleep(delay)
+    os.killpg(killed.pid, signal.SIGKILL)  # the command, its converters, its Prefect API
+    killed.wait(timeout=30)
+    rerun = _demo(env, out)
+    output, _ = rerun.communicate(timeout=900)
+    assert rerun.returncode == 0, output.decode()[-3000:]
+    assert "示例完成" in output.decode()
+    kinds = _check_archive(fresh_store, Path(archive_env["XWQL_DATA"]))
+    assert kinds["monthly_pack"] == 2
+    outbox = Path(archive_env["XWQL_DATA"]) / "outbox"
+    assert [p.name for p in outbox.iterdir() if p.name != ".lock"] == []
+
+
+def test_serve_lists_the_scheduled_deployments(cli: Any) -> None:
+    result = cli("serve", "--check")
+    assert result.code == 0, result.err
+    deployments = {d["name"]: d for d in json.loads(result.out)}
+    assert deployments["monthly-packs"]["schedules"] == [
+        {"cron": "0 6 1 * *", "timezone": "Asia/Shanghai"}
+    ]
+    assert deployments["weekly-fixity"]["flow"] == "fixity-audit"
