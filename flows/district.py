@@ -294,8 +294,8 @@ def _collect(summary: RunSummary, futures: list[PrefectFuture[list[Archived]]]) 
         else:
             try:
                 future.result()
-            except XwqlError as exc:
-                summary.failures.append(str(exc))
+            except Exception as exc:  # an upstream failure or a crash: report them all
+                summary.failures.append(str(exc).strip() or type(exc).__name__)
 
 
 def _finish(summary: RunSummary) -> RunSummary:

@@ -6,6 +6,7 @@ Prefect is imported only inside the commands (``import pipeline`` stays free of 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -29,7 +30,9 @@ DEMO_ACTOR = "演示审计员 demo auditor"
 
 
 @contextmanager
-def flow_progress(settings: Settings, out: Path, total: int) -> Iterator[Callable[[str], None]]:
+def flow_progress(
+    settings: Settings, out: Path, total: int, *, issued_on: dt.date | None = None
+) -> Iterator[Callable[[str], None]]:
     """Open the run's shared parts with a progress bar the flow's tasks advance."""
     from flows import configure_prefect
 
@@ -45,7 +48,7 @@ def flow_progress(settings: Settings, out: Path, total: int) -> Iterator[Callabl
         def advance(message: str) -> None:
             progress.update(task, description=message, advance=1)
 
-        with run_context(settings, out, issued_on=today(), progress=advance):
+        with run_context(settings, out, issued_on=issued_on or today(), progress=advance):
             yield advance
 
 

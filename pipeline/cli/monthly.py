@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from pipeline.cli._app import (
     print_json,
     today,
 )
+from pipeline.config import Settings
 from pipeline.errors import XwqlError
 from pipeline.workspace import Workspace
 
@@ -34,6 +36,9 @@ def monthly(
         str | None, typer.Option(help="Date of issue on the covers, YYYY-MM-DD (default: today).")
     ] = None,
     operator: Annotated[str, typer.Option(help="Who places the seals (用印经办人).")] = "xwql",
+    archive: Annotated[
+        bool, typer.Option(help="Also sign and archive each pack (through the Prefect flow).")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Write each village's monthly disclosure pack (五公开) and the district summary.
@@ -42,8 +47,13 @@ def monthly(
     progress and results, overdue and irregular cases, the seal register — then
     the district summary (PDF and .xlsx) of the villages chosen.
 
+    With --archive the packs are built, signed by their villages and archived by
+    the monthly-packs flow (a pack archived from the same data is not rebuilt),
+    under OUT/monthly/.
+
     Example: xwql monthly --month 2026-11
     Example: xwql monthly --month 2026-11 --village 南马村 --out out/monthly
+    Example: xwql monthly --month 2026-11 --archive --out out
     """
     from pipeline.documents.engine import DocumentEngine
     from pipeline.packs import (
@@ -57,6 +67,9 @@ def monthly(
     period = parse_month(month)
     issued_on = parse_date(date) if date else today()
     settings = current_settings()
+    if archive:
+        _archive_packs(settings, month, town, village, out, issued_on, as_json)
+        return
     packs: list[MonthlyPack] = []
     failed: list[tuple[str, XwqlError]] = []
     with Workspace.open(settings) as workspace:
@@ -109,3 +122,30 @@ def monthly(
     if failed:
         err_console.print(f"{len(failed)} 个村未生成 not written; {len(packs)} 个已生成 written")
         raise typer.Exit(max(int(error.exit_code) for _, error in failed))
+
+
+def _archive_packs(
+    settings: Settings,
+    month: str,
+    town: str | None,
+    village: str | None,
+    out: Path,
+    issued_on: dt.date,
+    as_json: bool,
+) -> None:
+    """Run the monthly-packs flow for the villages chosen."""
+    from flows.district import monthly_pack_flow
+    from pipeline.cli.district import flow_progress, print_summary
+    from pipeline.organisations import load_district
+    from pipeline.packs import select_villages
+
+    places = select_villages(load_district(settings.district_path), town=town, village=village)
+    codes = [place.village.code for place in places]
+    with flow_progress(settings, out, total=len(places) + 1, issued_on=issued_on):
+        summary = monthly_pack_flow(month=month, villages=codes, out=str(out.resolve()))
+    if as_json:
+        print_json({"month": month, "outcomes": summary.outcomes, "files": summary.files})
+        return
+    print_summary(summary)
+    console.print(f"[green]✓[/] 月度公开材料 packs: {out / 'monthly'}")
+    console.print(f"[green]✓[/] 区汇总表 summary: {summary.files.get('district_summary')}")

@@ -8,6 +8,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -16,13 +17,14 @@ from typing import Any
 import pytest
 
 from pipeline.archive.index import ArchiveIndex
-from pipeline.archive.objectstore import ObjectStore
+from pipeline.archive.objectstore import ObjectStore, open_store
 from pipeline.archive.retrieval import archived_codes, rebuild_index
 from pipeline.archive.signing import KeyStore
 from pipeline.archive.verify import Verifier, sweep
 from pipeline.catalog import Catalog
-from pipeline.config import Settings
+from pipeline.config import Settings, load_settings
 from pipeline.organisations import load_district
+from pipeline.programs.s3server import EmbeddedS3
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.s3, pytest.mark.soffice, pytest.mark.slow]
@@ -140,3 +142,60 @@ def test_serve_lists_the_scheduled_deployments(cli: Any) -> None:
         {"cron": "0 6 1 * *", "timezone": "Asia/Shanghai"}
     ]
     assert deployments["weekly-fixity"]["flow"] == "fixity-audit"
+
+
+def test_s3_stopped_mid_run_fails_clearly_then_a_rerun_completes(
+    prefect_harness: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from flows.district import RunIncomplete, district_month_flow
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("XWQL_DATA", str(data))  # the embedded server, started by the run
+    for name in ("XWQL_S3_URL", "XWQL_S3_ACCESS_KEY", "XWQL_S3_SECRET_KEY", "XWQL_S3_BUCKET"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    out = str(tmp_path / "out")
+    arguments = {"month": "2026-11", "ledgers": _ledgers()[:1], "villages": ["QL-NM"],
+                 "out": out, "issued_on": "2026-12-01"}  # fmt: skip
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            district_month_flow(**arguments)
+        except BaseException as exc:
+            failure.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    server = EmbeddedS3(settings.s3_dir)
+    deadline = time.monotonic() + 300
+    while worker.is_alive():  # stop the server once the first case file is archived
+        if server.pid() is not None and _case_files_archived(settings) >= 1:
+            server.stop()
+            break
+        assert time.monotonic() < deadline, "no case file was archived in time"
+        time.sleep(0.5)
+    worker.join(timeout=600)
+    assert not worker.is_alive()
+    (error,) = failure
+    assert isinstance(error, RunIncomplete), repr(error)
+    message = str(error)
+    assert "not everything was archived" in message and "case-files QL-NM" in message
+    assert "cannot reach" in message  # the cause, as the store layer words it
+
+    done = district_month_flow(**arguments)  # starts the server again
+    assert done.failures == [] and done.outcomes.get("added", 0) >= 1
+    store, _ = open_store(settings)
+    try:
+        kinds = _check_archive(store, data)
+    finally:
+        server.stop()
+    assert kinds["monthly_pack"] == 1
+
+
+def _case_files_archived(settings: Settings) -> int:
+    path = settings.data / "archive-index.sqlite3"
+    if not path.is_file():
+        return 0
+    with ArchiveIndex(f"sqlite:///{path}") as index:
+        return index.search(kind="case_file", limit=1).total
