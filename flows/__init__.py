@@ -10,6 +10,7 @@ runs its flow against Prefect's temporary local API.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from pipeline.config import Settings
 
@@ -26,6 +27,7 @@ def configure_prefect(settings: Settings) -> None:
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 
 
 def _configure_from_environment() -> None:

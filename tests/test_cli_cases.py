@@ -123,26 +123,35 @@ def test_notice_without_a_notice_step_is_a_clear_error(fresh) -> None:  # type: 
 
 @pytest.mark.slow
 @pytest.mark.soffice
+@pytest.mark.s3
 def test_demo_from_scratch(tmp_path: Path) -> None:
+    """The README's main command, as a user runs it (one village, to keep the suite short)."""
     out = tmp_path / "demo"
     env = {"XWQL_DATA": str(tmp_path / "data"), "PATH": "/usr/bin:/bin", "COLUMNS": "200"}
     xwql = str(ROOT / ".venv" / "bin" / "xwql")
-    done = subprocess.run([xwql, "demo", "--out", str(out)], capture_output=True, text=True,
-                          env=env, timeout=900, check=False)  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert list((out / "catalog").glob("*流程图汇编.pdf"))
-    public = sorted((out / "notices").glob("*.pdf"))
-    internal = sorted((out / "notices" / "internal").glob("*.pdf"))
-    assert len(public) == len(internal) == 6
-    for pdf in public:
-        text = "".join(pdf_text(pdf).split())
-        assert not ID_18.search(text), pdf.name
-        assert not MOBILE.search(text), pdf.name
-        assert "核验码" in text
-    assert any(ID_18.search(pdf_text(pdf)) for pdf in internal)
-    again = subprocess.run([xwql, "intake", str(SAMPLE), "--json"], capture_output=True,
-                           text=True, env=env, timeout=300, check=False)  # fmt: skip
-    assert json.loads(again.stdout)["changes"]["unchanged"] == 10
+    command = [xwql, "demo", "--out", str(out), "--village", "南马村"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900,
+                              check=False)  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "示例完成" in done.stdout and "核验结论 verdict: 通过 passed" in done.stdout
+        assert list((out / "catalog").glob("*流程图汇编.pdf"))
+        assert list((out / "monthly").glob("QL-NM-2026-11-*.pdf"))
+        public = sorted((out / "notices" / "南马村").glob("*.pdf"))
+        internal = sorted((out / "notices" / "南马村" / "internal").glob("*.pdf"))
+        assert len(public) == len(internal) >= 5
+        for pdf in public:
+            text = "".join(pdf_text(pdf).split())
+            assert not ID_18.search(text), pdf.name
+            assert not MOBILE.search(text), pdf.name
+            assert "核验码" in text
+        assert any(ID_18.search(pdf_text(pdf)) for pdf in internal)
+        again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900,
+                               check=False)  # fmt: skip
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert "nothing new" in again.stdout
+    finally:
+        subprocess.run([xwql, "storage", "down"], env=env, timeout=120, check=False)
 
 
 @pytest.mark.soffice
