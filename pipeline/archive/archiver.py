@@ -143,6 +143,8 @@ def index_entry(
         *(entry.note for entry in record.contents),
         *(f"{i.rule} {i.message} {i.reason}" for i in record.irregularities),
         *(step.name for step in record.steps),
+        # a notice is found by the code printed on it (public verification)
+        f"核验码 {record.verification_code}" if record.verification_code else "",
     ]
     ids = [p.id_number for p in internal.internal.persons] if internal and internal.internal else []
     return IndexEntry(

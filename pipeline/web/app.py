@@ -1,0 +1,499 @@
+"""The web pages: auditors' search, case files and access log; the public notice check.
+
+Routes (all server-rendered, Chinese text):
+
+=====================================  ================================================
+``GET /``                              公告核验: enter (or scan) a notice's code
+``GET /verify?code=…``                 the notice with that code, or 未找到
+``GET /verify/{code}/sheet.pdf``       the sheet as posted (masked), inline
+``GET|POST /login``, ``POST /logout``  auditors log in with their audit token
+``GET /audit/search?…``                search form and results, with paging (logged)
+``GET /audit/record/{code}``           a package: metadata, PDFs, verification report
+``GET /audit/record/{code}/files/…``   one PDF of it, inline (logged)
+``GET /audit/record/{code}/package.zip``  the BagIt package as a zip (logged)
+``GET /audit/log``                     the access log (admin role; logged)
+=====================================  ================================================
+
+Every failure a user can meet (a wrong code, an expired session, a missing role,
+storage down) is a page saying what happened, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pipeline.archive.auditors import AuditorRegistry, Role
+from pipeline.archive.index import MAX_LIMIT
+from pipeline.archive.metadata import UnitKind
+from pipeline.cli._app import parse_date
+from pipeline.cli.archive import registry
+from pipeline.config import Settings
+from pipeline.errors import AccessDenied, InputInvalid, NotArchived, StorageError, XwqlError
+from pipeline.rules.calendar import china_today
+from pipeline.web import labels
+from pipeline.web.backend import ArchiveBackend, normalise_code
+from pipeline.web.config import WebConfig
+from pipeline.web.security import RateLimiter, SessionStore, WebSession, new_token, same_token
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "xwql_session"
+LOGIN_COOKIE = "xwql_login"
+MAX_TOKEN_INPUT = 200
+MAX_PAGE = 10_000
+CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
+SEARCH_FIELDS = ("text", "village", "town", "item", "person", "id_number", "code", "kind")
+_CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'self'; frame-src 'self'; "
+    "frame-ancestors 'self'; form-action 'self'; base-uri 'none'"
+)
+
+
+@dataclass
+class WebState:
+    """What the routes share: settings, the archive, sessions, limits, templates."""
+
+    settings: Settings
+    config: WebConfig
+    backend: ArchiveBackend
+    sessions: SessionStore
+    users: AuditorRegistry
+    lookups: RateLimiter
+    logins: RateLimiter
+    templates: Jinja2Templates
+
+
+class LoginRequired(Exception):
+    """The page needs a logged-in auditor; ``expired`` when the browser had a session."""
+
+    def __init__(self, *, expired: bool) -> None:
+        super().__init__("login required")
+        self.expired = expired
+
+
+def _state(request: Request) -> WebState:
+    state: WebState = request.app.state.web
+    return state
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    return _state(request).templates.TemplateResponse(
+        request, name, context or {}, status_code=status
+    )
+
+
+def _context(request: Request) -> dict[str, Any]:
+    """What every template sees: the logged-in session (if the route looked it up), labels."""
+    return {"session": getattr(request.state, "session", None), "labels": labels}
+
+
+def current_session(request: Request) -> WebSession:
+    """The auditor's live session (its idle time restarted).
+
+    Raises:
+        LoginRequired: No session, or it expired, or its user was revoked.
+    """
+    state = _state(request)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    session = state.sessions.get(cookie)
+    if session is None:
+        raise LoginRequired(expired=cookie is not None)
+    registered = {(name, role) for name, role, _ in state.users.users()}
+    if (session.user.name, session.user.role) not in registered:
+        state.sessions.end(session.id)
+        raise LoginRequired(expired=True)
+    request.state.session = session
+    return session
+
+
+SessionDep = Annotated[WebSession, Depends(current_session)]
+
+
+def _set_cookie(response: Response, state: WebState, name: str, value: str, path: str) -> None:
+    response.set_cookie(
+        name, value, path=path, httponly=True, samesite="strict",
+        secure=state.config.secure_cookies,
+    )  # fmt: skip
+
+
+def _inline(data: bytes, name: str) -> Response:
+    """A file for the browser: PDFs inline (its viewer), anything else as a download."""
+    pdf = name.lower().endswith(".pdf")
+    disposition = "inline" if pdf else "attachment"
+    ascii_name = "".join(c if (c.isascii() and c.isalnum()) or c in ".-_" else "_" for c in name)
+    return Response(
+        data,
+        media_type="application/pdf" if pdf else "application/octet-stream",
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{ascii_name}"; '
+            f"filename*=UTF-8''{quote(name)}"
+        },
+    )
+
+
+# --- public ----------------------------------------------------------------------------
+
+public = APIRouter()
+
+
+@public.get("/", response_class=HTMLResponse)
+def verify_form(request: Request) -> HTMLResponse:
+    """The public verification page: a form for the code printed on a notice."""
+    return _render(request, "verify.html")
+
+
+def _limit(request: Request) -> HTMLResponse | None:
+    if _state(request).lookups.allow(_client(request)):
+        return None
+    return _render(
+        request, "error.html",
+        {"title": "查询过于频繁", "message": "请稍等一分钟后再查询。"}, status=429,
+    )  # fmt: skip
+
+
+@public.get("/verify", response_class=HTMLResponse)
+def verify(request: Request, code: str = "") -> HTMLResponse:
+    """Whether a notice with this code was issued, and the notice as posted."""
+    if not code.strip():
+        return _render(request, "verify.html", {"error": "请输入公告上的核验码。"}, status=400)
+    refused = _limit(request)
+    if refused is not None:
+        return refused
+    try:
+        normal = normalise_code(code)
+    except InputInvalid:
+        error = "核验码格式不对：应为 8 位字母和数字，如 7K3D-Q9XM。"
+        return _render(request, "verify.html", {"error": error, "code": code[:40]}, status=400)
+    notice = _state(request).backend.find_notice(normal)
+    if notice is None:
+        return _render(request, "not_found.html", {"code": normal}, status=404)
+    return _render(request, "notice.html", {"notice": notice})
+
+
+@public.get("/verify/{code}/sheet.pdf")
+def notice_sheet(request: Request, code: str) -> Response:
+    """The notice as posted (the masked sheet, never the internal copy)."""
+    refused = _limit(request)
+    if refused is not None:
+        return refused
+    notice, data = _state(request).backend.notice_sheet(normalise_code(code))
+    return _inline(data, notice.sheet.path)
+
+
+# --- login -----------------------------------------------------------------------------
+
+auth = APIRouter()
+
+
+def _login_page(request: Request, *, message: str = "", status: int = 200) -> HTMLResponse:
+    state = _state(request)
+    form_token = new_token()
+    response = _render(
+        request, "login.html", {"message": message, "form_token": form_token}, status=status
+    )
+    _set_cookie(response, state, LOGIN_COOKIE, form_token, "/login")
+    if request.cookies.get(SESSION_COOKIE) and status == 401:
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@auth.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, bye: int = 0) -> Response:
+    """The login form (a logged-in auditor goes on to the search)."""
+    if _state(request).sessions.get(request.cookies.get(SESSION_COOKIE)):
+        return RedirectResponse("/audit/search", status_code=303)
+    return _login_page(request, message="已退出登录。" if bye else "")
+
+
+@auth.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    token: Annotated[str, Form(max_length=MAX_TOKEN_INPUT)] = "",
+    form_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Check the audit token once; start a server-side session (the token is not kept)."""
+    state = _state(request)
+    if not same_token(form_token, request.cookies.get(LOGIN_COOKIE)):
+        return _login_page(request, message="登录表单已失效，请重新输入。", status=403)
+    if not state.logins.allow(_client(request)):
+        return _login_page(request, message="登录尝试过于频繁，请一分钟后再试。", status=429)
+    try:
+        user = state.users.authenticate(token)
+    except AccessDenied:
+        return _login_page(request, message="审计口令无效（已吊销或输入有误）。", status=401)
+    state.sessions.end(request.cookies.get(SESSION_COOKIE))
+    session = state.sessions.start(user)
+    response = RedirectResponse("/audit/search", status_code=303)
+    _set_cookie(response, state, SESSION_COOKIE, session.id, "/")
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
+    return response
+
+
+@auth.post("/logout")
+def logout(
+    request: Request, session: SessionDep, form_token: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
+    """End the session (the form carries the session's token)."""
+    if not same_token(form_token, session.csrf):
+        raise AccessDenied("表单已失效 / the form token does not match: reload the page")
+    _state(request).sessions.end(session.id)
+    response = RedirectResponse("/login?bye=1", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# --- auditors ----------------------------------------------------------------------------
+
+audit = APIRouter(prefix="/audit")
+
+
+@audit.get("")
+def audit_home(session: SessionDep) -> Response:
+    """The auditors' start page is the search."""
+    return RedirectResponse("/audit/search", status_code=303)
+
+
+def _filters(form: dict[str, str]) -> dict[str, object]:
+    """The search's filters from the form, as ``ArchiveIndex.search`` takes them.
+
+    Raises:
+        InputInvalid: A date is not YYYY-MM-DD.
+    """
+    filters: dict[str, object] = {name: form.get(name) or None for name in SEARCH_FIELDS}
+    filters["exact_person"] = bool(form.get("exact"))
+    filters["date_from"] = parse_date(form["from"]) if form.get("from") else None
+    filters["date_to"] = parse_date(form["to"]) if form.get("to") else None
+    return filters
+
+
+@audit.get("/search", response_class=HTMLResponse)
+def search(request: Request, session: SessionDep) -> HTMLResponse:
+    """The search form; with a query, one page of results (every search is logged)."""
+    state = _state(request)
+    form = {key: value.strip()[:500] for key, value in request.query_params.items()}
+    context: dict[str, Any] = {
+        "form": form,
+        "kinds": [kind.value for kind in UnitKind],
+        "internal": session.user.role.allows(Role.INTERNAL),
+    }
+    if not request.query_params:
+        return _render(request, "search.html", context)
+    try:
+        page_number = min(max(int(form.get("page") or 1), 1), MAX_PAGE)
+    except ValueError:
+        page_number = 1
+    size = state.config.page_size
+    try:
+        found = state.backend.search(
+            session.user, _filters(form), limit=size, offset=(page_number - 1) * size
+        )
+    except InputInvalid as exc:
+        context["error"] = str(exc).split(" / ")[0]
+        return _render(request, "search.html", context, status=400)
+    pages = max(math.ceil(found.total / size), 1)
+    query = {k: v for k, v in form.items() if k != "page" and v}
+
+    def page_link(number: int) -> str:
+        return "/audit/search?" + urlencode({**query, "page": number})
+
+    context.update(
+        results=found.entries, total=found.total, page=page_number, pages=pages,
+        first=(page_number - 1) * size + 1, page_link=page_link,
+    )  # fmt: skip
+    return _render(request, "search.html", context)
+
+
+@audit.get("/record/{code}", response_class=HTMLResponse)
+def record(request: Request, session: SessionDep, code: str) -> HTMLResponse:
+    """A package: metadata, PDFs with a viewer, the verification report (logged)."""
+    view = _state(request).backend.case_file(session.user, code)
+    return _render(request, "record.html", {"view": view})
+
+
+@audit.get("/record/{code}/package.zip")
+def package_zip(request: Request, session: SessionDep, code: str) -> Response:
+    """The BagIt package as a zip file (logged as a download)."""
+    data = _state(request).backend.package_zip(session.user, code)
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{code}.zip"'},
+    )
+
+
+@audit.get("/record/{code}/files/{path:path}")
+def document(request: Request, session: SessionDep, code: str, path: str) -> Response:
+    """One file of a package as archived; PDFs open in the browser (logged as a view)."""
+    data = _state(request).backend.document(session.user, code, path)
+    return _inline(data, path.rsplit("/", 1)[-1])
+
+
+@audit.get("/log", response_class=HTMLResponse)
+def access_log(
+    request: Request, session: SessionDep, actor: str = "", start: str = "", end: str = ""
+) -> HTMLResponse:
+    """The access log, newest first, by Beijing date (admin role; reading it is logged)."""
+    session.user.require(Role.ADMIN, "查看访问日志 / read the access log")
+    today = china_today()
+    try:
+        first = parse_date(start) if start else today - dt.timedelta(days=6)
+        last = parse_date(end) if end else today
+    except InputInvalid as exc:
+        raise InputInvalid("日期格式应为 YYYY-MM-DD") from exc
+    since = dt.datetime.combine(first, dt.time(), CHINA)
+    until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), CHINA)
+    lines = _state(request).backend.accesses(
+        session.user, actor=actor.strip()[:200] or None, since=since, until=until
+    )
+    context = {
+        "lines": [(line, line.at.astimezone(CHINA)) for line in lines],
+        "actor": actor, "start": first.isoformat(), "end": last.isoformat(),
+        "truncated": len(lines) >= MAX_LIMIT, "limit": MAX_LIMIT,
+    }  # fmt: skip
+    return _render(request, "log.html", context)
+
+
+# --- errors --------------------------------------------------------------------------------
+
+_ERRORS: list[tuple[type[XwqlError], int, str, str]] = [
+    (AccessDenied, 403, "无权访问", "您的角色无权进行此操作。"),
+    (NotArchived, 404, "未找到", "档案库中没有所查找的内容。"),
+    (InputInvalid, 400, "输入有误", "请检查输入后重试。"),
+    (StorageError, 503, "档案存储暂时无法访问", "档案存储服务暂时无法访问，请稍后再试。"),
+    (XwqlError, 500, "处理失败", "请求未能完成，请稍后再试。"),
+]
+
+
+def _error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+    return _render(request, "error.html", {"title": title, "message": message}, status=status)
+
+
+def _logged_in(request: Request) -> bool:
+    return _state(request).sessions.get(request.cookies.get(SESSION_COOKIE)) is not None
+
+
+async def _xwql_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, XwqlError)
+    status, title, message = next((s, t, m) for k, s, t, m in _ERRORS if isinstance(exc, k))
+    if status >= 500:
+        logger.warning("%s %s: %s", request.method, request.url.path, exc)
+    # An auditor sees what went wrong; the public only the plain sentence.
+    detail = str(exc).split(" / ")[0] if _logged_in(request) else ""
+    if detail:
+        message = f"{message}（{detail}）" if status >= 500 else detail
+    return _error_page(request, status, title, message)
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    if exc.expired:
+        minutes = round(_state(request).config.session_idle / 60)
+        message = f"登录已过期（{minutes} 分钟未操作）或已失效，请重新登录。"
+    else:
+        message = "请先用审计口令登录。"
+    return _login_page(request, message=message, status=401)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    titles = {404: "页面不存在", 405: "不支持的请求方式"}
+    title = titles.get(exc.status_code, "请求无法处理")
+    return _error_page(request, exc.status_code, title, "请从首页重新进入。")
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    return _error_page(request, 400, "请求参数有误", "请检查输入后重试。")
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    logger.exception("unexpected error on %s %s", request.method, request.url.path)
+    return _error_page(request, 500, "内部错误", "服务器内部错误，已记录，请稍后再试。")
+
+
+# --- the app --------------------------------------------------------------------------------
+
+
+def create_app(
+    settings: Settings,
+    *,
+    config: WebConfig | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> FastAPI:
+    """The web app over the archive the settings name.
+
+    Args:
+        settings: The settings (the same ``XWQL_*`` as the command line).
+        config: Session, paging and limit settings (default: from the environment).
+        clock: Monotonic seconds for session expiry and limits (injectable for tests).
+
+    Returns:
+        The app; serve it with uvicorn on 127.0.0.1 (``xwql web``).
+    """
+    config = config or WebConfig()
+    backend = ArchiveBackend(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        backend.close()
+
+    app = FastAPI(title="xwql", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    templates = Jinja2Templates(directory=HERE / "templates", context_processors=[_context])
+    app.state.web = WebState(
+        settings=settings,
+        config=config,
+        backend=backend,
+        sessions=SessionStore(
+            idle=config.session_idle, lifetime=config.session_lifetime, clock=clock
+        ),
+        users=registry(settings),
+        lookups=RateLimiter(config.lookups_per_minute, clock=clock),
+        logins=RateLimiter(config.logins_per_minute, clock=clock),
+        templates=templates,
+    )
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    for router in (public, auth, audit):
+        app.include_router(router)
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(XwqlError, _xwql_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(Exception, _unexpected)
+
+    @app.middleware("http")
+    async def headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", _CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        if not request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return app

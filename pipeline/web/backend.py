@@ -1,0 +1,309 @@
+"""What the web pages read from the archive, and the access log they write.
+
+The same index and bucket as ``xwql audit``: the archive is opened on the first
+request that needs it and kept (a store that is down makes that request fail
+with a clear page; the next one tries again). As in the command line, every
+search, view and download by an auditor is written to the access log *before*
+anything is read, and refused if the log cannot be written.
+
+The public verification of a notice reads only the notice's public record
+(:meth:`~pipeline.archive.metadata.ArchiveRecord.public`) and its main file, the
+sheet as posted; the internal copy and the internal record never leave here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import io
+import tempfile
+import threading
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.archive.auditors import Auditor, Role
+from pipeline.archive.index import AccessRecord, IndexEntry, SearchPage, describe_query
+from pipeline.archive.metadata import (
+    FileEntry,
+    FileRole,
+    InternalPart,
+    PublicRecord,
+    UnitKind,
+    parse_archival_code,
+)
+from pipeline.archive.package import DATA, PackageInvalid, load_record
+from pipeline.archive.retrieval import Downloaded, download_package, log_access, read_record
+from pipeline.archive.session import ArchiveSession
+from pipeline.cli.archive import verifier_for
+from pipeline.config import Settings
+from pipeline.documents.case_documents import parse_verification_code
+from pipeline.errors import InputInvalid, NotArchived
+from pipeline.workspace import Workspace
+
+MAX_CODE_INPUT = 40
+"""Longer verification-code input is refused before it is parsed."""
+QR_PREFIX = "XWQL:"
+"""What the QR code on a notice holds before the code (``XWQL:7K3D-Q9XM``)."""
+
+
+@dataclass(frozen=True)
+class CaseFileView:
+    """An archived package as its page shows it.
+
+    Attributes:
+        archival_code: The package's code.
+        record: Its public record (None when its metadata cannot be read).
+        internal: The internal personal data, for the internal and admin roles only.
+        indexed: Its index entry, if the index has it.
+        report: The verification report (``VerificationReport.as_dict()``).
+    """
+
+    archival_code: str
+    record: PublicRecord | None
+    internal: InternalPart | None
+    indexed: IndexEntry | None
+    report: dict[str, Any]
+
+    @property
+    def pdfs(self) -> list[FileEntry]:
+        """The package's PDF files, the main one first."""
+        files = self.record.files if self.record else []
+        pdfs = [f for f in files if f.path.lower().endswith(".pdf")]
+        return sorted(pdfs, key=lambda f: (f.role != FileRole.MAIN, f.path))
+
+
+@dataclass(frozen=True)
+class PublicNotice:
+    """An issued notice as the public verification page shows it.
+
+    Attributes:
+        code: The verification code (核验码).
+        record: The notice's public record only.
+        sheet: The sheet as posted (the package's main file).
+    """
+
+    code: str
+    record: PublicRecord
+    sheet: FileEntry
+
+
+def normalise_code(text: str) -> str:
+    """A verification code as typed or scanned (``xwql:7k3d q9xm``) → ``7K3D-Q9XM``.
+
+    Raises:
+        InputInvalid: Too long, or not 8 characters of Crockford base 32.
+    """
+    text = text.strip()
+    if len(text) > MAX_CODE_INPUT:
+        raise InputInvalid("核验码格式不对 / not a verification code: too long")
+    if text.upper().startswith(QR_PREFIX):
+        text = text[len(QR_PREFIX) :]
+    return parse_verification_code(text)
+
+
+class ArchiveBackend:
+    """The archive as the web pages use it: opened once, shared by all requests.
+
+    Args:
+        settings: The settings (the same ``XWQL_*`` as the command line).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._stack: contextlib.ExitStack | None = None
+        self._opened: tuple[ArchiveSession, Workspace] | None = None
+
+    def _open(self) -> tuple[ArchiveSession, Workspace]:
+        """The archive session and workspace, opened on first use.
+
+        Raises:
+            StorageError: The store cannot be reached (the next call tries again).
+        """
+        with self._lock:
+            if self._opened is None:
+                stack = contextlib.ExitStack()
+                try:
+                    session = stack.enter_context(ArchiveSession.open(self.settings, writing=False))
+                    workspace = stack.enter_context(Workspace.open(self.settings))
+                except BaseException:
+                    stack.close()
+                    raise
+                self._stack, self._opened = stack, (session, workspace)
+            return self._opened
+
+    def close(self) -> None:
+        """Close the index and the case store (at shutdown)."""
+        with self._lock:
+            if self._stack is not None:
+                self._stack.close()
+            self._stack, self._opened = None, None
+
+    def _log(self, user: Auditor, action: str, what: str) -> ArchiveSession:
+        """Write one access to the log first; the session to go on with.
+
+        Raises:
+            StorageError: The log could not be written: the access must not go on.
+        """
+        session, _ = self._open()
+        log_access(
+            session.store, session.index, actor=user.name, role=user.role.value,
+            action=action, what=what,
+        )  # fmt: skip
+        return session
+
+    @contextlib.contextmanager
+    def _download(self, session: ArchiveSession, code: str) -> Iterator[Downloaded]:
+        """The package fetched into a scratch folder, removed afterwards."""
+        scratch = self.settings.data / "work" / "web"
+        scratch.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="get-", dir=scratch) as folder:
+            yield download_package(session.store, code, Path(folder))
+
+    # --- auditors ------------------------------------------------------------------------
+
+    def search(
+        self, user: Auditor, filters: Mapping[str, object], *, limit: int, offset: int
+    ) -> SearchPage:
+        """One page of a search (logged).
+
+        Raises:
+            AccessDenied: An ID-number search by a user without the internal role.
+            InputInvalid: A bad page, date range or query.
+            StorageError: The access could not be logged.
+        """
+        if filters.get("id_number"):
+            user.require(Role.INTERNAL, "按身份证号检索 / search by ID number")
+        session = self._log(user, "search", describe_query(filters))
+        return session.index.search(**filters, limit=limit, offset=offset)  # type: ignore[arg-type]
+
+    def case_file(self, user: Auditor, code: str) -> CaseFileView:
+        """A package with its verification report (logged as a view).
+
+        Raises:
+            InputInvalid: Not an archival code.
+            NotArchived: Nothing is archived under it.
+            StorageError: The access could not be logged, or the bucket not read.
+        """
+        parse_archival_code(code)
+        session = self._log(user, "view", code)
+        _, workspace = self._open()
+        with self._download(session, code) as downloaded:
+            indexed = session.index.get(code)
+            report = verifier_for(session, workspace).verify(
+                downloaded, indexed=indexed, store=session.store
+            )
+            try:
+                record = load_record(downloaded.folder)
+            except PackageInvalid:
+                record = None
+        internal = record.internal if record and user.role.allows(Role.INTERNAL) else None
+        return CaseFileView(
+            code, record.public() if record else None, internal, indexed, report.as_dict()
+        )
+
+    def document(self, user: Auditor, code: str, path: str) -> bytes:
+        """One payload file of a package, as archived (logged as a view).
+
+        Raises:
+            NotArchived: No such package, or it lists no such file.
+            StorageError: The access could not be logged, or the bucket not read.
+        """
+        parse_archival_code(code)
+        session = self._log(user, "view", f"{code}/{DATA}/{path}")
+        with self._download(session, code) as downloaded:
+            return _payload(downloaded, path)
+
+    def package_zip(self, user: Auditor, code: str) -> bytes:
+        """The whole package (BagIt folder) as a zip file (logged as a download).
+
+        Raises:
+            NotArchived: Nothing is archived under the code.
+            StorageError: The access could not be logged, or the bucket not read.
+        """
+        parse_archival_code(code)
+        session = self._log(user, "download", code)
+        with self._download(session, code) as downloaded:
+            return _zip(downloaded.folder, code)
+
+    def accesses(
+        self, user: Auditor, *, actor: str | None, since: dt.datetime, until: dt.datetime
+    ) -> list[AccessRecord]:
+        """Lines of the access log, newest first (admin role; reading it is logged too).
+
+        Raises:
+            AccessDenied: The user is not an admin.
+            StorageError: The access could not be logged.
+        """
+        user.require(Role.ADMIN, "查看访问日志 / read the access log")
+        session = self._log(user, "log", actor or "")
+        lines = session.index.accesses(actor=actor, since=since, until=until)
+        return lines[::-1]
+
+    # --- the public ----------------------------------------------------------------------
+
+    def find_notice(self, code: str) -> PublicNotice | None:
+        """The issued notice with verification code ``code`` (normalised), if archived.
+
+        Of several versions of one notice the latest counts.
+
+        Raises:
+            StorageError: The index or the bucket cannot be read.
+        """
+        session, _ = self._open()
+        page = session.index.search(text=code, kind=UnitKind.NOTICE.value, limit=20)
+        found: PublicNotice | None = None
+        for entry in sorted(page.entries, key=lambda e: e.version):
+            read = read_record(session.store, entry.archival_code)
+            if read is None or read[0].verification_code != code:
+                continue
+            record = read[0].public()
+            sheet = next((f for f in record.files if f.role == FileRole.MAIN), None)
+            if sheet is not None:
+                found = PublicNotice(code, record, sheet)
+        return found
+
+    def notice_sheet(self, code: str) -> tuple[PublicNotice, bytes]:
+        """The sheet as posted of the notice with verification code ``code``.
+
+        Raises:
+            NotArchived: No notice has that code, or its sheet is not as archived.
+            StorageError: The index or the bucket cannot be read.
+        """
+        notice = self.find_notice(code)
+        if notice is None:
+            raise NotArchived(f"没有核验码为 {code} 的公告 / no notice has code {code}")
+        session, _ = self._open()
+        with self._download(session, notice.record.archival_code) as downloaded:
+            data = _payload(downloaded, notice.sheet.path)
+        if hashlib.sha256(data).hexdigest() != notice.sheet.sha256:
+            raise NotArchived(f"公告文件与归档记录不符 / the sheet of {code} is not as archived")
+        return notice, data
+
+
+def _payload(downloaded: Downloaded, path: str) -> bytes:
+    """A payload file the package's record lists (no other path is ever opened)."""
+    try:
+        record = load_record(downloaded.folder)
+    except PackageInvalid as exc:
+        raise NotArchived(f"{downloaded.archival_code}: 元数据不可读 / no readable record") from exc
+    if path not in {entry.path for entry in record.files}:
+        raise NotArchived(f"{downloaded.archival_code} 中没有文件 {path} / no such file")
+    target = downloaded.folder / DATA / path
+    if not target.is_file():
+        raise NotArchived(f"{downloaded.archival_code}/{path}: 文件不可读 / could not be read")
+    return target.read_bytes()
+
+
+def _zip(folder: Path, code: str) -> bytes:
+    """Every file of the package folder, under ``<code>/`` in a zip file."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, f"{code}/{path.relative_to(folder).as_posix()}")
+    return buffer.getvalue()
