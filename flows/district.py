@@ -258,11 +258,13 @@ class RunSummary:
     outcomes: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
+    units: list[Archived] = field(default_factory=list)
 
     def add(self, archived: list[Archived]) -> None:
-        """Count ``archived`` by outcome."""
+        """Keep ``archived`` and count it by outcome."""
         for done in archived:
             self.outcomes[done.outcome.value] = self.outcomes.get(done.outcome.value, 0) + 1
+            self.units.append(done)
 
     @property
     def new_work(self) -> int:

@@ -69,27 +69,41 @@ def archive_case(
     Example: xwql archive case NM-2026-11-002
     Example: xwql archive case --village 南马村
     """
-    from pipeline.archive.casefile import CaseFiler
-    from pipeline.archive.session import ArchiveSession
-    from pipeline.cases.model import CaseStatus
-    from pipeline.documents.engine import DocumentEngine
-    from pipeline.notices import NoticeIssuer
-
     if not (case_ids or village or all_cases):
         raise InputInvalid("给出办件编号、--village 或 --all / give case ids, --village or --all")
     settings = current_settings()
+    if case_ids:
+        rows, failed = _file_named_cases(settings, case_ids, operator)
+    else:  # a batch: through the case-files flow, with its run record
+        rows, failed = [_outcome_row(done) for done in _case_files_flow(settings, village)], 0
+    if as_json:
+        print_json(rows)
+    else:
+        table = Table("办件 case", "档号 archival code", "结果 outcome", "版本 version")
+        for row in rows:
+            if "error" not in row:
+                table.add_row(*(str(row[k]) for k in ("case", "code", "outcome", "version")))
+        console.print(table)
+        if not rows:
+            console.print("没有已办结的办件 / no finished case to archive")
+    if failed:
+        err_console.print(f"{failed} 件未归档 not archived; the next run tries them again")
+        raise typer.Exit(ExitCode.EXTERNAL_PROGRAM)
+
+
+def _file_named_cases(
+    settings: Settings, case_ids: list[str], operator: str
+) -> tuple[list[dict[str, object]], int]:
+    """File the named cases directly (no flow: one case stays quick); rows and failures."""
+    from pipeline.archive.casefile import CaseFiler
+    from pipeline.archive.session import ArchiveSession
+    from pipeline.documents.engine import DocumentEngine
+    from pipeline.notices import NoticeIssuer
+
     rows: list[dict[str, object]] = []
     failed = 0
     with Workspace.open(settings) as workspace:
-        if case_ids:
-            cases = [workspace.store.get(case_id) for case_id in case_ids]
-        else:
-            code = workspace.directory.get(village).village.code if village else None
-            cases = [
-                case
-                for case in workspace.store.find(village=code)
-                if case.status != CaseStatus.OPEN
-            ]
+        cases = [workspace.store.get(case_id) for case_id in case_ids]
         with (
             ArchiveSession.open(settings, writing=True) as session,
             DocumentEngine.open(settings) as engine,
@@ -119,19 +133,20 @@ def archive_case(
                 else:
                     rows.append(_outcome_row(done))
                 progress.advance(task)
-    if as_json:
-        print_json(rows)
-    else:
-        table = Table("办件 case", "档号 archival code", "结果 outcome", "版本 version")
-        for row in rows:
-            if "error" not in row:
-                table.add_row(*(str(row[k]) for k in ("case", "code", "outcome", "version")))
-        console.print(table)
-        if not cases:
-            console.print("没有已办结的办件 / no finished case to archive")
-    if failed:
-        err_console.print(f"{failed} 件未归档 not archived; the next run tries them again")
-        raise typer.Exit(ExitCode.EXTERNAL_PROGRAM)
+    return rows, failed
+
+
+def _case_files_flow(settings: Settings, village: str | None) -> list[Archived]:
+    """Every finished case of ``village`` (or of the district) through the case-files flow."""
+    from flows.district import case_file_flow
+    from pipeline.cli.district import flow_progress
+    from pipeline.organisations import load_district
+
+    directory = load_district(settings.district_path)
+    codes = [directory.get(village).village.code] if village else None
+    total = 1 if village else sum(len(t.villages) for t in directory.district.towns)
+    with flow_progress(settings, Path("out"), total=total):
+        return case_file_flow(villages=codes).units
 
 
 def _outcome_row(done: Archived) -> dict[str, object]:
@@ -147,22 +162,26 @@ def _outcome_row(done: Archived) -> dict[str, object]:
 def archive_reindex(as_json: JsonOption = False) -> None:
     """Rebuild the search index (and the access log's copy) from the bucket alone.
 
+    Runs the reindex flow (a run record in Prefect).
+
     Example: xwql archive reindex
     """
-    from pipeline.archive.retrieval import rebuild_index
-    from pipeline.archive.session import ArchiveSession
+    from flows import configure_prefect
 
-    with ArchiveSession.open(current_settings(), writing=False) as session:
-        rebuilt = rebuild_index(session.store, session.index)
+    configure_prefect(current_settings())
+    from flows.district import reindex_flow
+
+    with console.status("重建检索库 / rebuilding the index (reindex flow)"):
+        rebuilt = reindex_flow()
     if as_json:
-        print_json({"entries": rebuilt.entries, "accesses": rebuilt.accesses,
-                    "skipped": [{"code": c, "why": w} for c, w in rebuilt.skipped]})  # fmt: skip
+        print_json({"entries": rebuilt["entries"], "accesses": rebuilt["accesses"],
+                    "skipped": [{"code": c, "why": w} for c, w in rebuilt["skipped"]]})  # fmt: skip
         return
     console.print(
-        f"[green]✓[/] 检索库已重建 index rebuilt: {rebuilt.entries} entries, "
-        f"{rebuilt.accesses} access-log lines restored"
+        f"[green]✓[/] 检索库已重建 index rebuilt: {rebuilt['entries']} entries, "
+        f"{rebuilt['accesses']} access-log lines restored"
     )
-    for code, why in rebuilt.skipped:
+    for code, why in rebuilt["skipped"]:
         err_console.print(f"[yellow]![/] {code}: {why}", highlight=False)
 
 
