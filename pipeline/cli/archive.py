@@ -75,7 +75,7 @@ def archive_case(
     if case_ids:
         rows, failed = _file_named_cases(settings, case_ids, operator)
     else:  # a batch: through the case-files flow, with its run record
-        rows, failed = [_outcome_row(done) for done in _case_files_flow(settings, village)], 0
+        rows, failed = [_outcome_row(done) for done in _case_files_flow(settings, village)], []
     if as_json:
         print_json(rows)
     else:
@@ -87,52 +87,38 @@ def archive_case(
         if not rows:
             console.print("没有已办结的办件 / no finished case to archive")
     if failed:
-        err_console.print(f"{failed} 件未归档 not archived; the next run tries them again")
-        raise typer.Exit(ExitCode.EXTERNAL_PROGRAM)
+        err_console.print(f"{len(failed)} 件未归档 / not archived (see above)")
+        raise typer.Exit(max(int(error.exit_code) for error in failed))
 
 
 def _file_named_cases(
     settings: Settings, case_ids: list[str], operator: str
-) -> tuple[list[dict[str, object]], int]:
+) -> tuple[list[dict[str, object]], list[XwqlError]]:
     """File the named cases directly (no flow: one case stays quick); rows and failures."""
-    from pipeline.archive.casefile import CaseFiler
-    from pipeline.archive.session import ArchiveSession
-    from pipeline.documents.engine import DocumentEngine
-    from pipeline.notices import NoticeIssuer
+    from pipeline.jobs import JobContext
 
     rows: list[dict[str, object]] = []
-    failed = 0
-    with Workspace.open(settings) as workspace:
-        cases = [workspace.store.get(case_id) for case_id in case_ids]
-        with (
-            ArchiveSession.open(settings, writing=True) as session,
-            DocumentEngine.open(settings) as engine,
-            Progress(console=err_console, transient=True) as progress,
-        ):
-            for folder in session.archiver.pending():
-                rows.append(_outcome_row(session.archiver.finish(folder)))
-            issuer = NoticeIssuer(
-                engine, workspace.store,
-                supervision_phone=workspace.directory.district.supervision_phone,
-                operator=operator, work=settings.data / "work" / "archive",
-            )  # fmt: skip
-            filer = CaseFiler(
-                issuer, session.keys, session.archiver, settings.data / "work" / "case-files",
-                filed_on=today(),
-            )  # fmt: skip
-            task = progress.add_task("归档 archiving", total=len(cases))
-            for case in cases:
-                progress.update(task, description=f"归档 {case.case_id}")
-                try:
-                    item = workspace.catalog.get(case.item_code)
-                    done = filer.file(case, item, workspace.directory.get(case.village))
-                except XwqlError as exc:
-                    failed += 1
-                    err_console.print(f"[red]✗[/] {case.case_id}: {exc}", highlight=False)
-                    rows.append({"case": case.case_id, "error": str(exc)})
-                else:
-                    rows.append(_outcome_row(done))
-                progress.advance(task)
+    failed: list[XwqlError] = []
+    with (
+        JobContext.open(settings, Path("out"), issued_on=today(), operator=operator) as context,
+        Progress(console=err_console, transient=True) as progress,
+    ):
+        cases = [context.workspace.store.get(case_id) for case_id in case_ids]
+        for folder in context.session.archiver.pending():
+            rows.append(_outcome_row(context.session.archiver.finish(folder)))
+        task = progress.add_task("归档 archiving", total=len(cases))
+        for case in cases:
+            progress.update(task, description=f"归档 {case.case_id}")
+            try:
+                item = context.workspace.catalog.get(case.item_code)
+                done = context.filer.file(case, item, context.place(case.village))
+            except XwqlError as exc:
+                failed.append(exc)
+                err_console.print(f"[red]✗[/] {case.case_id}: {exc}", highlight=False)
+                rows.append({"case": case.case_id, "error": str(exc)})
+            else:
+                rows.append(_outcome_row(done))
+            progress.advance(task)
     return rows, failed
 
 
