@@ -27,9 +27,10 @@ from pydantic import ValidationError
 from pipeline.archive._names import name_problem
 from pipeline.archive.archiver import PACKAGES, index_entry, object_prefix
 from pipeline.archive.index import AccessRecord, ArchiveIndex
-from pipeline.archive.metadata import ArchiveRecord, parse_archival_code
+from pipeline.archive.metadata import ArchiveRecord, parse_archival_code, unit_key
 from pipeline.archive.objectstore import ObjectStore, ObjectVersion, whole_seconds
 from pipeline.archive.package import DATA, MANIFEST, METADATA, TAG_MANIFEST
+from pipeline.archive.selfcheck import SCRATCH_ROOT
 from pipeline.errors import NotArchived, OutputError, StorageError
 
 ACCESS_LOG = "access-log/"
@@ -273,3 +274,62 @@ def _access_lines(store: ObjectStore) -> Iterator[dict[str, str]]:
             continue
         if isinstance(line, dict) and {"actor", "action", "what", "at"} <= line.keys():
             yield {k: str(line[k]) for k in ("actor", "action", "what", "at")}
+
+
+@dataclass
+class Census:
+    """What the bucket holds, counted from the bucket alone (for fault trials and audits).
+
+    Attributes:
+        packages: Complete packages (their tag manifest is there), by kind of unit.
+        incomplete: Codes with objects but no tag manifest (a half-written package).
+        rewritten: Keys with more than one version (xwql writes each key once).
+        duplicated: Units with more than one complete package from the same source.
+        strays: Top-level prefixes outside packages, the access log and the self-check.
+    """
+
+    packages: dict[str, int] = field(default_factory=dict)
+    incomplete: list[str] = field(default_factory=list)
+    rewritten: list[str] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)
+    strays: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        """Nothing half-written, rewritten, duplicated or stray."""
+        return not (self.incomplete or self.rewritten or self.duplicated or self.strays)
+
+
+def census(store: ObjectStore) -> Census:
+    """Count the bucket's packages and find what should not be there.
+
+    Raises:
+        StorageError: The bucket cannot be listed or read.
+    """
+    result = Census()
+    seen: dict[tuple[str, str | None], str] = {}
+    by_key: dict[str, int] = {}
+    for version in store.versions(PACKAGES):
+        if not version.is_delete_marker:
+            by_key[version.key] = by_key.get(version.key, 0) + 1
+    result.rewritten = sorted(key for key, count in by_key.items() if count > 1)
+    for code in archived_codes(store):
+        found = read_record(store, code)
+        if found is None:
+            result.incomplete.append(code)
+            continue
+        record, _ = found
+        kind = str(record.kind)
+        result.packages[kind] = result.packages.get(kind, 0) + 1
+        identity = (unit_key(record), record.source_sha256)
+        if identity in seen:
+            result.duplicated.append(f"{identity[0]}: {seen[identity]} and {code}")
+        seen[identity] = code
+    result.strays = stray_prefixes(store)
+    return result
+
+
+def stray_prefixes(store: ObjectStore) -> list[str]:
+    """Top-level prefixes or objects that belong to no package, log or self-check."""
+    known = {PACKAGES, ACCESS_LOG, SCRATCH_ROOT}
+    return [name for name in store.children("") if name not in known]

@@ -49,8 +49,7 @@ from pipeline.archive.package import (
     package_digest,
     validate_package,
 )
-from pipeline.archive.retrieval import ACCESS_LOG, Downloaded, archived_codes, download_package
-from pipeline.archive.selfcheck import SCRATCH_ROOT
+from pipeline.archive.retrieval import Downloaded, archived_codes, download_package
 from pipeline.archive.signing import verify_pdf
 from pipeline.cases.documents import required_documents
 from pipeline.catalog import Catalog
@@ -433,12 +432,6 @@ def _pdfs(folder: Path, record: ArchiveRecord | None) -> Check:
 
 
 # --- the sweep ------------------------------------------------------------------------------
-
-
-def unexpected_top_level(store: ObjectStore) -> list[str]:
-    """Top-level prefixes or objects that belong to no package, log or self-check."""
-    known = {"packages/", ACCESS_LOG, SCRATCH_ROOT}
-    return [name for name in store.children("") if name not in known]
 
 
 def sweep(

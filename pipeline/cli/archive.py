@@ -330,9 +330,9 @@ def audit_verify(
 
     Example: xwql audit verify --all
     """
-    from pipeline.archive.retrieval import log_access
+    from pipeline.archive.retrieval import log_access, stray_prefixes
     from pipeline.archive.session import ArchiveSession
-    from pipeline.archive.verify import sweep, unexpected_top_level
+    from pipeline.archive.verify import sweep
 
     if not (codes or all_packages):
         raise InputInvalid("给出档号或 --all / give archival codes or --all")
@@ -347,7 +347,7 @@ def audit_verify(
             session.store, session.index, actor=auditor.name, role=auditor.role.value,
             action="verify", what="--all" if all_packages else " ".join(codes or []),
         )  # fmt: skip
-        strays = unexpected_top_level(session.store) if all_packages else []
+        strays = stray_prefixes(session.store) if all_packages else []
         verifier = verifier_for(session, ws)
         with Progress(console=err_console, transient=True) as progress:
             task = progress.add_task("核验 verifying", total=None)

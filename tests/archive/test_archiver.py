@@ -22,6 +22,7 @@ from pipeline.archive.objectstore import EMBEDDED_REGION, LockMode, ObjectStore
 from pipeline.archive.package import Package, build_package, package_objects
 from pipeline.archive.retrieval import (
     ACCESS_LOG,
+    census,
     download_package,
     log_access,
     rebuild_index,
@@ -142,6 +143,8 @@ def test_the_same_source_twice_builds_and_writes_nothing(
     assert again.archival_code == first.archival_code and again.objects == 0
     assert calls == [first.archival_code]
     assert _versions_per_key(fresh_store) == before
+    found = census(fresh_store)
+    assert found.clean and found.packages == {"case_file": 1}
 
 
 def test_a_changed_source_is_a_new_version_linked_to_the_old(
@@ -273,6 +276,8 @@ def test_an_incomplete_package_is_left_out_of_the_index(
         rebuilt = rebuild_index(fresh_store, empty)
     assert rebuilt.entries == 0
     assert rebuilt.skipped == [(folder.name, "incomplete: no tag manifest")]
+    found = census(fresh_store)
+    assert found.incomplete == [folder.name] and not found.clean
 
 
 def test_access_log_lines_are_locked_objects(fresh_store: ObjectStore, index: ArchiveIndex) -> None:
@@ -321,6 +326,7 @@ def test_verification_of_an_untouched_and_an_overwritten_package(
         Bucket=fresh_store.bucket, Key=key, Body=b"%PDF-1.7 forged",
         ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=dt.datetime(2030, 1, 1),
     )  # fmt: skip
+    assert census(fresh_store).rewritten == [key]
     (tampered,) = sweep(fresh_store, verifier, index)
     objects = next(check for check in tampered.checks if check.name == "objects")
     assert objects.passed is False and "extra_version" in objects.detail
