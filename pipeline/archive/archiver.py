@@ -66,6 +66,7 @@ from pipeline.archive.package import (
 )
 from pipeline.catalog.model import Retention
 from pipeline.errors import ArchiveConflict, StorageError
+from pipeline.stages import stage
 
 logger = logging.getLogger(__name__)
 
@@ -297,27 +298,32 @@ class Archiver:
     def pending(self, unit: str | None = None) -> list[Path]:
         """Complete packages waiting in the outbox (of ``unit``, or all), by archival code.
 
-        An empty folder is a reservation (its build is running, or was killed) and
-        is skipped. A folder that is not a valid package (a failing disk) is set
+        A folder's unit is read from its ``<code>.reserved`` marker, never from the
+        package, so jobs of other units building or finishing their packages at the
+        same time (in other threads or processes) are never touched. An empty
+        folder is a reservation (its build is running, or was killed) and is
+        skipped. A folder that is not a valid package (a failing disk) is set
         aside as ``<folder>.invalid``, with a warning, and its code stays taken.
         """
         if not self.outbox.is_dir():
             return []
         found = []
-        for folder in sorted(self.outbox.iterdir()):
-            if not folder.is_dir() or folder.name.startswith(".") or folder.suffix == ".invalid":
+        for marker in sorted(self.outbox.glob("*.reserved")):
+            owner = _read_marker(marker)
+            if owner is None or (unit is not None and owner != unit):
                 continue
-            if not any(folder.iterdir()):
-                continue
+            folder = marker.with_suffix("")
             try:
+                if not any(folder.iterdir()):
+                    continue
                 validate_package(folder)
-                record = load_record(folder)
+            except FileNotFoundError:
+                continue  # finished meanwhile
             except PackageInvalid as exc:
                 logger.warning("outbox package %s is not valid, set aside: %s", folder, exc)
                 folder.rename(folder.with_name(folder.name + ".invalid"))
                 continue
-            if unit is None or unit_key(record) == unit:
-                found.append(folder)
+            found.append(folder)
         return found
 
     @contextlib.contextmanager
@@ -346,9 +352,11 @@ class Archiver:
     def _reservation_of(self, unit: str) -> ArchivalCode | None:
         for marker in sorted(self.outbox.glob("*.reserved")):
             folder = marker.with_suffix("")
-            if marker.read_text(encoding="utf-8") == unit and (
-                not folder.exists() or (folder.is_dir() and not any(folder.iterdir()))
-            ):
+            try:
+                empty = not folder.exists() or not any(folder.iterdir())
+            except FileNotFoundError:
+                continue
+            if _read_marker(marker) == unit and empty:
                 return parse_archival_code(folder.name)
         return None
 
@@ -393,52 +401,55 @@ class Archiver:
             StorageError: The bucket failed; the folder stays for the next run.
             ArchiveConflict: A key holds other bytes in the bucket.
         """
-        validate_package(folder)
-        record = load_record(folder)
-        digest = package_digest(folder)
-        code = record.archival_code
-        prefix = object_prefix(code)
-        until = retain_until(record, permanent_years=self.permanent_years)
-        metadata = s3_metadata(record, manifest_sha256=digest)
-        tags = s3_tags(record)
-        present = {v.key: v for v in self.store.versions(prefix) if not v.is_delete_marker}
-        written: list[StoredVersion] = []
-        uploaded_bytes = 0
-        for relative, path in package_objects(folder):
-            key = prefix + relative
-            data = path.read_bytes()
-            sha = hashlib.sha256(data).hexdigest()
-            existing = present.get(key)
-            if existing is not None:
-                if hashlib.sha256(self.store.get(key, existing.version_id)).hexdigest() != sha:
-                    raise ArchiveConflict(
-                        f"归档冲突 / {key} already holds other content in bucket "
-                        f"{self.store.bucket}; xwql never overwrites. The package stays in "
-                        f"{folder}; report this to the archive administrator"
-                    )
-                written.append(StoredVersion(key, existing.version_id, sha, len(data)))
-                continue
-            stored = self.store.put(
-                key,
-                data,
-                retain_until=until,
-                mode=self.store.lock_mode,
-                tags=tags,
-                metadata={**metadata, "content-sha256": sha},
-                content_type=_content_type(relative),
+        with stage("archive"):
+            validate_package(folder)
+            record = load_record(folder)
+            digest = package_digest(folder)
+            code = record.archival_code
+            prefix = object_prefix(code)
+            until = retain_until(record, permanent_years=self.permanent_years)
+            metadata = s3_metadata(record, manifest_sha256=digest)
+            tags = s3_tags(record)
+            present = {v.key: v for v in self.store.versions(prefix) if not v.is_delete_marker}
+            written: list[StoredVersion] = []
+            uploaded_bytes = 0
+            for relative, path in package_objects(folder):
+                key = prefix + relative
+                data = path.read_bytes()
+                sha = hashlib.sha256(data).hexdigest()
+                existing = present.get(key)
+                if existing is not None:
+                    if hashlib.sha256(self.store.get(key, existing.version_id)).hexdigest() != sha:
+                        raise ArchiveConflict(
+                            f"归档冲突 / {key} already holds other content in bucket "
+                            f"{self.store.bucket}; xwql never overwrites. The package stays in "
+                            f"{folder}; report this to the archive administrator"
+                        )
+                    written.append(StoredVersion(key, existing.version_id, sha, len(data)))
+                    continue
+                stored = self.store.put(
+                    key,
+                    data,
+                    retain_until=until,
+                    mode=self.store.lock_mode,
+                    tags=tags,
+                    metadata={**metadata, "content-sha256": sha},
+                    content_type=_content_type(relative),
+                )
+                written.append(stored)
+                uploaded_bytes += len(data)
+            self._verify_upload(written)
+            version = self._version_of(record)
+            full = record if isinstance(record, ArchiveRecord) else None
+            self.index.upsert(
+                index_entry(record, manifest_sha256=digest, version=version, internal=full)
             )
-            written.append(stored)
-            uploaded_bytes += len(data)
-        self._verify_upload(written)
-        version = self._version_of(record)
-        full = record if isinstance(record, ArchiveRecord) else None
-        self.index.upsert(
-            index_entry(record, manifest_sha256=digest, version=version, internal=full)
-        )
-        shutil.rmtree(folder)
-        _marker(folder).unlink(missing_ok=True)
-        uploaded = sum(1 for v in written if v.key not in present)
-        return Archived(unit_key(record), code, version, Outcome.RESUMED, uploaded, uploaded_bytes)
+            shutil.rmtree(folder)
+            _marker(folder).unlink(missing_ok=True)
+            uploaded = sum(1 for v in written if v.key not in present)
+            return Archived(
+                unit_key(record), code, version, Outcome.RESUMED, uploaded, uploaded_bytes
+            )
 
     def _verify_upload(self, written: list[StoredVersion]) -> None:
         for version in written:
@@ -459,6 +470,14 @@ class Archiver:
 
 def _marker(folder: Path) -> Path:
     return folder.with_name(folder.name + ".reserved")
+
+
+def _read_marker(marker: Path) -> str | None:
+    """The unit a reservation marker names; None if it was removed meanwhile."""
+    try:
+        return marker.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
 
 
 def _content_type(name: str) -> str:

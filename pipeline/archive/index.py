@@ -69,6 +69,7 @@ from pipeline.archive.tokens import (
     token_set,
 )
 from pipeline.errors import InputInvalid, MissingDependency
+from pipeline.stages import stage
 
 MAX_LIMIT = 1000
 """The largest page a search returns."""
@@ -468,7 +469,7 @@ class ArchiveIndex:
         Returns:
             What happened.
         """
-        with self._writing() as db:
+        with stage("index"), self._writing() as db:
             counts = self._upsert_batch(db, [entry])
         return next(change for change, count in counts.items() if count)
 
@@ -482,7 +483,7 @@ class ArchiveIndex:
             How many were added, updated and left unchanged.
         """
         totals = dict.fromkeys(Upserted, 0)
-        with self._writing() as db:
+        with stage("index"), self._writing() as db:
             for batch in _batches(entries):
                 for change, count in self._upsert_batch(db, batch).items():
                     totals[change] += count

@@ -89,6 +89,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from pipeline.errors import PdfUnreadable, SigningError, SigningKeysInvalid
 from pipeline.organisations import Place, Village
+from pipeline.stages import stage
 
 logger = logging.getLogger(__name__)
 
@@ -418,51 +419,52 @@ def sign_pdf(
             certificate does not chain to its trust roots, or ``target``
             cannot be written.
     """
-    try:
-        original = source.read_bytes()
-    except OSError as exc:
-        raise SigningError(f"无法读取 / cannot read {source}: {exc.strerror}") from exc
-    claim = _pdfa_claim(original, source)
-    output = io.BytesIO()
-    try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(original))
-        if writer.prev.embedded_signatures:
-            raise SigningError(
-                f"{source} 已经签名 / is already signed; sign the fresh collation instead"
+    with stage("sign"):
+        try:
+            original = source.read_bytes()
+        except OSError as exc:
+            raise SigningError(f"无法读取 / cannot read {source}: {exc.strerror}") from exc
+        claim = _pdfa_claim(original, source)
+        output = io.BytesIO()
+        try:
+            writer = IncrementalPdfFileWriter(io.BytesIO(original))
+            if writer.prev.embedded_signatures:
+                raise SigningError(
+                    f"{source} 已经签名 / is already signed; sign the fresh collation instead"
+                )
+            metadata = signers.PdfSignatureMetadata(
+                field_name=SIGNATURE_FIELD,
+                reason=reason,
+                location=location,
+                subfilter=SigSeedSubFilter.PADES,
+                md_algorithm="sha256",
+                validation_context=_validation_context(signer.trust_roots, signer.chain),
+                signer_key_usage=set(_KEY_USAGES),
             )
-        metadata = signers.PdfSignatureMetadata(
-            field_name=SIGNATURE_FIELD,
-            reason=reason,
-            location=location,
-            subfilter=SigSeedSubFilter.PADES,
-            md_algorithm="sha256",
-            validation_context=_validation_context(signer.trust_roots, signer.chain),
-            signer_key_usage=set(_KEY_USAGES),
-        )
-        signers.PdfSigner(metadata, signer._pyhanko_signer()).sign_pdf(writer, output=output)
-    except (PdfError, ValueError, PathError, ValidationError) as exc:
-        cause = exc.__cause__ if isinstance(exc.__cause__, PathError | ValidationError) else exc
-        raise SigningError(
-            f"{source}: 无法以{signer.common_name}签名 / cannot sign as {signer.village_code}: "
-            f"{exc}" + (f" ({cause})" if cause is not exc else "")
-        ) from exc
-    signed = output.getvalue()
-    if _pdfa_claim(signed, target) != claim:
-        raise SigningError(
-            f"{source}: 签名后丢失 PDF/A 标识 / signing lost the PDF/A-{claim} claim; "
-            "nothing was written"
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.part")
-    try:
-        with partial.open("wb") as handle:
-            handle.write(signed)
-            handle.flush()
-            os.fsync(handle.fileno())
-        partial.replace(target)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise SigningError(f"无法写入 / cannot write {target}: {exc.strerror}") from exc
+            signers.PdfSigner(metadata, signer._pyhanko_signer()).sign_pdf(writer, output=output)
+        except (PdfError, ValueError, PathError, ValidationError) as exc:
+            cause = exc.__cause__ if isinstance(exc.__cause__, PathError | ValidationError) else exc
+            raise SigningError(
+                f"{source}: 无法以{signer.common_name}签名 / cannot sign as {signer.village_code}: "
+                f"{exc}" + (f" ({cause})" if cause is not exc else "")
+            ) from exc
+        signed = output.getvalue()
+        if _pdfa_claim(signed, target) != claim:
+            raise SigningError(
+                f"{source}: 签名后丢失 PDF/A 标识 / signing lost the PDF/A-{claim} claim; "
+                "nothing was written"
+            )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.part")
+        try:
+            with partial.open("wb") as handle:
+                handle.write(signed)
+                handle.flush()
+                os.fsync(handle.fileno())
+            partial.replace(target)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise SigningError(f"无法写入 / cannot write {target}: {exc.strerror}") from exc
 
 
 def verify_pdf(

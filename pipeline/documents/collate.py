@@ -20,6 +20,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from pipeline.errors import OutputError
+from pipeline.stages import stage
 
 # A Latin serif TrueType face to embed for page numbers (ships with LibreOffice).
 PAGE_NUMBER_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
@@ -112,44 +113,45 @@ def _page_number_overlay(sizes: Sequence[tuple[float, float]], first: int) -> pi
 
 def collate(parts: Sequence[Part], target: Path, info: DocumentInfo) -> int:
     """Merge ``parts`` into ``target`` with page numbers and bookmarks; return the page count."""
-    if not parts:
-        raise OutputError("nothing to collate")
-    sources = [pikepdf.open(part.pdf) for part in parts]
-    try:
-        merged = sources[0]
-        first_pages = [0]
-        for source in sources[1:]:
-            first_pages.append(len(merged.pages))
-            merged.pages.extend(source.pages)
-        numbered_pages = [
-            index
-            for part, start, source in zip(parts, first_pages, sources, strict=True)
-            if part.numbered
-            for index in range(start, start + len(source.pages))
-        ]
-        sizes = [
-            (float(merged.pages[i].mediabox[2]), float(merged.pages[i].mediabox[3]))
-            for i in numbered_pages
-        ]
-        overlay = _page_number_overlay(sizes, 1)
-        for overlay_page, index in zip(overlay.pages, numbered_pages, strict=True):
-            page = merged.pages[index]
-            page.add_overlay(overlay_page, pikepdf.Rectangle(page.mediabox))
-        # Each part's structure tree covers only its own pages; a merged tree would be
-        # wrong, so the collation does not claim to be tagged (PDF/A-2b needs no tags).
-        for key in ("/StructTreeRoot", "/MarkInfo"):
-            if key in merged.Root:
-                del merged.Root[key]
-        _write_outline(merged, parts, first_pages)
-        _write_metadata(merged, info)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.part")
-        merged.save(partial, deterministic_id=True)
-        partial.replace(target)
-        return len(merged.pages)
-    finally:
-        for source in sources:
-            source.close()
+    with stage("collate"):
+        if not parts:
+            raise OutputError("nothing to collate")
+        sources = [pikepdf.open(part.pdf) for part in parts]
+        try:
+            merged = sources[0]
+            first_pages = [0]
+            for source in sources[1:]:
+                first_pages.append(len(merged.pages))
+                merged.pages.extend(source.pages)
+            numbered_pages = [
+                index
+                for part, start, source in zip(parts, first_pages, sources, strict=True)
+                if part.numbered
+                for index in range(start, start + len(source.pages))
+            ]
+            sizes = [
+                (float(merged.pages[i].mediabox[2]), float(merged.pages[i].mediabox[3]))
+                for i in numbered_pages
+            ]
+            overlay = _page_number_overlay(sizes, 1)
+            for overlay_page, index in zip(overlay.pages, numbered_pages, strict=True):
+                page = merged.pages[index]
+                page.add_overlay(overlay_page, pikepdf.Rectangle(page.mediabox))
+            # Each part's structure tree covers only its own pages; a merged tree would be
+            # wrong, so the collation does not claim to be tagged (PDF/A-2b needs no tags).
+            for key in ("/StructTreeRoot", "/MarkInfo"):
+                if key in merged.Root:
+                    del merged.Root[key]
+            _write_outline(merged, parts, first_pages)
+            _write_metadata(merged, info)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{target.name}.part")
+            merged.save(partial, deterministic_id=True)
+            partial.replace(target)
+            return len(merged.pages)
+        finally:
+            for source in sources:
+                source.close()
 
 
 def _write_outline(pdf: pikepdf.Pdf, parts: Sequence[Part], first_pages: Sequence[int]) -> None:

@@ -21,6 +21,7 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
 from pipeline.errors import TemplateError
+from pipeline.stages import stage
 
 
 def chinese_date(day: dt.date) -> str:
@@ -105,30 +106,31 @@ class TemplateSet:
 
     def render(self, name: str, context: Mapping[str, Any], target: Path) -> Path:
         """Render template ``name`` with ``context`` into ``target`` (a .docx)."""
-        spec = self.spec(name)
-        missing = sorted(set(spec.fields) - set(context))
-        if missing:
-            raise TemplateError(
-                f"模板 {spec.path.name}（{spec.title}）缺少字段 / template {spec.name} is missing "
-                f"field(s): {', '.join(missing)}"
-            )
-        document = DocxTemplate(io.BytesIO(self._source(spec)))
-        values = {key: _to_template_value(document, value) for key, value in context.items()}
-        environment = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
-        try:
-            document.render(values, jinja_env=environment, autoescape=True)
-        except jinja2.UndefinedError as exc:
-            raise TemplateError(
-                f"模板 {spec.path.name} 用到的值缺失 / template {spec.name}: {exc.message}"
-            ) from exc
-        except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(
-                f"模板语法错误 / template syntax error in {spec.path.name}, line {exc.lineno}: "
-                f"{exc.message}"
-            ) from exc
-        target.parent.mkdir(parents=True, exist_ok=True)
-        document.save(target)
-        return target
+        with stage("render"):
+            spec = self.spec(name)
+            missing = sorted(set(spec.fields) - set(context))
+            if missing:
+                raise TemplateError(
+                    f"模板 {spec.path.name}（{spec.title}）缺少字段 / template {spec.name} "
+                    f"is missing field(s): {', '.join(missing)}"
+                )
+            document = DocxTemplate(io.BytesIO(self._source(spec)))
+            values = {key: _to_template_value(document, value) for key, value in context.items()}
+            environment = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+            try:
+                document.render(values, jinja_env=environment, autoescape=True)
+            except jinja2.UndefinedError as exc:
+                raise TemplateError(
+                    f"模板 {spec.path.name} 用到的值缺失 / template {spec.name}: {exc.message}"
+                ) from exc
+            except jinja2.TemplateSyntaxError as exc:
+                raise TemplateError(
+                    f"模板语法错误 / template syntax error in {spec.path.name}, line {exc.lineno}: "
+                    f"{exc.message}"
+                ) from exc
+            target.parent.mkdir(parents=True, exist_ok=True)
+            document.save(target)
+            return target
 
     @cached_property
     def names(self) -> list[str]:

@@ -22,6 +22,7 @@ from pypdf import PdfReader
 
 from pipeline.errors import TemplateError
 from pipeline.programs.fonts import FontSetup
+from pipeline.stages import stage
 
 SEAL_DIAMETER_MM = 42.0  # common size of a village committee seal
 _PIXELS = 840  # drawing resolution: about 500 dpi at 42 mm
@@ -166,30 +167,32 @@ def stamp_pdf(
 
     Returns the register line for this use of the seal (用印登记).
     """
-    page_index, x, y, width = find_text(source, anchor)
-    size = diameter_mm * _PT_PER_MM
-    with pikepdf.open(source) as pdf:
-        page = pdf.pages[page_index]
-        name = page.add_resource(_seal_xobject(pdf, seal), pikepdf.Name.XObject, prefix="Seal")
-        # Centred on the issuer's name, a little below its baseline so that the seal
-        # also covers the date line ("骑年盖月").
-        left = x + width / 2 - size / 2
-        bottom = y - size / 2
-        page.contents_add(
-            pikepdf.Stream(
-                pdf, f"q {size:.2f} 0 0 {size:.2f} {left:.2f} {bottom:.2f} cm {name} Do Q".encode()
-            ),
-            prepend=False,
+    with stage("stamp"):
+        page_index, x, y, width = find_text(source, anchor)
+        size = diameter_mm * _PT_PER_MM
+        with pikepdf.open(source) as pdf:
+            page = pdf.pages[page_index]
+            name = page.add_resource(_seal_xobject(pdf, seal), pikepdf.Name.XObject, prefix="Seal")
+            # Centred on the issuer's name, a little below its baseline so that the seal
+            # also covers the date line ("骑年盖月").
+            left = x + width / 2 - size / 2
+            bottom = y - size / 2
+            page.contents_add(
+                pikepdf.Stream(
+                    pdf,
+                    f"q {size:.2f} 0 0 {size:.2f} {left:.2f} {bottom:.2f} cm {name} Do Q".encode(),
+                ),
+                prepend=False,
+            )
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{target.name}.part")
+            pdf.save(partial)
+        partial.replace(target)
+        return SealUse(
+            organisation=seal.organisation,
+            document=target.name,
+            page=page_index + 1,
+            purpose=purpose,
+            operator=operator,
+            placed_at=dt.datetime.now().astimezone(),
         )
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.part")
-        pdf.save(partial)
-    partial.replace(target)
-    return SealUse(
-        organisation=seal.organisation,
-        document=target.name,
-        page=page_index + 1,
-        purpose=purpose,
-        operator=operator,
-        placed_at=dt.datetime.now().astimezone(),
-    )

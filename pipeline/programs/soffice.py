@@ -36,6 +36,7 @@ from pipeline.errors import (
 )
 from pipeline.programs._probe import require, version_of
 from pipeline.programs.fonts import FontSetup
+from pipeline.stages import stage
 
 log = logging.getLogger(__name__)
 
@@ -291,7 +292,7 @@ class ConverterPool:
         if not source.is_file():
             raise ConversionError(f"{source}: no such file to convert")
         target.parent.mkdir(parents=True, exist_ok=True)
-        with self._borrow() as instance:
+        with self._borrow() as instance, stage("convert"):
             for attempt in itertools.count(1):
                 try:
                     instance.convert(source, target)
