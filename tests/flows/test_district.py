@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -21,11 +22,12 @@ from pipeline.archive.objectstore import ObjectStore, open_store
 from pipeline.archive.retrieval import census
 from pipeline.archive.signing import KeyStore
 from pipeline.archive.verify import Verifier, sweep
+from pipeline.cases.store import CaseStore, database_url
 from pipeline.catalog import Catalog
 from pipeline.config import Settings, load_settings
 from pipeline.organisations import load_district
 from pipeline.programs.s3server import EmbeddedS3
-from tests.conftest import ROOT
+from tests.conftest import ROOT, pdf_text
 
 pytestmark = [pytest.mark.s3, pytest.mark.soffice, pytest.mark.slow]
 
@@ -86,6 +88,10 @@ def test_the_district_month_flow_files_everything_once(
         "临淄区齐陵街道南马村民委员会", "临淄区齐陵街道东周家村民委员会",
     }  # fmt: skip
 
+    # No public document carries a full ID number, a phone number or a street address.
+    leaks = _public_leaks(out, data)
+    assert leaks == [], leaks
+
     # The second run does no new work: nothing built, nothing written.
     before = _versions(fresh_store)
     second = district_month_flow(
@@ -94,6 +100,33 @@ def test_the_district_month_flow_files_everything_once(
     )  # fmt: skip
     assert set(second.outcomes) == {"unchanged"} and second.new_work == 0
     assert _versions(fresh_store) == before
+
+
+ID_18 = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def _public_leaks(out: Path, data: Path) -> list[str]:
+    """Personal data found in the text layer of any public PDF of the run."""
+    store = CaseStore(database_url(data, None))
+    try:
+        people = [p for case in store.find() for p in case.applicants]
+    finally:
+        store.close()
+    secrets = {value for p in people for value in (p.id_number, p.phone, p.address) if value}
+    public = [
+        pdf
+        for pdf in out.rglob("*.pdf")
+        if "internal" not in pdf.parts and "audit" not in pdf.parts
+    ]
+    assert len(public) > 20
+    leaks = []
+    for pdf in public:
+        text = "".join(pdf_text(pdf).split())
+        found = [m.group() for m in (*ID_18.finditer(text), *MOBILE.finditer(text))]
+        found += [value for value in secrets if "".join(value.split()) in text]
+        leaks += [f"{pdf.name}: {value}" for value in found]
+    return leaks
 
 
 def _demo(env: dict[str, str], out: Path) -> subprocess.Popen[bytes]:
