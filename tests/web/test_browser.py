@@ -70,7 +70,8 @@ def test_auditor_and_villager_pages_in_chromium(
     cli: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, s3_server: EmbeddedS3,
     fresh_store: ObjectStore,
 ) -> None:  # fmt: skip
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api  # a dev dependency: missing is a failure, never a skip
+
     endpoint = s3_server.endpoint()
     data = tmp_path / "data"
     for name, value in {
