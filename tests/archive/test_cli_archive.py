@@ -136,3 +136,25 @@ def test_archive_search_get_verify_reindex(
     log = _json(cli("audit", "log", "--json"))
     assert {"search", "get", "verify"} <= {line["action"] for line in log}
     assert "审计甲" in {line["actor"] for line in log}
+
+
+@pytest.mark.s3
+def test_wrong_credentials_are_a_clear_refusal_before_anything_is_written(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, s3_server: EmbeddedS3,
+    fresh_store: ObjectStore,
+) -> None:  # fmt: skip
+    endpoint = s3_server.endpoint()
+    monkeypatch.setenv("XWQL_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("XWQL_S3_URL", endpoint.url)
+    monkeypatch.setenv("XWQL_S3_ACCESS_KEY", endpoint.app.access_key)
+    monkeypatch.setenv("XWQL_S3_SECRET_KEY", "not-the-secret")
+    monkeypatch.setenv("XWQL_S3_BUCKET", fresh_store.bucket)
+    assert cli("intake", str(LEDGER)).code == 0
+    refused = cli("archive", "case", "NM-2026-11-002")
+    assert refused.code == 5
+    assert "wrong credentials" in refused.err and "Traceback" not in refused.err
+    assert "not-the-secret" not in refused.out + refused.err  # a secret is never printed
+    assert fresh_store.versions("packages/") == []
+    assert not (tmp_path / "data" / "outbox").exists() or not any(
+        (tmp_path / "data" / "outbox").glob("LZ-*")
+    )
