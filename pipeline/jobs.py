@@ -100,7 +100,7 @@ class JobContext:
             )  # fmt: skip
             filer = CaseFiler(
                 issuer, session.keys, session.archiver, settings.data / "work" / "case-files",
-                filed_on=issued_on,
+                filed_on=issued_on, posted=out / "notices",
             )  # fmt: skip
             yield cls(settings, workspace, engine, session, issuer, filer, out, issued_on)
 

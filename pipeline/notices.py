@@ -65,6 +65,14 @@ class NoticeJob:
     end: dt.date | None = None
 
     @property
+    def verification_code(self) -> str:
+        """The sheet's verification code (核验码), fixed by its public facts."""
+        payload = verification_payload(
+            self.kind, self.case, issued_on=self.step.date, start=self.start, end=self.end
+        )
+        return verification_code(payload)
+
+    @property
     def file_stem(self) -> str:
         """``NM-2026-001-公示-2026-11-03``."""
         return f"{self.case.case_id}-{_KIND_NAMES[self.kind]}-{self.step.date.isoformat()}"
@@ -155,10 +163,7 @@ class NoticeIssuer(StampedWriter):
 
     def issue(self, job: NoticeJob, out: Path) -> IssuedFiles:
         """Write the public sheet and the internal copy of ``job`` into ``out``."""
-        payload = verification_payload(
-            job.kind, job.case, issued_on=job.step.date, start=job.start, end=job.end
-        )
-        code = verification_code(payload)
+        code = job.verification_code
         context = self._context(job, code, _qr(code, self.work / f"qr-{code}.png"))
         name = _KIND_NAMES[job.kind]
         public_pdf = out / f"{job.file_stem}.pdf"

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from pipeline.archive.metadata import (
 )
 from pipeline.archive.package import Package, build_package
 from pipeline.archive.signing import KeyStore, sign_pdf
+from pipeline.archive.units import notice_source_sha256, notice_unit
 from pipeline.cases.documents import write_case_documents
 from pipeline.cases.model import Case, CaseStatus
 from pipeline.cases.store import content_hash
@@ -35,7 +36,7 @@ from pipeline.documents.collate import DocumentInfo, Part, collate, page_count
 from pipeline.documents.engine import DocumentEngine
 from pipeline.documents.render import chinese_date
 from pipeline.errors import InputInvalid
-from pipeline.notices import NoticeIssuer, notice_jobs
+from pipeline.notices import NoticeIssuer, NoticeJob, notice_jobs
 from pipeline.organisations import Place
 
 
@@ -144,12 +145,19 @@ def assemble_case_file(
 
 
 def collect_documents(
-    case: Case, item: CatalogItem, place: Place, issuer: NoticeIssuer, out: Path
+    case: Case,
+    item: CatalogItem,
+    place: Place,
+    issuer: NoticeIssuer,
+    out: Path,
+    *,
+    posted: Callable[[NoticeJob], Path | None] = lambda job: None,
 ) -> list[FiledDocument]:
     """Write every document of the case into ``out`` and list them for filing.
 
     The internal documents (full data) and the notices as posted (masked), each
-    stamped where the village issues it.
+    stamped where the village issues it. A notice for which ``posted`` gives the
+    sheet that was put up is filed as it is, not printed again.
     """
     filed = [
         FiledDocument(document.title, _author(document.kind, case, place), case.received_on,
@@ -157,11 +165,11 @@ def collect_documents(
         for document in write_case_documents(case, item, place, issuer, out)
     ]  # fmt: skip
     for job in notice_jobs(case, item, place):
-        issued = issuer.issue(job, out)
+        sheet = posted(job) or issuer.issue(job, out).public_pdf
         title = f"{item.name}{'公示' if job.kind == DocumentKind.PUBLIC_NOTICE else '结果公开'}"
         filed.append(
-            FiledDocument(title, place.village.committee, job.step.date, issued.public_pdf,
-                          kind=job.kind, note=f"张贴件，核验码 {issued.notice.verification_code}")
+            FiledDocument(title, place.village.committee, job.step.date, sheet,
+                          kind=job.kind, note=f"张贴件，核验码 {job.verification_code}")
         )  # fmt: skip
     return filed
 
@@ -209,6 +217,8 @@ class CaseFiler:
         archiver: Files the packages.
         work: Scratch folder (one sub-folder per case, removed when filed).
         filed_on: The filing date printed on the cover (归档日期).
+        posted: Folder of the notices as issued, per village name
+            (``<posted>/<村名>/<file stem>.pdf``); those are filed as they are.
     """
 
     issuer: NoticeIssuer
@@ -216,6 +226,7 @@ class CaseFiler:
     archiver: Archiver
     work: Path
     filed_on: dt.date
+    posted: Path | None = None
 
     def file(self, case: Case, item: CatalogItem, place: Place) -> Archived:
         """Archive the case file of ``case`` (nothing is written if it is archived unchanged).
@@ -239,7 +250,9 @@ class CaseFiler:
             work = self.work / case.case_id
             shutil.rmtree(work, ignore_errors=True)
             try:
-                documents = collect_documents(case, item, place, self.issuer, work / "documents")
+                documents = collect_documents(
+                    case, item, place, self.issuer, work / "documents", posted=self.posted_sheet
+                )
                 collated = assemble_case_file(
                     case, item, place, documents, self.issuer.engine, work / "collated.pdf",
                     archival_code=str(code), filed_on=self.filed_on, work=work / "parts",
@@ -260,3 +273,11 @@ class CaseFiler:
                 shutil.rmtree(work, ignore_errors=True)
 
         return self.archiver.archive(case_unit(case), source, base, build)
+
+    def posted_sheet(self, job: NoticeJob) -> Path | None:
+        """The sheet of ``job`` as issued and archived, if it is current; else None."""
+        if self.posted is None:
+            return None
+        sheet = self.posted / job.place.village.name / f"{job.file_stem}.pdf"
+        current = self.archiver.current(notice_unit(job), notice_source_sha256(job))
+        return sheet if current is not None and sheet.is_file() else None
