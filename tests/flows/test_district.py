@@ -130,8 +130,9 @@ def _public_leaks(out: Path, data: Path) -> list[str]:
 
 
 def _demo(env: dict[str, str], out: Path) -> subprocess.Popen[bytes]:
+    """``xwql demo`` for one village (the flow test covers the fan-out over several)."""
     argv = [sys.executable, "-c", "from pipeline.cli import main; main()", "demo",
-            "--out", str(out), *(a for v in VILLAGES for a in ("--village", v))]  # fmt: skip
+            "--out", str(out), "--village", VILLAGES[0]]  # fmt: skip
     return subprocess.Popen(
         argv, cwd=ROOT, env=os.environ | env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -142,7 +143,7 @@ def test_a_demo_killed_at_a_random_point_completes_on_rerun_with_one_copy_of_eac
     archive_env: dict[str, str], fresh_store: ObjectStore, tmp_path: Path
 ) -> None:
     seed = random.randrange(1_000_000)
-    delay = random.Random(seed).uniform(12, 45)
+    delay = random.Random(seed).uniform(10, 35)
     print(f"killing after {delay:.1f} s (seed {seed})")
     env = archive_env | {"PREFECT_HOME": str(tmp_path / "prefect")}
     out = tmp_path / "out"
@@ -155,7 +156,7 @@ def test_a_demo_killed_at_a_random_point_completes_on_rerun_with_one_copy_of_eac
     assert rerun.returncode == 0, output.decode()[-3000:]
     assert "示例完成" in output.decode()
     kinds = _check_archive(fresh_store)
-    assert kinds["monthly_pack"] == 2
+    assert kinds["monthly_pack"] == 1
     outbox = Path(archive_env["XWQL_DATA"]) / "outbox"
     assert [p.name for p in outbox.iterdir() if p.name != ".lock"] == []
 
