@@ -27,7 +27,7 @@ from pipeline.errors import InputInvalid, UnknownItem
 from pipeline.intake.columns import CASES, STEPS, Loc, column_for
 from pipeline.intake.messages import BadValue, Bilingual, Finding, finding
 from pipeline.intake.result import IntakeResult, Issue, Location
-from pipeline.intake.sources import csv_tables, xlsx_tables
+from pipeline.intake.sources import MAX_ROWS, csv_tables, too_many_rows, xlsx_tables
 from pipeline.intake.tables import ParsedTable, Row, Table, parse_table, parse_value
 from pipeline.intake.values import Context, resolve_step, show
 from pipeline.organisations import Directory
@@ -239,6 +239,9 @@ def _read_json(path: Path, ctx: Context, result: IntakeResult) -> None:
             "put the cases in a list named cases",
         )
         result.errors.append(where.issue("", shapeless))
+        return
+    if len(cases) > MAX_ROWS:
+        result.errors.append(where.at("cases").issue("", too_many_rows()))
         return
     for key in sorted(set(data) - {"cases"}):
         unknown = finding(

@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -52,13 +53,19 @@ def _cells(issue: Issue, level: str) -> list[str | int]:
         issue.sheet or "",
         issue.row if issue.row is not None else "",
         issue.column or "",
-        issue.value,
+        _visible(issue.value),
         issue.problem.zh,
         issue.fix.zh,
         issue.problem.en,
         issue.fix.en,
         level,
     ]
+
+
+def _visible(value: str) -> str:
+    """The raw value with control characters as symbols (NUL as ␀): no sheet can hold them."""
+    shown: str = ILLEGAL_CHARACTERS_RE.sub(lambda match: chr(0x2400 + ord(match[0])), value)
+    return shown
 
 
 def _inert(value: str | int) -> str | int:

@@ -6,7 +6,9 @@ raises ``BadValue`` saying in Chinese and English what is wrong and how to fix
 it. Codes, numbers, dates and phone numbers are folded with NFKC first, so
 full-width digits and punctuation typed with a Chinese input method are read
 as ASCII. Free text (names, reasons, addresses) is never folded, escaped or
-stripped of characters: 𠮷, 䶮, 﨑, emoji and ``<script>&`` stay as typed.
+stripped of characters: 𠮷, 䶮, 﨑, emoji and ``<script>&`` stay as typed. Text
+with a control character (NUL, BEL… ; tabs and line breaks are fine) is refused:
+no document, spreadsheet or index could hold it as typed.
 """
 
 from __future__ import annotations
@@ -81,9 +83,21 @@ def show(raw: object) -> str:
     return str(raw)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # all but \t \n \r
+
+
 def as_text(raw: object) -> str:
     """Text typed into a cell, taken literally; whole numbers lose Excel's ``.0``."""
     if isinstance(raw, str):
+        control = _CONTROL.search(raw)
+        if control:
+            code = f"U+{ord(control.group()):04X}"
+            raise bad(
+                f"含有看不见的控制字符 {code}（多是从别的系统复制来的）",
+                f"holds an invisible control character {code} (pasted from another system?)",
+                "清空这个单元格，重新输入",
+                "clear the cell and type the value again",
+            )
         return raw
     if isinstance(raw, int | Decimal) and not isinstance(raw, bool):
         return str(raw)

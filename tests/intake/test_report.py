@@ -12,6 +12,7 @@ import pytest
 from pipeline.errors import OutputError
 from pipeline.intake import IntakeResult, write_error_report
 from pipeline.intake.report import HEADERS
+from tests.conftest import CORPUS
 from tests.intake.ledgers import case_row, save, workbook
 
 Read = Callable[[Path], IntakeResult]
@@ -61,3 +62,14 @@ def test_an_unwritable_report_is_an_output_error(tmp_path: Path, result: IntakeR
     for name in ("x.csv", "x.xlsx"):
         with pytest.raises(OutputError):
             write_error_report(tmp_path / "missing" / name, result)
+
+
+def test_control_characters_in_values_are_shown_not_fatal(tmp_path: Path, read: Read) -> None:
+    """A sheet cannot hold NUL: the report shows ␀ where it once failed to be written."""
+    result = read(CORPUS / "ledgers" / "unsafe-ids.csv")
+    for suffix in (".xlsx", ".csv"):
+        write_error_report(tmp_path / f"问题{suffix}", result)
+    sheet = openpyxl.load_workbook(tmp_path / "问题.xlsx")["导入问题"]
+    shown = {row[4] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert {"NM␀-3", "张␀三"} <= shown
+    assert "NM␀-3" in (tmp_path / "问题.csv").read_text(encoding="utf-8-sig")

@@ -18,6 +18,7 @@ from pipeline.intake.values import (
     LATEST,
     MAX_AMOUNT,
     Context,
+    as_text,
     parse_amount,
     parse_bool,
     parse_count,
@@ -304,3 +305,15 @@ def test_villages_by_name_code_or_town_and_name(ctx: Context) -> None:
     with pytest.raises(BadValue) as caught:
         parse_village("北马村", ctx)
     assert "南马村" in caught.value.finding.fix.zh
+
+
+@pytest.mark.parametrize("raw", ["NM\x00-1", "张\x07三", "a\x1b[31mb", "x\x7f", "y\x85"])
+def test_text_with_control_characters_is_refused(raw: str) -> None:
+    """No document, sheet or index holds them as typed (PostgreSQL refuses NUL outright)."""
+    with pytest.raises(BadValue) as caught:
+        as_text(raw)
+    assert "控制字符 U+00" in caught.value.finding.problem.zh
+
+
+def test_tabs_and_line_breaks_are_text() -> None:
+    assert as_text("房屋失火\r\n急需\t救助") == "房屋失火\r\n急需\t救助"
