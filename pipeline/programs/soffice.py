@@ -34,6 +34,7 @@ from pipeline.errors import (
     ExternalProgramError,
     MissingDependency,
 )
+from pipeline.filetypes import FileKind, sniff
 from pipeline.programs._probe import require, version_of
 from pipeline.programs.fonts import FontSetup
 from pipeline.stages import stage
@@ -286,11 +287,18 @@ class ConverterPool:
 
         Raises:
             ConversionTimeout: the document took too long (the converter restarted).
-            ConversionError: LibreOffice could not convert it.
+            ConversionError: ``source`` is missing or not a DOCX file (a PDF, a text
+                file…), or LibreOffice could not convert it.
 
         """
         if not source.is_file():
             raise ConversionError(f"{source}: no such file to convert")
+        kind = sniff(source)  # LibreOffice would take a text file for a document and print it
+        if kind is not FileKind.DOCX:
+            raise ConversionError(
+                f"{source}: 不是 Word 文档（.docx），而是{kind.zh} / not a Word document (.docx) "
+                f"but {kind.en}; only .docx documents are converted"
+            )
         target.parent.mkdir(parents=True, exist_ok=True)
         with self._borrow() as instance, stage("convert"):
             for attempt in itertools.count(1):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pikepdf
@@ -57,6 +58,42 @@ def test_no_partial_output_for_a_file_that_is_not_a_document(
         pool.convert(fake, target)
     assert not target.exists()
     assert not list(tmp_path.glob(".*.part"))
+
+
+def _real_pdf(path: Path) -> Path:
+    with pikepdf.new() as document:
+        document.add_blank_page()
+        document.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "kind"),
+    [
+        ("notice.pdf", _real_pdf, "PDF"),
+        ("notice.docx", _real_pdf, "PDF"),
+        ("notice.docx", lambda p: p.write_text("申请人：张三", encoding="utf-8"), "text file"),
+        ("notice.docx", lambda p: p.write_bytes(b""), "empty file"),
+    ],
+    ids=["a PDF", "a PDF named .docx", "text named .docx", "an empty file"],
+)
+def test_what_is_not_a_docx_is_refused_and_the_pool_goes_on(
+    pool: ConverterPool,
+    cover_docx: Path,
+    tmp_path: Path,
+    name: str,
+    make: Callable[[Path], object],
+    kind: str,
+) -> None:
+    """LibreOffice once printed a text or empty file as if it were the document."""
+    source = tmp_path / name
+    make(source)
+    target = tmp_path / "out.pdf"
+    with pytest.raises(ConversionError, match=f"not a Word document.*{kind}") as caught:
+        pool.convert(source, target)
+    assert str(source) in str(caught.value)
+    assert not target.exists() and not list(tmp_path.glob(".*.part*"))
+    assert "𠮷" in pdf_text(pool.convert(cover_docx, tmp_path / "next.pdf"))
 
 
 def test_missing_input_is_a_clear_error(pool: ConverterPool, tmp_path: Path) -> None:
