@@ -3,6 +3,9 @@
 docxtpl's defaults leave escaping off and turn a missing value into blank text;
 here values are always XML-escaped (``<``, ``&``, ``{{`` print literally) and a
 field missing from the context is an error naming the template and the field.
+A template edited so that its fields no longer match its manifest entry (a
+field deleted in Word, a new one not listed) is refused on first use, before a
+document silently lacks, say, the supervision phone.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ class TemplateSet:
             for name, entry in data.items()
         }
         self._sources: dict[str, bytes] = {}
+        self._matched: set[str] = set()
 
     def spec(self, name: str) -> TemplateSpec:
         """The manifest entry of template ``name``."""
@@ -104,10 +108,33 @@ class TemplateSet:
             ) from exc
         return fields
 
+    def _check_fields(self, spec: TemplateSpec) -> None:
+        """Refuse a template whose fields are not those its manifest entry lists."""
+        if spec.name in self._matched:
+            return
+        used, listed = self.declared_fields(spec.name), set(spec.fields)
+        problems = []
+        if used - listed:
+            problems.append(
+                f"用到清单未列的字段 uses fields not listed: {', '.join(sorted(used - listed))}"
+            )
+        if listed - used:
+            problems.append(
+                f"没有用到清单所列的字段 lacks listed fields: {', '.join(sorted(listed - used))}"
+            )
+        if problems:
+            raise TemplateError(
+                f"模板 {spec.path.name}（{spec.title}）与 manifest.yaml 不符 / template "
+                f"{spec.name} does not match its manifest entry: {'; '.join(problems)}. "
+                "Restore the {{ }} fields in the template, or update manifest.yaml."
+            )
+        self._matched.add(spec.name)
+
     def render(self, name: str, context: Mapping[str, Any], target: Path) -> Path:
         """Render template ``name`` with ``context`` into ``target`` (a .docx)."""
         with stage("render"):
             spec = self.spec(name)
+            self._check_fields(spec)
             missing = sorted(set(spec.fields) - set(context))
             if missing:
                 raise TemplateError(

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from docx import Document
@@ -103,3 +106,53 @@ def test_chinese_date(day: str, text: str) -> None:
     import datetime as dt
 
     assert chinese_date(dt.date.fromisoformat(day)) == text
+
+
+@pytest.fixture
+def edited(
+    tmp_path: Path, templates: TemplateSet
+) -> Callable[[Callable[[Any], None]], TemplateSet]:
+    """The shipped templates with public_notice.docx changed as a clerk could in Word."""
+
+    def edit(change: Callable[[Any], None]) -> TemplateSet:
+        folder = tmp_path / "templates"
+        shutil.copytree(templates.folder, folder)
+        path = folder / "public_notice.docx"
+        document = Document(str(path))
+        change(document)
+        document.save(str(path))
+        return TemplateSet(folder)
+
+    return edit
+
+
+def _drop_phones(document: Any) -> None:
+    (line,) = [p for p in document.paragraphs if "supervision_phone" in p.text]
+    line._element.getparent().remove(line._element)
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda d: d.add_paragraph("村委会主任：{{ village_head }}"), r"not listed: village_head"),
+        (_drop_phones, r"lacks listed fields: district_supervision_phone, village_supervision_"),
+        (
+            lambda d: d.add_paragraph("申请人：{{ applicant "),
+            r"syntax error in public_notice\.docx",
+        ),
+    ],
+    ids=["field not in the manifest", "manifest field deleted", "unclosed {{"],
+)
+def test_an_edited_template_is_refused_naming_it_and_the_problem(
+    edited: Callable[[Callable[[Any], None]], TemplateSet],
+    tmp_path: Path,
+    change: Callable[[Any], None],
+    problem: str,
+) -> None:
+    """Even with every value at hand: a notice must not silently lose its supervision phones."""
+    broken = edited(change)
+    context = dict.fromkeys(broken.spec("public_notice").fields, "x") | {"village_head": "王五"}
+    with pytest.raises(TemplateError, match=problem) as caught:
+        broken.render("public_notice", context, tmp_path / "notice.docx")
+    assert "public_notice" in str(caught.value) and caught.value.exit_code == 6
+    assert not (tmp_path / "notice.docx").exists()
