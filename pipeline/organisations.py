@@ -18,6 +18,15 @@ from pipeline.errors import InputInvalid, Problem
 
 OrgCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{1,23}$")]
 Phone = Annotated[str, StringConstraints(pattern=r"^[0-9-]{7,20}$")]
+# Names of places become file and folder names (monthly packs, posted notices): no path
+# separator, control or Windows-reserved character, not only dots, at most 40 characters.
+_UNSAFE = r'/\\:*?"<>|\x00-\x1f\x7f'
+PlaceName = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=40, pattern=rf"^[^{_UNSAFE}]*[^.{_UNSAFE}][^{_UNSAFE}]*$"
+    ),
+]
 
 
 class _Strict(BaseModel):
@@ -28,7 +37,7 @@ class Village(_Strict):
     """A village (村) or community (社区) and its committee."""
 
     code: OrgCode
-    name: str = Field(min_length=1, description="e.g. 南马村")
+    name: PlaceName = Field(description="e.g. 南马村")
     committee: str = Field(min_length=1, description="e.g. 南马村民委员会")
     seal_text: str = Field(min_length=1, description="Text on the seal's arc")
     service_phone: Phone
@@ -40,7 +49,7 @@ class Town(_Strict):
     """A town (镇) or street (街道) of the district."""
 
     code: OrgCode
-    name: str
+    name: PlaceName
     phone: Phone
     villages: list[Village] = Field(min_length=1)
 
@@ -48,7 +57,7 @@ class Town(_Strict):
 class District(_Strict):
     """The district: towns and streets, and its supervision hotline."""
 
-    name: str
+    name: PlaceName
     city: str
     supervision_phone: Phone
     towns: list[Town] = Field(min_length=1)
