@@ -115,11 +115,11 @@ def _rss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
-def _tree_hwm_mb(root: int) -> float | None:
-    """Sum of peak RSS (VmHWM) over ``root`` and its live descendants; None off Linux."""
+def process_tree(root: int) -> set[int]:
+    """``root`` and its live descendants (empty off Linux)."""
     proc = Path("/proc")
     if not proc.is_dir():
-        return None
+        return set()
     parents: dict[int, int] = {}
     for entry in proc.iterdir():
         if not entry.name.isdigit():
@@ -136,6 +136,15 @@ def _tree_hwm_mb(root: int) -> float | None:
         children = [child for child, parent in parents.items() if parent == pid]
         tree.update(children)
         frontier.extend(children)
+    return tree
+
+
+def _tree_hwm_mb(root: int) -> float | None:
+    """Sum of peak RSS (VmHWM) over ``root`` and its live descendants; None off Linux."""
+    proc = Path("/proc")
+    tree = process_tree(root)
+    if not tree:
+        return None
     total_kib = 0
     for pid in tree:
         try:

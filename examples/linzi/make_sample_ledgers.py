@@ -762,13 +762,23 @@ def _cadres(people: People, place: Place, town_officer: str) -> Cadres:
     )
 
 
+def start_month(
+    place: Place, catalog: Catalog, people: People, town_officer: str, rng: random.Random
+) -> Month:
+    """An empty month of ``place``: its cadres drawn, cases to add with ``Month``'s methods.
+
+    People are drawn from ``rng``; ``people`` keeps the names and ID numbers in use.
+    """
+    return Month(place, catalog, People(rng, people.names, people.ids),
+                 _cadres(People(rng, people.names, people.ids), place, town_officer), rng)  # fmt: skip
+
+
 def plan_village(
     place: Place, index: int, catalog: Catalog, people: People, town_officer: str
 ) -> list[Case]:
     """The new cases of one village's month (南马村's hand-written ones not included)."""
     rng = random.Random(f"{SEED}-{place.village.code}")
-    month = Month(place, catalog, People(rng, people.names, people.ids),
-                  _cadres(People(rng, people.names, people.ids), place, town_officer), rng)  # fmt: skip
+    month = start_month(place, catalog, people, town_officer, rng)
     for code in rng.sample(CLOSED_AID, rng.randint(2, 4)):
         month.closed(code, proxy=rng.random() < 0.3)
     for code in rng.sample(CLOSED_FUNDS, rng.randint(1, 3)):
