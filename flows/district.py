@@ -343,12 +343,29 @@ def district_month_flow(
             code: monthly_pack_task.submit(code, label, month, wait_for=[files[code]])
             for code, label in chosen
         }
-        futures = [*notices.values(), *files.values(), *packs.values()]
-        _collect(summary, futures)
-        if not summary.failures:
-            codes = [code for code, _ in chosen] if villages else None
-            summary.files["district_summary"] = district_summary_task(month, codes)
+        _collect(summary, [*notices.values(), *files.values(), *packs.values()])
+        _summarise(summary, month, chosen, villages)
     return _finish(summary)
+
+
+def _summarise(
+    summary: RunSummary, month: str, chosen: list[tuple[str, str]], villages: list[str] | None
+) -> None:
+    """The district summary of the villages run, once every one of them is done."""
+    if not summary.failures:
+        codes = [code for code, _ in chosen] if villages else None
+        summary.files["district_summary"] = district_summary_task(month, codes)
+
+
+def _fan_out(
+    submit: Callable[[str, str], PrefectFuture[list[Archived]]],
+    context: jobs.JobContext,
+    villages: list[str] | None,
+) -> RunSummary:
+    """One task per village (code, label), collected into a summary."""
+    summary = RunSummary()
+    _collect(summary, [submit(code, label) for code, label in _villages(context, villages)])
+    return summary
 
 
 @flow(name="notices", task_runner=_runner(), flow_run_name="notices {month}")
@@ -359,11 +376,9 @@ def notice_flow(
     issued_on: str | None = None,
 ) -> RunSummary:
     """Issue and archive the notices of the month (all months when None)."""
-    summary = RunSummary()
     with _flow_context(out, issued_on) as context:
-        futures = [notices_task.submit(code, label, month) for code, label in _villages(
-            context, villages)]  # fmt: skip
-        _collect(summary, futures)
+        summary = _fan_out(lambda code, label: notices_task.submit(code, label, month),
+                           context, villages)  # fmt: skip
     return _finish(summary)
 
 
@@ -372,11 +387,8 @@ def case_file_flow(
     villages: list[str] | None = None, out: str | None = None, issued_on: str | None = None
 ) -> RunSummary:
     """File every finished case: case file → signature → archive → index."""
-    summary = RunSummary()
     with _flow_context(out, issued_on) as context:
-        futures = [case_files_task.submit(code, label) for code, label in _villages(
-            context, villages)]  # fmt: skip
-        _collect(summary, futures)
+        summary = _fan_out(case_files_task.submit, context, villages)
     return _finish(summary)
 
 
@@ -394,15 +406,13 @@ def monthly_pack_flow(
     issued_on: str | None = None,
 ) -> RunSummary:
     """Every village's monthly pack (the previous month by default) and the district summary."""
-    month = month or previous_month(_china_today())
-    summary = RunSummary()
+    chosen_month = month or previous_month(_china_today())
     with _flow_context(out, issued_on) as context:
-        chosen = _villages(context, villages)
-        futures = [monthly_pack_task.submit(code, label, month) for code, label in chosen]
-        _collect(summary, futures)
-        if not summary.failures:
-            codes = [code for code, _ in chosen] if villages else None
-            summary.files["district_summary"] = district_summary_task(month, codes)
+        summary = _fan_out(
+            lambda code, label: monthly_pack_task.submit(code, label, chosen_month),
+            context, villages,
+        )  # fmt: skip
+        _summarise(summary, chosen_month, _villages(context, villages), villages)
     return _finish(summary)
 
 

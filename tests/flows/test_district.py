@@ -54,7 +54,7 @@ def test_the_district_month_flow_files_everything_once(
     prefect_harness: None, archive_env: dict[str, str], fresh_store: ObjectStore,
     tmp_path: Path, settings: Settings, catalog: Catalog,
 ) -> None:  # fmt: skip
-    from flows.district import district_month_flow
+    from flows.district import district_month_flow, monthly_pack_flow
 
     out = tmp_path / "out"
     first = district_month_flow(
@@ -99,6 +99,14 @@ def test_the_district_month_flow_files_everything_once(
         issued_on="2026-12-01",
     )  # fmt: skip
     assert set(second.outcomes) == {"unchanged"} and second.new_work == 0
+    assert _versions(fresh_store) == before
+
+    # The scheduled monthly-packs flow finds the village's pack current.
+    packs_only = monthly_pack_flow(
+        month="2026-11", villages=["QL-NM"], out=str(out), issued_on="2026-12-01"
+    )
+    assert packs_only.outcomes == {"unchanged": 1}
+    assert Path(packs_only.files["district_summary"]).is_file()
     assert _versions(fresh_store) == before
 
 
