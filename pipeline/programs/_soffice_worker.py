@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -124,9 +126,11 @@ def main() -> int:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    office_pid = office.pid
     try:
         desktop = _connect(args.pipe)
-        _reply({"ready": True, "soffice_pid": _office_pid(office.pid)})
+        office_pid = _office_pid(office.pid)
+        _reply({"ready": True, "soffice_pid": office_pid})
         for line in sys.stdin:
             request = json.loads(line)
             try:
@@ -142,7 +146,11 @@ def main() -> int:
                 _reply({"ok": True})
         return 0
     finally:
-        office.kill()
+        # soffice.bin is the launcher's child: killing the launcher alone would leave
+        # it running when this worker ends because xwql died (stdin closed).
+        for pid in (office_pid, office.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         office.wait()
 
 

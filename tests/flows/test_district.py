@@ -157,8 +157,14 @@ def test_a_demo_killed_at_a_random_point_completes_on_rerun_with_one_copy_of_eac
     out = tmp_path / "out"
     killed = _demo(env, out)
     time.sleep(delay)
-    os.killpg(killed.pid, signal.SIGKILL)  # the command, its converters, its Prefect API
+    os.killpg(killed.pid, signal.SIGKILL)  # the command and its Prefect API
     killed.wait(timeout=30)
+    # Its converters notice and stop their LibreOffice: nothing is left running.
+    converters = str(Path(archive_env["XWQL_DATA"]) / "converters")
+    deadline = time.monotonic() + 20
+    while _processes_using(converters) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _processes_using(converters) == []
     rerun = _demo(env, out)
     output, _ = rerun.communicate(timeout=900)
     assert rerun.returncode == 0, output.decode()[-3000:]
@@ -167,6 +173,19 @@ def test_a_demo_killed_at_a_random_point_completes_on_rerun_with_one_copy_of_eac
     assert kinds["monthly_pack"] == 1
     outbox = Path(archive_env["XWQL_DATA"]) / "outbox"
     assert [p.name for p in outbox.iterdir() if p.name != ".lock"] == []
+
+
+def _processes_using(text: str) -> list[str]:
+    """Command lines of running processes that mention ``text``."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            line = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in line:
+            found.append(line)
+    return found
 
 
 def test_serve_lists_the_scheduled_deployments(cli: Any) -> None:
