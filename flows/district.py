@@ -40,7 +40,8 @@ from pipeline.archive.verify import VerificationReport, Verifier, sweep
 from pipeline.cases.store import content_hash
 from pipeline.config import Settings, load_settings
 from pipeline.errors import ConversionError, ExitCode, StorageError, XwqlError
-from pipeline.packs import Month, month_text, parse_month
+from pipeline.packs import month_text, parse_month
+from pipeline.rules.calendar import china_today
 
 TRANSIENT = (StorageError, ConversionError)
 RETRY_DELAYS: list[float] = [2, 10]
@@ -119,15 +120,9 @@ def run_context(
 def _flow_context(out: str | None, issued_on: str | None) -> Iterator[jobs.JobContext]:
     """The context a flow runs in: the open one, or one opened from the settings."""
     settings = load_settings()
-    day = dt.date.fromisoformat(issued_on) if issued_on else _china_today()
+    day = dt.date.fromisoformat(issued_on) if issued_on else china_today()
     with run_context(settings, Path(out or "out"), issued_on=day) as context:
         yield context
-
-
-def _china_today() -> dt.date:
-    from pipeline.rules.calendar import china_today
-
-    return china_today()
 
 
 # --- cache keys and retries ---------------------------------------------------------------
@@ -406,7 +401,7 @@ def monthly_pack_flow(
     issued_on: str | None = None,
 ) -> RunSummary:
     """Every village's monthly pack (the previous month by default) and the district summary."""
-    chosen_month = month or previous_month(_china_today())
+    chosen_month = month or previous_month(china_today())
     with _flow_context(out, issued_on) as context:
         summary = _fan_out(
             lambda code, label: monthly_pack_task.submit(code, label, chosen_month),
@@ -458,8 +453,3 @@ def fixity_audit_flow() -> dict[str, Any]:
         head = f"{len(failed)} 个归档包异常 / packages with incidents:"
         raise RunIncomplete("\n".join([head, *lines]))
     return {"packages": len(reports), "incidents": 0}
-
-
-def month_of(text: str) -> Month:
-    """``2026-11`` as a month (re-exported for the command line)."""
-    return parse_month(text)

@@ -116,13 +116,18 @@ def object_prefix(archival_code: str) -> str:
     return f"{PACKAGES}{archival_code}/"
 
 
-def retain_until(record: PublicRecord, *, permanent_years: int = PERMANENT_YEARS) -> dt.datetime:
-    """The end of the objects' retention: N years after the end of the record's year (UTC).
-
-    Never earlier than a day from now: a unit formed long ago is still locked.
-    """
+def retention_end(record: PublicRecord, *, permanent_years: int = PERMANENT_YEARS) -> dt.datetime:
+    """When the record's retention period ends: N years after the end of its year (UTC)."""
     years = RETENTION_YEARS.get(record.retention, permanent_years)
-    end = dt.datetime(record.date.year + 1 + years, 1, 1, tzinfo=dt.UTC)
+    return dt.datetime(record.date.year + 1 + years, 1, 1, tzinfo=dt.UTC)
+
+
+def retain_until(record: PublicRecord, *, permanent_years: int = PERMANENT_YEARS) -> dt.datetime:
+    """The end of the objects' lock: :func:`retention_end`, never earlier than a day from now.
+
+    A unit formed long ago is still locked.
+    """
+    end = retention_end(record, permanent_years=permanent_years)
     return whole_seconds(max(end, dt.datetime.now(dt.UTC) + dt.timedelta(days=1)))
 
 

@@ -37,7 +37,7 @@ import jsonschema
 import pikepdf
 from cryptography import x509
 
-from pipeline.archive.archiver import object_prefix, retain_until
+from pipeline.archive.archiver import object_prefix, retention_end
 from pipeline.archive.index import ArchiveIndex, IndexEntry
 from pipeline.archive.metadata import SCHEMA_FILE, ArchiveRecord, UnitKind
 from pipeline.archive.objectstore import LockMode, ObjectStore
@@ -331,7 +331,7 @@ class Verifier:
             if retention.mode != self.lock_mode:
                 problems.append(f"{key}: mode {retention.mode.value}, not {self.lock_mode.value}")
             earliest = min(earliest or retention.retain_until, retention.retain_until)
-        needed = _record_end(record, self.permanent_years)
+        needed = retention_end(record, permanent_years=self.permanent_years)
         if earliest is not None and earliest < needed:
             problems.append(
                 f"保管期限不足 / locked until {earliest:%Y-%m-%d}, the {record.retention.value} "
@@ -345,13 +345,6 @@ class Verifier:
             f"{len(downloaded.versions)} objects locked {self.lock_mode.value} until "
             f"{earliest:%Y-%m-%d} or later{hold}",
         )  # fmt: skip
-
-
-def _record_end(record: ArchiveRecord, permanent_years: int) -> dt.datetime:
-    """The retention end the record's period gives (without retain_until's one-day floor)."""
-    end = retain_until(record, permanent_years=permanent_years)
-    years = {"30年": 30, "10年": 10}.get(record.retention.value, permanent_years)
-    return min(end, dt.datetime(record.date.year + 1 + years, 1, 1, tzinfo=dt.UTC))
 
 
 def _main_pdfs(folder: Path, record: ArchiveRecord | None) -> list[Path]:
