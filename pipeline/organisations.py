@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from pipeline.errors import InputInvalid, Problem
+from pipeline.yamlfile import safe_load
 
 OrgCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{1,23}$")]
 Phone = Annotated[str, StringConstraints(pattern=r"^[0-9-]{7,20}$")]
@@ -120,7 +121,7 @@ class Directory:
 def load_district(path: Path) -> Directory:
     """Load and check the organisations file (YAML)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise InputInvalid(f"无法读取组织数据 / cannot read {path}: {exc}") from exc
     try:

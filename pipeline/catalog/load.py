@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from pipeline.catalog.model import CatalogItem, Edition
 from pipeline.errors import CatalogInvalid, Problem, UnknownItem
+from pipeline.yamlfile import safe_load
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -108,7 +109,7 @@ _UNREADABLE = object()
 def _read_yaml(path: Path, problems: list[Problem]) -> Any:
     """The file's data, or ``_UNREADABLE`` after recording why it cannot be read."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         # Where the broken construct starts (an open quote) helps more than where
         # the parser gave up (often the end of the file).

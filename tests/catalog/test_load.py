@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.catalog.model import Aspect, Provenance
+from pipeline.config import Settings
 from pipeline.errors import CatalogInvalid, UnknownItem
+from pipeline.yamlfile import WITH_LIBYAML, safe_load
 from tests.conftest import CORPUS, SEED
 
 ATTACHMENT1_CATEGORIES = [
@@ -182,3 +184,16 @@ def test_unknown_category_is_reported(catalog_copy: Path) -> None:
 def test_missing_edition_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CatalogInvalid, match=r"edition\.yaml"):
         load_catalog(tmp_path)
+
+
+def test_c_yaml_parser_reads_the_catalog_as_the_python_one_does(settings: Settings) -> None:
+    # The loader uses libyaml when installed (about ten times faster); the data must not differ.
+    assert WITH_LIBYAML
+    folder = settings.catalog_dir
+    for path in [folder / "edition.yaml", *sorted((folder / "items").glob("*.yaml"))]:
+        text = path.read_text(encoding="utf-8")
+        assert safe_load(text) == yaml.load(text, Loader=yaml.SafeLoader), path.name
+    text = (CORPUS / "catalog" / "not-yaml.yaml").read_text(encoding="utf-8")
+    for load in (safe_load, yaml.safe_load):
+        with pytest.raises(yaml.YAMLError):
+            load(text)
