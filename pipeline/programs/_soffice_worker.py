@@ -2,12 +2,14 @@
 
 Run by ``pipeline.programs.soffice`` as ``python -m pipeline.programs._soffice_worker``
 under a Python that can import ``uno``. It speaks JSON lines: one request
-``{"source": ..., "target": ...}`` on stdin, one reply ``{"ok": true}`` or
+``{"source": ..., "target": ..., "destinations": false}`` on stdin, one reply ``{"ok": true}`` or
 ``{"ok": false, "error": ...}`` on stdout. Its own LibreOffice is started with a
 private profile and a private pipe, and ends with the worker.
 
 Before export it turns off LibreOffice's automatic gap between Chinese and Latin
 text (DOCX import ignores ``w:autoSpaceDE``), so dates print as 2026年11月24日.
+With ``destinations`` the document's bookmarks become PDF named destinations
+(how a joined batch of documents is cut apart again).
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def _no_autospace(document: Any) -> None:
     styles.getByName("Standard").ParaIsCharacterDistance = False
 
 
-def _convert(desktop: Any, source: str, target: str) -> None:
+def _convert(desktop: Any, source: str, target: str, *, destinations: bool = False) -> None:
     document = desktop.loadComponentFromURL(
         Path(source).resolve().as_uri(), "_blank", 0,
         (_property("Hidden", True), _property("ReadOnly", True)),
@@ -95,7 +97,12 @@ def _convert(desktop: Any, source: str, target: str) -> None:
         _no_autospace(document)
         filter_data = uno.Any(
             "[]com.sun.star.beans.PropertyValue",
-            tuple(_property(k, v) for k, v in _PDF_FILTER_DATA.items()),
+            tuple(
+                _property(k, v)
+                for k, v in (
+                    _PDF_FILTER_DATA | {"ExportBookmarksToPDFDestination": destinations}
+                ).items()
+            ),
         )
         document.storeToURL(
             Path(target).resolve().as_uri(),
@@ -134,7 +141,12 @@ def main() -> int:
         for line in sys.stdin:
             request = json.loads(line)
             try:
-                _convert(desktop, request["source"], request["target"])
+                _convert(
+                    desktop,
+                    request["source"],
+                    request["target"],
+                    destinations=request.get("destinations", False),
+                )
             except Exception as exc:  # a UNO error is reported; a dead office ends the loop
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     office.wait(timeout=1)

@@ -15,15 +15,13 @@ import itertools
 import json
 import logging
 import os
-import queue
 import select
 import shutil
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -36,6 +34,7 @@ from pipeline.errors import (
 )
 from pipeline.filetypes import FileKind, sniff
 from pipeline.programs._probe import require, version_of
+from pipeline.programs.docx_batch import batch_key, join_docx, split_pdf
 from pipeline.programs.fonts import FontSetup
 from pipeline.stages import stage
 
@@ -161,7 +160,7 @@ class _Instance:
         self.restarts += 1
         self.start()
 
-    def convert(self, source: Path, target: Path) -> None:
+    def convert(self, source: Path, target: Path, *, destinations: bool = False) -> None:
         """Convert one file; raise a typed error and leave no partial output."""
         if not self.alive():
             log.warning("LibreOffice worker in %s had stopped; restarting", self.folder)
@@ -169,7 +168,11 @@ class _Instance:
         assert self.process is not None and self.process.stdin is not None
         partial = target.with_name(f".{target.name}.part.pdf")
         partial.unlink(missing_ok=True)
-        request = {"source": str(source.resolve()), "target": str(partial.resolve())}
+        request = {
+            "source": str(source.resolve()),
+            "target": str(partial.resolve()),
+            "destinations": destinations,
+        }
         try:
             self.process.stdin.write(json.dumps(request) + "\n")
             self.process.stdin.flush()
@@ -204,8 +207,26 @@ class _Crashed(ConversionError):
     """LibreOffice died during a conversion; the document is worth one retry."""
 
 
+@dataclass
+class _Request:
+    """A document waiting for a converter, and what became of it."""
+
+    source: Path
+    target: Path
+    key: tuple[int, ...] | None
+    done: threading.Event = field(default_factory=threading.Event)
+    error: ConversionError | None = None
+
+
 class ConverterPool:
     """Warm LibreOffice converters, one per worker, used as a context manager.
+
+    :meth:`convert` is thread-safe and blocks until its document is done. Each
+    converter takes the documents waiting when it becomes free — up to ``batch``
+    of them, alike enough to be joined (:mod:`pipeline.programs.docx_batch`) —
+    and converts them with one LibreOffice call. A single caller waits no longer
+    than before; many callers at once (a district's villages) keep the
+    converters busy with few, large calls instead of many small ones.
 
     Example:
         >>> with ConverterPool(workdir, ensure_sc_fonts(data), workers=2) as pool:  # doctest: +SKIP
@@ -214,17 +235,26 @@ class ConverterPool:
     """
 
     def __init__(
-        self, workdir: Path, fonts: FontSetup, *, workers: int = 1, timeout: float = 60.0
+        self,
+        workdir: Path,
+        fonts: FontSetup,
+        *,
+        workers: int = 1,
+        timeout: float = 60.0,
+        batch: int = 8,
     ) -> None:
         """Prepare (not yet start) ``workers`` converters with profiles under ``workdir``."""
-        if workers < 1:
-            raise ValueError("workers must be at least 1")
+        if workers < 1 or batch < 1:
+            raise ValueError("workers and batch must be at least 1")
         env = fonts.environment()
         self._instances = [
             _Instance(folder=workdir / f"soffice-{index}", timeout=timeout, env=env)
             for index in range(workers)
         ]
-        self._idle: queue.Queue[_Instance] = queue.Queue()
+        self.batch = batch
+        self._waiting: list[_Request] = []
+        self._changed = threading.Condition()
+        self._dispatchers: list[threading.Thread] = []
         self._started = False
         self._start_lock = threading.Lock()
 
@@ -250,6 +280,11 @@ class ConverterPool:
         """How many times any instance was restarted."""
         return sum(i.restarts for i in self._instances)
 
+    @property
+    def callers(self) -> int:
+        """How many threads should convert at once to keep every converter's batch full."""
+        return len(self._instances) * self.batch
+
     def start(self) -> None:
         """Start every converter; stop those already started if one fails (thread-safe)."""
         with self._start_lock:
@@ -259,28 +294,36 @@ class ConverterPool:
             try:
                 for instance in self._instances:
                     instance.start()
-                    self._idle.put(instance)
             except Exception:
-                self.stop()
+                for instance in self._instances:
+                    instance.stop()
                 raise
+            self._dispatchers = [
+                threading.Thread(
+                    target=self._dispatch, args=(instance,), name=f"converter-{n}", daemon=True
+                )
+                for n, instance in enumerate(self._instances)
+            ]
             self._started = True
+            for thread in self._dispatchers:
+                thread.start()
 
     def stop(self) -> None:
-        """Stop every converter and its LibreOffice."""
-        for instance in self._instances:
-            instance.stop()
-        self._idle = queue.Queue()
-        self._started = False
-
-    @contextlib.contextmanager
-    def _borrow(self) -> Iterator[_Instance]:
-        if not self._started:
-            self.start()
-        instance = self._idle.get()
-        try:
-            yield instance
-        finally:
-            self._idle.put(instance)
+        """Stop every converter and its LibreOffice; documents still waiting fail."""
+        with self._start_lock:
+            with self._changed:
+                self._started = False
+                self._changed.notify_all()
+            for thread in self._dispatchers:
+                thread.join()
+            self._dispatchers = []
+            for instance in self._instances:
+                instance.stop()
+            with self._changed:
+                waiting, self._waiting = self._waiting, []
+            for request in waiting:
+                request.error = ConversionError(f"{request.source.name}: the converters stopped")
+                request.done.set()
 
     def convert(self, source: Path, target: Path) -> Path:
         """Convert ``source`` (DOCX) to ``target`` (PDF/A-2b); thread-safe.
@@ -300,19 +343,87 @@ class ConverterPool:
                 f"but {kind.en}; only .docx documents are converted"
             )
         target.parent.mkdir(parents=True, exist_ok=True)
-        with self._borrow() as instance, stage("convert"):
+        self.start()
+        request = _Request(source, target, batch_key(source) if self.batch > 1 else None)
+        with self._changed:
+            self._waiting.append(request)
+            self._changed.notify()
+        request.done.wait()
+        if request.error is not None:
+            raise request.error
+        return target
+
+    def _take(self) -> list[_Request]:
+        """The oldest waiting document and up to ``batch - 1`` others it can be joined with."""
+        with self._changed:
+            while not self._waiting and self._started:
+                self._changed.wait()
+            if not self._waiting:
+                return []
+            first = self._waiting.pop(0)
+            taken = [first]
+            if first.key is not None:
+                for request in list(self._waiting):
+                    if len(taken) == self.batch:
+                        break
+                    if request.key == first.key:
+                        self._waiting.remove(request)
+                        taken.append(request)
+            return taken
+
+    def _dispatch(self, instance: _Instance) -> None:
+        while requests := self._take():
+            try:
+                if len(requests) == 1 or not self._convert_joined(instance, requests):
+                    for request in requests:
+                        self._convert_one(instance, request)
+            finally:
+                for request in requests:
+                    request.done.set()
+
+    def _convert_joined(self, instance: _Instance, requests: list[_Request]) -> bool:
+        """Convert ``requests`` as one document; False (nothing written) if that failed."""
+        work = instance.folder / "batch"
+        work.mkdir(parents=True, exist_ok=True)
+        joined, pdf = work / "joined.docx", work / "joined.pdf"
+        try:
+            with stage("convert"):
+                join_docx([r.source for r in requests], joined)
+                instance.convert(joined, pdf, destinations=True)
+                split_pdf(pdf, [r.target for r in requests])
+        except Exception as exc:  # whatever failed, each document alone may not
+            # One of them may be the cause: each is tried alone, so only that one fails.
+            log.warning(
+                "joined conversion of %d documents failed (%s); one by one", len(requests), exc
+            )
+            return False
+        finally:
+            joined.unlink(missing_ok=True)
+            pdf.unlink(missing_ok=True)
+        return True
+
+    def _convert_one(self, instance: _Instance, request: _Request) -> None:
+        source = request.source
+        with stage("convert"):
             for attempt in itertools.count(1):
                 try:
-                    instance.convert(source, target)
-                    return target
+                    instance.convert(source, request.target)
+                    return
                 except _Crashed as exc:
                     if attempt >= 2:
-                        raise ConversionError(
+                        request.error = ConversionError(
                             f"{source.name}: LibreOffice crashed twice converting it "
                             f"({exc}); check the document opens in LibreOffice"
-                        ) from exc
+                        )
+                        return
                     log.warning("LibreOffice crashed on %s; retrying once", source.name)
-        raise AssertionError("unreachable")
+                except ConversionError as exc:
+                    request.error = exc
+                    return
+                except Exception as exc:  # reported to the caller, not lost here
+                    # e.g. the restart after a timeout failed, or the disk is full
+                    request.error = ConversionError(f"{source.name}: {exc}")
+                    return
 
 
 def cold_convert(source: Path, outdir: Path, *, timeout: float = 120) -> Path:
