@@ -305,9 +305,16 @@ def _finish(summary: RunSummary) -> RunSummary:
 
 
 def _runner() -> TaskRunner[PrefectFuture[Any]]:
-    """As many village tasks at once as there are warm converters."""
+    """Enough village tasks at once to fill every converter's batch.
+
+    A village's documents go one after another (render, convert, stamp, sign,
+    archive); with many villages at once the documents waiting for LibreOffice
+    are converted together, and the converters are not idle while a village
+    stamps or uploads.
+    """
+    settings = load_settings()
     runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(
-        max_workers=max(1, load_settings().converter_workers)
+        max_workers=max(1, settings.converter_workers * settings.conversion_batch)
     )
     return cast("TaskRunner[PrefectFuture[Any]]", runner)  # its future type is a subtype
 

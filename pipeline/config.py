@@ -36,6 +36,8 @@ class Settings:
         home: Folder holding ``catalog/``, ``templates/``, ``archive_schema/``.
         data: Folder for run-time state (converter profiles, work folders).
         converter_workers: Warm LibreOffice instances to keep (one per core).
+        conversion_batch: Most documents one LibreOffice call converts when several
+            wait at once (``XWQL_CONVERSION_BATCH``, default 8; 1 turns joining off).
         conversion_timeout: Seconds one document may take before LibreOffice
             is restarted.
         database_url: SQL URL of the case store; a SQLite file in ``data``
@@ -64,6 +66,9 @@ class Settings:
     data: Path = field(default_factory=lambda: _env_path("XWQL_DATA", _SOURCE_ROOT / "var"))
     converter_workers: int = field(
         default_factory=lambda: int(os.environ.get("XWQL_CONVERTER_WORKERS", os.cpu_count() or 1))
+    )
+    conversion_batch: int = field(
+        default_factory=lambda: int(os.environ.get("XWQL_CONVERSION_BATCH", "8"))
     )
     conversion_timeout: float = field(
         default_factory=lambda: float(os.environ.get("XWQL_CONVERSION_TIMEOUT", "60"))

@@ -207,8 +207,8 @@ class NoticeIssuer(StampedWriter):
             except XwqlError as exc:
                 return exc
 
-        workers = self.engine.settings.converter_workers
-        with ThreadPoolExecutor(max_workers=workers) as executor:
+        # More callers than converters: the documents waiting together are converted together.
+        with ThreadPoolExecutor(max_workers=self.engine.pool.callers) as executor:
             outcomes = list(executor.map(one, jobs))
         return NoticeBatch(
             issued=[o for o in outcomes if isinstance(o, IssuedFiles)],

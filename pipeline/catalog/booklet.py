@@ -95,7 +95,7 @@ class BookletBuilder:
         self.templates = engine.templates
         self.pool = engine.pool
         self.fonts = engine.fonts
-        self.workers = engine.settings.converter_workers
+        self.workers = engine.pool.callers  # pages waiting together are converted together
         self.work = work
         self.cache = cache
 
