@@ -50,6 +50,7 @@ import contextlib
 import datetime as dt
 import enum
 import fcntl
+import functools
 import io
 import logging
 import os
@@ -163,7 +164,10 @@ class VillageSigner:
         """SHA-256 fingerprint of the certificate, in hex."""
         return self.certificate.fingerprint(hashes.SHA256()).hex()
 
+    @functools.cached_property
     def _pyhanko_signer(self) -> signers.SimpleSigner:
+        # Built once per village: loading the key and the certificates was a
+        # quarter of each signature's time.
         key_der = self.__key.private_bytes(
             serialization.Encoding.DER,
             serialization.PrivateFormat.PKCS8,
@@ -441,7 +445,7 @@ def sign_pdf(
                 validation_context=_validation_context(signer.trust_roots, signer.chain),
                 signer_key_usage=set(_KEY_USAGES),
             )
-            signers.PdfSigner(metadata, signer._pyhanko_signer()).sign_pdf(writer, output=output)
+            signers.PdfSigner(metadata, signer._pyhanko_signer).sign_pdf(writer, output=output)
         except (PdfError, ValueError, PathError, ValidationError) as exc:
             cause = exc.__cause__ if isinstance(exc.__cause__, PathError | ValidationError) else exc
             raise SigningError(

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import zipfile
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,6 +24,7 @@ import jinja2
 import yaml
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
+from lxml import etree
 
 from pipeline.errors import TemplateError
 from pipeline.stages import stage
@@ -90,7 +93,7 @@ class TemplateSet:
         # render parses a fresh copy from these bytes.
         if spec.name not in self._sources:
             try:
-                self._sources[spec.name] = spec.path.read_bytes()
+                self._sources[spec.name] = slim_template(spec.path.read_bytes())
             except OSError as exc:
                 raise TemplateError(f"模板文件缺失 / template file missing: {spec.path}") from exc
         return self._sources[spec.name]
@@ -193,3 +196,70 @@ def _to_template_value(document: DocxTemplate, value: Any) -> Any:
         height = Mm(value.height_mm) if value.height_mm else None
         return InlineImage(document, str(value.path), width=Mm(value.width_mm), height=height)
     return value
+
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_STYLE_REFERENCE = re.compile(
+    rb'<w:(?:pStyle|rStyle|tblStyle|numStyleLink|styleLink) w:val="([^"]+)"'
+)
+# Word's extra copy of the styles for Word 2010 and the preview picture: read and
+# written again by every render, used by nothing that prints.
+_UNUSED_PARTS = ("word/stylesWithEffects.xml", "docProps/thumbnail.jpeg")
+
+
+def slim_template(docx: bytes) -> bytes:
+    """The template without what no rendered document uses; prints the same.
+
+    A template saved by Word carries every built-in style (here 164, 340 KB)
+    and a second copy of them; python-docx parses and deflates all of it on
+    every render, LibreOffice reads it on every conversion. Kept: the styles
+    the template's parts name, the default styles, and those they are based
+    on, linked to or followed by.
+    """
+    with zipfile.ZipFile(io.BytesIO(docx)) as source:
+        names = [n for n in source.namelist() if n not in _UNUSED_PARTS]
+        parts = {name: source.read(name) for name in names}
+    used = {
+        match.decode()
+        for name, data in parts.items()
+        if name.startswith("word/") and name.endswith(".xml") and name != "word/styles.xml"
+        for match in _STYLE_REFERENCE.findall(data)
+    }
+    if "word/styles.xml" in parts:
+        parts["word/styles.xml"] = _used_styles(parts["word/styles.xml"], used)
+    for name in ("word/_rels/document.xml.rels", "_rels/.rels", "[Content_Types].xml"):
+        if name in parts:
+            parts[name] = re.sub(
+                rb"<(?:Relationship|Override) [^>]*(?:stylesWithEffects|thumbnail)[^>]*/>",
+                b"",
+                parts[name],
+            )
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return output.getvalue()
+
+
+def _used_styles(styles_xml: bytes, used: set[str]) -> bytes:
+    root = etree.fromstring(styles_xml)
+    by_id = {style.get(f"{{{_W}}}styleId"): style for style in root.iter(f"{{{_W}}}style")}
+    wanted = [i for i, style in by_id.items() if style.get(f"{{{_W}}}default") == "1"]
+    wanted += used
+    kept: set[str] = set()
+    while wanted:
+        style_id = wanted.pop()
+        if style_id in kept or style_id not in by_id:
+            continue
+        kept.add(style_id)
+        for tag in ("basedOn", "link", "next"):
+            reference = by_id[style_id].find(f"{{{_W}}}{tag}")
+            if reference is not None:
+                wanted.append(reference.get(f"{{{_W}}}val"))
+    for style_id, style in by_id.items():
+        if style_id not in kept:
+            root.remove(style)
+    for latent in root.findall(f"{{{_W}}}latentStyles"):
+        root.remove(latent)
+    data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return data

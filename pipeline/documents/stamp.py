@@ -10,6 +10,7 @@ would become a red square hiding the text under it).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import math
 import zlib
@@ -131,24 +132,45 @@ def find_text(pdf: Path, needle: str) -> tuple[int, float, float, float]:
     )
 
 
+@dataclass(frozen=True)
+class _Samples:
+    """An image's samples, compressed for a PDF image stream."""
+
+    width: int
+    height: int
+    deflated: bytes
+
+
+@functools.lru_cache(maxsize=64)
+def _seal_samples(png: bytes) -> tuple[_Samples, _Samples]:
+    # Decoding and compressing ~3 MB of samples took longer than the rest of a
+    # stamp; a village's seal is the same on every document, so it is done once.
+    image = Image.open(io.BytesIO(png)).convert("RGBA")
+    colour, alpha = image.convert("RGB"), image.getchannel("A")
+    return (
+        _Samples(colour.width, colour.height, zlib.compress(colour.tobytes())),
+        _Samples(alpha.width, alpha.height, zlib.compress(alpha.tobytes())),
+    )
+
+
 def _image_stream(
-    pdf: pikepdf.Pdf, image: Image.Image, colour_space: pikepdf.Name
+    pdf: pikepdf.Pdf, samples: _Samples, colour_space: pikepdf.Name
 ) -> pikepdf.Stream:
     stream = pikepdf.Stream(pdf, b"")
-    stream.write(zlib.compress(image.tobytes()), filter=pikepdf.Name.FlateDecode)
+    stream.write(samples.deflated, filter=pikepdf.Name.FlateDecode)
     stream.Type = pikepdf.Name.XObject
     stream.Subtype = pikepdf.Name.Image
-    stream.Width = image.width
-    stream.Height = image.height
+    stream.Width = samples.width
+    stream.Height = samples.height
     stream.ColorSpace = colour_space
     stream.BitsPerComponent = 8
     return stream
 
 
 def _seal_xobject(pdf: pikepdf.Pdf, seal: Seal) -> pikepdf.Stream:
-    image = Image.open(io.BytesIO(seal.png)).convert("RGBA")
-    xobject = _image_stream(pdf, image.convert("RGB"), pikepdf.Name.DeviceRGB)
-    xobject.SMask = _image_stream(pdf, image.getchannel("A"), pikepdf.Name.DeviceGray)
+    colour, alpha = _seal_samples(seal.png)
+    xobject = _image_stream(pdf, colour, pikepdf.Name.DeviceRGB)
+    xobject.SMask = _image_stream(pdf, alpha, pikepdf.Name.DeviceGray)
     xobject.Interpolate = True
     return xobject
 

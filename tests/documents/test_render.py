@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import subprocess
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -10,8 +11,9 @@ from typing import Any
 import pytest
 from docx import Document
 
-from pipeline.documents.render import TemplateSet, chinese_date
+from pipeline.documents.render import TemplateSet, chinese_date, slim_template
 from pipeline.errors import TemplateError
+from pipeline.programs.soffice import ConverterPool
 
 NASTY = "张𠮷䶮😀 <script>alert(1)</script> & {{ title }} {% if %} ]]> \"'"
 
@@ -156,3 +158,26 @@ def test_an_edited_template_is_refused_naming_it_and_the_problem(
         broken.render("public_notice", context, tmp_path / "notice.docx")
     assert "public_notice" in str(caught.value) and caught.value.exit_code == 6
     assert not (tmp_path / "notice.docx").exists()
+
+
+@pytest.mark.soffice
+@pytest.mark.parametrize("name", ["public_notice", "monthly_pack_list", "case_file_cover"])
+def test_a_slimmed_template_prints_exactly_as_the_template(
+    name: str, templates: TemplateSet, pool: ConverterPool, tmp_path: Path
+) -> None:
+    original = templates.spec(name).path.read_bytes()
+    slimmed = slim_template(original)
+    assert len(slimmed) < len(original) / 2
+    with zipfile.ZipFile(io.BytesIO(slimmed)) as package:
+        assert "word/stylesWithEffects.xml" not in package.namelist()
+        assert b"latentStyles" not in package.read("word/styles.xml")
+    pages = {}
+    for label, data in (("original", original), ("slimmed", slimmed)):
+        docx = tmp_path / f"{label}.docx"
+        docx.write_bytes(data)  # the {{ fields }} print as they are: the layout is compared
+        pdf = pool.convert(docx, tmp_path / f"{label}.pdf")
+        subprocess.run(
+            ["pdftoppm", "-r", "40", "-gray", str(pdf), str(tmp_path / label)], check=True
+        )
+        pages[label] = [p.read_bytes() for p in sorted(tmp_path.glob(f"{label}-*.pgm"))]
+    assert pages["slimmed"] == pages["original"]
