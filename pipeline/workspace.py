@@ -5,11 +5,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pipeline.cases.store import CaseStore, database_url
-from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Settings
-from pipeline.organisations import Directory, load_district
+
+if TYPE_CHECKING:  # imported by open(): a command module can name Workspace for free
+    from pipeline.cases.store import CaseStore
+    from pipeline.catalog import Catalog
+    from pipeline.organisations import Directory
 
 
 @dataclass
@@ -25,6 +28,10 @@ class Workspace:
     @contextlib.contextmanager
     def open(cls, settings: Settings) -> Iterator[Workspace]:
         """Load catalog and organisations, connect to the store; close it afterwards."""
+        from pipeline.cases.store import CaseStore, database_url
+        from pipeline.catalog import load_catalog
+        from pipeline.organisations import load_district
+
         catalog = load_catalog(settings.catalog_dir)
         directory = load_district(settings.district_path)
         store = CaseStore(database_url(settings.data, settings.database_url))

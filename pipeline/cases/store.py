@@ -16,12 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from pipeline.cases.model import Case
-from pipeline.documents.stamp import SealUse
 from pipeline.errors import InputInvalid
+
+if TYPE_CHECKING:  # stamping (pikepdf, pypdf, Pillow) is imported by those who stamp
+    from pipeline.documents.stamp import SealUse
 
 _metadata = sa.MetaData()
 

@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from pipeline.cases.model import Case, StepRecord
-from pipeline.cases.store import Change
 from pipeline.cli._app import (
     JsonOption,
     app,
@@ -23,15 +21,17 @@ from pipeline.cli._app import (
 )
 from pipeline.config import Settings
 from pipeline.errors import ExitCode, InputInvalid
-from pipeline.rules.deadlines import case_due_date, overdue, step_due_dates
-from pipeline.rules.flow import apply_step, next_step
 from pipeline.workspace import Workspace
 
 if TYPE_CHECKING:
+    from pipeline.cases.model import Case
     from pipeline.notices import IssuedFiles, NoticeJob
 
 
 def _row(case: Case, workspace: Workspace) -> dict[str, object]:
+    from pipeline.rules.deadlines import case_due_date
+    from pipeline.rules.flow import next_step
+
     item = workspace.catalog.get(case.item_code)
     place = workspace.directory.find(case.village)
     pending = next_step(case, item)
@@ -87,6 +87,8 @@ def cases_show(case_id: str, as_json: JsonOption = False) -> None:
 
     Example: xwql cases show NM-2026-11-001
     """
+    from pipeline.rules.deadlines import step_due_dates
+
     with Workspace.open(current_settings()) as workspace:
         case = workspace.store.get(case_id)
         item = workspace.catalog.get(case.item_code)
@@ -146,6 +148,9 @@ def cases_step(
 
     Example: xwql cases step NM-2026-11-001 notice --actor 村民委员会 --date 2026-11-09
     """
+    from pipeline.cases.model import StepRecord
+    from pipeline.rules.flow import apply_step
+
     with Workspace.open(current_settings()) as workspace:
         case = workspace.store.get(case_id)
         item = workspace.catalog.get(case.item_code)
@@ -174,6 +179,8 @@ def cases_overdue(
 
     Example: xwql cases overdue --today 2026-11-30
     """
+    from pipeline.rules.deadlines import overdue
+
     day = parse_date(on) if on else today()
     with Workspace.open(current_settings()) as workspace:
         late = overdue(workspace.store.find(), workspace.catalog, day)
@@ -297,6 +304,7 @@ def intake(
     Example: xwql intake --template --out 台账模板.xlsx
     """
     from pipeline.cases.importing import import_ledger
+    from pipeline.cases.store import Change
     from pipeline.intake import write_error_report, write_template_ledger
 
     with Workspace.open(current_settings()) as workspace:

@@ -6,12 +6,11 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from pipeline.catalog import load_catalog
 from pipeline.cli._app import (
     CatalogOption,
     JsonOption,
@@ -24,6 +23,16 @@ from pipeline.cli._app import (
     today,
 )
 from pipeline.config import Settings
+
+if TYPE_CHECKING:
+    from pipeline.catalog import Catalog
+
+
+def load_catalog(folder: Path) -> Catalog:
+    """The catalog in ``folder`` (the loader and its models are imported on first use)."""
+    from pipeline.catalog import load_catalog as load
+
+    return load(folder)
 
 
 @catalog_app.command("validate")

@@ -21,7 +21,6 @@ from rich.table import Table
 from pipeline.cli._app import app, console, current_settings, err_console, print_json, today
 from pipeline.config import Settings
 from pipeline.errors import InputInvalid
-from pipeline.organisations import load_district
 
 if TYPE_CHECKING:
     from flows.district import RunSummary
@@ -79,6 +78,7 @@ def demo(
     Example: xwql demo --out out/demo
     """
     from flows.district import district_month_flow
+    from pipeline.organisations import load_district
 
     settings = current_settings()
     directory = load_district(settings.district_path)
