@@ -101,6 +101,10 @@ class ConversionTimeout(ConversionError):
     """LibreOffice did not finish a document in time and was restarted."""
 
 
+class ConverterServiceError(ExternalProgramError):
+    """The converter service (``xwql converters up``) could not be started, reached or stopped."""
+
+
 class TemplateError(XwqlError):
     """A document template is broken or a value it needs is missing."""
 

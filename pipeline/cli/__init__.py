@@ -14,6 +14,7 @@ from rich.table import Table
 from pipeline.cli import archive as _archive  # noqa: F401  (registers the commands)
 from pipeline.cli import cases as _cases  # noqa: F401  (registers the commands)
 from pipeline.cli import catalog as _catalog  # noqa: F401  (registers the commands)
+from pipeline.cli import converters as _converters  # noqa: F401  (registers the commands)
 from pipeline.cli import district as _district  # noqa: F401  (registers the command)
 from pipeline.cli import monthly as _monthly  # noqa: F401  (registers the command)
 from pipeline.cli import storage as _storage  # noqa: F401  (registers the commands)

@@ -13,7 +13,6 @@ from rich.console import Console
 
 from pipeline.config import Settings, load_settings
 from pipeline.errors import InputInvalid
-from pipeline.rules.calendar import china_today
 
 console = Console()
 err_console = Console(stderr=True)
@@ -33,6 +32,11 @@ storage_app = typer.Typer(
     help="The archive's object store (S3 with object lock).", no_args_is_help=True
 )
 app.add_typer(storage_app, name="storage")
+converters_app = typer.Typer(
+    help="The converter service: warm LibreOffice kept running between commands.",
+    no_args_is_help=True,
+)
+app.add_typer(converters_app, name="converters")
 archive_app = typer.Typer(
     help="Archive operations: file case files, rebuild the index, legal holds.",
     no_args_is_help=True,
@@ -64,6 +68,8 @@ def print_json(data: Any) -> None:
 
 
 def today() -> dt.date:
+    from pipeline.rules.calendar import china_today
+
     return china_today()
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pipeline.config import Settings
 from pipeline.documents.render import TemplateSet
 from pipeline.programs.fonts import FontSetup, ensure_sc_fonts
-from pipeline.programs.soffice import ConverterPool
+from pipeline.programs.soffice_service import Converter, ServiceOrPool
 
 
 @dataclass
@@ -19,24 +19,22 @@ class DocumentEngine:
     settings: Settings
     fonts: FontSetup
     templates: TemplateSet
-    pool: ConverterPool
+    pool: Converter
 
     @classmethod
     @contextlib.contextmanager
-    def open(cls, settings: Settings) -> Iterator[DocumentEngine]:
+    def open(cls, settings: Settings, *, use_service: bool = True) -> Iterator[DocumentEngine]:
         """Prepare the converters; they start on the first conversion and stop at the end.
 
+        The converters are those of the converter service (``xwql converters up``)
+        when it answers for this data folder, else a pool of the job's own.
         A job with nothing to convert (a re-run that finds everything archived)
-        never starts LibreOffice.
+        never starts LibreOffice. ``use_service=False`` always uses a pool of
+        its own (benchmarks that measure the pool itself).
         """
         fonts = ensure_sc_fonts(settings.data)
         templates = TemplateSet(settings.templates_dir)
-        pool = ConverterPool(
-            settings.data / "converters",
-            fonts,
-            workers=settings.converter_workers,
-            timeout=settings.conversion_timeout,
-        )
+        pool = ServiceOrPool(settings, fonts, use_service=use_service)
         try:
             yield cls(settings=settings, fonts=fonts, templates=templates, pool=pool)
         finally:

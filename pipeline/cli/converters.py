@@ -1,0 +1,75 @@
+"""``xwql converters up|down|status``: the converter service (warm LibreOffice)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.cli._app import JsonOption, console, converters_app, current_settings, print_json
+
+
+def _show(status: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    if not status["running"]:
+        if status.get("starting_or_hung"):
+            console.print(f"starting, or not answering (pid {status.get('pid')})")
+        else:
+            console.print("not running" + (" (stale socket)" if status["stale_socket"] else ""))
+        return
+    table = Table("", "")
+    rows = {
+        "pid": status["pid"],
+        "uptime": f"{status['uptime_seconds']:.0f} s (since {status['started_at']})",
+        "documents converted": status["converted"],
+        "documents failed": status["failed"],
+        "LibreOffice restarts": status["restarts"],
+        "converters": status["workers"],
+        "timeout": f"{status['timeout']:.0f} s",
+        "data folder": status["data"],
+        "fonts": status["fontconfig"],
+    }
+    for key, value in rows.items():
+        table.add_row(key, str(value))
+    console.print(table)
+    if status["mismatch"]:
+        console.print(f"[red]not used by commands[/]: {status['mismatch']}")
+
+
+@converters_app.command("up")
+def converters_up(as_json: JsonOption = False) -> None:
+    """Start the converter service: warm LibreOffice that commands convert through.
+
+    Returns when it answers, its converters started and warmed up. Commands of
+    the same data folder (XWQL_DATA) then use it instead of starting
+    LibreOffice themselves; without it they start their own, as before.
+
+    Example: xwql converters up
+    """
+    from pipeline.programs.soffice_service import ConverterService
+
+    status = ConverterService(current_settings()).start()
+    print_json(status) if as_json else _show(status)
+
+
+@converters_app.command("down")
+def converters_down() -> None:
+    """Stop the converter service and its LibreOffice (requests under way finish first).
+
+    Example: xwql converters down
+    """
+    from pipeline.programs.soffice_service import ConverterService
+
+    stopped = ConverterService(current_settings()).stop()
+    console.print("stopped" if stopped else "not running")
+
+
+@converters_app.command("status")
+def converters_status(as_json: JsonOption = False) -> None:
+    """Say whether the service runs: pid, uptime, documents converted, restarts.
+
+    Example: xwql converters status --json
+    """
+    from pipeline.programs.soffice_service import ConverterService
+
+    status = ConverterService(current_settings()).status()
+    print_json(status) if as_json else _show(status)
