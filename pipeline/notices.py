@@ -18,9 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import qrcode
-from pypdf import PdfReader
-
 from pipeline.cases.model import Case, StepRecord
 from pipeline.cases.store import IssuedNotice
 from pipeline.cases.writer import StampedWriter
@@ -129,6 +126,8 @@ def internal_rows(case: Case) -> list[dict[str, str]]:
 
 def check_public_text(pdf: Path) -> None:
     """Refuse a public PDF whose text shows a full ID or mobile number."""
+    from pypdf import PdfReader
+
     text = "".join("".join(page.extract_text() or "" for page in PdfReader(pdf).pages).split())
     for pattern in _LEAKS:
         if pattern.search(text):
@@ -140,6 +139,8 @@ def check_public_text(pdf: Path) -> None:
 
 
 def _qr(code: str, target: Path) -> Image:
+    import qrcode
+
     target.parent.mkdir(parents=True, exist_ok=True)
     qrcode.make(f"XWQL:{code}", border=1).save(str(target))
     return Image(target, width_mm=18)
@@ -162,22 +163,32 @@ class NoticeIssuer(StampedWriter):
         )  # fmt: skip
 
     def issue(self, job: NoticeJob, out: Path) -> IssuedFiles:
-        """Write the public sheet and the internal copy of ``job`` into ``out``."""
+        """Write the public sheet and the internal copy of ``job`` into ``out``.
+
+        Both are converted at once (the converters join or share them); the
+        internal copy is stamped, and its seal registered, only once the public
+        sheet passed the privacy check.
+        """
         code = job.verification_code
         context = self._context(job, code, _qr(code, self.work / f"qr-{code}.png"))
         name = _KIND_NAMES[job.kind]
         public_pdf = out / f"{job.file_stem}.pdf"
-        template = "public_notice" if job.kind == DocumentKind.PUBLIC_NOTICE else "result_notice"
-        digest = self.write(
-            template, context, public_pdf, case=job.case, place=job.place,
-            purpose=f"{job.item.name}{name}（张贴）",
-        )  # fmt: skip
-        check_public_text(public_pdf)
         internal_pdf = out / "internal" / f"{job.file_stem}-内部.pdf"
-        self.write(
-            template, context | {"rows": internal_rows(job.case)}, internal_pdf,
-            case=job.case, place=job.place, purpose=f"{job.item.name}{name}（存档内部件）",
-        )  # fmt: skip
+        template = "public_notice" if job.kind == DocumentKind.PUBLIC_NOTICE else "result_notice"
+        with ThreadPoolExecutor(max_workers=1) as helper:
+            internal = helper.submit(
+                self.convert, template, context | {"rows": internal_rows(job.case)},
+                internal_pdf, stamped=True,
+            )  # fmt: skip
+            digest = self.write(
+                template, context, public_pdf, case=job.case, place=job.place,
+                purpose=f"{job.item.name}{name}（张贴）",
+            )  # fmt: skip
+            check_public_text(public_pdf)
+            self.stamp(
+                internal.result(), internal_pdf, case=job.case, place=job.place,
+                purpose=f"{job.item.name}{name}（存档内部件）",
+            )  # fmt: skip
         notice = IssuedNotice(
             verification_code=code, case_id=job.case.case_id, kind=job.kind.value,
             village=job.place.village.code, item_code=job.item.code, period_start=job.start,

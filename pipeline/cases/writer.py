@@ -4,20 +4,31 @@ Shared by the notices and the case's other documents: render the template,
 convert it on the warm converters, place the village seal over the committee's
 name (when the document carries one) and write the seal-use register line
 (用印登记; stamping is itself item xwql-040).
+
+Stamping needs pikepdf, pypdf and Pillow, which take longer to import than a
+document takes to convert. A writer imports them on a thread of their own when
+it is made, so a command issuing one notice spends its wait for LibreOffice
+importing them instead of importing them afterwards.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
-from threading import Lock
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.cases.model import Case
 from pipeline.cases.store import CaseStore
 from pipeline.documents.engine import DocumentEngine
-from pipeline.documents.stamp import Seal, draw_seal, stamp_pdf
 from pipeline.organisations import Place
+
+if TYPE_CHECKING:
+    from pipeline.documents.stamp import Seal
+
+
+def _import_stamping() -> None:
+    import pipeline.documents.stamp  # noqa: F401
 
 
 class StampedWriter:
@@ -39,15 +50,43 @@ class StampedWriter:
         self.operator = operator
         self.work = work
         self._seals: dict[str, Seal] = {}
-        self._lock = Lock()
+        self._lock = threading.Lock()
+        threading.Thread(target=_import_stamping, name="import-stamping", daemon=True).start()
 
     def seal(self, place: Place) -> Seal:
         """The village's seal, drawn on first use."""
+        from pipeline.documents.stamp import draw_seal
+
         with self._lock:
             text = place.village.seal_text
             if text not in self._seals:
                 self._seals[text] = draw_seal(text, self.engine.fonts)
             return self._seals[text]
+
+    def convert(
+        self, template: str, context: dict[str, Any], target: Path, *, stamped: bool
+    ) -> Path:
+        """Render and convert: ``target`` itself, or (``stamped``) an unstamped PDF to stamp."""
+        self.work.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        docx = self.work / f"{target.stem}.docx"
+        self.engine.templates.render(template, context, docx)
+        pdf = self.work / f"{target.stem}.pdf" if stamped else target
+        return self.engine.pool.convert(docx, pdf)
+
+    def stamp(
+        self, unstamped: Path, target: Path, *, case: Case, place: Place, purpose: str
+    ) -> str:
+        """Stamp ``unstamped`` into ``target`` and register the seal's use; the SHA-256."""
+        from pipeline.documents.stamp import stamp_pdf
+
+        use = stamp_pdf(
+            unstamped, target, self.seal(place), anchor=place.village.committee,
+            purpose=purpose, operator=self.operator,
+        )  # fmt: skip
+        digest = hashlib.sha256(target.read_bytes()).hexdigest()
+        self.store.record_seal_use(use, document_sha256=digest, case_id=case.case_id)
+        return digest
 
     def write(
         self,
@@ -60,19 +99,7 @@ class StampedWriter:
         purpose: str | None,
     ) -> str:
         """Write ``target``; stamp it when ``purpose`` is given. Returns its SHA-256."""
-        self.work.mkdir(parents=True, exist_ok=True)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        docx = self.work / f"{target.stem}.docx"
-        self.engine.templates.render(template, context, docx)
+        pdf = self.convert(template, context, target, stamped=purpose is not None)
         if purpose is None:
-            self.engine.pool.convert(docx, target)
             return hashlib.sha256(target.read_bytes()).hexdigest()
-        unstamped = self.work / f"{target.stem}.pdf"
-        self.engine.pool.convert(docx, unstamped)
-        use = stamp_pdf(
-            unstamped, target, self.seal(place), anchor=place.village.committee,
-            purpose=purpose, operator=self.operator,
-        )  # fmt: skip
-        digest = hashlib.sha256(target.read_bytes()).hexdigest()
-        self.store.record_seal_use(use, document_sha256=digest, case_id=case.case_id)
-        return digest
+        return self.stamp(pdf, target, case=case, place=place, purpose=purpose)
