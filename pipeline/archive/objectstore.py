@@ -15,6 +15,9 @@ self-check, which proves that the server *refuses* it.
 The clients get their own ``urllib3`` pool with connect/read timeouts and a
 small retry budget: the SDK's default retries a failing server for about 85 s,
 which hides a damaged object (SeaweedFS answers 500 for it) behind a hang.
+Only reads are retried once sent: a write whose answer timed out may have been
+stored, and sending it again would add a second version of the key (a versioned
+PUT is not idempotent). The archiver's next run finds the stored copy instead.
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ from minio.commonconfig import ENABLED, Tags
 from minio.deleteobjects import DeleteObject
 from minio.error import InvalidResponseError, S3Error, ServerError
 from minio.retention import Retention
-from urllib3.exceptions import HTTPError
+from urllib3.exceptions import HTTPError, MaxRetryError
+from urllib3.exceptions import TimeoutError as HTTPTimeout
 
 from pipeline.errors import (
     ObjectMetadataInvalid,
@@ -69,6 +73,12 @@ _STATUS_HINT = "is the server up? `xwql storage status`"
 _META_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _TAG_TEXT = re.compile(r"[\w\s.:/=+\-@]*")
 _NO_LOCK_CODES = {"ObjectLockConfigurationNotFoundError", "NoSuchObjectLockConfiguration"}
+# What S3 servers answer for a full bucket or disk (AWS has no quota; MinIO and Ceph do).
+_FULL_CODES = {"QuotaExceeded", "XMinioAdminBucketQuotaExceeded", "XMinioStorageFull"}
+_INSUFFICIENT_STORAGE = 507
+# Requests sent again after a lost answer or a 5xx: reads only (see the module docstring).
+_RETRIED_METHODS = frozenset({"GET", "HEAD"})
+_READ_RETRIES = 1  # a stale keep-alive connection (server restarted) is a read error: once
 
 
 class LockMode(StrEnum):
@@ -273,10 +283,11 @@ def http_client(
         retries=urllib3.Retry(
             total=retries,
             connect=retries,
-            read=1,  # a stale keep-alive connection (server restarted) is a read error
+            read=_READ_RETRIES,
             status=retries,
             backoff_factor=0.2,
             status_forcelist=(500, 502, 503, 504),
+            allowed_methods=_RETRIED_METHODS,
             raise_on_status=False,  # hand the last answer to the SDK, with its S3 error code
             respect_retry_after_header=False,
         ),
@@ -286,7 +297,9 @@ def http_client(
     )
 
 
-def _hint(code: str | None, status: int | None) -> str:
+def _hint(code: str | None, status: int | None, *, writing: bool) -> str:
+    if code in _FULL_CODES or status == _INSUFFICIENT_STORAGE:
+        return "the bucket or the server's disk is full: free space or raise the bucket's quota"
     if code == "AccessDenied":
         return "refused: the access key lacks the right, or the version is locked"
     if code in {"NoSuchVersion", "NoSuchKey"}:
@@ -295,6 +308,12 @@ def _hint(code: str | None, status: int | None) -> str:
         return "the bucket does not exist; `xwql storage status` sets it up"
     if code in {"InvalidAccessKeyId", "SignatureDoesNotMatch"}:
         return "wrong credentials: check XWQL_S3_ACCESS_KEY / XWQL_S3_SECRET_KEY"
+    if status is not None and status >= 500 and writing:
+        # SeaweedFS answers a bucket over its quota (made read-only) with a bare 500.
+        return (
+            "the server could not store it: the bucket may be over its quota or the server's "
+            "disk full — the server log says which (`xwql storage status`)"
+        )
     if status is not None and status >= 500:
         return (
             "the server failed; if it answers 500 for one version only, that version may be "
@@ -303,6 +322,12 @@ def _hint(code: str | None, status: int | None) -> str:
     if status is not None:
         return "the server refused the request; `xwql storage status` shows how the store is set up"
     return _STATUS_HINT
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """Whether a network failure is a server too slow to answer (not one that is down)."""
+    reason = exc.reason if isinstance(exc, MaxRetryError) else exc
+    return isinstance(reason, HTTPTimeout | TimeoutError)
 
 
 class ObjectStore:
@@ -329,7 +354,7 @@ class ObjectStore:
             region: The S3 region; None asks the server per bucket.
             connect_timeout: Seconds to wait for a connection.
             read_timeout: Seconds to wait for each answer.
-            retries: Retries of a failed connection or a 5xx answer.
+            retries: Retries of a failed connection, or of a read answered 5xx.
 
         Raises:
             StorageConfigInvalid: The URL is not ``http(s)://host[:port]``.
@@ -346,6 +371,8 @@ class ObjectStore:
         self._netloc = parts.netloc
         self._secure = parts.scheme == "https"
         self._region = region
+        self.read_timeout = read_timeout
+        self.retries = retries
         self.http = http_client(
             connect_timeout=connect_timeout, read_timeout=read_timeout, retries=retries
         )
@@ -367,22 +394,26 @@ class ObjectStore:
 
     # --- error translation -------------------------------------------------------------
 
-    def _call(self, what: str, action: Callable[[], T]) -> T:
-        """Run one SDK call; turn every S3 or network failure into a StorageError."""
+    def _call(self, what: str, action: Callable[[], T], *, writing: bool = False) -> T:
+        """Run one SDK call; turn every S3 or network failure into a StorageError.
+
+        ``writing`` marks a call that stores content, whose 5xx answers mean
+        something else than those of a read (see :func:`_hint`).
+        """
         try:
             return action()
         except S3Error as exc:
             status = exc.response.status if exc.response is not None else None
             raise StorageError(
                 f"S3 {what} failed: {exc.code}: {exc.message} "
-                f"(bucket {self.bucket} at {self.url}); {_hint(exc.code, status)}",
+                f"(bucket {self.bucket} at {self.url}); {_hint(exc.code, status, writing=writing)}",
                 code=exc.code,
                 status=status,
             ) from exc
         except ServerError as exc:
             raise StorageError(
                 f"S3 {what} failed: HTTP {exc.status_code} from {self.url}; "
-                f"{_hint(None, exc.status_code)}",
+                f"{_hint(None, exc.status_code, writing=writing)}",
                 status=exc.status_code,
             ) from exc
         except InvalidResponseError as exc:
@@ -391,6 +422,14 @@ class ObjectStore:
                 f"is XWQL_S3_URL an S3 endpoint? {_STATUS_HINT}"
             ) from exc
         except (HTTPError, OSError) as exc:
+            if _timed_out(exc):
+                tries = 1 if writing else 1 + min(self.retries, _READ_RETRIES)
+                asked = "asked once" if tries == 1 else f"asked {tries} times"
+                raise StorageError(
+                    f"S3 {what} failed: {self.url} did not answer within "
+                    f"{self.read_timeout:g} s ({asked}); the server or the network is too slow "
+                    f"or overloaded; {_STATUS_HINT}"
+                ) from exc
             raise StorageError(
                 f"S3 {what} failed: cannot reach {self.url} ({type(exc).__name__}: {exc}); "
                 f"{_STATUS_HINT}"
@@ -516,6 +555,7 @@ class ObjectStore:
                 retention=Retention(mode.value, until),
                 legal_hold=legal_hold,
             ),
+            writing=True,
         )
         version_id = result.version_id
         if not version_id:
