@@ -403,58 +403,71 @@ class Archiver:
         """Upload the outbox package in ``folder``, verify it, index it, then remove it.
 
         Raises:
-            StorageError: The bucket failed; the folder stays for the next run.
+            StorageError: The bucket failed; the message names the unit, and the
+                folder stays for the next run.
             ArchiveConflict: A key holds other bytes in the bucket.
         """
         with stage("archive"):
             validate_package(folder)
             record = load_record(folder)
-            digest = package_digest(folder)
-            code = record.archival_code
-            prefix = object_prefix(code)
-            until = retain_until(record, permanent_years=self.permanent_years)
-            metadata = s3_metadata(record, manifest_sha256=digest)
-            tags = s3_tags(record)
-            present = {v.key: v for v in self.store.versions(prefix) if not v.is_delete_marker}
-            written: list[StoredVersion] = []
-            uploaded_bytes = 0
-            for relative, path in package_objects(folder):
-                key = prefix + relative
-                data = path.read_bytes()
-                sha = hashlib.sha256(data).hexdigest()
-                existing = present.get(key)
-                if existing is not None:
-                    if hashlib.sha256(self.store.get(key, existing.version_id)).hexdigest() != sha:
-                        raise ArchiveConflict(
-                            f"归档冲突 / {key} already holds other content in bucket "
-                            f"{self.store.bucket}; xwql never overwrites. The package stays in "
-                            f"{folder}; report this to the archive administrator"
-                        )
-                    written.append(StoredVersion(key, existing.version_id, sha, len(data)))
-                    continue
-                stored = self.store.put(
-                    key,
-                    data,
-                    retain_until=until,
-                    mode=self.store.lock_mode,
-                    tags=tags,
-                    metadata={**metadata, "content-sha256": sha},
-                    content_type=_content_type(relative),
-                )
-                written.append(stored)
-                uploaded_bytes += len(data)
-            self._verify_upload(written)
-            version = self._version_of(record)
-            full = record if isinstance(record, ArchiveRecord) else None
-            self.index.upsert(
-                index_entry(record, manifest_sha256=digest, version=version, internal=full)
+            unit = unit_key(record)
+            try:
+                return self._upload(folder, record)
+            except StorageError as exc:
+                # The cause names an object key; the user needs the unit and what to do.
+                raise type(exc)(
+                    f"未归档 / {unit} ({record.archival_code}) is not archived: {exc}. "
+                    f"Its package stays in {folder}; the next run finishes it once the cause "
+                    "is fixed",
+                    code=exc.code,
+                    status=exc.status,
+                ) from exc
+
+    def _upload(self, folder: Path, record: PublicRecord) -> Archived:
+        """Write every object not in the bucket yet, payload first; verify; index; clean up."""
+        digest = package_digest(folder)
+        code = record.archival_code
+        prefix = object_prefix(code)
+        until = retain_until(record, permanent_years=self.permanent_years)
+        metadata = s3_metadata(record, manifest_sha256=digest)
+        tags = s3_tags(record)
+        present = {v.key: v for v in self.store.versions(prefix) if not v.is_delete_marker}
+        written: list[StoredVersion] = []
+        uploaded_bytes = 0
+        for relative, path in package_objects(folder):
+            key = prefix + relative
+            data = path.read_bytes()
+            sha = hashlib.sha256(data).hexdigest()
+            existing = present.get(key)
+            if existing is not None:
+                if hashlib.sha256(self.store.get(key, existing.version_id)).hexdigest() != sha:
+                    raise ArchiveConflict(
+                        f"归档冲突 / {key} already holds other content in bucket "
+                        f"{self.store.bucket}; xwql never overwrites. Report this to the "
+                        "archive administrator"
+                    )
+                written.append(StoredVersion(key, existing.version_id, sha, len(data)))
+                continue
+            stored = self.store.put(
+                key,
+                data,
+                retain_until=until,
+                mode=self.store.lock_mode,
+                tags=tags,
+                metadata={**metadata, "content-sha256": sha},
+                content_type=_content_type(relative),
             )
-            shutil.rmtree(folder)
-            _marker(folder).unlink(missing_ok=True)
-            uploaded = sum(1 for v in written if v.key not in present)
-            return Archived(
-                unit_key(record), code, version, Outcome.RESUMED, uploaded, uploaded_bytes
-            )
+            written.append(stored)
+            uploaded_bytes += len(data)
+        self._verify_upload(written)
+        version = self._version_of(record)
+        full = record if isinstance(record, ArchiveRecord) else None
+        entry = index_entry(record, manifest_sha256=digest, version=version, internal=full)
+        self.index.upsert(entry)
+        shutil.rmtree(folder)
+        _marker(folder).unlink(missing_ok=True)
+        uploaded = sum(1 for v in written if v.key not in present)
+        return Archived(unit_key(record), code, version, Outcome.RESUMED, uploaded, uploaded_bytes)
 
     def _verify_upload(self, written: list[StoredVersion]) -> None:
         for version in written:
@@ -462,7 +475,7 @@ class Archiver:
             if hashlib.sha256(data).hexdigest() != version.sha256:
                 raise StorageError(
                     f"写入后校验失败 / {version.key} (version {version.version_id}) reads back "
-                    "different bytes from what was written; the package stays in the outbox"
+                    "different bytes from what was written"
                 )
 
     def _version_of(self, record: PublicRecord) -> int:

@@ -34,7 +34,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -353,19 +353,33 @@ def _loc(loc: Iterable[int | str]) -> str:
 
 
 def _copy_hashing(source: Path, target: Path) -> tuple[str, int]:
+    """Copy ``source`` to ``target``, synced, hashing it on the way.
+
+    Raises:
+        InputInvalid: ``source`` cannot be read.
+        OSError: ``target`` cannot be written (a full disk): the package's fault,
+            which :func:`build_package` reports with the package's folder.
+    """
     digest = hashlib.sha256()
     size = 0
-    try:
-        with source.open("rb") as reader, target.open("xb") as writer:
-            while chunk := reader.read(_CHUNK):
-                digest.update(chunk)
-                writer.write(chunk)
-                size += len(chunk)
-            writer.flush()
-            os.fsync(writer.fileno())
-    except OSError as exc:
-        raise InputInvalid(f"无法复制 / cannot copy {source} into the package: {exc}") from exc
+    with target.open("xb") as writer:
+        for chunk in _chunks(source):
+            digest.update(chunk)
+            writer.write(chunk)
+            size += len(chunk)
+        writer.flush()
+        os.fsync(writer.fileno())
     return digest.hexdigest(), size
+
+
+def _chunks(source: Path) -> Iterator[bytes]:
+    """The content of ``source`` piece by piece; failing to read it is the input's fault."""
+    try:
+        with source.open("rb") as reader:
+            while chunk := reader.read(_CHUNK):
+                yield chunk
+    except OSError as exc:
+        raise InputInvalid(f"无法读取 / cannot read {source} for the package: {exc}") from exc
 
 
 def _pdf_pages(copy: Path, source: Path) -> int:

@@ -18,6 +18,8 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,9 +112,12 @@ def _first_versions(
 def download_package(store: ObjectStore, code: str, out: Path) -> Downloaded:
     """Fetch the package ``code`` into ``out/<code>/`` (the folder must not exist yet).
 
+    The files are written into a hidden folder beside it, renamed into place when
+    all are there: a failed download (a full disk) leaves nothing in ``out``.
+
     Raises:
         NotArchived: The bucket holds nothing under that code.
-        OutputError: ``out/<code>`` exists already.
+        OutputError: ``out/<code>`` exists already, or ``out`` cannot take the files.
         StorageError: The bucket cannot be listed.
     """
     parse_archival_code(code)
@@ -123,21 +128,36 @@ def download_package(store: ObjectStore, code: str, out: Path) -> Downloaded:
     if folder.exists():
         raise OutputError(f"{folder} 已存在 / exists already: choose an empty --out folder")
     result = Downloaded(code, folder, issues=issues)
-    for key, version in first.items():
-        problem = name_problem(key)
-        if problem is not None:
-            result.issues.append(ObjectIssue(key, "unsafe_name", problem))
-            continue
-        try:
-            data = store.get(version.key, version.version_id)
-        except StorageError as exc:
-            result.issues.append(ObjectIssue(key, "unreadable", str(exc)))
-            continue
-        target = folder / key
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        result.versions[key] = version.version_id
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{code}.", suffix=".part", dir=out))
+    except OSError as exc:
+        raise OutputError(f"无法写入 / cannot write into {out}: {exc}") from exc
+    try:
+        for key, version in first.items():
+            problem = name_problem(key)
+            if problem is not None:
+                result.issues.append(ObjectIssue(key, "unsafe_name", problem))
+                continue
+            try:
+                data = store.get(version.key, version.version_id)
+            except StorageError as exc:
+                result.issues.append(ObjectIssue(key, "unreadable", str(exc)))
+                continue
+            target = work / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            result.versions[key] = version.version_id
+        work.rename(folder)
+    except OSError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise OutputError(
+            f"无法写入 / cannot write package {code} into {out}: {exc.strerror or exc}; "
+            "nothing was left there: free space (or choose another --out) and fetch it again"
+        ) from exc
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
     return result
 
 
