@@ -7,6 +7,8 @@ keys of its own; tests that list a whole bucket take a fresh one.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +30,20 @@ def remove_sockets(ports: list[int]) -> None:
         for number in (port, port + 10000):
             for stale in Path("/tmp").glob(f"seaweed*-{number}.sock"):
                 stale.unlink(missing_ok=True)
+
+
+def weed_shell(server: EmbeddedS3, *commands: str) -> str:
+    """Run ``weed shell`` commands against ``server`` (an administrator's console); the output.
+
+    It runs in the server's folder, where weed finds the keys of ``security.toml``.
+    """
+    weed = Path(sys.executable).parent / "weed"
+    done = subprocess.run(
+        [str(weed), "shell", f"-master=127.0.0.1:{server.ports()['master']}"],
+        input="".join(f"{command}\n" for command in commands), capture_output=True, text=True,
+        cwd=server.folder, timeout=60, check=True,
+    )  # fmt: skip
+    return done.stdout + done.stderr
 
 
 @pytest.fixture(scope="session")
