@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -26,6 +27,7 @@ from pipeline.workspace import Workspace
 if TYPE_CHECKING:
     from pipeline.cases.model import Case
     from pipeline.notices import IssuedFiles, NoticeJob
+    from pipeline.programs.soffice_service import ServiceOrPool
 
 
 def _row(case: Case, workspace: Workspace) -> dict[str, object]:
@@ -215,12 +217,40 @@ def notice(
     Example: xwql notice NM-2026-11-001 --out out/notices
     Example: xwql notice --village 南马村 --date 2026-11-09 --archive
     """
-    from pipeline.documents.engine import DocumentEngine
-    from pipeline.notices import NoticeIssuer, notice_jobs
+    from pipeline.programs.fonts import ensure_sc_fonts
+    from pipeline.programs.soffice_service import ServiceOrPool
 
     if not case_ids and not village:
         raise InputInvalid("给出办件编号，或 --village（可加 --date）/ give case ids, or --village")
     settings = current_settings()
+    if case_ids:
+        # A named case gives one notice: two documents, joined into one LibreOffice call.
+        settings = replace(
+            settings, converter_workers=min(settings.converter_workers, len(case_ids))
+        )
+    # Notices are always converted: LibreOffice (or the service) gets ready while the
+    # cases load and the sheets render.
+    converters = ServiceOrPool(settings, ensure_sc_fonts(settings.data))
+    converters.prepare()
+    try:
+        _issue_notices(settings, converters, case_ids, village, date, out, operator, archive)
+    finally:
+        converters.stop()
+
+
+def _issue_notices(
+    settings: Settings,
+    converters: ServiceOrPool,
+    case_ids: list[str] | None,
+    village: str | None,
+    date: str | None,
+    out: Path,
+    operator: str,
+    archive: bool,
+) -> None:
+    from pipeline.documents.engine import DocumentEngine
+    from pipeline.notices import NoticeIssuer, notice_jobs
+
     with Workspace.open(settings) as workspace:
         if case_ids:
             cases = [workspace.store.get(case_id) for case_id in case_ids]
@@ -246,7 +276,7 @@ def notice(
             )
         with (
             console.status("启动 LibreOffice / starting LibreOffice") as status,
-            DocumentEngine.open(settings) as engine,
+            DocumentEngine.open(settings, converters=converters) as engine,
         ):
             issuer = NoticeIssuer(
                 engine,

@@ -256,6 +256,7 @@ class ServiceOrPool:
         self._service_timeout = settings.conversion_timeout
         self._service_restarts_at_start = 0
         self._service_callers = 1
+        self._start_error: BaseException | None = None
         self._lock = threading.Lock()
 
     @property
@@ -300,6 +301,28 @@ class ServiceOrPool:
             self._service_restarts_at_start = int(status.get("restarts", 0))
             self._mode = "service"
 
+    def prepare(self) -> None:
+        """Get ready now for conversions to come: find the service, or start LibreOffice.
+
+        For a command that knows it will convert: a pool of its own starts on a
+        thread of its own (about 1.5 s of waiting for LibreOffice), while the
+        command goes on loading cases and rendering; the first conversion waits
+        for whatever is left of the start. A failure to start is raised by that
+        conversion.
+        """
+        self._decide()
+        if self.via_service:
+            return
+        pool = self._pool()
+
+        def start() -> None:
+            try:
+                pool.start()
+            except BaseException as exc:  # raised again by the first conversion
+                self._start_error = exc
+
+        threading.Thread(target=start, name="start-converters", daemon=True).start()
+
     def convert(self, source: Path, target: Path) -> Path:
         """Convert ``source`` (DOCX) to ``target`` (PDF/A-2b); thread-safe.
 
@@ -312,6 +335,8 @@ class ServiceOrPool:
         """
         self._decide()
         if not self.via_service:
+            if self._start_error is not None:
+                raise self._start_error
             return self._pool().convert(source, target)
         message = {
             "op": "convert",
