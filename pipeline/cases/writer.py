@@ -8,7 +8,10 @@ name (when the document carries one) and write the seal-use register line
 Stamping needs pikepdf, pypdf and Pillow, which take longer to import than a
 document takes to convert. A writer imports them on a thread of their own when
 it is made, so a command issuing one notice spends its wait for LibreOffice
-importing them instead of importing them afterwards.
+importing them instead of importing them afterwards. Drawing a seal takes about
+70 ms, so each village's drawn seal is kept in the data folder (``seals/``),
+named by a digest of its text, the fonts and the drawing code: a changed seal
+text, font or drawing is drawn afresh.
 """
 
 from __future__ import annotations
@@ -54,14 +57,32 @@ class StampedWriter:
         threading.Thread(target=_import_stamping, name="import-stamping", daemon=True).start()
 
     def seal(self, place: Place) -> Seal:
-        """The village's seal, drawn on first use."""
-        from pipeline.documents.stamp import draw_seal
-
+        """The village's seal: drawn on first use, or read as drawn before."""
         with self._lock:
             text = place.village.seal_text
             if text not in self._seals:
-                self._seals[text] = draw_seal(text, self.engine.fonts)
+                self._seals[text] = self._kept_seal(text)
             return self._seals[text]
+
+    def _kept_seal(self, text: str) -> Seal:
+        from pipeline.documents import stamp
+
+        digest = hashlib.sha256(text.encode())
+        digest.update(Path(stamp.__file__).read_bytes())
+        for face in sorted(self.engine.fonts.folder.glob("*.otf")):
+            info = face.stat()
+            digest.update(f"{face.name}:{info.st_size}:{info.st_mtime_ns}".encode())
+        kept = self.engine.settings.data / "seals" / f"{digest.hexdigest()[:32]}.png"
+        try:
+            return stamp.Seal(organisation=text, subtitle="", png=kept.read_bytes())
+        except OSError:
+            pass
+        seal = stamp.draw_seal(text, self.engine.fonts)
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_name(f".{kept.name}.{threading.get_ident()}.part")
+        partial.write_bytes(seal.png)
+        partial.replace(kept)
+        return seal
 
     def convert(
         self, template: str, context: dict[str, Any], target: Path, *, stamped: bool
