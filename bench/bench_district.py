@@ -11,7 +11,9 @@ case files (signed, archived, indexed), monthly packs, district summary. Prints:
 * each stage (``pipeline.stages``) as summed thread-seconds and as a share of the
   summed stage time;
 * the raw-conversion baseline: the same DOCX files through ``ConverterPool.convert``
-  alone, as many threads as converters, and the ratio pipeline/baseline;
+  alone, as many threads as the pipeline converts with (so the converters join
+  documents as they do in the run), and the ratio pipeline/baseline; and the same
+  files one per LibreOffice call, for scale;
 * a cold ``soffice --convert-to pdf`` per document on a sample, for scale;
 * peak RSS of this process and of the whole process tree (LibreOffice, weed, …);
 * with ``--scale 5``, the time against the last 1× run of the same size in the CSV.
@@ -92,6 +94,7 @@ CSV_COLUMNS = [
     "documents", "pages", "total_s", "docs_per_s", "pages_per_s", "baseline_s",
     "baseline_start_s", "ratio", "overhead_share", "cold_s_per_doc", "peak_rss_self_mb",
     "peak_rss_tree_mb", "peak_pss_tree_mb", *(f"{name}_s" for name in STAGES),
+    "baseline_single_s",
 ]  # fmt: skip
 
 
@@ -384,6 +387,7 @@ class Result:
     stages: dict[str, StageTotal]
     baseline_start_s: float
     baseline_convert_s: float
+    baseline_single_s: float
     cold: list[float]
     restarts: int
     peak_self_mb: float
@@ -503,15 +507,21 @@ def phases(marks: list[tuple[str, float]], total: float) -> list[tuple[str, floa
 
 
 def baseline(
-    settings: Settings, converted: Sequence[Converted], folder: Path
+    settings: Settings, converted: Sequence[Converted], folder: Path, *, joined: bool
 ) -> tuple[float, float]:
-    """The run's DOCX files through a fresh pool alone; (start-up s, conversion s)."""
+    """The run's DOCX files through a fresh pool alone; (start-up s, conversion s).
+
+    ``joined``: as many threads as the pipeline converts with, so that documents
+    waiting together are joined as in the run; else one thread per converter
+    and one document per LibreOffice call.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    workers = settings.converter_workers
     pool = ConverterPool(
-        settings.data / "baseline-converters", ensure_sc_fonts(settings.data), workers=workers,
-        timeout=settings.conversion_timeout,
+        settings.data / "baseline-converters", ensure_sc_fonts(settings.data),
+        workers=settings.converter_workers, timeout=settings.conversion_timeout,
+        batch=settings.conversion_batch if joined else 1,
     )  # fmt: skip
+    workers = pool.callers
     started = time.perf_counter()
     with pool:
         start_s = time.perf_counter() - started
@@ -554,7 +564,8 @@ def run(args: argparse.Namespace, root: Path) -> Result:
         EmbeddedS3(settings.s3_dir).stop()
         converted = sorted(keeper.converted, key=lambda c: c.docx.name)
         print(f"baseline: {len(converted)} DOCX files through the converters alone", flush=True)
-        start_s, convert_s = baseline(settings, converted, root / "baseline")
+        start_s, convert_s = baseline(settings, converted, root / "baseline", joined=True)
+        single_start_s, single_s = baseline(settings, converted, root / "single", joined=False)
     step = max(1, len(converted) // args.cold_sample) if args.cold_sample else 0
     sample = converted[::step][: args.cold_sample] if step else []
     cold = []
@@ -578,6 +589,7 @@ def run(args: argparse.Namespace, root: Path) -> Result:
         stages=stages,
         baseline_start_s=start_s,
         baseline_convert_s=convert_s,
+        baseline_single_s=single_start_s + single_s,
         cold=cold,
         restarts=restarts,
         peak_self_mb=_rss_mb(resource.RUSAGE_SELF),
@@ -659,7 +671,10 @@ def report(result: Result, base: dict[str, str] | None, args: argparse.Namespace
         "",
         f"baseline: converters alone          {r.baseline_s:.1f} s "
         f"(start-up {r.baseline_start_s:.1f} s + {r.document_count} conversions "
-        f"{r.baseline_convert_s:.1f} s = {r.document_count / r.baseline_convert_s:.2f} docs/s)",
+        f"{r.baseline_convert_s:.1f} s = {r.document_count / r.baseline_convert_s:.2f} docs/s, "
+        "documents joined as in the run)",
+        f"  one document per call             {r.baseline_single_s:.1f} s "
+        f"({r.document_count / r.baseline_single_s:.2f} docs/s, start-up included)",
         f"converter restarts in the run       {r.restarts}",
         f"pipeline / baseline                 {r.ratio:.2f}x; overhead beyond conversion "
         f"{r.overhead:.0%} of the total",
@@ -705,6 +720,7 @@ def report(result: Result, base: dict[str, str] | None, args: argparse.Namespace
 
 def append_csv(path: Path, r: Result) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    _widen_csv(path)
     new = not path.exists() or path.stat().st_size == 0
     with path.open("a", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -718,7 +734,22 @@ def append_csv(path: Path, r: Result) -> None:
             f"{r.overhead:.3f}", f"{r.cold_per_doc:.3f}", f"{r.peak_self_mb:.0f}",
             f"{r.peak_tree_mb:.0f}", f"{r.peak_pss_mb:.0f}",
             *(f"{r.stages[n].own_seconds:.2f}" if n in r.stages else "0" for n in STAGES),
+            f"{r.baseline_single_s:.2f}",
         ])  # fmt: skip
+
+
+def _widen_csv(path: Path) -> None:
+    """Rewrite an older CSV under the current header (new columns empty in old rows)."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if rows and list(rows[0]) == CSV_COLUMNS:
+        return
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows({k: row.get(k, "") for k in CSV_COLUMNS} for row in rows)
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -165,6 +165,19 @@ class VillageSigner:
         return self.certificate.fingerprint(hashes.SHA256()).hex()
 
     @functools.cached_property
+    def reserved_hex_digits(self) -> int:
+        """Room for the signature container in the PDF, in hex digits.
+
+        Given, pyHanko does not make a trial signature to measure it (a second
+        RSA key load and signing, a third of the time of each signature). The
+        container holds the certificates, the signature and the signed
+        attributes; 8 KB is ample room for the last two with any RSA or EC key.
+        """
+        certificates = (self.certificate, *self.chain, *self.trust_roots)
+        der = sum(len(c.public_bytes(serialization.Encoding.DER)) for c in certificates)
+        return 2 * (der + 8192)
+
+    @functools.cached_property
     def _pyhanko_signer(self) -> signers.SimpleSigner:
         # Built once per village: loading the key and the certificates was a
         # quarter of each signature's time.
@@ -445,7 +458,9 @@ def sign_pdf(
                 validation_context=_validation_context(signer.trust_roots, signer.chain),
                 signer_key_usage=set(_KEY_USAGES),
             )
-            signers.PdfSigner(metadata, signer._pyhanko_signer).sign_pdf(writer, output=output)
+            signers.PdfSigner(metadata, signer._pyhanko_signer).sign_pdf(
+                writer, output=output, bytes_reserved=signer.reserved_hex_digits
+            )
         except (PdfError, ValueError, PathError, ValidationError) as exc:
             cause = exc.__cause__ if isinstance(exc.__cause__, PathError | ValidationError) else exc
             raise SigningError(
