@@ -54,6 +54,8 @@ class Settings:
             ``COMPLIANCE``, the default, or ``GOVERNANCE``).
         index_url: SQL URL of the archive's search index (``XWQL_INDEX_URL``);
             a SQLite file in ``data`` when unset. Rebuildable from the bucket.
+        index_key: The key of the index's ID-number hashes (``XWQL_INDEX_KEY`` or
+            ``…_FILE``); unset: a key file in ``data`` (see :mod:`pipeline.archive.idkey`).
         signing_keys: Folder of production village signing keys
             (``XWQL_SIGNING_KEYS``); unset: a demo CA under ``data/signing``.
         signing_passphrase: Passphrase of encrypted production keys
@@ -82,6 +84,7 @@ class Settings:
     s3_bucket: str = field(default_factory=lambda: os.environ.get("XWQL_S3_BUCKET", "xwql-archive"))
     lock_mode: str = field(default_factory=lambda: os.environ.get("XWQL_LOCK_MODE", "COMPLIANCE"))
     index_url: str | None = field(default_factory=lambda: os.environ.get("XWQL_INDEX_URL"))
+    index_key: str | None = field(default_factory=lambda: _secret("XWQL_INDEX_KEY"), repr=False)
     signing_keys: Path | None = field(
         default_factory=lambda: (
             _env_path("XWQL_SIGNING_KEYS", Path()) if os.environ.get("XWQL_SIGNING_KEYS") else None

@@ -158,6 +158,12 @@ class StorageConfigInvalid(StorageError):
     exit_code = ExitCode.USAGE
 
 
+class IndexKeyInvalid(XwqlError):
+    """The key of the index's ID-number hashes is unusable, or not the one it was built with."""
+
+    exit_code = ExitCode.USAGE
+
+
 class ObjectMetadataInvalid(InputInvalid):
     """Metadata or tags given for an archived object break the S3 limits."""
 

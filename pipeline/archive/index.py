@@ -4,7 +4,12 @@ One entry per archived record (案卷/文件) under its archival code (档号). 
 filter by village, town, item, date range, code and kind (plain indexed columns),
 by person name and free text (character-pair tokens, see
 :mod:`pipeline.archive.tokens`), and internal roles by ID number, which is never
-stored: an entry keeps only the SHA-256 of the normalised number.
+stored: the index keeps only its keyed hash (HMAC-SHA256 with a key kept outside
+the database, :mod:`pipeline.archive.idkey`), which cannot be reversed by hashing
+every possible number. ``archive_index_meta`` records the key's fingerprint; an
+index opened with another key (or one made before the hashes were keyed) drops
+the hashes it holds, and searches by ID number are refused until
+``xwql archive reindex`` has hashed the archived records' numbers anew.
 
 The same API runs on both databases (SQLAlchemy Core):
 
@@ -46,6 +51,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -59,6 +65,7 @@ import sqlalchemy as sa
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.dialects import postgresql
 
+from pipeline.archive.idkey import IdKey
 from pipeline.archive.tokens import (
     TOKENIZER_VERSION,
     Term,
@@ -68,8 +75,10 @@ from pipeline.archive.tokens import (
     query_terms,
     token_set,
 )
-from pipeline.errors import InputInvalid, MissingDependency
+from pipeline.errors import IndexKeyInvalid, InputInvalid, MissingDependency
 from pipeline.stages import stage
+
+logger = logging.getLogger(__name__)
 
 MAX_LIMIT = 1000
 """The largest page a search returns."""
@@ -88,7 +97,10 @@ does the same for searches but makes loading 50 % slower.)"""
 _FTS = "archive_index_fts"
 _FTS_TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* Co Cn'"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_ID_SEPARATORS = re.compile(r"[\s\-]+")
+_UNKEYED_ID_HASH = re.compile(r'"id_number":"sha256:[0-9a-f]{64}"')
+_UNKEYED_ID_REMOVED = '"id_number":"sha256 removed"'
+_META_ID_KEY = "id_key"  # the fingerprint of the key the ID hashes were made with
+_META_ID_STALE = "id_hashes_dropped"  # set until a reindex hashes every record anew
 
 
 def _key(value: str) -> str:
@@ -106,19 +118,6 @@ def name_key(name: str) -> str:
         The key (``王伟``).
     """
     return "".join(unicodedata.normalize("NFKC", name).split())
-
-
-def hash_id_number(id_number: str) -> str:
-    """The SHA-256 (hex) of an ID number, normalised: NFKC, no spaces or hyphens, upper case.
-
-    Args:
-        id_number: A resident ID (居民身份证号码) or any other identity number.
-
-    Returns:
-        64 lower-case hex digits; the only form the index keeps.
-    """
-    normal = _ID_SEPARATORS.sub("", unicodedata.normalize("NFKC", id_number)).upper()
-    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
 
 
 def _nonempty_key(value: str) -> str:
@@ -139,9 +138,9 @@ NameStr = Annotated[str, AfterValidator(_key), Field(max_length=200)]
 class IndexEntry(BaseModel):
     """One archived record as the index knows it.
 
-    Codes and names are NFKC-normalised and trimmed. ``id_numbers`` may be given
-    raw; they are replaced by their :func:`hash_id_number` at once, so an entry
-    (and the index) never holds the number itself.
+    Codes and names are NFKC-normalised and trimmed. ``id_numbers`` are given as
+    the numbers; the index stores their keyed hashes only, which is what an entry
+    read back holds (they are left out of ``repr``).
 
     Attributes:
         archival_code: 档号, the key (``LZ-QL-001-2026-D30-0001``).
@@ -155,7 +154,8 @@ class IndexEntry(BaseModel):
         item_name: The item's name (``低保申请``).
         case_id: The case the record belongs to, if any.
         persons: Names of the people concerned.
-        id_numbers: SHA-256 hashes of their ID numbers (internal search only).
+        id_numbers: Their ID numbers (internal search only); read back, their
+            keyed hashes (:meth:`ArchiveIndex.hash_id`).
         text: Free text: titles of the documents, reasons…
         manifest_sha256: SHA-256 of the archived manifest.
         object_prefix: Where the record's objects are in the S3 archive.
@@ -179,7 +179,7 @@ class IndexEntry(BaseModel):
     item_name: NameStr
     case_id: Annotated[str | None, AfterValidator(_optional_key)] = None
     persons: tuple[str, ...] = ()
-    id_numbers: tuple[str, ...] = ()
+    id_numbers: tuple[str, ...] = Field(default=(), repr=False)
     text: str = ""
     manifest_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     object_prefix: str
@@ -196,13 +196,8 @@ class IndexEntry(BaseModel):
 
     @field_validator("id_numbers")
     @classmethod
-    def _hashed(cls, numbers: tuple[str, ...]) -> tuple[str, ...]:
-        hashed = (
-            number if _HEX64.fullmatch(number) else hash_id_number(number)
-            for number in numbers
-            if number.strip()
-        )
-        return tuple(dict.fromkeys(hashed))
+    def _ids(cls, numbers: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(number.strip() for number in numbers if number.strip()))
 
     @field_validator("*")
     @classmethod
@@ -263,14 +258,16 @@ class AccessRecord:
     at: dt.datetime
 
 
-def describe_query(filters: Mapping[str, object]) -> str:
+def describe_query(filters: Mapping[str, object], *, id_key: IdKey | None = None) -> str:
     """A search's filters as one canonical line for the access log.
 
-    An ``id_number`` is replaced by its hash: the log (also written to WORM
-    storage) must not keep the number either.
+    An ``id_number`` is replaced by its keyed hash (:meth:`IdKey.hash`), or left
+    out without a key: the log (also written to WORM storage) must not keep the
+    number, nor a hash anyone could reverse.
 
     Args:
         filters: The keyword arguments given to :meth:`ArchiveIndex.search`.
+        id_key: The index's key (:attr:`ArchiveIndex.id_key`).
 
     Returns:
         Sorted compact JSON of the filters that are set.
@@ -280,9 +277,19 @@ def describe_query(filters: Mapping[str, object]) -> str:
         if value is None or value is False:
             continue
         if name == "id_number" and isinstance(value, str):
-            value = "sha256:" + hash_id_number(value)
+            value = f"hmac-sha256:{id_key.hash(value)}" if id_key else "given"
         shown[name] = value.isoformat() if isinstance(value, dt.date) else value
     return json.dumps(shown, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def without_unkeyed_id_hashes(line: str) -> str:
+    """An access-log line with the plain SHA-256 of an ID number taken out.
+
+    Before the hashes were keyed, an ID-number search was logged with the number's
+    plain SHA-256, which is reversible; the locked log objects keep it until their
+    retention ends, the queryable copy does not.
+    """
+    return _UNKEYED_ID_HASH.sub(_UNKEYED_ID_REMOVED, line)
 
 
 @dataclass(frozen=True)
@@ -394,13 +401,16 @@ class ArchiveIndex:
 
     Args:
         url: A SQLAlchemy URL, ``sqlite:///…`` or ``postgresql+psycopg://…``.
+        id_key: The key of the ID-number hashes; without it the index neither
+            stores ID numbers nor searches by them (reading the rest is the same).
 
     Raises:
         InputInvalid: The URL names another database.
         MissingDependency: SQLite was built without FTS5.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, id_key: IdKey | None = None) -> None:
+        self.id_key = id_key
         self.engine = sa.create_engine(url)
         name = self.engine.dialect.name
         if name not in _SCHEMAS:
@@ -437,6 +447,61 @@ class ArchiveIndex:
                     self._retokenize(db)
                 db.execute(sa.delete(meta).where(meta.c.key == "tokenizer"))
                 db.execute(sa.insert(meta).values(key="tokenizer", value=str(TOKENIZER_VERSION)))
+            if id_key is not None:
+                self._adopt_id_key(db, id_key)
+
+    def _adopt_id_key(self, db: sa.Connection, id_key: IdKey) -> None:
+        """Record ``id_key``'s fingerprint; drop ID hashes made with another key, or none.
+
+        Those hashes cannot be compared with the new ones (and unkeyed ones are
+        reversible): they are removed, with their plain copies in the access log's
+        table, and ID-number searches are refused until a reindex.
+        """
+        schema = self._schema
+        meta = schema.meta
+        known = db.execute(
+            sa.select(meta.c.value).where(meta.c.key == _META_ID_KEY)
+        ).scalar_one_or_none()
+        if known == id_key.fingerprint:
+            return
+        held = db.execute(sa.select(sa.func.count()).select_from(schema.ids)).scalar_one()
+        if held:
+            logger.warning(
+                "the index's %d ID-number hashes were made with another key (or none): "
+                "removed; run `xwql archive reindex` to search by ID number again",
+                held,
+            )
+            db.execute(sa.delete(schema.ids))
+            db.execute(sa.update(schema.entries).values(id_hashes="[]"))
+            db.execute(sa.delete(meta).where(meta.c.key == _META_ID_STALE))
+            db.execute(sa.insert(meta).values(key=_META_ID_STALE, value=str(held)))
+        log = schema.access_log
+        marked = sa.func.strpos if self._postgres else sa.func.instr
+        for row_id, line in db.execute(
+            sa.select(log.c.id, log.c.query_or_code).where(
+                marked(log.c.query_or_code, '"id_number":"sha256:') > 0
+            )
+        ).all():
+            db.execute(
+                sa.update(log)
+                .where(log.c.id == row_id)
+                .values(query_or_code=without_unkeyed_id_hashes(line))
+            )
+        db.execute(sa.delete(meta).where(meta.c.key == _META_ID_KEY))
+        db.execute(sa.insert(meta).values(key=_META_ID_KEY, value=id_key.fingerprint))
+
+    def hash_id(self, id_number: str) -> str:
+        """The keyed hash the index keeps of ``id_number``.
+
+        Raises:
+            IndexKeyInvalid: The index was opened without a key.
+        """
+        if self.id_key is None:
+            raise IndexKeyInvalid(
+                "检索库未配置身份证号密钥 / this index was opened without the ID-number key "
+                "(XWQL_INDEX_KEY or the data folder's key file)"
+            )
+        return self.id_key.hash(id_number)
 
     def close(self) -> None:
         """Release the connections."""
@@ -534,6 +599,7 @@ class ArchiveIndex:
 
     def _remove_all(self, db: sa.Connection) -> None:
         schema = self._schema
+        db.execute(sa.delete(schema.meta).where(schema.meta.c.key == _META_ID_STALE))
         if not self._postgres:
             db.exec_driver_sql(f"INSERT INTO {_FTS} ({_FTS}) VALUES ('delete-all')")
         for table in (schema.persons, schema.ids, schema.entries):
@@ -541,7 +607,7 @@ class ArchiveIndex:
 
     def _upsert_batch(self, db: sa.Connection, batch: Sequence[IndexEntry]) -> dict[Upserted, int]:
         schema, entries = self._schema, self._schema.entries
-        wanted = {entry.archival_code: entry for entry in batch}
+        wanted = {entry.archival_code: self._with_id_hashes(entry) for entry in batch}
         digests = {code: entry.digest() for code, entry in wanted.items()}
         existing = db.execute(
             sa.select(*self._stored).where(entries.c.archival_code.in_(list(wanted)))
@@ -591,6 +657,26 @@ class ArchiveIndex:
                 _FTS_INSERT, [self._fts_values(ids[entry.archival_code], entry) for entry in fresh]
             )
         return counts
+
+    def _with_id_hashes(self, entry: IndexEntry) -> IndexEntry:
+        """``entry`` with its ID numbers replaced by their keyed hashes (none without a key).
+
+        A value that is a hash already (an entry read back and stored again) is kept:
+        no ID number is 64 hex digits.
+        """
+        if not entry.id_numbers:
+            return entry
+        hashes = (
+            ()
+            if self.id_key is None
+            else tuple(
+                dict.fromkeys(
+                    number if _HEX64.fullmatch(number) else self.hash_id(number)
+                    for number in entry.id_numbers
+                )
+            )
+        )
+        return entry.model_copy(update={"id_numbers": hashes})
 
     @staticmethod
     def _fts_values(entry_id: int, entry: IndexEntry) -> dict[str, object]:
@@ -830,7 +916,7 @@ class ArchiveIndex:
             conditions.append(c.date <= date_to)
         if id_number is not None and id_number.strip():
             ids = schema.ids
-            digest = hash_id_number(id_number)
+            digest = self._id_search_hash(id_number)
             conditions.append(c.id.in_(sa.select(ids.c.entry_id).where(ids.c.id_sha256 == digest)))
         text_terms = _terms(text)
         person_terms = None if exact_person else _terms(person)
@@ -858,6 +944,25 @@ class ArchiveIndex:
             if parts:
                 match = " AND ".join(parts)
         return conditions, match
+
+    def _id_search_hash(self, id_number: str) -> str:
+        """The hash to look ``id_number`` up by, once every entry's hashes use this key.
+
+        Raises:
+            IndexKeyInvalid: No key, or hashes were dropped and not yet rebuilt.
+        """
+        digest = self.hash_id(id_number)
+        meta = self._schema.meta
+        with self.engine.connect() as db:
+            dropped = db.execute(
+                sa.select(meta.c.value).where(meta.c.key == _META_ID_STALE)
+            ).scalar_one_or_none()
+        if dropped is not None:
+            raise IndexKeyInvalid(
+                "检索库需要重建 / the index's ID-number hashes were made with another key "
+                "and were removed; run `xwql archive reindex` to search by ID number again"
+            )
+        return digest
 
     # -- access log ------------------------------------------------------------------------
 

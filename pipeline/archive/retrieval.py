@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from pipeline.archive._names import name_problem
 from pipeline.archive.archiver import PACKAGES, index_entry, object_prefix
-from pipeline.archive.index import AccessRecord, ArchiveIndex
+from pipeline.archive.index import AccessRecord, ArchiveIndex, without_unkeyed_id_hashes
 from pipeline.archive.metadata import ArchiveRecord, parse_archival_code, unit_key
 from pipeline.archive.objectstore import ObjectStore, ObjectVersion, whole_seconds
 from pipeline.archive.package import DATA, MANIFEST, METADATA, TAG_MANIFEST
@@ -293,7 +293,8 @@ def _access_lines(store: ObjectStore) -> Iterator[dict[str, str]]:
         except (StorageError, json.JSONDecodeError):
             continue
         if isinstance(line, dict) and {"actor", "action", "what", "at"} <= line.keys():
-            yield {k: str(line[k]) for k in ("actor", "action", "what", "at")}
+            restored = {k: str(line[k]) for k in ("actor", "action", "what", "at")}
+            yield restored | {"what": without_unkeyed_id_hashes(restored["what"])}
 
 
 @dataclass

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pipeline.archive.archiver import Archiver
+from pipeline.archive.idkey import load_id_key
 from pipeline.archive.index import ArchiveIndex
 from pipeline.archive.metadata import WormOverride
 from pipeline.archive.objectstore import RETRIES, ObjectStore, open_store
@@ -66,11 +67,12 @@ class ArchiveSession:
         Raises:
             WormNotEnforced: ``writing`` and the store does not enforce WORM.
             StorageError: The store cannot be reached.
+            IndexKeyInvalid: The key of the index's ID-number hashes is unusable.
         """
         store, _ = open_store(settings, retries=retries)
         store.ensure_bucket()
         override = _worm_override(settings, store) if writing else None
-        index = ArchiveIndex(settings.archive_index_url)
+        index = ArchiveIndex(settings.archive_index_url, id_key=load_id_key(settings))
         passphrase = settings.signing_passphrase
         keys = KeyStore(
             settings.data / "signing",

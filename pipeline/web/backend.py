@@ -178,7 +178,8 @@ class ArchiveBackend:
         """
         if filters.get("id_number"):
             user.require(Role.INTERNAL, "按身份证号检索 / search by ID number")
-        session = self._log(user, "search", describe_query(filters))
+        session, _ = self._open()
+        self._log(user, "search", describe_query(filters, id_key=session.index.id_key))
         return session.index.search(**filters, limit=limit, offset=offset)  # type: ignore[arg-type]
 
     def case_file(self, user: Auditor, code: str) -> CaseFileView:

@@ -16,6 +16,7 @@ import pytest
 
 from pipeline.archive.archiver import Archiver, Outcome, object_prefix
 from pipeline.archive.auditors import Role
+from pipeline.archive.idkey import IdKey
 from pipeline.archive.index import ArchiveIndex
 from pipeline.archive.metadata import ArchivalCode, PreviousVersion
 from pipeline.archive.objectstore import EMBEDDED_REGION, LockMode, ObjectStore
@@ -41,12 +42,13 @@ from tests.archive.records import sample_record, write_pdf
 pytestmark = pytest.mark.s3
 
 UNIT = "case_file/NM-2026-11-001"
+KEY = IdKey(b"test key of the ID-number hashes, 32+ bytes")
 BASE = ArchivalCode("LZ-QL-001", 2026, Retention.YEARS_30, "QL-NM", "xwql-022", 1)
 
 
 @pytest.fixture
 def index(tmp_path: Path) -> Iterator[ArchiveIndex]:
-    with ArchiveIndex(f"sqlite:///{tmp_path / 'index.sqlite3'}") as opened:
+    with ArchiveIndex(f"sqlite:///{tmp_path / 'index.sqlite3'}", id_key=KEY) as opened:
         yield opened
 
 
@@ -255,12 +257,20 @@ def test_reindex_from_the_bucket_alone_gives_the_same_search_results(
     ]  # fmt: skip
     before = [index.search(**query) for query in queries]
     assert before[0].total == 3 and before[3].total == 3
-    with ArchiveIndex(f"sqlite:///{tmp_path / 'rebuilt.sqlite3'}") as empty:
+    with ArchiveIndex(f"sqlite:///{tmp_path / 'rebuilt.sqlite3'}", id_key=KEY) as empty:
         rebuilt = rebuild_index(fresh_store, empty)
         assert (rebuilt.entries, rebuilt.accesses, rebuilt.skipped) == (3, 1, [])
         after = [empty.search(**query) for query in queries]
         assert [a.actor for a in empty.accesses()] == ["李审计"]
     assert after == before
+    # A new key (the old one lost or changed): the records hold the numbers, so a
+    # rebuilt index finds them again, under hashes of the new key.
+    new_key = IdKey(b"a new key of the ID-number hashes, 32+ bytes")
+    with ArchiveIndex(f"sqlite:///{tmp_path / 'rekeyed.sqlite3'}", id_key=new_key) as rekeyed:
+        rebuild_index(fresh_store, rekeyed)
+        found = rekeyed.search(id_number="370305195803121234")
+    assert found.total == 3
+    assert {e.id_numbers for e in found.entries} == {(new_key.hash("370305195803121234"),)}
 
 
 def test_an_incomplete_package_is_left_out_of_the_index(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 import re
 import statistics
@@ -18,18 +19,19 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from pipeline.archive.idkey import IdKey
 from pipeline.archive.index import (
     ArchiveIndex,
     IndexEntry,
     SearchPage,
     Upserted,
     describe_query,
-    hash_id_number,
 )
 from pipeline.archive.tokens import normalize, pair_tokens, query_terms
-from pipeline.errors import InputInvalid
+from pipeline.errors import IndexKeyInvalid, InputInvalid
 
 ID_NUMBER = "37030519900101123X"
+KEY = IdKey(b"test key of the ID-number hashes, 32+ bytes")
 D = dt.date
 
 
@@ -40,7 +42,7 @@ def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ArchiveInd
         url = f"sqlite:///{tmp_path / 'index.sqlite3'}"
     else:
         url = request.getfixturevalue("postgres_url")
-    opened = ArchiveIndex(url)
+    opened = ArchiveIndex(url, id_key=KEY)
     opened.remove_all()
     yield opened
     opened.remove_all()
@@ -234,16 +236,65 @@ def test_concurrent_writers_do_not_collide(index: ArchiveIndex) -> None:
     assert_token_rows_match(index)
 
 
-def test_id_number_search_by_hash_only(loaded: ArchiveIndex, tmp_path: Path) -> None:
+def test_id_number_search_by_keyed_hash_only(loaded: ArchiveIndex, tmp_path: Path) -> None:
     found = loaded.search(id_number="370305 19900101 123x")
     assert codes(found) == ["LZ-QL-001-2026-D30-0002"]
-    assert found.entries[0].id_numbers == (hash_id_number(ID_NUMBER),)
+    assert found.entries[0].id_numbers == (KEY.hash(ID_NUMBER),)
     assert loaded.search(id_number="370305199001011231").total == 0
-    log = describe_query({"id_number": ID_NUMBER, "village": "南马村", "exact_person": False})
-    assert ID_NUMBER not in log and hash_id_number(ID_NUMBER) in log and "南马村" in log
+    with loaded.engine.connect() as db:
+        stored = db.execute(sa.text("SELECT id_sha256 FROM archive_index_ids")).scalars().all()
+    plain = hashlib.sha256(ID_NUMBER.encode()).hexdigest()
+    assert stored == [KEY.hash(ID_NUMBER)] and plain not in stored  # not the reversible hash
+    assert IdKey(b"another key of the ID-number hashes, 32+").hash(ID_NUMBER) not in stored
+    log = describe_query(
+        {"id_number": ID_NUMBER, "village": "南马村", "exact_person": False}, id_key=KEY
+    )
+    assert ID_NUMBER not in log and KEY.hash(ID_NUMBER) in log and "南马村" in log
+    assert describe_query({"id_number": ID_NUMBER}) == '{"id_number":"given"}'
     if loaded.engine.dialect.name == "sqlite":
-        stored = (tmp_path / "index.sqlite3").read_bytes()
-        assert ID_NUMBER.encode() not in stored and b"19900101" not in stored
+        database = (tmp_path / "index.sqlite3").read_bytes()
+        assert ID_NUMBER.encode() not in database and b"19900101" not in database
+        assert plain.encode() not in database
+
+
+def test_another_key_finds_nothing_until_a_reindex(loaded: ArchiveIndex) -> None:
+    url = loaded.engine.url.render_as_string(hide_password=False)
+    other = IdKey(b"another key of the ID-number hashes, 32+")
+    with ArchiveIndex(url, id_key=other) as reopened:
+        with pytest.raises(IndexKeyInvalid, match="xwql archive reindex"):
+            reopened.search(id_number=ID_NUMBER)
+        with reopened.engine.connect() as db:
+            held = db.execute(sa.text("SELECT count(*) FROM archive_index_ids")).scalar_one()
+        assert held == 0  # hashes of the old key are of no use: dropped
+        assert reopened.search(person="张三").total == 2  # everything else is unchanged
+        reopened.reindex(SAMPLE)  # as `xwql archive reindex` does, from the records
+        assert codes(reopened.search(id_number=ID_NUMBER)) == ["LZ-QL-001-2026-D30-0002"]
+    with ArchiveIndex(url) as keyless, pytest.raises(IndexKeyInvalid, match="without the ID"):
+        keyless.search(id_number=ID_NUMBER)
+
+
+def test_unkeyed_hashes_of_an_older_index_are_dropped(loaded: ArchiveIndex) -> None:
+    plain = hashlib.sha256(ID_NUMBER.encode()).hexdigest()
+    with loaded.engine.begin() as db:  # the index as the version before keyed hashes left it
+        db.execute(sa.text("DELETE FROM archive_index_ids"))
+        db.execute(
+            sa.text("INSERT INTO archive_index_ids (entry_id, id_sha256) VALUES (1, :h)"),
+            {"h": plain},
+        )
+        db.execute(sa.text("DELETE FROM archive_index_meta WHERE key = 'id_key'"))
+    old_line = '{"id_number":"sha256:' + plain + '","village":"南马村"}'
+    loaded.log_access("internal-1", "search", old_line)
+    url = loaded.engine.url.render_as_string(hide_password=False)
+    with ArchiveIndex(url, id_key=KEY) as upgraded:
+        with upgraded.engine.connect() as db:
+            held = db.execute(sa.text("SELECT id_sha256 FROM archive_index_ids")).scalars().all()
+        assert held == []
+        (line,) = [a.query_or_code for a in upgraded.accesses(actor="internal-1")]
+        assert plain not in line and "南马村" in line
+        with pytest.raises(IndexKeyInvalid):
+            upgraded.search(id_number=ID_NUMBER)
+        upgraded.reindex(SAMPLE)
+        assert upgraded.search(id_number=ID_NUMBER).total == 1
 
 
 @pytest.mark.parametrize(
@@ -319,7 +370,7 @@ def test_reindex_gives_the_same_results(loaded: ArchiveIndex) -> None:
     # an index built by another tokenizer version is re-tokenized when opened
     with loaded.engine.begin() as db:
         db.execute(sa.text("UPDATE archive_index_meta SET value = '0' WHERE key = 'tokenizer'"))
-    reopened = ArchiveIndex(loaded.engine.url.render_as_string(hide_password=False))
+    reopened = ArchiveIndex(loaded.engine.url.render_as_string(hide_password=False), id_key=KEY)
     try:
         assert [reopened.search(**q) for q in queries] == before
         assert_token_rows_match(reopened)
@@ -346,10 +397,10 @@ def test_entries_are_validated() -> None:
         entry("", ["张三"])
     with pytest.raises(ValidationError):
         entry("X-1", ["张\x00三"])
-    made = entry(" ＬＺ-1 ", [" 张三 ", "张三", ""], id_numbers=[ID_NUMBER, ID_NUMBER.lower()])
+    made = entry(" ＬＺ-1 ", [" 张三 ", "张三", ""], id_numbers=[ID_NUMBER, f" {ID_NUMBER} ", ""])
     assert made.archival_code == "LZ-1" and made.persons == ("张三",)
-    assert made.id_numbers == (hash_id_number(ID_NUMBER),)
-    assert IndexEntry.model_validate(made.model_dump()) == made  # hashes stay hashes
+    assert made.id_numbers == (ID_NUMBER,) and ID_NUMBER not in repr(made)
+    assert IndexEntry.model_validate(made.model_dump()) == made
 
 
 def test_access_log(index: ArchiveIndex) -> None:

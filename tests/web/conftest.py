@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from pipeline.archive.archiver import Archiver
 from pipeline.archive.auditors import AuditorRegistry, Role
+from pipeline.archive.idkey import load_id_key
 from pipeline.archive.index import ArchiveIndex
 from pipeline.archive.metadata import ArchivalCode, ArchiveRecord, PreviousVersion, unit_key
 from pipeline.archive.objectstore import EMBEDDED_REGION, ObjectStore
@@ -87,7 +88,7 @@ def sample_archive(
     bucket.ensure_bucket()
     settings = archive_settings(data, s3_server, bucket.bucket)
     pdfs = tmp_path_factory.mktemp("web-pdfs")
-    with ArchiveIndex(settings.archive_index_url) as index:
+    with ArchiveIndex(settings.archive_index_url, id_key=load_id_key(settings)) as index:
         archiver = Archiver(bucket, index, settings.outbox)
         case = _file(archiver, sample_record(), [("案卷.pdf", write_pdf(pdfs / "c.pdf"), "main")])
         notice_record = sample_record(
