@@ -143,12 +143,20 @@ def service_folder(data: Path) -> Path:
     return data.resolve() / FOLDER_NAME
 
 
+# The code a conversion runs through: a service started before it changed is not used.
+_CONVERTER_CODE = (
+    "programs/soffice_service.py", "programs/soffice.py", "programs/_soffice_worker.py",
+    "programs/docx_batch.py", "programs/fonts.py", "filetypes.py",
+)  # fmt: skip
+
+
 def _code_digest() -> str:
     """Digest of the converter code, so a service left running by older code is not used."""
-    here = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
-    for path in sorted([*here.glob("*.py"), here.parent / "filetypes.py"]):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for name in _CONVERTER_CODE:
+        path = package / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b""))
     return digest.hexdigest()[:16]
 
 
