@@ -520,6 +520,7 @@ def baseline(
         settings.data / "baseline-converters", ensure_sc_fonts(settings.data),
         workers=settings.converter_workers, timeout=settings.conversion_timeout,
         batch=settings.conversion_batch if joined else 1,
+        recycle_mb=settings.converter_recycle_mb,
     )  # fmt: skip
     workers = pool.callers
     started = time.perf_counter()

@@ -38,6 +38,8 @@ class Settings:
         converter_workers: Warm LibreOffice instances to keep (one per core).
         conversion_batch: Most documents one LibreOffice call converts when several
             wait at once (``XWQL_CONVERSION_BATCH``, default 8; 1 turns joining off).
+        converter_recycle_mb: A LibreOffice grown past this many MB resident is
+            replaced by a fresh one (``XWQL_CONVERTER_RECYCLE_MB``, default 600; 0 never).
         conversion_timeout: Seconds one document may take before LibreOffice
             is restarted.
         database_url: SQL URL of the case store; a SQLite file in ``data``
@@ -71,6 +73,9 @@ class Settings:
     )
     conversion_batch: int = field(
         default_factory=lambda: int(os.environ.get("XWQL_CONVERSION_BATCH", "8"))
+    )
+    converter_recycle_mb: float = field(
+        default_factory=lambda: float(os.environ.get("XWQL_CONVERTER_RECYCLE_MB", "600"))
     )
     conversion_timeout: float = field(
         default_factory=lambda: float(os.environ.get("XWQL_CONVERSION_TIMEOUT", "60"))

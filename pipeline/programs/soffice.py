@@ -44,6 +44,7 @@ MIN_VERSION = (7, 0)
 APT_PACKAGES = "libreoffice-writer-nogui python3-uno fonts-noto-cjk"
 
 _STARTUP_SECONDS = 90.0
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
 def probe() -> tuple[int, ...]:
@@ -74,6 +75,8 @@ class _Instance:
     env: dict[str, str]
     process: subprocess.Popen[str] | None = None
     restarts: int = 0
+    recycles: int = 0
+    _starts: int = 0
     _soffice_pid: int | None = None
 
     @property
@@ -82,11 +85,12 @@ class _Instance:
 
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._starts += 1
         soffice = require("soffice", package=APT_PACKAGES)
         argv = [
             sys.executable, "-m", "pipeline.programs._soffice_worker",
             "--soffice", soffice, "--profile", str(self.folder / "profile"),
-            "--pipe", f"xwql-{os.getpid()}-{id(self)}-{self.restarts}",
+            "--pipe", f"xwql-{os.getpid()}-{id(self)}-{self._starts}",
         ]  # fmt: skip
         with self.log_path.open("a") as log_file:
             # A session of its own, so stop() ends LibreOffice together with the worker.
@@ -158,6 +162,21 @@ class _Instance:
     def restart(self) -> None:
         self.stop()
         self.restarts += 1
+        self.start()
+
+    def resident_mb(self) -> float:
+        """LibreOffice's resident memory in MB (0 when it is not running)."""
+        pid = self.soffice_pid()
+        try:
+            pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) if pid else 0
+        except (OSError, IndexError, ValueError):
+            return 0.0
+        return pages * _PAGE_BYTES / 2**20
+
+    def recycle(self) -> None:
+        """A fresh LibreOffice in place of one grown large (not a fault: no restart counted)."""
+        self.stop()
+        self.recycles += 1
         self.start()
 
     def convert(self, source: Path, target: Path, *, destinations: bool = False) -> None:
@@ -242,8 +261,14 @@ class ConverterPool:
         workers: int = 1,
         timeout: float = 60.0,
         batch: int = 8,
+        recycle_mb: float = 0,
     ) -> None:
-        """Prepare (not yet start) ``workers`` converters with profiles under ``workdir``."""
+        """Prepare (not yet start) ``workers`` converters with profiles under ``workdir``.
+
+        A LibreOffice grows with every document it converts and does not give
+        the memory back; with ``recycle_mb`` one that has grown past it is
+        replaced by a fresh one between two conversions (0: never).
+        """
         if workers < 1 or batch < 1:
             raise ValueError("workers and batch must be at least 1")
         env = fonts.environment()
@@ -252,6 +277,7 @@ class ConverterPool:
             for index in range(workers)
         ]
         self.batch = batch
+        self.recycle_mb = recycle_mb
         self._waiting: list[_Request] = []
         self._changed = threading.Condition()
         self._dispatchers: list[threading.Thread] = []
@@ -279,6 +305,11 @@ class ConverterPool:
     def restarts(self) -> int:
         """How many times any instance was restarted."""
         return sum(i.restarts for i in self._instances)
+
+    @property
+    def recycles(self) -> int:
+        """How many times a LibreOffice grown past ``recycle_mb`` was replaced."""
+        return sum(i.recycles for i in self._instances)
 
     @property
     def callers(self) -> int:
@@ -380,6 +411,14 @@ class ConverterPool:
             finally:
                 for request in requests:
                     request.done.set()
+            if self.recycle_mb and instance.resident_mb() > self.recycle_mb:
+                log.info(
+                    "LibreOffice in %s past %.0f MB; replacing it", instance.folder, self.recycle_mb
+                )
+                try:
+                    instance.recycle()
+                except ExternalProgramError as exc:  # the next conversion restarts it
+                    log.warning("LibreOffice in %s did not start again: %s", instance.folder, exc)
 
     def _convert_joined(self, instance: _Instance, requests: list[_Request]) -> bool:
         """Convert ``requests`` as one document; False (nothing written) if that failed."""

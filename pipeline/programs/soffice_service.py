@@ -124,6 +124,7 @@ def local_pool(settings: Settings, fonts: FontSetup, workdir: Path) -> Converter
         workers=settings.converter_workers,
         timeout=settings.conversion_timeout,
         batch=settings.conversion_batch,
+        recycle_mb=settings.converter_recycle_mb,
     )
 
 

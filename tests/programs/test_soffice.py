@@ -139,3 +139,22 @@ def test_hung_libreoffice_times_out_restarts_and_recovers(
         pool.convert(cover_docx, tmp_path / "next.pdf")
         assert pool.restarts == 1
     assert _gone(pid)
+
+
+def test_a_libreoffice_grown_past_the_limit_is_replaced_between_conversions(
+    fonts: FontSetup, cover_docx: Path, tmp_path: Path
+) -> None:
+    # Any running LibreOffice is past 1 MB: each conversion is followed by a fresh one,
+    # started by the converter's thread after the caller has its PDF.
+    with ConverterPool(tmp_path / "pool", fonts, workers=1, recycle_mb=1) as pool:
+        (instance,) = pool.instances
+        first = instance.soffice_pid()
+        pool.convert(cover_docx, tmp_path / "first.pdf")
+        pool.convert(cover_docx, tmp_path / "second.pdf")
+        deadline = time.monotonic() + 60
+        while pool.recycles < 2 or instance.soffice_pid() in (None, first):
+            assert time.monotonic() < deadline, "LibreOffice was not replaced"
+            time.sleep(0.2)
+        assert pool.restarts == 0  # not counted as a fault
+        assert "𠮷" in pdf_text(tmp_path / "second.pdf")
+    assert first is not None and _gone(first)
