@@ -24,9 +24,10 @@ import pytest
 from pipeline.archive.archiver import Archived, Archiver, Outcome
 from pipeline.archive.index import ArchiveIndex
 from pipeline.archive.metadata import ArchivalCode, PreviousVersion
-from pipeline.archive.objectstore import EMBEDDED_REGION, ObjectStore
+from pipeline.archive.objectstore import EMBEDDED_REGION, ObjectStore, retention_from_now
 from pipeline.archive.package import Package, build_package
 from pipeline.archive.retrieval import Census, census, download_package
+from pipeline.archive.selfcheck import SCRATCH_ROOT
 from pipeline.catalog.model import Retention
 from pipeline.errors import OutputError, StorageError
 from pipeline.programs.s3server import Credentials, EmbeddedS3, S3Endpoint
@@ -37,7 +38,7 @@ from tests.s3 import weed_shell
 pytestmark = pytest.mark.s3
 
 BASE = ArchivalCode("LZ-QL-001", 2026, Retention.YEARS_30, "QL-NM", "xwql-022", 1)
-READ_TIMEOUT = 5.0  # seconds; a fresh bucket's first write grows a volume: allow for it
+READ_TIMEOUT = 5.0  # seconds, for the store behind the proxy
 BIG = 7000  # pages of a blank PDF of about 1.6 MB: more than a 1 MB quota or disk
 
 
@@ -75,11 +76,20 @@ def _assert_one_copy_each(found: Census, packages: int) -> None:
     assert found.packages == {"case_file": packages}
 
 
-def _via(proxy: DelayProxy, server: EmbeddedS3, bucket: str) -> ObjectStore:
+def _via(proxy: DelayProxy, server: EmbeddedS3, bucket: ObjectStore) -> ObjectStore:
+    """``bucket`` as reached through ``proxy``, its first write done.
+
+    A bucket's first write makes its volume, which took over 5 s on a busy
+    machine; done directly (where the self-check writes), the timeout measures
+    the proxy's delay alone.
+    """
+    bucket.put(
+        f"{SCRATCH_ROOT}warm-up", b"x", retain_until=retention_from_now(1), mode=bucket.lock_mode
+    )
     endpoint = server.endpoint()
     return ObjectStore(
         S3Endpoint(proxy.url, endpoint.app),
-        bucket,
+        bucket.bucket,
         region=EMBEDDED_REGION,
         read_timeout=READ_TIMEOUT,
     )
@@ -92,7 +102,7 @@ def test_a_modestly_slow_s3_still_archives_everything_once(
     s3_server: EmbeddedS3, fresh_store: ObjectStore, index: ArchiveIndex, tmp_path: Path
 ) -> None:
     with DelayProxy(s3_server.ports()["s3"], delay=0.2) as proxy:
-        slow = _via(proxy, s3_server, fresh_store.bucket)
+        slow = _via(proxy, s3_server, fresh_store)
         started = time.monotonic()
         done = _archive(Archiver(slow, index, tmp_path / "outbox"), tmp_path)
         elapsed = time.monotonic() - started
@@ -123,7 +133,7 @@ def test_an_s3_slower_than_the_read_timeout_fails_clearly_then_a_rerun_completes
                     proxy.delay = 3 * READ_TIMEOUT
 
         proxy.on_request = slow_after_two_writes
-        archiver = Archiver(_via(proxy, s3_server, fresh_store.bucket), index, outbox)
+        archiver = Archiver(_via(proxy, s3_server, fresh_store), index, outbox)
         started = time.monotonic()
         with pytest.raises(StorageError) as failed:
             _archive(archiver, tmp_path)
