@@ -99,14 +99,17 @@ def draw_seal(organisation: str, fonts: FontSetup, *, subtitle: str = "") -> Sea
 
 
 def find_text(pdf: Path, needle: str) -> tuple[int, float, float, float]:
-    """Page index, (x, y) and approximate width in points of the first run containing ``needle``.
+    """Page index, (x, y) and approximate width in points of the first ``needle``.
 
     The width assumes full-width (1 em) characters, right for the Chinese names a
-    seal is placed over.
+    seal is placed over. The name may be cut over two text runs (a line that
+    wraps right before its last character): then the seal is centred on the part
+    in the first run.
     """
     reader = PdfReader(pdf)
+    wanted = "".join(needle.split())
     for page_index, page in enumerate(reader.pages):
-        found: list[tuple[float, float, float]] = []
+        runs: list[tuple[str, float, float, float]] = []  # text, x, y, em
 
         def visit(
             text: str,
@@ -114,18 +117,28 @@ def find_text(pdf: Path, needle: str) -> tuple[int, float, float, float]:
             tm: list[float],
             font_dict: object,
             font_size: float,
-            found: list[tuple[float, float, float]] = found,
+            runs: list[tuple[str, float, float, float]] = runs,
         ) -> None:
-            if needle in text and not found:
+            if text.strip():
                 x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
                 y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
                 em = font_size * abs(tm[0] * cm[0]) if tm[0] else font_size
-                start = text.index(needle)
-                found.append((x + start * em, y, len(needle) * em))
+                runs.append((text, x, y, em))
 
         page.extract_text(visitor_text=visit)
-        if found:
-            return page_index, *found[0]
+        # Every printed character with the run it is in and its place there.
+        chars = [
+            (char, number, place)
+            for number, (text, _, _, _) in enumerate(runs)
+            for place, char in enumerate(text)
+            if not char.isspace()
+        ]
+        at = "".join(char for char, _, _ in chars).find(wanted)
+        if at >= 0:
+            _, number, place = chars[at]
+            _, x, y, em = runs[number]
+            in_run = sum(1 for _, n, _ in chars[at : at + len(wanted)] if n == number)
+            return page_index, x + place * em, y, in_run * em
     raise TemplateError(
         f"{pdf.name}: 找不到盖章位置的文字“{needle}” / no text {needle!r} to place the seal "
         "over; the template must print the issuer's name where the seal goes"

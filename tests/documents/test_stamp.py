@@ -77,3 +77,14 @@ def test_missing_anchor_is_a_clear_error(fonts: FontSetup, tmp_path: Path) -> No
         stamp_pdf(source, tmp_path / "out.pdf", draw_seal("某村", fonts), anchor="某村民委员会",
                   purpose="x", operator="y")  # fmt: skip
     assert not (tmp_path / "out.pdf").exists()
+
+
+def test_an_anchor_wrapped_over_two_lines_is_found_on_its_first_line(tmp_path: Path) -> None:
+    # A name that no longer fits its line (a slightly wider layout) wraps its last word.
+    source = _pdf_with_text(
+        tmp_path / "in.pdf", ["Issued by Linzi Civil", "Affairs Bureau", "2026"]
+    )
+    page, x, y, width = find_text(source, "Linzi Civil Affairs")
+    assert (page, round(y)) == (0, 200)  # the first line
+    assert x > 300  # after "Issued by "
+    assert 0 < width < len("Linzi Civil Affairs") * 16  # only the part on the first line
