@@ -184,7 +184,8 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     print()
-    print(f"{label}:")
+    load = max(load, os.getloadavg()[0])  # the higher of the readings before and after
+    print(f"{label}: load average up to {load:.2f}")
     print(cold.row("cold", TARGET_COLD_S))
     if warm is not None:
         print(warm.row("warm", TARGET_WARM_S))
