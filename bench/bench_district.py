@@ -314,6 +314,7 @@ class RssSampler:
         self.peak_pss_kib = 0
         self.peak_parts: dict[str, int] = {}
         self.sampling_s = 0.0
+        self._cpu_ticks: dict[int, tuple[str, int]] = {}  # pid → (part, user + system ticks)
         self._page_kib = os.sysconf("SC_PAGE_SIZE") // 1024
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
@@ -325,6 +326,16 @@ class RssSampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        self.sample()
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds each part of the tree used, as last seen (a process that ended
+        between two samples lost at most a second's worth)."""
+        per_part: Counter[str] = Counter()
+        for part, ticks in self._cpu_ticks.values():
+            per_part[part] += ticks
+        hertz = os.sysconf("SC_CLK_TCK")
+        return {part: ticks / hertz for part, ticks in per_part.most_common()}
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
@@ -336,6 +347,12 @@ class RssSampler:
         for pid in process_tree(os.getpid()):
             with contextlib.suppress(OSError, ValueError, IndexError):
                 rss[pid] = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * self._page_kib
+        for pid in rss:
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks = int(fields[11]) + int(fields[12])  # utime + stime
+                part = self._cpu_ticks[pid][0] if pid in self._cpu_ticks else _label(pid)
+                self._cpu_ticks[pid] = (part, ticks)
         total = sum(rss.values())
         if total > self.peak_rss_kib:
             parts: Counter[str] = Counter()
@@ -395,6 +412,7 @@ class Result:
     peak_pss_mb: float
     peak_parts_mb: dict[str, float]
     sampler_s: float
+    cpu_s: dict[str, float]
 
     @property
     def document_count(self) -> int:
@@ -561,6 +579,8 @@ def run(args: argparse.Namespace, root: Path) -> Result:
     with RssSampler() as sampler:
         total_s, marks, outcomes, restarts = run_flow(settings, ledgers, out, keeper)
         stages = snapshot()
+        sampler.sample()
+        cpu_s = sampler.cpu_seconds()
         print(f"district month done in {total_s:.1f} s; stopping the S3 server", flush=True)
         EmbeddedS3(settings.s3_dir).stop()
         converted = sorted(keeper.converted, key=lambda c: c.docx.name)
@@ -598,6 +618,7 @@ def run(args: argparse.Namespace, root: Path) -> Result:
         peak_pss_mb=sampler.peak_pss_kib / 1024,
         peak_parts_mb={name: kib / 1024 for name, kib in sampler.peak_parts.items()},
         sampler_s=sampler.sampling_s,
+        cpu_s=cpu_s,
     )
 
 
@@ -688,6 +709,9 @@ def report(result: Result, base: dict[str, str] | None, args: argparse.Namespace
         + ", ".join(f"{name} {mb:.0f}" for name, mb in r.peak_parts_mb.items() if mb >= 1),
         f"  PSS at that peak                  {r.peak_pss_mb:.0f} MB (shared pages split)",
         f"  (sampling cost {r.sampler_s:.1f} s of CPU over the run)",
+        f"CPU over the run                    {sum(r.cpu_s.values()):.0f} s of "
+        f"{r.total_s * r.cores:.0f} (wall × cores) = "
+        + ", ".join(f"{name} {s:.0f}" for name, s in r.cpu_s.items() if s >= 0.5),
     ]  # fmt: skip
     growth = None
     if base is not None:

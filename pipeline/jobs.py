@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from pipeline.archive.archiver import Archived, Outcome
 from pipeline.archive.casefile import CaseFiler
@@ -37,7 +39,7 @@ from pipeline.catalog.booklet import PublishedCatalog, catalog_snapshot, publish
 from pipeline.config import Settings
 from pipeline.documents.engine import DocumentEngine
 from pipeline.errors import XwqlError
-from pipeline.notices import NoticeIssuer, notice_jobs
+from pipeline.notices import NoticeIssuer, NoticeJob, notice_jobs
 from pipeline.organisations import Place
 from pipeline.packs import (
     DistrictSummary,
@@ -51,6 +53,8 @@ from pipeline.packs import (
     village_month,
 )
 from pipeline.workspace import Workspace
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -66,6 +70,10 @@ class JobContext:
         filer: Files case files.
         out: Where printable documents go (``notices/``, ``monthly/``, ``catalog/``).
         issued_on: Date printed on what is issued in this run.
+        documents: Threads for a village's notices and case files, shared by all
+            villages: as many as the converters' batches hold, so that enough
+            documents wait for LibreOffice at once to be converted together
+            (one village's documents alone would go one at a time).
     """
 
     settings: Settings
@@ -76,6 +84,7 @@ class JobContext:
     filer: CaseFiler
     out: Path
     issued_on: dt.date
+    documents: ThreadPoolExecutor
 
     @classmethod
     @contextlib.contextmanager
@@ -92,6 +101,7 @@ class JobContext:
             Workspace.open(settings) as workspace,
             ArchiveSession.open(settings, writing=True) as session,
             DocumentEngine.open(settings) as engine,
+            ThreadPoolExecutor(engine.pool.callers, thread_name_prefix="documents") as documents,
         ):
             issuer = NoticeIssuer(
                 engine, workspace.store,
@@ -102,7 +112,9 @@ class JobContext:
                 issuer, session.keys, session.archiver, settings.data / "work" / "case-files",
                 filed_on=issued_on, posted=out / "notices",
             )  # fmt: skip
-            yield cls(settings, workspace, engine, session, issuer, filer, out, issued_on)
+            yield cls(
+                settings, workspace, engine, session, issuer, filer, out, issued_on, documents
+            )
 
     def place(self, village: str) -> Place:
         """The village named by code or name."""
@@ -150,7 +162,7 @@ def village_notices(context: JobContext, village: str, month: Month | None) -> V
     catalog, store = context.workspace.catalog, context.workspace.store
     out = context.out / "notices" / place.village.name
     archived: list[Archived] = []
-    failed: list[tuple[str, XwqlError]] = []
+    todo = []
     for case in store.find(village=place.village.code):
         for job in notice_jobs(case, catalog.get(case.item_code), place):
             if not _in_month(job.step.date, month):
@@ -161,33 +173,56 @@ def village_notices(context: JobContext, village: str, month: Month | None) -> V
                 archived.append(
                     Archived(unit, current.archival_code, current.version, Outcome.UNCHANGED)
                 )
-                continue
-            try:
-                files = context.issuer.issue(job, out)
-                code = files.notice.verification_code
-                archiver = context.session.archiver
-                done = archive_notice(job, files.public_pdf, files.internal_pdf, code, archiver)
-            except XwqlError as exc:
-                failed.append((job.file_stem, exc))
             else:
-                archived.append(done)
-    return VillageResult(place.village.code, archived, failed)
+                todo.append(job)
+
+    def issue(job: NoticeJob) -> Archived:
+        files = context.issuer.issue(job, out)
+        code = files.notice.verification_code
+        return archive_notice(
+            job, files.public_pdf, files.internal_pdf, code, context.session.archiver
+        )
+
+    done, failed = _each(context, issue, [(job.file_stem, job) for job in todo])
+    return VillageResult(place.village.code, archived + done, failed)
 
 
 def village_case_files(context: JobContext, village: str) -> VillageResult:
     """Archive the case file of every finished case of the village (once per source)."""
     place = context.place(village)
     catalog = context.workspace.catalog
-    archived: list[Archived] = []
-    failed: list[tuple[str, XwqlError]] = []
-    for case in context.workspace.store.find(village=place.village.code):
-        if case.status == CaseStatus.OPEN:
-            continue
-        try:
-            archived.append(context.filer.file(case, catalog.get(case.item_code), place))
-        except XwqlError as exc:
-            failed.append((case.case_id, exc))
+    closed = [
+        (case.case_id, case)
+        for case in context.workspace.store.find(village=place.village.code)
+        if case.status != CaseStatus.OPEN
+    ]
+    archived, failed = _each(
+        context, lambda case: context.filer.file(case, catalog.get(case.item_code), place), closed
+    )
     return VillageResult(place.village.code, archived, failed)
+
+
+def _each(
+    context: JobContext, work: Callable[[_T], Archived], items: Iterable[tuple[str, _T]]
+) -> tuple[list[Archived], list[tuple[str, XwqlError]]]:
+    """``work`` on each named item on the shared document threads, in order.
+
+    An item that fails with an expected error is reported by name; the others go on.
+    """
+
+    def attempt(item: _T) -> Archived | XwqlError:
+        try:
+            return work(item)
+        except XwqlError as exc:
+            return exc
+
+    named = list(items)
+    outcomes = list(context.documents.map(attempt, [item for _, item in named]))
+    done = [o for o in outcomes if isinstance(o, Archived)]
+    failed = [
+        (name, o) for (name, _), o in zip(named, outcomes, strict=True) if isinstance(o, XwqlError)
+    ]
+    return done, failed
 
 
 def village_monthly_pack(context: JobContext, village: str, month: Month) -> Archived:
