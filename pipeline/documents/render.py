@@ -28,6 +28,7 @@ from lxml import etree
 
 from pipeline.errors import TemplateError
 from pipeline.stages import stage
+from pipeline.yamlfile import safe_load
 
 
 def chinese_date(day: dt.date) -> str:
@@ -61,7 +62,7 @@ class TemplateSet:
         """Read the manifest in ``folder``; templates are parsed on first use."""
         manifest = folder / "manifest.yaml"
         try:
-            data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+            data = safe_load(manifest.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise TemplateError(f"模板清单无法读取 / cannot read {manifest}: {exc}") from exc
         self.folder = folder
