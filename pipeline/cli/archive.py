@@ -248,7 +248,7 @@ def audit_search(
     with ArchiveSession.open(settings, writing=False) as session:
         log_access(
             session.store, session.index, actor=auditor.name, role=auditor.role.value,
-            action="search", what=describe_query(filters),
+            action="search", what=describe_query(filters, id_key=session.index.id_key),
         )  # fmt: skip
         page = session.index.search(**filters, limit=limit, offset=offset)  # type: ignore[arg-type]
     if as_json:

@@ -136,6 +136,9 @@ def test_archive_search_get_verify_reindex(
     log = _json(cli("audit", "log", "--json"))
     assert {"search", "get", "verify"} <= {line["action"] for line in log}
     assert "审计甲" in {line["actor"] for line in log}
+    # A search by ID number is logged with the number's keyed hash, never the number.
+    (by_id,) = [line["what"] for line in log if '"id_number"' in str(line["what"])]
+    assert '"id_number":"hmac-sha256:' in by_id and id_number not in by_id
 
 
 @pytest.mark.s3
