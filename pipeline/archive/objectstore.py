@@ -291,7 +291,9 @@ def http_client(
             raise_on_status=False,  # hand the last answer to the SDK, with its S3 error code
             respect_retry_after_header=False,
         ),
-        maxsize=10,
+        # One connection kept per thread that archives at once (a district's document
+        # threads); a smaller pool drops and reopens connections under load.
+        maxsize=64,
         cert_reqs="CERT_REQUIRED",
         ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
     )
