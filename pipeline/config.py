@@ -103,7 +103,7 @@ class Settings:
     )
     district_file: Path | None = field(
         default_factory=lambda: (
-            Path(os.environ["XWQL_DISTRICT"]) if os.environ.get("XWQL_DISTRICT") else None
+            _env_path("XWQL_DISTRICT", Path()) if os.environ.get("XWQL_DISTRICT") else None
         )
     )
 

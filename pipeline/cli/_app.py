@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from pipeline.config import Settings, load_settings
-from pipeline.errors import InputInvalid
+from pipeline.errors import ExitCode, InputInvalid, XwqlError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -57,6 +57,26 @@ CatalogOption = Annotated[
     typer.Option("--catalog", help="Catalog folder (default: the shipped catalog/)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def expected_failure(exc: XwqlError | OSError, err: Console) -> int:
+    """Print an expected failure on ``err``; the command's exit status for it.
+
+    An ``XwqlError`` carries its own code. An ``OSError`` (a folder that cannot be
+    created, a full disk, a file without permission) is the machine's state, not
+    a bug: say which file and why.
+    """
+    if isinstance(exc, XwqlError):
+        err.print(f"[red]错误 error:[/] {exc}", highlight=False)
+        return int(exc.exit_code)
+    # ``filename`` is sometimes the open file object itself: show its name.
+    name = getattr(exc.filename, "name", exc.filename)
+    where = f"{name}: " if name else ""
+    err.print(
+        f"[red]错误 error:[/] 无法读写文件 / cannot read or write {where}{exc.strerror or exc}",
+        highlight=False,
+    )
+    return int(ExitCode.OUTPUT)
 
 
 def current_settings() -> Settings:

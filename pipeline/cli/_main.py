@@ -1,12 +1,10 @@
-"""The ``xwql`` command: one sub-command per user job.
+"""The ``xwql`` command run in this process: every sub-command registered on the app.
 
 Expected failures (``XwqlError``) print a message and exit with the error's code
 (see ``pipeline.errors.ExitCode``); only bugs show a traceback.
 """
 
 from __future__ import annotations
-
-import sys
 
 import typer
 from rich.table import Table
@@ -25,6 +23,7 @@ from pipeline.cli._app import (
     console,
     current_settings,
     err_console,
+    expected_failure,
     print_json,
 )
 from pipeline.errors import ExitCode, XwqlError
@@ -62,24 +61,9 @@ def run(argv: list[str] | None = None) -> int:
         app(args=argv, prog_name="xwql")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-    except XwqlError as exc:
-        err_console.print(f"[red]错误 error:[/] {exc}", highlight=False)
-        return int(exc.exit_code)
-    except OSError as exc:
-        # A folder that cannot be created, a full disk, a file without permission:
-        # the machine's state, not a bug; say which file and why.
-        where = f"{exc.filename}: " if exc.filename else ""
-        err_console.print(
-            f"[red]错误 error:[/] 无法读写文件 / cannot read or write {where}{exc.strerror or exc}",
-            highlight=False,
-        )
-        return int(ExitCode.OUTPUT)
+    except (XwqlError, OSError) as exc:
+        return expected_failure(exc, err_console)
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return 130
     return 0
-
-
-def main() -> None:
-    """Console entry point."""
-    sys.exit(run())

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from pipeline.cli._app import (
@@ -27,7 +28,7 @@ from pipeline.workspace import Workspace
 if TYPE_CHECKING:
     from pipeline.cases.model import Case
     from pipeline.notices import IssuedFiles, NoticeJob
-    from pipeline.programs.soffice_service import ServiceOrPool
+    from pipeline.programs.soffice_service import Converter
 
 
 def _row(case: Case, workspace: Workspace) -> dict[str, object]:
@@ -214,14 +215,17 @@ def notice(
     With --archive each notice (the sheet as posted and its internal copy) is
     filed in the WORM archive; a reprint files nothing new.
 
+    With the converter service up (``xwql converters up``) the service issues
+    the notices, with this same code, and this command only shows its output.
+
     Example: xwql notice NM-2026-11-001 --out out/notices
     Example: xwql notice --village 南马村 --date 2026-11-09 --archive
     """
     from pipeline.programs.fonts import ensure_sc_fonts
     from pipeline.programs.soffice_service import ServiceOrPool
 
-    if not case_ids and not village:
-        raise InputInvalid("给出办件编号，或 --village（可加 --date）/ give case ids, or --village")
+    request = NoticeRequest(case_ids or [], village, date, out, operator, archive)
+    request.check()
     settings = current_settings()
     if case_ids:
         # A named case gives one notice: two documents, joined into one LibreOffice call.
@@ -233,31 +237,76 @@ def notice(
     converters = ServiceOrPool(settings, ensure_sc_fonts(settings.data))
     converters.prepare()
     try:
-        _issue_notices(settings, converters, case_ids, village, date, out, operator, archive)
+        issue_notices(settings, converters, request, console=console, err_console=err_console)
     finally:
         converters.stop()
 
 
-def _issue_notices(
+@dataclass(frozen=True)
+class NoticeRequest:
+    """What ``xwql notice`` was asked for.
+
+    Attributes:
+        case_ids: The named cases (empty: all notices of ``village``).
+        village: Village name or code, when no case is named.
+        date: Only the notices of this day (YYYY-MM-DD), with ``village``.
+        out: The output folder, as written to.
+        operator: Who places the seal.
+        archive: Also file each notice in the archive.
+        shown_out: The output folder as the user gave it, for messages (the
+            converter service writes to an absolute ``out``, and says what the
+            user typed); ``out`` when unset.
+    """
+
+    case_ids: list[str]
+    village: str | None
+    date: str | None
+    out: Path
+    operator: str
+    archive: bool
+    shown_out: Path | None = None
+
+    def check(self) -> None:
+        """Raise ``InputInvalid`` unless cases or a village are named."""
+        if not self.case_ids and not self.village:
+            raise InputInvalid(
+                "给出办件编号，或 --village（可加 --date）/ give case ids, or --village"
+            )
+
+    def shown(self, path: Path) -> Path:
+        """``path`` (inside ``out``) as the user would write it."""
+        if self.shown_out is None:
+            return path
+        return self.shown_out / path.relative_to(self.out)
+
+
+def issue_notices(
     settings: Settings,
-    converters: ServiceOrPool,
-    case_ids: list[str] | None,
-    village: str | None,
-    date: str | None,
-    out: Path,
-    operator: str,
-    archive: bool,
+    converters: Converter,
+    request: NoticeRequest,
+    *,
+    console: Console,
+    err_console: Console,
 ) -> None:
+    """The work of ``xwql notice``, here or in the converter service.
+
+    Prints on ``console`` and ``err_console``; ends with ``typer.Exit`` when some
+    notices failed, and raises ``XwqlError`` for expected failures. ``converters``
+    are stopped once the notices are converted, as a document engine does.
+    """
     from pipeline.documents.engine import DocumentEngine
     from pipeline.notices import NoticeIssuer, notice_jobs
 
+    request.check()
     with Workspace.open(settings) as workspace:
-        if case_ids:
-            cases = [workspace.store.get(case_id) for case_id in case_ids]
+        if request.case_ids:
+            cases = [workspace.store.get(case_id) for case_id in request.case_ids]
         else:
-            assert village is not None
-            cases = workspace.store.find(village=workspace.directory.get(village).village.code)
-        day = parse_date(date) if date else None
+            assert request.village is not None
+            cases = workspace.store.find(
+                village=workspace.directory.get(request.village).village.code
+            )
+        day = parse_date(request.date) if request.date else None
         jobs = [
             job
             for case in cases
@@ -266,7 +315,7 @@ def _issue_notices(
             )
             if day is None or job.step.date == day
         ]
-        if case_ids:
+        if request.case_ids:
             # For named cases, the latest notice of each (a reprint gives the same sheet).
             latest = {job.case.case_id: job for job in jobs}
             jobs = list(latest.values())
@@ -282,15 +331,18 @@ def _issue_notices(
                 engine,
                 workspace.store,
                 supervision_phone=workspace.directory.district.supervision_phone,
-                operator=operator,
+                operator=request.operator,
                 work=settings.data / "work" / "notices",
             )
-            batch = issuer.issue_all(jobs, out, progress=lambda m: status.update(m))
+            batch = issuer.issue_all(jobs, request.out, progress=lambda m: status.update(m))
     for files in batch.issued:
-        console.print(f"[green]✓[/] {files.public_pdf}  核验码 {files.notice.verification_code}")
-    console.print(f"内部存档件 internal copies: {out / 'internal'}")
-    if archive and batch.issued:
-        _archive_notices(settings, jobs, batch.issued)
+        console.print(
+            f"[green]✓[/] {request.shown(files.public_pdf)}  "
+            f"核验码 {files.notice.verification_code}"
+        )
+    console.print(f"内部存档件 internal copies: {request.shown(request.out / 'internal')}")
+    if request.archive and batch.issued:
+        _archive_notices(settings, jobs, batch.issued, console)
     for job, error in batch.failed:
         err_console.print(f"[red]✗[/] {job.file_stem}: {error}", highlight=False)
     if batch.failed:
@@ -300,7 +352,9 @@ def _issue_notices(
         raise typer.Exit(max(int(error.exit_code) for _, error in batch.failed))
 
 
-def _archive_notices(settings: Settings, jobs: list[NoticeJob], issued: list[IssuedFiles]) -> None:
+def _archive_notices(
+    settings: Settings, jobs: list[NoticeJob], issued: list[IssuedFiles], console: Console
+) -> None:
     from pipeline.archive.session import ArchiveSession
     from pipeline.archive.units import archive_notice
 

@@ -22,6 +22,7 @@ def _show(status: dict[str, Any]) -> None:
         "uptime": f"{status['uptime_seconds']:.0f} s (since {status['started_at']})",
         "documents converted": status["converted"],
         "documents failed": status["failed"],
+        "commands run": status.get("commands_run", 0),
         "LibreOffice restarts": status["restarts"],
         "converters": status["workers"],
         "timeout": f"{status['timeout']:.0f} s",
@@ -33,6 +34,11 @@ def _show(status: dict[str, Any]) -> None:
     console.print(table)
     if status["mismatch"]:
         console.print(f"[red]not used by commands[/]: {status['mismatch']}")
+    elif status.get("commands_mismatch"):
+        console.print(
+            f"[yellow]converts for commands, but does not run them[/]: "
+            f"{status['commands_mismatch']}; restart it: xwql converters down && xwql converters up"
+        )
 
 
 @converters_app.command("up")

@@ -59,7 +59,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -71,17 +71,22 @@ from pipeline.errors import (
     ConverterServiceError,
     ExternalProgramError,
 )
+from pipeline.programs._service_address import (
+    SOCKET_NAME,
+    service_folder,
+    unix_address,
+)
 from pipeline.programs.fonts import FontSetup, ensure_sc_fonts
 
 if TYPE_CHECKING:  # imported when first used: a command using the service never needs it
+    from pipeline.cli._served import Jobs
     from pipeline.programs.soffice import ConverterPool
 
 log = logging.getLogger(__name__)
 
 PROTOCOL = 1
-FOLDER_NAME = "converter-service"
 _MODULE = "pipeline.programs.soffice_service"
-_SOCKET = "socket"
+_SOCKET = SOCKET_NAME
 _LOCK = "service.lock"
 _STATE = "service.json"
 _LOG = "service.log"
@@ -89,7 +94,6 @@ _STATUS_SECONDS = 3.0  # a running service answers status in milliseconds
 _START_SECONDS = 120.0  # LibreOffice start-up (up to 90 s per instance) and warm-up
 _STOP_SECONDS = 30.0  # after this, the service is sent SIGTERM, then SIGKILL
 _MAX_REQUEST = 64 * 1024
-_SUN_PATH_MAX = 100  # AF_UNIX addresses are limited to 107 bytes
 
 
 class Converter(Protocol):
@@ -139,15 +143,10 @@ class ServiceLost(ConverterServiceError):
 # --- where things are, and who the service is ------------------------------------------
 
 
-def service_folder(data: Path) -> Path:
-    """The service's folder in a data folder: socket, lock, state, log, LibreOffice profiles."""
-    return data.resolve() / FOLDER_NAME
-
-
 # The code a conversion runs through: a service started before it changed is not used.
 _CONVERTER_CODE = (
-    "programs/soffice_service.py", "programs/soffice.py", "programs/_soffice_worker.py",
-    "programs/docx_batch.py", "programs/fonts.py", "filetypes.py",
+    "programs/soffice_service.py", "programs/_service_address.py", "programs/soffice.py",
+    "programs/_soffice_worker.py", "programs/docx_batch.py", "programs/fonts.py", "filetypes.py",
 )  # fmt: skip
 
 
@@ -193,18 +192,12 @@ def mismatch(status: dict[str, Any], expected: dict[str, Any]) -> str | None:
 
 @contextlib.contextmanager
 def _address(path: Path) -> Iterator[str]:
-    """An AF_UNIX address for ``path``, through the folder's descriptor when it is too long."""
-    if len(os.fsencode(path)) <= _SUN_PATH_MAX:
-        yield str(path)
-        return
+    """An AF_UNIX address for ``path`` (see :func:`unix_address`)."""
     try:
-        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        with unix_address(path) as address:
+            yield address
     except OSError as exc:
         raise ServiceNotRunning(f"no converter service folder {path.parent}") from exc
-    try:
-        yield f"/proc/self/fd/{folder}/{path.name}"
-    finally:
-        os.close(folder)
 
 
 def request(socket_path: Path, message: dict[str, Any], *, timeout: float | None) -> dict[str, Any]:
@@ -417,6 +410,7 @@ class _Service:
         self.stopping = threading.Event()
         self._counts = threading.Lock()
         self.server: _Server | None = None
+        self.jobs: Jobs | None = None  # the commands it runs (pipeline.cli._served)
 
     def warm_up(self) -> None:
         """Convert a template on each converter: LibreOffice's first document is slow."""
@@ -459,7 +453,22 @@ class _Service:
             "timeout": self.settings.conversion_timeout,
             "soffice_pids": [pid for i in instances if (pid := i.soffice_pid()) is not None],
             "stopping": self.stopping.is_set(),
+            "runs_commands": self.jobs is not None,
+            "commands_run": self.jobs.done if self.jobs is not None else 0,
+            "commands_identity": self.jobs.identity if self.jobs is not None else None,
         }
+
+    def counted(self, source: Path, target: Path) -> Path:
+        """Convert on the pool, counting the document as converted or failed."""
+        try:
+            self.pool.convert(source, target)
+        except Exception:
+            with self._counts:
+                self.failed += 1
+            raise
+        with self._counts:
+            self.converted += 1
+        return target
 
     def convert(self, message: dict[str, Any]) -> dict[str, Any]:
         source, target = message.get("source"), message.get("target")
@@ -471,7 +480,7 @@ class _Service:
             return {"ok": False, "error": "internal", "message": "the service is stopping"}
         reply: dict[str, Any]
         try:
-            self.pool.convert(Path(source), Path(target))
+            self.counted(Path(source), Path(target))
             reply = {"ok": True}
         except ConversionTimeout as exc:
             reply = {"ok": False, "error": "timeout", "message": str(exc)}
@@ -482,13 +491,29 @@ class _Service:
         except Exception as exc:  # a bug: logged here, the client converts locally
             log.exception("converting %s failed", source)
             reply = {"ok": False, "error": "internal", "message": f"{type(exc).__name__}: {exc}"}
-        with self._counts:
-            if reply["ok"]:
-                self.converted += 1
-            else:
-                self.failed += 1
-                log.warning("%s: %s", Path(source).name, reply["message"])
+        if not reply["ok"]:
+            log.warning("%s: %s", Path(source).name, reply["message"])
         return reply
+
+    def run_command(
+        self, message: dict[str, Any], accept: Callable[[], bool]
+    ) -> dict[str, Any] | None:
+        """Run a command for the thin client; None if it went before it was accepted.
+
+        A request the service must not run (other settings or code, or the
+        service is stopping) is refused, and the client runs it itself. Once
+        ``accept`` has told the client so, the command runs here to its end.
+        """
+        if self.jobs is None:
+            return {"ok": False, "error": "refused", "message": "this service runs no commands"}
+        if self.stopping.is_set():
+            return {"ok": False, "error": "refused", "message": "the service is stopping"}
+        why = self.jobs.refusal(message)
+        if why is not None:
+            return {"ok": False, "error": "refused", "message": why}
+        if not accept():
+            return None
+        return self.jobs.notice(message, _Lent(self))
 
     def answer(self, message: dict[str, Any]) -> dict[str, Any]:
         op = message.get("op")
@@ -510,6 +535,27 @@ class _Service:
         threading.Thread(target=self.server.shutdown, name="shutdown").start()
 
 
+class _Lent:
+    """The service's converters, lent to a command it runs: counted, and never stopped by it."""
+
+    def __init__(self, service: _Service) -> None:
+        self._service = service
+
+    def convert(self, source: Path, target: Path) -> Path:
+        return self._service.counted(source, target)
+
+    def stop(self) -> None:
+        """Nothing: the service stops its converters when it stops."""
+
+    @property
+    def restarts(self) -> int:
+        return self._service.pool.restarts
+
+    @property
+    def callers(self) -> int:
+        return self._service.pool.callers
+
+
 class _Handler(socketserver.StreamRequestHandler):
     server: _Server
 
@@ -517,16 +563,32 @@ class _Handler(socketserver.StreamRequestHandler):
         if not self.server.peer_allowed(self.request):
             return
         line = self.rfile.readline(_MAX_REQUEST)
+        reply: dict[str, Any] | None
         try:
             message = json.loads(line)
             if not isinstance(message, dict):
                 raise ValueError("not an object")
         except ValueError:
-            reply: dict[str, Any] = {"ok": False, "error": "internal", "message": "bad request"}
+            reply = {"ok": False, "error": "internal", "message": "bad request"}
         else:
-            reply = self.server.service.answer(message)
-        with contextlib.suppress(OSError):  # the client may have gone
+            if message.get("op") == "notice":
+                reply = self.server.service.run_command(message, self._accept)
+            else:
+                reply = self.server.service.answer(message)
+        if reply is not None:
+            self._send(reply)
+
+    def _send(self, reply: dict[str, Any]) -> bool:
+        try:
             self.wfile.write(json.dumps(reply).encode() + b"\n")
+            self.wfile.flush()
+        except OSError:  # the client has gone
+            return False
+        return True
+
+    def _accept(self) -> bool:
+        """Tell the client its command runs here; False if it has gone (then it does not)."""
+        return self._send({"ok": True, "accepted": True})
 
 
 class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
@@ -553,8 +615,15 @@ def _write_state(folder: Path, state: dict[str, Any]) -> None:
     partial.replace(folder / _STATE)
 
 
-def serve(data: Path) -> int:
-    """Run the service for ``data`` until asked to stop; the process's exit status."""
+def serve(data: Path, cwd: Path | None = None) -> int:
+    """Run the service for ``data`` until asked to stop; the process's exit status.
+
+    The settings are read in ``cwd`` (where ``converters up`` ran), so that
+    relative paths in them mean what they mean to the commands run there.
+    """
+    if cwd is not None:
+        with contextlib.suppress(OSError):
+            os.chdir(cwd)
     settings = replace(load_settings(), data=data.resolve())
     folder = service_folder(settings.data)
     folder.mkdir(parents=True, exist_ok=True)
@@ -570,6 +639,12 @@ def serve(data: Path) -> int:
     try:
         service.pool.start()
         service.warm_up()
+        try:
+            from pipeline.cli._served import Jobs
+
+            service.jobs = Jobs(settings)
+        except Exception:  # commands then run in their own processes, converting here
+            log.exception("the service will convert only, not run commands")
         Path(_SOCKET).unlink(missing_ok=True)  # left by a service that crashed: we hold the lock
         old_umask = os.umask(0o177)
         try:
@@ -666,10 +741,17 @@ class ConverterService:
         """What ``converters status`` shows: running or not, and the service's counters."""
         answer = self.query()
         if answer is not None:
+            from pipeline.cli._client import job_identity, job_mismatch
+
             fonts = ensure_sc_fonts(self.settings.data)
             why = mismatch(answer, identity(self.settings.data, fonts))
-            shown = {k: v for k, v in answer.items() if k != "ok"}
-            return {"running": True, "usable": why is None, "mismatch": why, **shown}
+            # Commands run in the service only for the same settings and code.
+            commands = job_mismatch(answer.get("commands_identity"), job_identity(self.settings))
+            shown = {k: v for k, v in answer.items() if k not in ("ok", "commands_identity")}
+            return {
+                "running": True, "usable": why is None and commands is None, "mismatch": why,
+                "commands_mismatch": commands, **shown,
+            }  # fmt: skip
         pid = self._recorded_pid()
         return {
             "running": False,
@@ -695,7 +777,8 @@ class ConverterService:
         if running["running"] and running["usable"]:
             return running
         if running["running"] or running["starting_or_hung"]:
-            log.warning("replacing the converter service: %s", running.get("mismatch"))
+            why = running.get("mismatch") or running.get("commands_mismatch")
+            log.warning("replacing the converter service: %s", why)
             self.stop()
         elif self.pool_processes():  # left by a service that was killed while LibreOffice hung
             self.stop()
@@ -704,7 +787,10 @@ class ConverterService:
         probe()  # LibreOffice and its UNO bridge installed: say so here, not in the log
         self.folder.mkdir(parents=True, exist_ok=True)
         self.folder.chmod(0o700)
-        argv = [sys.executable, "-m", _MODULE, "--data", str(self.settings.data.resolve())]
+        argv = [
+            sys.executable, "-m", _MODULE, "--data", str(self.settings.data.resolve()),
+            "--cwd", str(Path.cwd()),
+        ]  # fmt: skip
         with self.log_path.open("ab") as log_file:
             process = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
@@ -803,11 +889,12 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m pipeline.programs.soffice_service --data DIR``: run the service."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--data", required=True, type=Path)
+    parser.add_argument("--cwd", type=Path, help="where the settings' relative paths start")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    return serve(args.data)
+    return serve(args.data, args.cwd)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,32 @@
+"""The ``xwql`` command: one sub-command per user job.
+
+Expected failures (``XwqlError``) print a message and exit with the error's code
+(see ``pipeline.errors.ExitCode``); only bugs show a traceback.
+
+This module stays light on purpose: :func:`main` first asks whether a running
+converter service can do the job (:mod:`pipeline.cli._client`, which imports
+almost nothing), and only if not imports the command line (typer, rich and the
+commands, about 0.2 s before any work) and runs it here.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run ``xwql`` with ``argv`` in this process; return the exit status instead of exiting.
+
+    Expected failures become a message on stderr and their documented exit code.
+    """
+    from pipeline.cli._main import run as run_here
+
+    return run_here(argv)
+
+
+def main() -> None:
+    """Console entry point: through the converter service when it can, else here."""
+    from pipeline.cli._client import run_in_service
+
+    served = run_in_service(sys.argv[1:])
+    sys.exit(run() if served is None else served)
