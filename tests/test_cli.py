@@ -107,3 +107,19 @@ def test_unwritable_output_is_a_clear_error(cli, tmp_path: Path) -> None:  # typ
     result = cli("intake", "--template", "--out", str(blocker / "sub" / "台账.xlsx"))
     assert result.code in (7, 3)
     assert "Traceback" not in result.err and str(blocker) in "".join(result.err.split())
+
+
+def test_an_os_error_on_an_open_file_names_the_file(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from pipeline.cli._app import expected_failure
+
+    err = Console(file=io.StringIO(), width=200)
+    with (tmp_path / "notice.pdf.part").open("wb") as handle:
+        code = expected_failure(OSError(28, "No space left on device", handle), err)
+    assert code == 7
+    text = err.file.getvalue()  # type: ignore[attr-defined]
+    assert f"{tmp_path / 'notice.pdf.part'}: No space left on device" in text
+    assert "BufferedWriter" not in text

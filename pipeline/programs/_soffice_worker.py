@@ -4,7 +4,10 @@ Run by ``pipeline.programs.soffice`` as ``python -m pipeline.programs._soffice_w
 under a Python that can import ``uno``. It speaks JSON lines: one request
 ``{"source": ..., "target": ..., "destinations": false}`` on stdin, one reply ``{"ok": true}`` or
 ``{"ok": false, "error": ...}`` on stdout. Its own LibreOffice is started with a
-private profile and a private pipe, and ends with the worker.
+private profile and a private pipe, and ends with the worker: when stdin
+closes, and also when the worker's parent dies while LibreOffice hangs (a
+watchdog thread sees the worker handed to another parent). The pipe's socket
+file LibreOffice leaves in ``/tmp`` is removed then too.
 
 Before export it turns off LibreOffice's automatic gap between Chinese and Latin
 text (DOCX import ignores ``w:autoSpaceDE``), so dates print as 2026年11月24日.
@@ -21,6 +24,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -29,6 +33,10 @@ import uno  # type: ignore[import-not-found,unused-ignore]
 from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found,unused-ignore]
 
 _CONNECT_SECONDS = 90.0
+_PARENT_POLL_SECONDS = 0.5
+# Where LibreOffice (its sal library) makes the socket of a named pipe: /tmp, or
+# /var/tmp when /tmp is not writable; "OSL_PIPE_<uid>_<name>".
+_PIPE_FOLDERS = (Path("/tmp"), Path("/var/tmp"))
 # PDF/A-2b, fonts embedded, headings as bookmarks; untagged (collation merges files).
 _PDF_FILTER_DATA = {
     "SelectPdfVersion": 2,
@@ -112,6 +120,43 @@ def _convert(desktop: Any, source: str, target: str, *, destinations: bool = Fal
         document.close(True)
 
 
+class _Office:
+    """The worker's LibreOffice, ended once: by the end of the worker or by its watchdog."""
+
+    def __init__(self, process: subprocess.Popen[bytes], pipe: str) -> None:
+        self.process = process
+        self.pid = process.pid  # soffice.bin, once known (see _office_pid)
+        self.pipe = pipe
+        self._lock = threading.Lock()
+
+    def end(self) -> None:
+        """Kill LibreOffice and remove its pipe's socket file."""
+        with self._lock:
+            if self.pid == self.process.pid and self.process.poll() is None:
+                self.pid = _office_pid(self.process.pid)  # ended before it was known
+            # soffice.bin is the launcher's child: killing the launcher alone would leave
+            # it running when this worker ends because xwql died (stdin closed).
+            for pid in (self.pid, self.process.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            self.process.wait()
+            for folder in _PIPE_FOLDERS:
+                with contextlib.suppress(OSError):
+                    (folder / f"OSL_PIPE_{os.getuid()}_{self.pipe}").unlink()
+
+
+def _watch_parent(parent: int, office: _Office) -> None:
+    """End LibreOffice and this worker once the parent that started it is gone.
+
+    A worker waiting on a hung LibreOffice never reads that its stdin closed;
+    orphaned, it is handed to another parent, which this notices.
+    """
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_SECONDS)
+    office.end()
+    os._exit(1)
+
+
 def _reply(message: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(message) + "\n")
     sys.stdout.flush()
@@ -124,7 +169,8 @@ def main() -> int:
     parser.add_argument("--profile", required=True, type=Path)
     parser.add_argument("--pipe", required=True)
     args = parser.parse_args()
-    office = subprocess.Popen(
+    parent = os.getppid()
+    process = subprocess.Popen(
         [
             args.soffice, f"-env:UserInstallation={args.profile.resolve().as_uri()}",
             "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
@@ -133,11 +179,12 @@ def main() -> int:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    office_pid = office.pid
+    office = _Office(process, args.pipe)
+    threading.Thread(target=_watch_parent, args=(parent, office), daemon=True).start()
     try:
         desktop = _connect(args.pipe)
-        office_pid = _office_pid(office.pid)
-        _reply({"ready": True, "soffice_pid": office_pid})
+        office.pid = _office_pid(process.pid)
+        _reply({"ready": True, "soffice_pid": office.pid})
         for line in sys.stdin:
             request = json.loads(line)
             try:
@@ -149,8 +196,8 @@ def main() -> int:
                 )
             except Exception as exc:  # a UNO error is reported; a dead office ends the loop
                 with contextlib.suppress(subprocess.TimeoutExpired):
-                    office.wait(timeout=1)
-                if office.poll() is not None:
+                    process.wait(timeout=1)
+                if process.poll() is not None:
                     _reply({"ok": False, "error": f"LibreOffice died: {exc}", "crashed": True})
                     return 1
                 _reply({"ok": False, "error": str(exc) or type(exc).__name__})
@@ -158,12 +205,7 @@ def main() -> int:
                 _reply({"ok": True})
         return 0
     finally:
-        # soffice.bin is the launcher's child: killing the launcher alone would leave
-        # it running when this worker ends because xwql died (stdin closed).
-        for pid in (office_pid, office.pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        office.wait()
+        office.end()
 
 
 if __name__ == "__main__":
