@@ -8,7 +8,10 @@ village's ledger, runs the real ``xwql notice CASE --out DIR`` as a subprocess
 once untimed (the one-off font extraction of a new data folder), then R times
 cold, then starts the converter service (timed), R times warm, and stops the
 service. Each run is the whole command: Python start-up, imports, catalog, case
-store, rendering, conversion, seals and the register. Prints median, min and
+store, rendering, conversion, seals and the register. With the service up, the
+command is a thin client: the service issues the notice with the same code and
+the command prints its answer; the warm runs check that the service ran each
+of them (and converted its two documents). Prints median, min and
 max against the targets, the command's own CPU time (the rest of the wall time
 is waiting for LibreOffice), and appends one row to ``bench/results/notice.csv``.
 
@@ -165,9 +168,11 @@ def main() -> int:
             print(f"  converters up: {up_s:.2f} s", flush=True)
             warm = _notices(args.case, args.runs, work, "warm", env)
             _, _, out = _run(["converters", "status", "--json"], env)
-            served = json.loads(out)["converted"]
+            served, commands = json.loads(out)["converted"], json.loads(out).get("commands_run")
             if served != 2 * args.runs:  # the public sheet and the internal copy, each run
                 raise SystemExit(f"the warm runs converted {served} documents via the service")
+            if commands is not None and commands != args.runs:  # older code: no commands
+                raise SystemExit(f"the service ran {commands} of the {args.runs} warm commands")
             done = subprocess.run(
                 [sys.executable, "-c", _RESIDENT, args.case, str(work / "resident"),
                  str(args.runs)],

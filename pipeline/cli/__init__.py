@@ -26,7 +26,13 @@ def run(argv: list[str] | None = None) -> int:
 
 def main() -> None:
     """Console entry point: through the converter service when it can, else here."""
-    from pipeline.cli._client import run_in_service
+    served = None
+    if sys.argv[1:2] == ["notice"]:  # the one command the service runs
+        from pipeline.cli._client import run_in_service
 
-    served = run_in_service(sys.argv[1:])
+        try:
+            served = run_in_service(sys.argv[1:])
+        except KeyboardInterrupt:
+            sys.stderr.write("interrupted\n")
+            sys.exit(130)
     sys.exit(run() if served is None else served)
