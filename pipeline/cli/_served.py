@@ -39,7 +39,9 @@ _NOTICE_MODULES = (
     "pipeline.cases.store", "pipeline.catalog", "pipeline.organisations", "pipeline.notices",
     "pipeline.documents.engine", "pipeline.documents.render", "pipeline.documents.stamp",
     "pipeline.documents.case_documents", "pipeline.cases.writer", "pipeline.rules.flow",
-    "pipeline.rules.calendar", "pipeline.yamlfile",
+    "pipeline.rules.calendar", "pipeline.yamlfile", "qrcode", "qrcode.image.pil", "sqlite3",
+    "sqlalchemy.dialects.sqlite", "pypdf.filters", "rich.status", "PIL.PngImagePlugin",
+    "PIL.JpegImagePlugin",
 )  # fmt: skip
 
 
