@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,3 +246,46 @@ def test_a_service_lost_before_accepting_leaves_the_command_to_run_here(
         path.unlink(missing_ok=True)
     assert done.code == 0, done.err
     assert len(list((home / "o").glob(f"{CASE}-公示-*.pdf"))) == 1
+
+
+def test_a_service_killed_during_the_command_is_a_clear_failure(
+    home: Path, service: ConverterService
+) -> None:
+    status = service.query()
+    assert status is not None
+    (soffice,) = status["soffice_pids"]
+    os.kill(soffice, signal.SIGSTOP)  # its LibreOffice hangs: the notice waits in the service
+    command = subprocess.Popen(
+        [str(XWQL), "notice", CASE, "--out", "o"], cwd=home, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        time.sleep(3.0)
+        assert command.poll() is None  # accepted, and waiting for the answer
+        os.kill(int(status["pid"]), signal.SIGKILL)
+        out, err = command.communicate(timeout=60)
+    finally:
+        if command.poll() is None:
+            command.kill()
+    assert command.returncode == 5, err
+    assert out == ""
+    assert "the converter service stopped before it finished" in err
+    # Orphaned, its converter ends the hung LibreOffice by itself.
+    deadline = time.monotonic() + 20
+    while service.pool_processes() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert service.pool_processes() == []
+
+
+def test_the_service_lays_out_output_as_the_client_terminal_would() -> None:
+    from pipeline.cli._served import _console
+
+    output: list[list[str]] = []
+    pty = _console("out", {"env": {"TERM": "xterm"}, "tty": [True, False], "size": [0, 0]}, output)
+    assert pty.size == (80, 25) and pty.is_terminal  # a pseudo-terminal that says 0 × 0
+    narrow = _console("err", {"env": {"COLUMNS": "50"}, "tty": [True, True], "size": [120, 40]}, [])
+    assert narrow.width == 50 and narrow.is_terminal
+    piped = _console("out", {"env": {}, "tty": [False, False], "size": None}, [])
+    assert piped.width == 80 and not piped.is_terminal
+    pty.print("[green]✓[/] done")
+    assert output == [["out", "\x1b[32m✓\x1b[0m done\n"]]

@@ -76,6 +76,7 @@ def _console(name: str, facts: dict[str, Any], output: list[list[str]]) -> Conso
         width, height = int(size[0]), int(size[1])
         width = int(env["COLUMNS"]) if env.get("COLUMNS", "").isdigit() else width
         height = int(env["LINES"]) if env.get("LINES", "").isdigit() else height
+        width, height = width or 80, height or 25  # a pseudo-terminal may say 0 × 0
     return Console(
         file=_Stream(name, output, tty),
         width=width,
