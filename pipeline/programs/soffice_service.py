@@ -11,7 +11,7 @@ Access is the owner's only: the folder is 0700, the socket 0600, and the
 service checks each peer's user id. Client and service share the machine and
 the user, so only paths travel, never document bytes.
 
-Protocol: one JSON line per connection each way.
+Protocol: one JSON line per connection each way (two answers to ``notice``).
 
 - ``{"op": "status"}``: identity (data folder, fonts, code digest), pid, uptime,
   documents converted and failed, LibreOffice restarts.
@@ -19,6 +19,12 @@ Protocol: one JSON line per connection each way.
   ``{"ok": false, "error": "conversion" | "timeout" | "program" | "internal", "message": ...}``.
 - ``{"op": "stop"}``: the service stops taking requests, finishes those under
   way, stops LibreOffice and exits.
+- ``{"op": "notice", "identity": ..., "args": ..., "console": ...}``: ``xwql notice``
+  run by the service for its thin client (:mod:`pipeline.cli._client`,
+  :mod:`pipeline.cli._served`). The answer is ``{"ok": false, "error": "refused", ...}``
+  when the command's settings or code differ (the command then runs itself), or
+  two lines: ``{"ok": true, "accepted": true}`` at once, then, when the command is
+  done, ``{"ok": true, "code": N, "output": [[stream, text], ...]}``.
 
 What can go wrong, and what happens:
 
