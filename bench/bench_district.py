@@ -208,8 +208,8 @@ def write_district(folder: Path, villages: int, cases: int, catalog: Catalog) ->
 
 
 KINDS = (
-    "notices posted, public", "notices posted, internal copy", "case documents",
-    "notices in case files, public", "notices in case files, internal copy",
+    "notices posted, public", "notices in case files, public",
+    "notices, internal copies (posted and in case files)", "case documents",
     "case-file covers and contents", "catalog booklet", "flowchart pages", "pack parts",
     "district summary", "other",
 )  # fmt: skip
@@ -220,9 +220,11 @@ def classify(pdf: Path, data: Path, out: Path, callers: set[str]) -> str:
     internal = pdf.stem.endswith("-内部")
     if "write_case_documents" in callers:
         return "case documents"
+    if internal:  # converted on a thread of its own beside the public sheet: no caller to tell
+        return "notices, internal copies (posted and in case files)"
     if "NoticeIssuer.issue" in callers:
         where = "in case files" if "collect_documents" in callers else "posted"
-        return f"notices {where}, {'internal copy' if internal else 'public'}"
+        return f"notices {where}, public"
     if "assemble_case_file" in callers:
         return "case-file covers and contents"
     if "build_district_summary" in callers:

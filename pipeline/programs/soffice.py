@@ -45,6 +45,8 @@ APT_PACKAGES = "libreoffice-writer-nogui python3-uno fonts-noto-cjk"
 
 _STARTUP_SECONDS = 90.0
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+# Where LibreOffice makes the socket file of its named pipe (see _soffice_worker).
+_PIPE_FOLDERS = (Path("/tmp"), Path("/var/tmp"))
 
 
 def probe() -> tuple[int, ...]:
@@ -77,6 +79,7 @@ class _Instance:
     restarts: int = 0
     recycles: int = 0
     _starts: int = 0
+    _pipe: str = ""
     _soffice_pid: int | None = None
 
     @property
@@ -86,11 +89,12 @@ class _Instance:
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._starts += 1
+        self._pipe = f"xwql-{os.getpid()}-{id(self)}-{self._starts}"
         soffice = require("soffice", package=APT_PACKAGES)
         argv = [
             sys.executable, "-m", "pipeline.programs._soffice_worker",
             "--soffice", soffice, "--profile", str(self.folder / "profile"),
-            "--pipe", f"xwql-{os.getpid()}-{id(self)}-{self._starts}",
+            "--pipe", self._pipe,
         ]  # fmt: skip
         with self.log_path.open("a") as log_file:
             # A session of its own, so stop() ends LibreOffice together with the worker.
@@ -158,6 +162,10 @@ class _Instance:
         self._soffice_pid = None
         if process.stdout is not None:
             process.stdout.close()
+        # A worker killed above had no time to remove LibreOffice's pipe socket file.
+        for folder in _PIPE_FOLDERS:
+            with contextlib.suppress(OSError):
+                (folder / f"OSL_PIPE_{os.getuid()}_{self._pipe}").unlink()
 
     def restart(self) -> None:
         self.stop()

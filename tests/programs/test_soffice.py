@@ -158,3 +158,18 @@ def test_a_libreoffice_grown_past_the_limit_is_replaced_between_conversions(
         assert pool.restarts == 0  # not counted as a fault
         assert "𠮷" in pdf_text(tmp_path / "second.pdf")
     assert first is not None and _gone(first)
+
+
+def test_a_worker_killed_outright_leaves_no_pipe_file(
+    fonts: FontSetup, cover_docx: Path, tmp_path: Path
+) -> None:
+    pool = ConverterPool(tmp_path / "pool", fonts, workers=1)
+    pool.convert(cover_docx, tmp_path / "one.pdf")
+    (instance,) = pool.instances
+    assert instance.process is not None
+    pipes = list(Path("/tmp").glob(f"OSL_PIPE_{os.getuid()}_xwql-{os.getpid()}-{id(instance)}-*"))
+    assert pipes  # LibreOffice's socket file while it runs
+    os.kill(instance.process.pid, signal.SIGKILL)  # the worker cannot clean up after itself
+    instance.process.wait()
+    pool.stop()
+    assert not any(p.exists() for p in pipes)
