@@ -15,17 +15,9 @@ from pipeline.programs.fonts import FontSetup
 from pipeline.programs.soffice import ConverterPool
 from tests.conftest import assert_fonts_embedded_sc, pdf_text
 from tests.documents.test_render import NASTY, _cover_context
+from tests.programs.processes import gone
 
 pytestmark = pytest.mark.soffice
-
-
-def _gone(pid: int) -> bool:
-    """True once a process has ended (a zombie left for init to reap counts as ended)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return True
-    return state in {"Z", "X"}
 
 
 @pytest.fixture
@@ -119,7 +111,7 @@ def test_killed_libreoffice_is_restarted_and_the_batch_goes_on(
         assert instance.soffice_pid() not in (None, pid)
         assert "𠮷" in pdf_text(tmp_path / "after.pdf")
     assert not instance.alive()
-    assert _gone(pid)
+    assert gone(pid)
 
 
 @pytest.mark.slow
@@ -138,7 +130,7 @@ def test_hung_libreoffice_times_out_restarts_and_recovers(
         assert not (tmp_path / "hung.pdf").exists()
         pool.convert(cover_docx, tmp_path / "next.pdf")
         assert pool.restarts == 1
-    assert _gone(pid)
+    assert gone(pid)
 
 
 def test_a_libreoffice_grown_past_the_limit_is_replaced_between_conversions(
@@ -157,7 +149,7 @@ def test_a_libreoffice_grown_past_the_limit_is_replaced_between_conversions(
             time.sleep(0.2)
         assert pool.restarts == 0  # not counted as a fault
         assert "𠮷" in pdf_text(tmp_path / "second.pdf")
-    assert first is not None and _gone(first)
+    assert first is not None and gone(first)
 
 
 def test_a_worker_killed_outright_leaves_no_pipe_file(

@@ -29,28 +29,12 @@ from pipeline.programs.soffice_service import (
     service_folder,
 )
 from tests.conftest import ROOT, pdf_text
+from tests.programs.processes import gone, wait_for
 
 pytestmark = pytest.mark.soffice
 
 SAMPLE = ROOT / "examples" / "linzi" / "南马村-2026-11-台账.xlsx"
 TEMPLATE = ROOT / "templates" / "result_notice.docx"  # a real DOCX (fields left unfilled)
-
-
-def _gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return True
-    return state in {"Z", "X"}
-
-
-def _wait(condition, seconds: float = 20) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +82,7 @@ def test_up_status_down(env, data: Path) -> None:  # type: ignore[no-untyped-def
         assert status["converted"] == 0 and status["restarts"] == 0 and status["workers"] == 1
         assert status["data"] == str(data.resolve())
         soffice = status["soffice_pids"]
-        assert len(soffice) == 1 and not _gone(soffice[0])
+        assert len(soffice) == 1 and not gone(soffice[0])
         folder = service_folder(data)
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
         assert stat.S_IMODE((folder / "socket").stat().st_mode) == 0o600
@@ -109,7 +93,7 @@ def test_up_status_down(env, data: Path) -> None:  # type: ignore[no-untyped-def
     finally:
         down = env("converters", "down")
     assert down.code == 0 and "stopped" in down.out
-    assert _gone(status["pid"]) and all(_gone(pid) for pid in soffice)
+    assert gone(status["pid"]) and all(gone(pid) for pid in soffice)
     assert ConverterService(_settings(data)).pool_processes() == []
     assert not (service_folder(data) / "socket").exists()
     after = json.loads(env("converters", "status", "--json").out)
@@ -157,9 +141,9 @@ def test_stale_socket_after_a_crash(  # type: ignore[no-untyped-def]
     status = service.query()
     assert status is not None
     os.kill(status["pid"], signal.SIGKILL)
-    assert _wait(lambda: _gone(status["pid"]))
+    assert wait_for(lambda: gone(status["pid"]))
     # Its converter notices and ends LibreOffice with it.
-    assert _wait(lambda: all(_gone(pid) for pid in status["soffice_pids"]))
+    assert wait_for(lambda: all(gone(pid) for pid in status["soffice_pids"]))
     after = json.loads(env("converters", "status", "--json").out)
     assert after["running"] is False and after["stale_socket"] is True
     # A command converts on a pool of its own, at once (nothing listens on the socket).
@@ -203,11 +187,11 @@ def test_service_killed_mid_request_the_document_is_converted_locally(  # type: 
         assert "结果公开" in pdf_text(tmp_path / "second.pdf")
     finally:
         converters.stop()
-    assert _gone(status["pid"])
+    assert gone(status["pid"])
     # Its LibreOffice hung, so its converter never read that the service died; handed
     # to another parent, the converter ends it and itself (and `down` or `up` would
     # end any left, found by the service's folder).
-    assert _wait(lambda: _gone(soffice)) and _wait(lambda: service.pool_processes() == [])
+    assert wait_for(lambda: gone(soffice)) and wait_for(lambda: service.pool_processes() == [])
     service.stop()
 
 
@@ -239,7 +223,7 @@ def test_service_of_another_data_folder_is_not_used_and_up_replaces_it(  # type:
         assert env("converters", "up").code == 0  # replaces the stale service
         replaced = json.loads(env("converters", "status", "--json").out)
         assert replaced["usable"] is True and replaced["pid"] != status["pid"]
-        assert _gone(status["pid"])
+        assert gone(status["pid"])
     finally:
         ConverterService(_settings(moved)).stop()
         first.stop()
@@ -288,7 +272,7 @@ def test_timeout_inside_the_service_restarts_that_converter(  # type: ignore[no-
         converters.convert(TEMPLATE, tmp_path / "next.pdf")
         after = service.query()
         assert after is not None and after["restarts"] == 1 and after["pid"] == status["pid"]
-        assert after["soffice_pids"] != [soffice] and _wait(lambda: _gone(soffice))
+        assert after["soffice_pids"] != [soffice] and wait_for(lambda: gone(soffice))
         assert converters.restarts == 1
     finally:
         service.stop()

@@ -16,28 +16,11 @@ from pipeline.programs._probe import require
 from pipeline.programs.fonts import FontSetup
 from pipeline.programs.soffice import APT_PACKAGES
 from tests.conftest import ROOT
+from tests.programs.processes import gone, wait_for
 
 pytestmark = pytest.mark.soffice
 
 TEMPLATE = ROOT / "templates" / "result_notice.docx"
-
-
-def _gone(pid: int) -> bool:
-    """True once a process has ended (a zombie left for init to reap counts as ended)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return True
-    return state in {"Z", "X"}
-
-
-def _wait(condition, seconds: float = 20) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return bool(condition())
 
 
 def _argv(tmp_path: Path, pipe: str) -> list[str]:
@@ -64,7 +47,7 @@ def test_the_pipe_file_goes_with_the_worker(fonts: FontSetup, tmp_path: Path) ->
     assert _pipe_file(pipe).exists()  # LibreOffice made it
     worker.stdin.close()  # what a pool does to stop its worker
     assert worker.wait(30) == 0
-    assert _gone(ready["soffice_pid"])
+    assert gone(ready["soffice_pid"])
     assert not _pipe_file(pipe).exists()
 
 
@@ -102,14 +85,14 @@ def test_a_worker_on_a_hung_libreoffice_ends_when_its_parent_dies(
         parent.stdin.flush()
         assert parent.stdout.readline().strip() == "sent"
         time.sleep(1.0)
-        assert not _gone(worker)  # waiting on LibreOffice, it never reads its stdin
+        assert not gone(worker)  # waiting on LibreOffice, it never reads its stdin
         parent.kill()
         parent.wait()
         # Handed to another parent, the worker kills its LibreOffice and ends.
-        assert _wait(lambda: _gone(worker) and _gone(soffice))
-        assert _wait(lambda: not _pipe_file(pipe).exists(), 5)
+        assert wait_for(lambda: gone(worker) and gone(soffice))
+        assert wait_for(lambda: not _pipe_file(pipe).exists(), 5)
         assert not (tmp_path / "never.pdf").exists()
     finally:
         for pid in (soffice, worker):
-            if not _gone(pid):
+            if not gone(pid):
                 os.kill(pid, signal.SIGKILL)
