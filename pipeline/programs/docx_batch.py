@@ -186,6 +186,8 @@ def _end_section(content: list[etree._Element], section: etree._Element) -> None
     """Make ``section`` the properties of the section that ends with ``content``."""
     last = content[-1] if content else None
     if last is None or last.tag != _w("p"):
+        # LibreOffice ends a document that ends in a table with an empty paragraph
+        # anyway; here it holds the section break.
         last = etree.Element(_w("p"))
         content.append(last)
     properties = last.find(_w("pPr"))
@@ -296,6 +298,7 @@ def split_pdf(joined: Path, targets: Sequence[Path]) -> None:
             for key, value in pdf.docinfo.items():
                 part.docinfo[key] = _copy(part, value)
             part.pages.extend(pdf.pages[start:end])
+            drop_blank_last_pages(part)
             for page in part.pages:
                 # LibreOffice may give all pages one resource dictionary: without this
                 # every part would carry every picture of the batch.
@@ -303,6 +306,33 @@ def split_pdf(joined: Path, targets: Sequence[Path]) -> None:
             partial = target.with_name(f".{target.name}.part.pdf")
             part.save(partial)
             partial.replace(target)
+
+
+# Operators that put something on a page: paths painted, text shown, images drawn.
+_MARKS = frozenset(
+    {"S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "sh", "Do", "Tj", "TJ", "'", '"', "BI"}
+)
+
+
+def drop_blank_last_pages(document: pikepdf.Pdf) -> bool:
+    """Remove empty pages at the end of a document (keeping one); whether any were.
+
+    A document whose last table fills its page ends with an empty paragraph
+    that LibreOffice sets on a page of its own: a blank page in the middle of a
+    monthly pack. Whether it does can depend on a fraction of a point, so on
+    whether the document was converted alone or joined: both ways drop it.
+    """
+    dropped = False
+    while len(document.pages) > 1:
+        page = document.pages[-1]
+        if "/Annots" in page or any(
+            str(instruction.operator) in _MARKS
+            for instruction in pikepdf.parse_content_stream(page)
+        ):
+            break
+        del document.pages[-1]
+        dropped = True
+    return dropped
 
 
 def _copy(target: pikepdf.Pdf, value: pikepdf.Object) -> pikepdf.Object:

@@ -26,6 +26,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import pikepdf
+
 from pipeline.errors import (
     ConversionError,
     ConversionTimeout,
@@ -34,7 +36,12 @@ from pipeline.errors import (
 )
 from pipeline.filetypes import FileKind, sniff
 from pipeline.programs._probe import require, version_of
-from pipeline.programs.docx_batch import batch_key, join_docx, split_pdf
+from pipeline.programs.docx_batch import (
+    batch_key,
+    drop_blank_last_pages,
+    join_docx,
+    split_pdf,
+)
 from pipeline.programs.fonts import FontSetup
 from pipeline.stages import stage
 
@@ -227,7 +234,14 @@ class _Instance:
         if not partial.is_file() or partial.stat().st_size == 0:
             partial.unlink(missing_ok=True)
             raise ConversionError(f"{source.name}: LibreOffice wrote no PDF (is it a DOCX file?)")
+        _drop_blank_last_pages(partial)
         partial.replace(target)
+
+
+def _drop_blank_last_pages(pdf: Path) -> None:
+    with pikepdf.open(pdf, allow_overwriting_input=True) as document:
+        if drop_blank_last_pages(document):
+            document.save(pdf)
 
 
 class _Crashed(ConversionError):

@@ -235,7 +235,11 @@ def test_s3_stopped_mid_run_fails_clearly_then_a_rerun_completes(
     assert isinstance(error, RunIncomplete), repr(error)
     message = str(error)
     assert "not everything was archived" in message and "case-files QL-NM" in message
-    assert "cannot reach" in message  # the cause, as the store layer words it
+    # The cause, as the store layer words it: which one depends on where the server's
+    # stop caught the request (refused connection, no answer, or an error answer).
+    assert "S3 " in message and any(
+        cause in message for cause in ("cannot reach", "did not answer", "HTTP 5", "InternalError")
+    ), message
 
     done = district_month_flow(**arguments)  # starts the server again
     assert done.failures == [] and done.outcomes.get("added", 0) >= 1

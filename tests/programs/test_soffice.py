@@ -165,3 +165,27 @@ def test_a_worker_killed_outright_leaves_no_pipe_file(
     instance.process.wait()
     pool.stop()
     assert not any(p.exists() for p in pipes)
+
+
+def test_blank_pages_at_the_end_are_dropped_and_a_lone_blank_page_kept(tmp_path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    from pipeline.programs.docx_batch import drop_blank_last_pages
+
+    def pdf(name: str, pages: list[str]) -> Path:
+        path = tmp_path / name
+        sheet = canvas.Canvas(str(path))
+        for text in pages:
+            sheet.rect(10, 10, 100, 100, stroke=0, fill=0)  # a clip-like path, nothing painted
+            if text:
+                sheet.drawString(100, 700, text)
+            sheet.showPage()
+        sheet.save()
+        return path
+
+    with pikepdf.open(pdf("ends-blank.pdf", ["first", "", "second", "", ""])) as document:
+        assert drop_blank_last_pages(document)
+        assert len(document.pages) == 3  # the blank page between two others stays
+    with pikepdf.open(pdf("only-blank.pdf", [""])) as document:
+        assert not drop_blank_last_pages(document)
+        assert len(document.pages) == 1
