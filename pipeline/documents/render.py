@@ -94,9 +94,17 @@ class TemplateSet:
         # render parses a fresh copy from these bytes.
         if spec.name not in self._sources:
             try:
-                self._sources[spec.name] = slim_template(spec.path.read_bytes())
+                data = spec.path.read_bytes()
             except OSError as exc:
                 raise TemplateError(f"模板文件缺失 / template file missing: {spec.path}") from exc
+            try:
+                self._sources[spec.name] = slim_template(data)
+            except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:
+                raise TemplateError(
+                    f"模板文件已损坏 / template {spec.path.name} ({spec.title}) is not a readable "
+                    f"Word document: {exc}. Restore it from the project's templates/ folder, "
+                    "or save it again from Word as .docx"
+                ) from exc
         return self._sources[spec.name]
 
     def declared_fields(self, name: str) -> set[str]:

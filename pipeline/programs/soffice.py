@@ -234,7 +234,8 @@ class _Instance:
         if not partial.is_file() or partial.stat().st_size == 0:
             partial.unlink(missing_ok=True)
             raise ConversionError(f"{source.name}: LibreOffice wrote no PDF (is it a DOCX file?)")
-        _drop_blank_last_pages(partial)
+        if not destinations:  # a joined document's parts are trimmed as they are cut
+            _drop_blank_last_pages(partial)
         partial.replace(target)
 
 
@@ -443,7 +444,7 @@ class ConverterPool:
                     log.warning("LibreOffice in %s did not start again: %s", instance.folder, exc)
 
     def _convert_joined(self, instance: _Instance, requests: list[_Request]) -> bool:
-        """Convert ``requests`` as one document; False (nothing written) if that failed."""
+        """Convert ``requests`` as one document; False if that failed (convert them alone)."""
         work = instance.folder / "batch"
         work.mkdir(parents=True, exist_ok=True)
         joined, pdf = work / "joined.docx", work / "joined.pdf"

@@ -181,3 +181,13 @@ def test_a_slimmed_template_prints_exactly_as_the_template(
         )
         pages[label] = [p.read_bytes() for p in sorted(tmp_path.glob(f"{label}-*.pgm"))]
     assert pages["slimmed"] == pages["original"]
+
+
+def test_a_damaged_template_file_is_a_clear_template_error(
+    templates: TemplateSet, tmp_path: Path
+) -> None:
+    folder = tmp_path / "templates"
+    shutil.copytree(templates.folder, folder)
+    (folder / "receipt.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(TemplateError, match=r"receipt\.docx.*not a readable Word document"):
+        TemplateSet(folder).declared_fields("receipt")
