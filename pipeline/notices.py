@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.cases.model import Case, StepRecord
 from pipeline.cases.store import IssuedNotice
@@ -33,6 +33,9 @@ from pipeline.documents.render import Image
 from pipeline.errors import ExitCode, InputInvalid, XwqlError
 from pipeline.organisations import Place
 from pipeline.rules.flow import notice_period
+
+if TYPE_CHECKING:
+    from pipeline.documents.stamp import PageText
 
 _KIND_NAMES = {DocumentKind.PUBLIC_NOTICE: "公示", DocumentKind.RESULT_NOTICE: "结果公开"}
 # What must never appear in a public sheet's text layer.
@@ -124,11 +127,15 @@ def internal_rows(case: Case) -> list[dict[str, str]]:
     ]
 
 
-def check_public_text(pdf: Path) -> None:
-    """Refuse a public PDF whose text shows a full ID or mobile number."""
-    from pypdf import PdfReader
+def check_public_text(pdf: Path, pages: Iterable[PageText] | None = None) -> None:
+    """Refuse (and delete) a public PDF whose text shows a full ID or mobile number.
 
-    text = "".join("".join(page.extract_text() or "" for page in PdfReader(pdf).pages).split())
+    ``pages`` is the PDF's text when it was read already.
+    """
+    from pipeline.documents.stamp import read_text
+
+    read = read_text(pdf) if pages is None else pages
+    text = "".join("".join(page.text for page in read).split())
     for pattern in _LEAKS:
         if pattern.search(text):
             pdf.unlink(missing_ok=True)
@@ -169,6 +176,8 @@ class NoticeIssuer(StampedWriter):
         internal copy is stamped, and its seal registered, only once the public
         sheet passed the privacy check.
         """
+        from pipeline.documents.stamp import read_text
+
         code = job.verification_code
         context = self._context(job, code, _qr(code, self.work / f"qr-{code}.png"))
         name = _KIND_NAMES[job.kind]
@@ -180,11 +189,13 @@ class NoticeIssuer(StampedWriter):
                 self.convert, template, context | {"rows": internal_rows(job.case)},
                 internal_pdf, stamped=True,
             )  # fmt: skip
-            digest = self.write(
-                template, context, public_pdf, case=job.case, place=job.place,
-                purpose=f"{job.item.name}{name}（张贴）",
+            unstamped = self.convert(template, context, public_pdf, stamped=True)
+            text = list(read_text(unstamped))  # once, for the privacy check and the seal
+            check_public_text(unstamped, text)
+            digest = self.stamp(
+                unstamped, public_pdf, case=job.case, place=job.place,
+                purpose=f"{job.item.name}{name}（张贴）", text=text,
             )  # fmt: skip
-            check_public_text(public_pdf)
             self.stamp(
                 internal.result(), internal_pdf, case=job.case, place=job.place,
                 purpose=f"{job.item.name}{name}（存档内部件）",

@@ -27,7 +27,9 @@ from pipeline.documents.engine import DocumentEngine
 from pipeline.organisations import Place
 
 if TYPE_CHECKING:
-    from pipeline.documents.stamp import Seal
+    from collections.abc import Iterable
+
+    from pipeline.documents.stamp import PageText, Seal
 
 
 def _import_stamping() -> None:
@@ -96,14 +98,24 @@ class StampedWriter:
         return self.engine.pool.convert(docx, pdf)
 
     def stamp(
-        self, unstamped: Path, target: Path, *, case: Case, place: Place, purpose: str
+        self,
+        unstamped: Path,
+        target: Path,
+        *,
+        case: Case,
+        place: Place,
+        purpose: str,
+        text: Iterable[PageText] | None = None,
     ) -> str:
-        """Stamp ``unstamped`` into ``target`` and register the seal's use; the SHA-256."""
+        """Stamp ``unstamped`` into ``target`` and register the seal's use; the SHA-256.
+
+        ``text`` is the text of ``unstamped``, if read already.
+        """
         from pipeline.documents.stamp import stamp_pdf
 
         use = stamp_pdf(
             unstamped, target, self.seal(place), anchor=place.village.committee,
-            purpose=purpose, operator=self.operator,
+            purpose=purpose, operator=self.operator, text=text,
         )  # fmt: skip
         digest = hashlib.sha256(target.read_bytes()).hexdigest()
         self.store.record_seal_use(use, document_sha256=digest, case_id=case.case_id)

@@ -14,6 +14,7 @@ import functools
 import io
 import math
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,18 +99,23 @@ def draw_seal(organisation: str, fonts: FontSetup, *, subtitle: str = "") -> Sea
     return Seal(organisation=organisation, subtitle=subtitle, png=buffer.getvalue())
 
 
-def find_text(pdf: Path, needle: str) -> tuple[int, float, float, float]:
-    """Page index, (x, y) and approximate width in points of the first ``needle``.
+@dataclass(frozen=True)
+class PageText:
+    """One page's text as pypdf reads it, and where each printed run of it starts.
 
-    The width assumes full-width (1 em) characters, right for the Chinese names a
-    seal is placed over. The name may be cut over two text runs (a line that
-    wraps right before its last character): then the seal is centred on the part
-    in the first run.
+    Attributes:
+        text: The page's text.
+        runs: Each printed run: its text, x and y of its start, and its em in points.
     """
-    reader = PdfReader(pdf)
-    wanted = "".join(needle.split())
-    for page_index, page in enumerate(reader.pages):
-        runs: list[tuple[str, float, float, float]] = []  # text, x, y, em
+
+    text: str
+    runs: tuple[tuple[str, float, float, float], ...]
+
+
+def read_text(pdf: Path) -> Iterator[PageText]:
+    """The text of each page of ``pdf``, read as it is asked for."""
+    for page in PdfReader(pdf).pages:
+        runs: list[tuple[str, float, float, float]] = []
 
         def visit(
             text: str,
@@ -125,18 +131,33 @@ def find_text(pdf: Path, needle: str) -> tuple[int, float, float, float]:
                 em = font_size * abs(tm[0] * cm[0]) if tm[0] else font_size
                 runs.append((text, x, y, em))
 
-        page.extract_text(visitor_text=visit)
+        text = page.extract_text(visitor_text=visit) or ""
+        yield PageText(text, tuple(runs))
+
+
+def find_text(
+    pdf: Path, needle: str, pages: Iterable[PageText] | None = None
+) -> tuple[int, float, float, float]:
+    """Page index, (x, y) and approximate width in points of the first ``needle``.
+
+    The width assumes full-width (1 em) characters, right for the Chinese names a
+    seal is placed over. The name may be cut over two text runs (a line that
+    wraps right before its last character): then the seal is centred on the part
+    in the first run. ``pages`` is ``pdf``'s text when it was read already.
+    """
+    wanted = "".join(needle.split())
+    for page_index, page in enumerate(read_text(pdf) if pages is None else pages):
         # Every printed character with the run it is in and its place there.
         chars = [
             (char, number, place)
-            for number, (text, _, _, _) in enumerate(runs)
+            for number, (text, _, _, _) in enumerate(page.runs)
             for place, char in enumerate(text)
             if not char.isspace()
         ]
         at = "".join(char for char, _, _ in chars).find(wanted)
         if at >= 0:
             _, number, place = chars[at]
-            _, x, y, em = runs[number]
+            _, x, y, em = page.runs[number]
             in_run = sum(1 for _, n, _ in chars[at : at + len(wanted)] if n == number)
             return page_index, x + place * em, y, in_run * em
     raise TemplateError(
@@ -197,13 +218,16 @@ def stamp_pdf(
     purpose: str,
     operator: str,
     diameter_mm: float = SEAL_DIAMETER_MM,
+    text: Iterable[PageText] | None = None,
 ) -> SealUse:
     """Place ``seal`` centred over the first occurrence of ``anchor`` text.
 
+    ``text`` is the source's text when the caller has read it already (a public
+    sheet's is read once, for its privacy check and for the seal's place).
     Returns the register line for this use of the seal (用印登记).
     """
     with stage("stamp"):
-        page_index, x, y, width = find_text(source, anchor)
+        page_index, x, y, width = find_text(source, anchor, text)
         size = diameter_mm * _PT_PER_MM
         with pikepdf.open(source) as pdf:
             page = pdf.pages[page_index]

@@ -15,7 +15,7 @@ import pikepdf
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic
@@ -369,7 +369,7 @@ def _rsa() -> rsa.RSAPrivateKey:
 
 def _certificate(
     subject: x509.Name,
-    key: rsa.RSAPrivateKey,
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
     issuer: x509.Name,
     issuer_key: rsa.RSAPrivateKey,
     *,
@@ -460,6 +460,39 @@ def production(
     pem_key.chmod(0o600)
     (folder / "QL-DZ.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return folder, ca
+
+
+def test_an_elliptic_curve_production_key_signs_and_verifies(
+    directory: Directory, collated: Path, tmp_path: Path
+) -> None:
+    # xwql signs with the key it parsed once; this is the ECDSA side of that.
+    ca = ForeignCA("临淄区电子政务测试根 (test)")
+    folder = tmp_path / "production-keys"
+    folder.mkdir()
+    (folder / TRUST_ROOTS_FILE).write_bytes(ca.certificate.public_bytes(serialization.Encoding.PEM))
+    place = directory.get("QL-NM")
+    key = ec.generate_private_key(ec.SECP256R1())
+    certificate = _certificate(_village_name(place), key, ca.name, ca.key, ca=False)
+    (folder / "QL-NM.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    (folder / "QL-NM.key").chmod(0o600)
+    (folder / "QL-NM.crt").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    store = KeyStore(tmp_path / "unused-demo", production_keys=folder)
+    signer = store.signer_for(place)
+    targets = [tmp_path / "first.pdf", tmp_path / "second.pdf"]
+
+    for target in targets:  # the second signature reuses the parsed key
+        sign_pdf(collated, target, signer, reason=REASON, location=LOCATION)
+
+    for target in targets:
+        report = verify_pdf(target, expected_village=place.village, trust_roots=[ca.certificate])
+        assert report.ok, report.problems
+        assert report.signer_fingerprint == signer.fingerprint
 
 
 @pytest.mark.parametrize("code", ["QL-NM", "QL-DZ"], ids=["p12", "pem"])
