@@ -135,9 +135,12 @@ def check_public_text(pdf: Path, pages: Iterable[PageText] | None = None) -> Non
     from pipeline.documents.stamp import read_text
 
     read = read_text(pdf) if pages is None else pages
-    text = "".join("".join(page.text for page in read).split())
+    text = "\n".join(page.text for page in read)
+    # As printed, and without white space: a number a line break cut in two is
+    # whole only in the second, one followed by a table's next cell only in the first.
+    joined = "".join(text.split())
     for pattern in _LEAKS:
-        if pattern.search(text):
+        if pattern.search(text) or pattern.search(joined):
             pdf.unlink(missing_ok=True)
             raise PrivacyLeak(
                 f"{pdf.name}: 公开文件含有未遮蔽的个人信息，已删除 / the public sheet showed a "

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
@@ -16,7 +17,14 @@ from pipeline.catalog import Catalog
 from pipeline.catalog.model import CatalogItem, DayUnit, StepKind
 from pipeline.config import Settings
 from pipeline.documents.engine import DocumentEngine
-from pipeline.notices import NoticeIssuer, PrivacyLeak, check_public_text, notice_jobs
+from pipeline.documents.render import Image
+from pipeline.notices import (
+    NoticeIssuer,
+    NoticeJob,
+    PrivacyLeak,
+    check_public_text,
+    notice_jobs,
+)
 from pipeline.organisations import Directory, load_district
 from pipeline.rules.calendar import add_days
 from pipeline.rules.flow import actor_alternatives, apply_step
@@ -134,16 +142,50 @@ def test_result_notice_after_the_notice_period(
     assert ID not in "".join(pdf_text(files[1].public_pdf).split())
 
 
-def test_privacy_guard_deletes_a_leaking_sheet(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "lines",
+    [[f"ID {ID}"], [f"{ID} 3 1,260.00"], [f"ID {ID[:10]}", ID[10:]], [f"Tel {PHONE} 3"]],
+    ids=["alone", "next-cell-a-number", "cut-by-a-line-break", "phone"],
+)
+def test_privacy_guard_deletes_a_leaking_sheet(tmp_path: Path, lines: list[str]) -> None:
     from reportlab.pdfgen import canvas
 
     leaking = tmp_path / "leak.pdf"
     sheet = canvas.Canvas(str(leaking))
-    sheet.drawString(100, 700, f"ID {ID}")
+    for number, line in enumerate(lines):
+        sheet.drawString(100, 700 - 20 * number, line)
     sheet.save()
     with pytest.raises(PrivacyLeak):
         check_public_text(leaking)
     assert not leaking.exists()
+
+
+class _LeakingIssuer(NoticeIssuer):
+    """Prints the applicant's full ID number on the public sheet (a broken masking)."""
+
+    def _context(self, job: NoticeJob, code: str, qr: Image) -> dict[str, Any]:
+        context = super()._context(job, code, qr)
+        return context | {"rows": [row | {"id_number": ID} for row in context["rows"]]}
+
+
+@pytest.mark.soffice
+def test_a_leaking_public_sheet_is_neither_posted_nor_stamped_nor_registered(
+    issuer: NoticeIssuer, dibao: Case, catalog: Catalog, directory: Directory, tmp_path: Path
+) -> None:
+    leaking = _LeakingIssuer(
+        issuer.engine, issuer.store, supervision_phone=issuer.supervision_phone,
+        operator=issuer.operator, work=issuer.work,
+    )  # fmt: skip
+    item = catalog.get("xwql-022")
+    jobs = notice_jobs(walk(dibao, item, StepKind.NOTICE), item, directory.get("QL-NM"))
+
+    batch = leaking.issue_all(jobs, tmp_path / "out")
+
+    assert not batch.issued
+    assert [type(error) for _, error in batch.failed] == [PrivacyLeak]
+    assert not list((tmp_path / "out").glob("*.pdf"))
+    assert leaking.store.seal_uses() == []  # not even the internal copy was stamped
+    assert leaking.store.notice(jobs[0].verification_code) is None
 
 
 def test_engine_type_is_the_shared_one() -> None:
