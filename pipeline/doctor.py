@@ -17,7 +17,7 @@ from pipeline.programs.fonts import APT_PACKAGE as FONT_PACKAGE
 from pipeline.programs.fonts import SANS, SERIF, ensure_sc_fonts
 
 PYTHON_PACKAGES = [
-    "docxtpl", "python-docx", "pikepdf", "pypdf", "Pillow", "reportlab",
+    "docxtpl", "python-docx", "pikepdf", "pypdfium2", "Pillow", "reportlab",
     "typer", "rich", "pydantic", "PyYAML", "jsonschema", "fonttools", "openpyxl",
     "python-stdnum", "chinesecalendar", "SQLAlchemy", "qrcode", "minio",
 ]  # fmt: skip

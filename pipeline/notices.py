@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +35,7 @@ from pipeline.organisations import Place
 from pipeline.rules.flow import notice_period
 
 if TYPE_CHECKING:
-    from pipeline.documents.stamp import PageText
+    from pipeline.documents.pdftext import PdfText
 
 _KIND_NAMES = {DocumentKind.PUBLIC_NOTICE: "公示", DocumentKind.RESULT_NOTICE: "结果公开"}
 # What must never appear in a public sheet's text layer.
@@ -127,20 +127,19 @@ def internal_rows(case: Case) -> list[dict[str, str]]:
     ]
 
 
-def check_public_text(pdf: Path, pages: Iterable[PageText] | None = None) -> None:
+def check_public_text(pdf: Path, text: PdfText | None = None) -> None:
     """Refuse (and delete) a public PDF whose text shows a full ID or mobile number.
 
-    ``pages`` is the PDF's text when it was read already.
+    ``text`` is the PDF's text when it was read already.
     """
-    from pipeline.documents.stamp import read_text
+    from pipeline.documents.pdftext import read_pdf_text
 
-    read = read_text(pdf) if pages is None else pages
-    text = "\n".join(page.text for page in read)
+    printed = (text or read_pdf_text(pdf)).text
     # As printed, and without white space: a number a line break cut in two is
     # whole only in the second, one followed by a table's next cell only in the first.
-    joined = "".join(text.split())
+    joined = "".join(printed.split())
     for pattern in _LEAKS:
-        if pattern.search(text) or pattern.search(joined):
+        if pattern.search(printed) or pattern.search(joined):
             pdf.unlink(missing_ok=True)
             raise PrivacyLeak(
                 f"{pdf.name}: 公开文件含有未遮蔽的个人信息，已删除 / the public sheet showed a "
@@ -179,7 +178,7 @@ class NoticeIssuer(StampedWriter):
         internal copy is stamped, and its seal registered, only once the public
         sheet passed the privacy check.
         """
-        from pipeline.documents.stamp import read_text
+        from pipeline.documents.pdftext import read_pdf_text
 
         code = job.verification_code
         context = self._context(job, code, _qr(code, self.work / f"qr-{code}.png"))
@@ -193,7 +192,8 @@ class NoticeIssuer(StampedWriter):
                 internal_pdf, stamped=True,
             )  # fmt: skip
             unstamped = self.convert(template, context, public_pdf, stamped=True)
-            text = list(read_text(unstamped))  # once, for the privacy check and the seal
+            # Read once, for the privacy check and the seal's place.
+            text = read_pdf_text(unstamped, find=job.place.village.committee)
             check_public_text(unstamped, text)
             digest = self.stamp(
                 unstamped, public_pdf, case=job.case, place=job.place,

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from pipeline.cases.model import Case
 from pipeline.errors import InputInvalid
 
-if TYPE_CHECKING:  # stamping (pikepdf, pypdf, Pillow) is imported by those who stamp
+if TYPE_CHECKING:  # stamping (pikepdf, PDFium, Pillow) is imported by those who stamp
     from pipeline.documents.stamp import SealUse
 
 _metadata = sa.MetaData()

@@ -5,7 +5,7 @@ convert it on the warm converters, place the village seal over the committee's
 name (when the document carries one) and write the seal-use register line
 (用印登记; stamping is itself item xwql-040).
 
-Stamping needs pikepdf, pypdf and Pillow, which take longer to import than a
+Stamping needs pikepdf, PDFium and Pillow, which take longer to import than a
 document takes to convert. A writer imports them on a thread of their own when
 it is made, so a command issuing one notice spends its wait for LibreOffice
 importing them instead of importing them afterwards. Drawing a seal takes about
@@ -27,9 +27,8 @@ from pipeline.documents.engine import DocumentEngine
 from pipeline.organisations import Place
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from pipeline.documents.stamp import PageText, Seal
+    from pipeline.documents.pdftext import PdfText
+    from pipeline.documents.stamp import Seal
 
 
 def _import_stamping() -> None:
@@ -105,11 +104,11 @@ class StampedWriter:
         case: Case,
         place: Place,
         purpose: str,
-        text: Iterable[PageText] | None = None,
+        text: PdfText | None = None,
     ) -> str:
         """Stamp ``unstamped`` into ``target`` and register the seal's use; the SHA-256.
 
-        ``text`` is the text of ``unstamped``, if read already.
+        ``text`` is the text of ``unstamped``, if read already (looking for the committee).
         """
         from pipeline.documents.stamp import stamp_pdf
 

@@ -40,7 +40,7 @@ _NOTICE_MODULES = (
     "pipeline.documents.engine", "pipeline.documents.render", "pipeline.documents.stamp",
     "pipeline.documents.case_documents", "pipeline.cases.writer", "pipeline.rules.flow",
     "pipeline.rules.calendar", "pipeline.yamlfile", "qrcode", "qrcode.image.pil", "sqlite3",
-    "sqlalchemy.dialects.sqlite", "pypdf.filters", "rich.status", "PIL.PngImagePlugin",
+    "sqlalchemy.dialects.sqlite", "pipeline.documents.pdftext", "rich.status", "PIL.PngImagePlugin",
     "PIL.JpegImagePlugin",
 )  # fmt: skip
 

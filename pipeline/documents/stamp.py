@@ -14,14 +14,13 @@ import functools
 import io
 import math
 import zlib
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
 from PIL import Image, ImageDraw, ImageFont
-from pypdf import PdfReader
 
+from pipeline.documents.pdftext import PdfText, read_pdf_text
 from pipeline.errors import TemplateError
 from pipeline.programs.fonts import FontSetup
 from pipeline.stages import stage
@@ -99,71 +98,25 @@ def draw_seal(organisation: str, fonts: FontSetup, *, subtitle: str = "") -> Sea
     return Seal(organisation=organisation, subtitle=subtitle, png=buffer.getvalue())
 
 
-@dataclass(frozen=True)
-class PageText:
-    """One page's text as pypdf reads it, and where each printed run of it starts.
-
-    Attributes:
-        text: The page's text.
-        runs: Each printed run: its text, x and y of its start, and its em in points.
-    """
-
-    text: str
-    runs: tuple[tuple[str, float, float, float], ...]
-
-
-def read_text(pdf: Path) -> Iterator[PageText]:
-    """The text of each page of ``pdf``, read as it is asked for."""
-    for page in PdfReader(pdf).pages:
-        runs: list[tuple[str, float, float, float]] = []
-
-        def visit(
-            text: str,
-            cm: list[float],
-            tm: list[float],
-            font_dict: object,
-            font_size: float,
-            runs: list[tuple[str, float, float, float]] = runs,
-        ) -> None:
-            if text.strip():
-                x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
-                y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
-                em = font_size * abs(tm[0] * cm[0]) if tm[0] else font_size
-                runs.append((text, x, y, em))
-
-        text = page.extract_text(visitor_text=visit) or ""
-        yield PageText(text, tuple(runs))
-
-
 def find_text(
-    pdf: Path, needle: str, pages: Iterable[PageText] | None = None
+    pdf: Path, needle: str, text: PdfText | None = None
 ) -> tuple[int, float, float, float]:
-    """Page index, (x, y) and approximate width in points of the first ``needle``.
+    """Page index, (x, y) and width in points of the first ``needle`` in ``pdf``.
 
-    The width assumes full-width (1 em) characters, right for the Chinese names a
-    seal is placed over. The name may be cut over two text runs (a line that
-    wraps right before its last character): then the seal is centred on the part
-    in the first run. ``pages`` is ``pdf``'s text when it was read already.
+    The name may be cut by a line break (a line that wraps right before its last
+    character): then the width is that of the part on the first line, and the
+    seal is centred on it. ``text`` is ``pdf``'s text when it was read already
+    (looking for ``needle``).
     """
-    wanted = "".join(needle.split())
-    for page_index, page in enumerate(read_text(pdf) if pages is None else pages):
-        # Every printed character with the run it is in and its place there.
-        chars = [
-            (char, number, place)
-            for number, (text, _, _, _) in enumerate(page.runs)
-            for place, char in enumerate(text)
-            if not char.isspace()
-        ]
-        at = "".join(char for char, _, _ in chars).find(wanted)
-        if at >= 0:
-            _, number, place = chars[at]
-            _, x, y, em = page.runs[number]
-            in_run = sum(1 for _, n, _ in chars[at : at + len(wanted)] if n == number)
-            return page_index, x + place * em, y, in_run * em
-    raise TemplateError(
-        f"{pdf.name}: 找不到盖章位置的文字“{needle}” / no text {needle!r} to place the seal "
-        "over; the template must print the issuer's name where the seal goes"
-    )
+    if text is None or text.phrase != needle:
+        text = read_pdf_text(pdf, find=needle)
+    if text.found is None:
+        raise TemplateError(
+            f"{pdf.name}: 找不到盖章位置的文字“{needle}” / no text {needle!r} to place the seal "
+            "over; the template must print the issuer's name where the seal goes"
+        )
+    found = text.found
+    return found.page, found.x, found.y, found.width
 
 
 @dataclass(frozen=True)
@@ -218,7 +171,7 @@ def stamp_pdf(
     purpose: str,
     operator: str,
     diameter_mm: float = SEAL_DIAMETER_MM,
-    text: Iterable[PageText] | None = None,
+    text: PdfText | None = None,
 ) -> SealUse:
     """Place ``seal`` centred over the first occurrence of ``anchor`` text.
 
