@@ -215,6 +215,9 @@ KINDS = (
 )  # fmt: skip
 
 
+_FLOWCHART_PAGE = re.compile(r"xwql-\d{3}-[0-9a-f]{24}")  # an item's code and its page's key
+
+
 def classify(pdf: Path, data: Path, out: Path, callers: set[str]) -> str:
     """What a converted PDF is, from where it was written and who asked for it."""
     internal = pdf.stem.endswith("-内部")
@@ -229,8 +232,9 @@ def classify(pdf: Path, data: Path, out: Path, callers: set[str]) -> str:
         return "case-file covers and contents"
     if "build_district_summary" in callers:
         return "district summary"
+    if _FLOWCHART_PAGE.fullmatch(pdf.stem):  # made in a work folder, renamed into the cache
+        return "flowchart pages"
     for folder, kind in (
-        (data / "cache" / "flowcharts", "flowchart pages"),
         (data / "work" / "catalog", "catalog booklet"),
         (data / "work" / "packs", "pack parts"),
         (out / "catalog", "catalog booklet"),
@@ -511,9 +515,9 @@ def phases(marks: list[tuple[str, float]], total: float) -> list[tuple[str, floa
     points = [
         ("open store, index, archive (S3 start, WORM check)", last("opened")),
         ("Prefect start-up + ledger import", last("导入")),
-        ("catalog booklet", last("清单与流程图")),
-        ("villages: notices, case files, packs", max(
-            (t for t in (last("公示"), last("案卷"), last("公开材料")) if t is not None),
+        ("villages: notices, case files, packs; the catalog booklet alongside", max(
+            (t for t in (last("公示"), last("案卷"), last("公开材料"), last("清单与流程图"))
+             if t is not None),
             default=None)),
         ("district summary", last("区汇总表")),
         ("flow end, converters stopped", total),

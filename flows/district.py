@@ -22,15 +22,18 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
 from prefect import Task, flow, task
+from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import State, TaskRun
 from prefect.context import TaskRunContext
 from prefect.futures import PrefectFuture, wait
+from prefect.settings import PREFECT_API_URL
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from pipeline import jobs
@@ -108,12 +111,36 @@ def run_context(
     if _RUN is not None:  # a flow called from another flow, or from a command that opened it
         yield _RUN.context
         return
+    prefect = _start_prefect()
     with jobs.JobContext.open(settings, out, issued_on=issued_on) as context:
+        if prefect is not None:
+            prefect.join()
         _RUN = _Run(context, progress or (lambda message: None))
         try:
             yield context
         finally:
             _RUN = None
+
+
+def _start_prefect() -> threading.Thread | None:
+    """Start Prefect's local API on a thread, while the store and the converters open.
+
+    Without ``PREFECT_API_URL`` the first flow call starts a local API server and
+    migrates its database (several seconds); started here, that overlaps with
+    the object store's start and WORM check. Join the thread before calling a
+    flow, so that the server answers by then. None when an API is configured.
+    """
+    if PREFECT_API_URL.value():  # a server of its own, or a test harness's
+        return None
+
+    def start() -> None:
+        # A failure here is the flow call's to report: it starts the server again.
+        with contextlib.suppress(Exception), get_client(sync_client=True) as client:
+            client.api_healthcheck()
+
+    starter = threading.Thread(target=start, name="prefect-start", daemon=True)
+    starter.start()
+    return starter
 
 
 @contextlib.contextmanager
@@ -236,11 +263,11 @@ def district_summary_task(month: str, villages: list[str] | None) -> str:
     retry_delay_seconds=RETRY_DELAYS,
     retry_condition_fn=_transient,
 )
-def catalog_task() -> Archived:  # fmt: skip
+def catalog_task() -> list[Archived]:  # fmt: skip
     """Publish and archive the catalog edition (skipped when archived and present)."""
     _, done = jobs.publish_and_archive_catalog(current())
     _report("清单与流程图 catalog")
-    return done
+    return [done]
 
 
 # --- flows ---------------------------------------------------------------------------------------
@@ -332,7 +359,8 @@ def district_month_flow(
     with _flow_context(out, issued_on) as context:
         for path in ledgers or []:
             import_ledger_task(path)
-        summary.add([catalog_task()])
+        # The booklet needs nothing of the villages' work: it runs alongside.
+        catalog = catalog_task.submit()
         chosen = _villages(context, villages)
         # Submitted stage by stage: a task waiting for its village's previous stage
         # holds a worker thread, so every runnable task must be queued before it.
@@ -345,7 +373,7 @@ def district_month_flow(
             code: monthly_pack_task.submit(code, label, month, wait_for=[files[code]])
             for code, label in chosen
         }
-        _collect(summary, [*notices.values(), *files.values(), *packs.values()])
+        _collect(summary, [catalog, *notices.values(), *files.values(), *packs.values()])
         _summarise(summary, month, chosen, villages)
     return _finish(summary)
 
@@ -423,7 +451,7 @@ def catalog_publish_flow(out: str | None = None, issued_on: str | None = None) -
     """Publish the catalog booklet and archive the edition."""
     summary = RunSummary()
     with _flow_context(out, issued_on):
-        summary.add([catalog_task()])
+        summary.add(catalog_task())
     return summary
 
 

@@ -331,6 +331,29 @@ class Archiver:
             found.append(folder)
         return found
 
+    def tidy_outbox(self) -> list[str]:
+        """Remove the reservations of packages archived already; their codes.
+
+        A run killed after a package was indexed but before its outbox folder and
+        marker were removed leaves them behind; the unit is current, so no job
+        archives it again to clear them. An archival code in the index is done,
+        whichever process reserved it.
+        """
+        if not self.outbox.is_dir():
+            return []
+        removed = []
+        with self._allocation_lock():
+            for marker in sorted(self.outbox.glob("*.reserved")):
+                folder = marker.with_suffix("")
+                if self.index.get(folder.name) is None:
+                    continue
+                shutil.rmtree(folder, ignore_errors=True)
+                marker.unlink(missing_ok=True)
+                removed.append(folder.name)
+        if removed:
+            logger.info("outbox: removed what archiving left of %s", ", ".join(removed))
+        return removed
+
     @contextlib.contextmanager
     def _reserved(self, unit: str, base: ArchivalCode) -> Iterator[tuple[ArchivalCode, Path]]:
         """A free archival code of ``base`` for ``unit`` and its empty outbox folder.

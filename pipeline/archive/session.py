@@ -86,6 +86,8 @@ class ArchiveSession:
             permanent_years=settings.permanent_retention_years,
             worm_override=override,
         )
+        if writing:
+            archiver.tidy_outbox()
         try:
             yield cls(settings, store, index, archiver, keys)
         finally:

@@ -149,7 +149,11 @@ class BookletBuilder:
         }
 
     def flowchart_pages(self) -> list[Path]:
-        """One PDF page per item, cached by the item's content and the template."""
+        """One PDF page per item, cached by the item's content and the template.
+
+        A page is made in the work folder and renamed into the cache, so that a
+        pack being built at the same time finds it whole or not at all.
+        """
         template = self.templates.spec("flowchart_page").path.read_bytes()
         jobs: list[Job] = []
         pages: list[Path] = []
@@ -165,9 +169,11 @@ class BookletBuilder:
             pages.append(cached)
             if cached.is_file():
                 continue
-            jobs.append(("flowchart_page", partial(self.chart_context, item), cached))
+            made = self.work / cached.name
+            jobs.append(("flowchart_page", partial(self.chart_context, item), made))
         self.cache.mkdir(parents=True, exist_ok=True)
-        self.render_and_convert(jobs)
+        for made in self.render_and_convert(jobs):
+            made.replace(self.cache / made.name)
         return pages
 
     def directory_context(self) -> dict[str, Any]:

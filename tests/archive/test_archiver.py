@@ -8,6 +8,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +229,26 @@ def test_a_killed_build_keeps_its_code_for_the_same_unit(
     assert other.archival_code.endswith("-0002")  # 0001 stays reserved for UNIT
     done = archiver.archive(UNIT, _source("v1"), BASE, builder(tmp_path, _source("v1"))[0])
     assert done.archival_code == code
+
+
+def test_a_run_killed_after_indexing_leaves_nothing_once_the_outbox_is_tidied(
+    archiver: Archiver, tmp_path: Path
+) -> None:
+    done = archiver.archive(UNIT, _source("v1"), BASE, builder(tmp_path, _source("v1"))[0])
+    # Killed between the index write and the outbox clean-up: folder and marker stay.
+    (archiver.outbox / done.archival_code).mkdir()
+    (archiver.outbox / f"{done.archival_code}.reserved").write_text(UNIT, encoding="utf-8")
+    # A build of another unit killed half-way is not archived: it keeps its code.
+    pending = str(replace(BASE, sequence=7))
+    (archiver.outbox / pending).mkdir()
+    (archiver.outbox / f"{pending}.reserved").write_text("case_file/x", encoding="utf-8")
+
+    assert archiver.tidy_outbox() == [done.archival_code]
+
+    assert sorted(p.name for p in archiver.outbox.iterdir()) == [
+        ".lock", pending, f"{pending}.reserved",
+    ]  # fmt: skip
+    assert archiver.tidy_outbox() == []
 
 
 def _other_unit_builder(
