@@ -39,7 +39,7 @@ class Settings:
         conversion_batch: Most documents one LibreOffice call converts when several
             wait at once (``XWQL_CONVERSION_BATCH``, default 8; 1 turns joining off).
         converter_recycle_mb: A LibreOffice grown past this many MB resident is
-            replaced by a fresh one (``XWQL_CONVERTER_RECYCLE_MB``, default 600; 0 never).
+            replaced by a fresh one (``XWQL_CONVERTER_RECYCLE_MB``, default 400; 0 never).
         conversion_timeout: Seconds one document may take before LibreOffice
             is restarted.
         database_url: SQL URL of the case store; a SQLite file in ``data``
@@ -75,7 +75,7 @@ class Settings:
         default_factory=lambda: int(os.environ.get("XWQL_CONVERSION_BATCH", "8"))
     )
     converter_recycle_mb: float = field(
-        default_factory=lambda: float(os.environ.get("XWQL_CONVERTER_RECYCLE_MB", "600"))
+        default_factory=lambda: float(os.environ.get("XWQL_CONVERTER_RECYCLE_MB", "400"))
     )
     conversion_timeout: float = field(
         default_factory=lambda: float(os.environ.get("XWQL_CONVERSION_TIMEOUT", "60"))

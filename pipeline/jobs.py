@@ -39,6 +39,7 @@ from pipeline.catalog.booklet import PublishedCatalog, catalog_snapshot, publish
 from pipeline.config import Settings
 from pipeline.documents.engine import DocumentEngine
 from pipeline.errors import XwqlError
+from pipeline.malloc import limit_arenas
 from pipeline.notices import NoticeIssuer, NoticeJob, notice_jobs
 from pipeline.organisations import Place
 from pipeline.packs import (
@@ -97,6 +98,7 @@ class JobContext:
             WormNotEnforced: The store does not enforce WORM (and no override).
             StorageError: The store cannot be reached.
         """
+        limit_arenas()  # before the run's threads start (see pipeline.malloc)
         with (
             Workspace.open(settings) as workspace,
             ArchiveSession.open(settings, writing=True) as session,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import threading
 from pathlib import Path
 
 from pipeline.errors import ExternalProgramError
@@ -10,6 +12,9 @@ from pipeline.programs._probe import require, version_of
 from pipeline.programs.fonts import FontSetup
 
 APT_PACKAGE = "graphviz"
+# Each dot loads the CJK faces (40 MB or more): more at once than there are cores
+# adds memory and no speed (the booklet asks for up to 16 charts at once).
+_RUNNING = threading.BoundedSemaphore(os.cpu_count() or 1)
 
 
 def probe() -> tuple[int, ...]:
@@ -27,14 +32,15 @@ def render_dot(
     partial = target.with_name(f".{target.name}.part")
     argv = [dot, "-Tpng", f"-Gdpi={dpi}", "-o", str(partial)]
     try:
-        done = subprocess.run(
-            argv,
-            input=source.encode("utf-8"),
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-            env=fonts.environment(),
-        )
+        with _RUNNING:
+            done = subprocess.run(
+                argv,
+                input=source.encode("utf-8"),
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+                env=fonts.environment(),
+            )
     except subprocess.TimeoutExpired as exc:
         partial.unlink(missing_ok=True)
         raise ExternalProgramError(f"Graphviz took over {timeout:.0f} s on {target.name}") from exc

@@ -77,6 +77,7 @@ from pipeline.errors import (
     ConverterServiceError,
     ExternalProgramError,
 )
+from pipeline.malloc import limit_arenas
 from pipeline.programs._service_address import (
     SOCKET_NAME,
     service_folder,
@@ -897,6 +898,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", required=True, type=Path)
     parser.add_argument("--cwd", type=Path, help="where the settings' relative paths start")
     args = parser.parse_args(argv)
+    limit_arenas()  # one thread per client, one dispatcher per converter
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

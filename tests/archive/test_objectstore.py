@@ -26,7 +26,13 @@ from pipeline.archive.objectstore import (
 )
 from pipeline.config import Settings
 from pipeline.errors import ObjectMetadataInvalid, StorageConfigInvalid, StorageError
-from pipeline.programs.s3server import Credentials, EmbeddedS3, S3Endpoint, free_port
+from pipeline.programs.s3server import (
+    WEED_MEMORY_LIMIT,
+    Credentials,
+    EmbeddedS3,
+    S3Endpoint,
+    free_port,
+)
 
 NOBODY = Credentials("nobody", "nothing")
 
@@ -155,6 +161,14 @@ def test_open_store_reuses_the_running_embedded_server(
     assert server is not None and server.pid() == pid
     assert embedded.url == s3_server.endpoint().url
     assert embedded.versioning_enabled()
+
+
+@pytest.mark.s3
+def test_the_embedded_server_runs_with_a_memory_limit(s3_server: EmbeddedS3) -> None:
+    environment = Path(f"/proc/{s3_server.pid()}/environ").read_bytes().split(b"\0")
+    limits = [v for v in environment if v.startswith(b"GOMEMLIMIT=")]
+    expected = os.environ.get("GOMEMLIMIT", WEED_MEMORY_LIMIT)
+    assert limits == [f"GOMEMLIMIT={expected}".encode()]
 
 
 # --- without the server --------------------------------------------------------------------
