@@ -374,6 +374,11 @@ class ServiceOrPool:
         return self._pool().convert(source, target)
 
     @property
+    def recycles(self) -> int:
+        """LibreOffice replaced for its memory in the local pool (the service logs its own)."""
+        return self._local.recycles if self._local is not None else 0
+
+    @property
     def restarts(self) -> int:
         """LibreOffice restarts of the local pool, plus the service's since this job began."""
         local = int(self._local.restarts) if self._local is not None else 0
