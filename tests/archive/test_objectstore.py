@@ -154,8 +154,9 @@ def test_open_store_with_a_url_starts_nothing(store: ObjectStore, s3_server: Emb
 
 @pytest.mark.s3
 def test_open_store_reuses_the_running_embedded_server(
-    s3_server: EmbeddedS3, s3_data: Path
+    s3_server: EmbeddedS3, s3_data: Path, store: ObjectStore
 ) -> None:
+    # ``store`` makes the bucket: this test must not depend on others having made it.
     pid = s3_server.pid()
     embedded, server = open_store(_settings(data=s3_data))
     assert server is not None and server.pid() == pid
