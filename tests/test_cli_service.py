@@ -216,16 +216,21 @@ def _fake_service(path: Path, accept: bool) -> threading.Thread:
     return thread
 
 
-def test_a_service_lost_after_accepting_is_a_clear_failure(home: Path, data: Path) -> None:
+def _notice_through_fake_service(home: Path, data: Path, *, accept: bool) -> Done:
+    """``xwql notice`` for CASE while a fake service answers once (``accept``) and is gone."""
     path = socket_path(data)
     if len(os.fsencode(path)) > 100:
         pytest.skip("data folder path too long to bind a socket by name")
-    thread = _fake_service(path, accept=True)
+    thread = _fake_service(path, accept=accept)
     try:
-        done = xwql("notice", CASE, "--out", "o", cwd=home)
+        return xwql("notice", CASE, "--out", "o", cwd=home)
     finally:
         thread.join(10)
         path.unlink(missing_ok=True)
+
+
+def test_a_service_lost_after_accepting_is_a_clear_failure(home: Path, data: Path) -> None:
+    done = _notice_through_fake_service(home, data, accept=True)
     assert done.code == 5
     assert "the converter service stopped before it finished" in done.err
     assert "Run the command again" in done.err
@@ -235,15 +240,7 @@ def test_a_service_lost_after_accepting_is_a_clear_failure(home: Path, data: Pat
 def test_a_service_lost_before_accepting_leaves_the_command_to_run_here(
     home: Path, data: Path
 ) -> None:
-    path = socket_path(data)
-    if len(os.fsencode(path)) > 100:
-        pytest.skip("data folder path too long to bind a socket by name")
-    thread = _fake_service(path, accept=False)
-    try:
-        done = xwql("notice", CASE, "--out", "o", cwd=home)
-    finally:
-        thread.join(10)
-        path.unlink(missing_ok=True)
+    done = _notice_through_fake_service(home, data, accept=False)
     assert done.code == 0, done.err
     assert len(list((home / "o").glob(f"{CASE}-公示-*.pdf"))) == 1
 

@@ -32,11 +32,10 @@ from typing import Any
 import uno  # type: ignore[import-not-found,unused-ignore]
 from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found,unused-ignore]
 
+from pipeline.programs._office_pipe import remove_pipe_file
+
 _CONNECT_SECONDS = 90.0
 _PARENT_POLL_SECONDS = 0.5
-# Where LibreOffice (its sal library) makes the socket of a named pipe: /tmp, or
-# /var/tmp when /tmp is not writable; "OSL_PIPE_<uid>_<name>".
-_PIPE_FOLDERS = (Path("/tmp"), Path("/var/tmp"))
 # PDF/A-2b, fonts embedded, headings as bookmarks; untagged (collation merges files).
 _PDF_FILTER_DATA = {
     "SelectPdfVersion": 2,
@@ -140,9 +139,7 @@ class _Office:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
             self.process.wait()
-            for folder in _PIPE_FOLDERS:
-                with contextlib.suppress(OSError):
-                    (folder / f"OSL_PIPE_{os.getuid()}_{self.pipe}").unlink()
+            remove_pipe_file(self.pipe)
 
 
 def _watch_parent(parent: int, office: _Office) -> None:

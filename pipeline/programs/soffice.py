@@ -35,6 +35,7 @@ from pipeline.errors import (
     MissingDependency,
 )
 from pipeline.filetypes import FileKind, sniff
+from pipeline.programs._office_pipe import remove_pipe_file
 from pipeline.programs._probe import require, version_of
 from pipeline.programs.docx_batch import (
     batch_key,
@@ -52,8 +53,6 @@ APT_PACKAGES = "libreoffice-writer-nogui python3-uno fonts-noto-cjk"
 
 _STARTUP_SECONDS = 90.0
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
-# Where LibreOffice makes the socket file of its named pipe (see _soffice_worker).
-_PIPE_FOLDERS = (Path("/tmp"), Path("/var/tmp"))
 
 
 def probe() -> tuple[int, ...]:
@@ -170,9 +169,7 @@ class _Instance:
         if process.stdout is not None:
             process.stdout.close()
         # A worker killed above had no time to remove LibreOffice's pipe socket file.
-        for folder in _PIPE_FOLDERS:
-            with contextlib.suppress(OSError):
-                (folder / f"OSL_PIPE_{os.getuid()}_{self._pipe}").unlink()
+        remove_pipe_file(self._pipe)
 
     def restart(self) -> None:
         self.stop()
