@@ -13,7 +13,6 @@ stops it on exit.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from prefect.schedules import Cron
 
 from flows.district import fixity_audit_flow, monthly_pack_flow
 from pipeline.errors import ExternalProgramError
+from pipeline.programs.ports import free_port
 
 TIMEZONE = "Asia/Shanghai"
 MONTHLY_CRON = "0 6 1 * *"
@@ -72,12 +72,6 @@ def describe(items: list[RunnerDeployment]) -> list[dict[str, Any]]:
     ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def local_server() -> Iterator[str]:
     """A Prefect server on 127.0.0.1 for as long as the block runs; yields its API URL.
@@ -85,7 +79,7 @@ def local_server() -> Iterator[str]:
     Raises:
         ExternalProgramError: It did not answer in time (its log says why).
     """
-    port = _free_port()
+    port = free_port()
     home = Path(os.environ.get("PREFECT_HOME", "."))
     home.mkdir(parents=True, exist_ok=True)
     log = home / "server.log"

@@ -26,18 +26,25 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pipeline.errors import ExternalProgramError, MissingDependency
+from pipeline.programs.ports import free_port
 
 PINNED_VERSION = "4.48"
 _STOP_WAIT_SECONDS = 30.0
 _START_WAIT_SECONDS = 60.0
+_START_ATTEMPTS = 3  # with new ports after each "address already in use"
+GRPC_PORT_OFFSET = 10000  # weed listens for gRPC at each HTTP port + 10000
+_PORT_TAKEN = "address already in use"
+_GLOG_FATAL = re.compile(r"^F\d{4} ")  # glog's fatal level: weed exits after it
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1: no proxy
 WEED_MEMORY_LIMIT = "384MiB"  # GOMEMLIMIT of the embedded server (see start)
 
 # What the application may do: no Admin (no bucket creation or deletion, no lock
@@ -111,26 +118,15 @@ def probe() -> str:
     return version
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def free_port_pair() -> int:
-    """A port p with p + 10000 free too (weed puts each server's gRPC there)."""
-    for _ in range(200):
-        port = free_port()
-        if port + 10000 < 65536:
-            with socket.socket() as sock:
-                try:
-                    sock.bind(("127.0.0.1", port + 10000))
-                except OSError:
-                    continue
-            return port
-    raise ExternalProgramError("no free port pair for the embedded S3 server")
+def _answers_as_seaweedfs(url: str) -> bool:
+    try:
+        with _DIRECT.open(url, timeout=2) as answer:
+            server = answer.headers.get("Server", "")
+    except urllib.error.HTTPError as refused:  # 403 to an anonymous caller: expected
+        server = refused.headers.get("Server", "")
+    except OSError:
+        return False
+    return str(server).startswith("SeaweedFS")
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -200,7 +196,10 @@ class EmbeddedS3:
     def _state(self) -> _State:
         if self.state_path.is_file():
             return _State(**json.loads(self.state_path.read_text()))
-        state = _State(*(free_port_pair() for _ in range(4)))
+        return self._choose_new_ports()
+
+    def _choose_new_ports(self) -> _State:
+        state = _State(*(free_port(GRPC_PORT_OFFSET) for _ in range(4)))
         self._save(state)
         return state
 
@@ -239,6 +238,30 @@ class EmbeddedS3:
         if self.pid() is not None:
             return self.endpoint()
         self._configure()
+        attempt = 1
+        while True:
+            log_start = self.log_path.stat().st_size if self.log_path.is_file() else 0
+            process = self._launch()
+            failure = self._wait_ready(process)
+            if failure is None:
+                return self.endpoint()
+            fatal = self._fatal_lines(log_start)
+            self.stop()
+            process.wait(timeout=_STOP_WAIT_SECONDS)
+            self._remove_stale_sockets(self._state())
+            # Another program took a port between its choice and weed's bind:
+            # new ports are as good as the old ones (clients read them from here).
+            if attempt < _START_ATTEMPTS and any(_PORT_TAKEN in line for line in fatal):
+                self._choose_new_ports()
+                attempt += 1
+                continue
+            reason = "\n".join(fatal) or self.log_tail()
+            raise ExternalProgramError(
+                f"内置 S3 服务未能启动 / the embedded S3 server {failure}; "
+                f"its log ({self.log_path}) says:\n{reason}"
+            )
+
+    def _launch(self) -> subprocess.Popen[bytes]:
         state = self._state()
         argv = [
             str(_weed()), "server", f"-dir={self.data}",
@@ -261,26 +284,31 @@ class EmbeddedS3:
             )  # fmt: skip
         state.pid = process.pid
         self._save(state)
-        self._wait_ready(process)
-        return self.endpoint()
+        return process
 
-    def _wait_ready(self, process: subprocess.Popen[bytes]) -> None:
+    def _wait_ready(self, process: subprocess.Popen[bytes]) -> str | None:
+        """None once weed's S3 API answers; otherwise what went wrong, for a message."""
+        url = f"http://127.0.0.1:{self._state().s3_port}/"
         deadline = time.monotonic() + _START_WAIT_SECONDS
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                break
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self._state().s3_port), timeout=1),
-            ):
-                return
+                return f"stopped while starting (exit status {process.returncode})"
+            # Ready only when SeaweedFS itself answers: a port that merely accepts
+            # connections may belong to another program (weed then exits later).
+            if _answers_as_seaweedfs(url) and process.poll() is None:
+                return None
             time.sleep(0.2)
-        tail = self.log_tail()
-        self.stop()
-        raise ExternalProgramError(
-            f"the embedded S3 server did not start within {_START_WAIT_SECONDS:.0f} s; "
-            f"its log ({self.log_path}) ends with:\n{tail}"
-        )
+        return f"did not answer within {_START_WAIT_SECONDS:.0f} s"
+
+    def _fatal_lines(self, offset: int) -> list[str]:
+        """The fatal lines (glog level F) weed logged since ``offset``."""
+        try:
+            with self.log_path.open("rb") as log:
+                log.seek(offset)
+                text = log.read().decode(errors="replace")
+        except OSError:
+            return []
+        return [line for line in text.splitlines() if _GLOG_FATAL.match(line)]
 
     def stop(self) -> bool:
         """Stop the weed process (SIGTERM, then SIGKILL after 30 s); True if it ran."""
@@ -305,7 +333,7 @@ class EmbeddedS3:
     def _remove_stale_sockets(self, state: _State) -> None:
         # weed leaves Unix sockets named after its ports (HTTP and gRPC, +10000) in /tmp.
         for port in (state.s3_port, state.master_port, state.volume_port, state.filer_port):
-            for number in (port, port + 10000):
+            for number in (port, port + GRPC_PORT_OFFSET):
                 for stale in Path("/tmp").glob(f"seaweed*-{number}.sock"):
                     stale.unlink(missing_ok=True)
 

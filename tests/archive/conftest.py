@@ -15,7 +15,8 @@ import pytest
 
 from pipeline.archive.objectstore import EMBEDDED_REGION, ObjectStore
 from pipeline.errors import StorageError
-from pipeline.programs.s3server import Credentials, S3Endpoint, free_port_pair
+from pipeline.programs.ports import free_port
+from pipeline.programs.s3server import GRPC_PORT_OFFSET, Credentials, S3Endpoint
 from tests.s3 import remove_sockets
 
 
@@ -38,7 +39,7 @@ def plain_weed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlainWeed]:
     """A plain ``weed server -s3`` (anonymous admin), killed at the end (its data is scratch)."""
     folder = tmp_path_factory.mktemp("plain-weed")
     (folder / "data").mkdir()
-    master, volume, filer, s3 = (free_port_pair() for _ in range(4))
+    master, volume, filer, s3 = (free_port(GRPC_PORT_OFFSET) for _ in range(4))
     weed = Path(sys.executable).parent / "weed"
     argv = [
         str(weed), "server", f"-dir={folder / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",

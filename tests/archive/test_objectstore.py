@@ -26,12 +26,12 @@ from pipeline.archive.objectstore import (
 )
 from pipeline.config import Settings
 from pipeline.errors import ObjectMetadataInvalid, StorageConfigInvalid, StorageError
+from pipeline.programs.ports import free_port
 from pipeline.programs.s3server import (
     WEED_MEMORY_LIMIT,
     Credentials,
     EmbeddedS3,
     S3Endpoint,
-    free_port,
 )
 
 NOBODY = Credentials("nobody", "nothing")

@@ -25,7 +25,8 @@ import uvicorn
 from pipeline.archive.objectstore import ObjectStore
 from pipeline.cases.store import CaseStore, database_url
 from pipeline.config import load_settings
-from pipeline.programs.s3server import EmbeddedS3, free_port
+from pipeline.programs.ports import free_port
+from pipeline.programs.s3server import EmbeddedS3
 from pipeline.web import create_app
 from tests.conftest import ROOT, CliResult, pdf_text
 

@@ -1,0 +1,48 @@
+"""Ports for xwql's own servers are chosen where outgoing connections cannot take them."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from pipeline.programs import ports
+from pipeline.programs.ports import LOWEST_PORT, ephemeral_start, free_port
+from pipeline.programs.s3server import GRPC_PORT_OFFSET
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def test_ports_lie_below_the_ephemeral_range_and_are_free() -> None:
+    top = ephemeral_start()
+    for _ in range(50):
+        port = free_port()
+        assert LOWEST_PORT <= port < top
+        assert _bindable(port)
+
+
+def test_a_port_pair_lies_wholly_below_the_ephemeral_range() -> None:
+    for _ in range(50):
+        port = free_port(GRPC_PORT_OFFSET)
+        assert LOWEST_PORT <= port and port + GRPC_PORT_OFFSET < ephemeral_start()
+        assert _bindable(port) and _bindable(port + GRPC_PORT_OFFSET)
+
+
+@pytest.mark.parametrize("taken_offset", [0, GRPC_PORT_OFFSET])
+def test_a_pair_with_either_port_in_use_is_passed_over(
+    monkeypatch: pytest.MonkeyPatch, taken_offset: int
+) -> None:
+    busy, spare = free_port(GRPC_PORT_OFFSET), free_port(GRPC_PORT_OFFSET)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", busy + taken_offset))
+        taken.listen()
+        picks = iter([busy, spare])
+        monkeypatch.setattr(ports.random, "randint", lambda low, high: next(picks))
+        assert free_port(GRPC_PORT_OFFSET) == spare
