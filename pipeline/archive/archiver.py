@@ -55,7 +55,14 @@ from pipeline.archive.metadata import (
     s3_tags,
     unit_key,
 )
-from pipeline.archive.objectstore import ObjectStore, StoredVersion, whole_seconds
+from pipeline.archive.objectstore import (
+    LockMode,
+    ObjectRetention,
+    ObjectStore,
+    StoredVersion,
+    check_recorded,
+    whole_seconds,
+)
 from pipeline.archive.package import (
     Package,
     PackageInvalid,
@@ -456,6 +463,7 @@ class Archiver:
         tags = s3_tags(record)
         present = {v.key: v for v in self.store.versions(prefix) if not v.is_delete_marker}
         written: list[StoredVersion] = []
+        new: set[str] = set()  # keys written now, whose retention is checked on read-back
         uploaded_bytes = 0
         for relative, path in package_objects(folder):
             key = prefix + relative
@@ -479,10 +487,13 @@ class Archiver:
                 tags=tags,
                 metadata={**metadata, "content-sha256": sha},
                 content_type=_content_type(relative),
+                check_retention=False,
             )
             written.append(stored)
+            new.add(key)
             uploaded_bytes += len(data)
-        self._verify_upload(written)
+        asked = ObjectRetention(LockMode(self.store.lock_mode), whole_seconds(until))
+        self._verify_upload(written, new, asked)
         version = self._version_of(record)
         full = record if isinstance(record, ArchiveRecord) else None
         entry = index_entry(record, manifest_sha256=digest, version=version, internal=full)
@@ -492,14 +503,24 @@ class Archiver:
         uploaded = sum(1 for v in written if v.key not in present)
         return Archived(unit_key(record), code, version, Outcome.RESUMED, uploaded, uploaded_bytes)
 
-    def _verify_upload(self, written: list[StoredVersion]) -> None:
+    def _verify_upload(
+        self, written: list[StoredVersion], new: set[str], asked: ObjectRetention
+    ) -> None:
+        """Read every object back: its bytes, and the lock of those written now.
+
+        Raises:
+            StorageError: An object reads back other bytes.
+            WormNotEnforced: The server did not record the retention asked for.
+        """
         for version in written:
-            data = self.store.get(version.key, version.version_id)
+            data, recorded = self.store.get_locked(version.key, version.version_id)
             if hashlib.sha256(data).hexdigest() != version.sha256:
                 raise StorageError(
                     f"写入后校验失败 / {version.key} (version {version.version_id}) reads back "
                     "different bytes from what was written"
                 )
+            if version.key in new:
+                check_recorded(version.key, version.version_id, asked, recorded)
 
     def _version_of(self, record: PublicRecord) -> int:
         previous = record.links.previous_version

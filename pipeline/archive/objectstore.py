@@ -133,6 +133,35 @@ class ObjectRetention:
     retain_until: datetime
 
 
+def stated_retention(headers: Mapping[str, str]) -> ObjectRetention | None:
+    """The retention a GET answer states, or None when it states none readable."""
+    mode = headers.get("x-amz-object-lock-mode")
+    until = headers.get("x-amz-object-lock-retain-until-date")
+    if not mode or not until:
+        return None
+    try:
+        return ObjectRetention(
+            LockMode(mode), whole_seconds(datetime.fromisoformat(until.replace("Z", "+00:00")))
+        )
+    except ValueError:  # an unknown mode or a date not in ISO 8601
+        return None
+
+
+def check_recorded(
+    key: str, version_id: str, asked: ObjectRetention, recorded: ObjectRetention | None
+) -> None:
+    """Refuse a version whose recorded retention is not the one asked for.
+
+    Raises:
+        WormNotEnforced: The server holds another retention, or none.
+    """
+    if recorded != asked:
+        raise WormNotEnforced(
+            f"the server did not record the retention of {key} (version {version_id}): "
+            f"asked {_describe(asked)}, it holds {_describe(recorded)}; archiving refused"
+        )
+
+
 @dataclass(frozen=True)
 class ObjectVersion:
     """One entry of a version listing.
@@ -517,6 +546,7 @@ class ObjectStore:
         tags: Mapping[str, str] | None = None,
         metadata: Mapping[str, str] | None = None,
         content_type: str = "application/octet-stream",
+        check_retention: bool = True,
     ) -> StoredVersion:
         """Write ``data`` as a new locked version of ``key`` and check the lock took.
 
@@ -529,6 +559,9 @@ class ObjectStore:
             tags: Up to 10 tags; Chinese text is fine here.
             metadata: User metadata: printable ASCII, under 2 KB in all.
             content_type: The content's media type.
+            check_retention: Read the retention back now. A caller that reads
+                the version back anyway passes False and checks the retention
+                :meth:`get_locked` returns with it (one request fewer).
 
         Returns:
             The version written, with the SHA-256 computed here.
@@ -565,13 +598,9 @@ class ObjectStore:
                 f"the server wrote {key} in bucket {self.bucket} without a version id: "
                 "versioning is off, an overwrite would destroy it; archiving refused"
             )
-        asked = ObjectRetention(mode, until)
-        recorded = self.retention(key, version_id)
-        if recorded != asked:
-            raise WormNotEnforced(
-                f"the server did not record the retention of {key} (version {version_id}): "
-                f"asked {_describe(asked)}, it holds {_describe(recorded)}; archiving refused"
-            )
+        if check_retention:
+            check_recorded(key, version_id, ObjectRetention(mode, until),
+                           self.retention(key, version_id))  # fmt: skip
         if legal_hold and not self.legal_hold(key, version_id):
             raise WormNotEnforced(
                 f"the server did not record the legal hold of {key} (version {version_id}); "
@@ -586,13 +615,30 @@ class ObjectStore:
             StorageError: The version does not exist (``code`` ``NoSuchVersion``),
                 the server failed (a damaged version answers 500), or did not answer.
         """
+        return self._read(key, version_id)[0]
+
+    def get_locked(self, key: str, version_id: str) -> tuple[bytes, ObjectRetention | None]:
+        """The content of one version and its retention, in one request where possible.
+
+        S3 servers send the retention with the content (``x-amz-object-lock-*``
+        headers) to a caller allowed to read it; when they do not, it is asked for.
+
+        Raises:
+            StorageError: As :meth:`get`.
+        """
+        data, headers = self._read(key, version_id)
+        stated = stated_retention(headers)
+        # Not stated: the server does not send it, or the version has none. Ask.
+        return data, stated if stated is not None else self.retention(key, version_id)
+
+    def _read(self, key: str, version_id: str) -> tuple[bytes, Mapping[str, str]]:
         if not version_id:
             raise ValueError(f"read of {key}: a version id is required")
 
-        def read() -> bytes:
+        def read() -> tuple[bytes, Mapping[str, str]]:
             response = self._app.get_object(self.bucket, key, version_id=version_id)
             try:
-                return response.read()
+                return response.read(), response.headers
             finally:
                 response.close()
                 response.release_conn()

@@ -55,6 +55,7 @@ import io
 import logging
 import os
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -250,6 +251,9 @@ class KeyStore:
         self.__passphrase = passphrase
         self._signers: dict[str, VillageSigner] = {}
         self._roots: tuple[x509.Certificate, ...] | None = None
+        # The demo CA's key is parsed once: loading an RSA key checks it, ~50 ms.
+        self._ca: tuple[CertificateIssuerPrivateKeyTypes, x509.Certificate] | None = None
+        self._ca_lock = threading.Lock()
 
     def __repr__(self) -> str:
         where = self.production_keys or self.folder
@@ -310,6 +314,12 @@ class KeyStore:
             os.close(fd)  # releases the lock
 
     def _demo_ca(self) -> tuple[CertificateIssuerPrivateKeyTypes, x509.Certificate]:
+        with self._ca_lock:
+            if self._ca is None:
+                self._ca = self._load_or_make_demo_ca()
+            return self._ca
+
+    def _load_or_make_demo_ca(self) -> tuple[CertificateIssuerPrivateKeyTypes, x509.Certificate]:
         key_path, cert_path = self.folder / "demo-ca.key", self.folder / "demo-ca.crt"
         with self._locked():
             if key_path.exists() and cert_path.exists():

@@ -35,7 +35,7 @@ from pipeline.archive.verify import Verifier, sweep
 from pipeline.catalog import Catalog
 from pipeline.catalog.model import Retention
 from pipeline.config import Settings
-from pipeline.errors import ArchiveConflict, NotArchived
+from pipeline.errors import ArchiveConflict, NotArchived, WormNotEnforced
 from pipeline.organisations import Directory, load_district
 from pipeline.programs.s3server import EmbeddedS3
 from tests.archive.records import sample_record, write_pdf
@@ -202,6 +202,24 @@ def test_a_key_holding_other_bytes_is_a_conflict_and_the_package_stays(
     with pytest.raises(ArchiveConflict, match="never overwrites"):
         archiver.finish(folder)
     assert folder.is_dir()
+
+
+def test_a_retention_the_server_did_not_record_is_refused_and_the_package_stays(
+    archiver: Archiver,
+    fresh_store: ObjectStore,
+    index: ArchiveIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = archiver.prepare(UNIT, _source("v1"), BASE, builder(tmp_path, _source("v1"))[0])
+    # SeaweedFS records the retention it is asked for: a server that drops it
+    # cannot be had for real, so its read-back answer is made to say none.
+    read = fresh_store.get_locked
+    monkeypatch.setattr(fresh_store, "get_locked", lambda key, v: (read(key, v)[0], None))
+    with pytest.raises(WormNotEnforced, match="did not record the retention"):
+        archiver.finish(folder)
+    assert folder.is_dir()
+    assert index.get(folder.name) is None
 
 
 def test_a_failed_build_leaves_no_reservation(archiver: Archiver, tmp_path: Path) -> None:

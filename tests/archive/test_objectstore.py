@@ -22,6 +22,7 @@ from pipeline.archive.objectstore import (
     check_metadata,
     check_tags,
     open_store,
+    stated_retention,
     whole_seconds,
 )
 from pipeline.config import Settings
@@ -82,6 +83,46 @@ def test_put_and_get_round_trip_by_version(store: ObjectStore, key: str) -> None
 
 
 @pytest.mark.s3
+def test_a_read_back_states_content_and_retention_in_one_answer(
+    store: ObjectStore, key: str
+) -> None:
+    until = _until(days=2)
+    written = store.put(
+        key, b"locked", retain_until=until, mode=LockMode.COMPLIANCE, check_retention=False
+    )
+    data, recorded = store.get_locked(key, written.version_id)
+    assert data == b"locked"
+    assert recorded == ObjectRetention(LockMode.COMPLIANCE, whole_seconds(until))
+    assert recorded == store.retention(key, written.version_id)
+
+
+@pytest.mark.parametrize(
+    ("headers", "stated"),
+    [
+        (
+            {"x-amz-object-lock-mode": "COMPLIANCE",
+             "x-amz-object-lock-retain-until-date": "2056-11-27T02:53:31Z"},
+            ObjectRetention(LockMode.COMPLIANCE, datetime(2056, 11, 27, 2, 53, 31, tzinfo=UTC)),
+        ),
+        (
+            {"x-amz-object-lock-mode": "GOVERNANCE",
+             "x-amz-object-lock-retain-until-date": "2056-11-27T02:53:31.250+00:00"},
+            ObjectRetention(LockMode.GOVERNANCE, datetime(2056, 11, 27, 2, 53, 31, tzinfo=UTC)),
+        ),
+        ({}, None),  # not sent: the caller asks for it
+        ({"x-amz-object-lock-mode": "COMPLIANCE"}, None),
+        ({"x-amz-object-lock-mode": "FOREVER",
+          "x-amz-object-lock-retain-until-date": "2056-11-27T02:53:31Z"}, None),
+        ({"x-amz-object-lock-mode": "COMPLIANCE",
+          "x-amz-object-lock-retain-until-date": "next year"}, None),
+    ],
+)  # fmt: skip
+def test_the_retention_stated_with_content_is_read_or_left_to_ask(
+    headers: dict[str, str], stated: ObjectRetention | None
+) -> None:
+    assert stated_retention(headers) == stated
+
+
 def test_retention_is_cut_to_whole_seconds_and_read_back(store: ObjectStore, key: str) -> None:
     asked = datetime.now(UTC) + timedelta(hours=2, microseconds=654321)
     stored = store.put(key, b"x", retain_until=asked, mode=LockMode.GOVERNANCE, legal_hold=True)

@@ -31,7 +31,7 @@ def test_ports_lie_below_the_ephemeral_range_and_are_free() -> None:
 def test_a_port_pair_lies_wholly_below_the_ephemeral_range() -> None:
     for _ in range(50):
         port = free_port(GRPC_PORT_OFFSET)
-        assert LOWEST_PORT <= port and port + GRPC_PORT_OFFSET < ephemeral_start()
+        assert port >= LOWEST_PORT and port + GRPC_PORT_OFFSET < ephemeral_start()
         assert _bindable(port) and _bindable(port + GRPC_PORT_OFFSET)
 
 
