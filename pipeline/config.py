@@ -19,6 +19,28 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+def default_converters() -> int:
+    """Warm LibreOffice instances when ``XWQL_CONVERTER_WORKERS`` is unset: a core each but one.
+
+    xwql's own work (rendering, stamping, signing, archiving) runs in one Python
+    process, one thread at a time, and needs a core of its own besides the
+    embedded S3 server and Prefect's API. On 2 cores one converter made a
+    50-village month 7 % slower than two, and its process tree 0.35 GiB smaller
+    (``bench/README.md``).
+    """
+    return max(1, len(os.sched_getaffinity(0)) - 1)
+
+
+def _converters() -> int:
+    return int(os.environ.get("XWQL_CONVERTER_WORKERS", default_converters()))
+
+
+def _conversion_batch() -> int:
+    # At least 16 documents in flight over all converters: fewer left one
+    # converter waiting for rendering and uploads (bench/README.md).
+    return int(os.environ.get("XWQL_CONVERSION_BATCH", max(8, 16 // max(1, _converters()))))
+
+
 def _secret(name: str) -> str | None:
     """A secret from ``NAME``, or from the file ``NAME_FILE`` names (kept out of the repo)."""
     value = os.environ.get(name)
@@ -35,9 +57,12 @@ class Settings:
     Attributes:
         home: Folder holding ``catalog/``, ``templates/``, ``archive_schema/``.
         data: Folder for run-time state (converter profiles, work folders).
-        converter_workers: Warm LibreOffice instances to keep (one per core).
+        converter_workers: Warm LibreOffice instances to keep
+            (``XWQL_CONVERTER_WORKERS``; default: one per core but one, at least
+            one, see :func:`default_converters`).
         conversion_batch: Most documents one LibreOffice call converts when several
-            wait at once (``XWQL_CONVERSION_BATCH``, default 8; 1 turns joining off).
+            wait at once (``XWQL_CONVERSION_BATCH``, default 8, or 16 with one
+            converter; 1 turns joining off).
         converter_recycle_mb: A LibreOffice grown past this many MB resident is
             replaced by a fresh one (``XWQL_CONVERTER_RECYCLE_MB``, default 400; 0 never).
         conversion_timeout: Seconds one document may take before LibreOffice
@@ -68,12 +93,8 @@ class Settings:
 
     home: Path = field(default_factory=lambda: _env_path("XWQL_HOME", _SOURCE_ROOT))
     data: Path = field(default_factory=lambda: _env_path("XWQL_DATA", _SOURCE_ROOT / "var"))
-    converter_workers: int = field(
-        default_factory=lambda: int(os.environ.get("XWQL_CONVERTER_WORKERS", os.cpu_count() or 1))
-    )
-    conversion_batch: int = field(
-        default_factory=lambda: int(os.environ.get("XWQL_CONVERSION_BATCH", "8"))
-    )
+    converter_workers: int = field(default_factory=_converters)
+    conversion_batch: int = field(default_factory=_conversion_batch)
     converter_recycle_mb: float = field(
         default_factory=lambda: float(os.environ.get("XWQL_CONVERTER_RECYCLE_MB", "400"))
     )
