@@ -15,7 +15,9 @@ so this module always starts it with:
 
 Secrets are generated on first start into the data folder, owner-only, and
 never printed. The server runs detached; its PID and ports are kept in
-``server.json`` so ``xwql storage down`` stops the weed process itself.
+``server.json`` so ``xwql storage down`` stops the weed process itself. A port
+another program took before weed could bind it is replaced by a new one at start
+(see :mod:`pipeline.programs.ports`).
 """
 
 from __future__ import annotations
