@@ -24,9 +24,9 @@ def default_converters() -> int:
 
     xwql's own work (rendering, stamping, signing, archiving) runs in one Python
     process, one thread at a time, and needs a core of its own besides the
-    embedded S3 server and Prefect's API. On 2 cores one converter made a
-    50-village month 7 % slower than two, and its process tree 0.35 GiB smaller
-    (``bench/README.md``).
+    embedded S3 server and Prefect's API. On 2 cores, one converter made a
+    50-village month 7 % slower than two at the same commit, and its process
+    tree 0.35 GiB smaller: within 1.5 GiB (``bench/README.md``).
     """
     return max(1, len(os.sched_getaffinity(0)) - 1)
 
@@ -36,8 +36,8 @@ def _converters() -> int:
 
 
 def _conversion_batch() -> int:
-    # At least 16 documents in flight over all converters: fewer left one
-    # converter waiting for rendering and uploads (bench/README.md).
+    # At least 16 documents in flight over all converters, as two converters
+    # of 8 had: one converter was measured with 16 (bench/README.md).
     return int(os.environ.get("XWQL_CONVERSION_BATCH", max(8, 16 // max(1, _converters()))))
 
 

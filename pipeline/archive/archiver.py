@@ -463,7 +463,7 @@ class Archiver:
         tags = s3_tags(record)
         present = {v.key: v for v in self.store.versions(prefix) if not v.is_delete_marker}
         written: list[StoredVersion] = []
-        new: set[str] = set()  # keys written now, whose retention is checked on read-back
+        new: list[StoredVersion] = []  # written now (those present were read back above)
         uploaded_bytes = 0
         for relative, path in package_objects(folder):
             key = prefix + relative
@@ -490,10 +490,10 @@ class Archiver:
                 check_retention=False,
             )
             written.append(stored)
-            new.add(key)
+            new.append(stored)
             uploaded_bytes += len(data)
         asked = ObjectRetention(LockMode(self.store.lock_mode), whole_seconds(until))
-        self._verify_upload(written, new, asked)
+        self._verify_upload(new, asked)
         version = self._version_of(record)
         full = record if isinstance(record, ArchiveRecord) else None
         entry = index_entry(record, manifest_sha256=digest, version=version, internal=full)
@@ -503,24 +503,21 @@ class Archiver:
         uploaded = sum(1 for v in written if v.key not in present)
         return Archived(unit_key(record), code, version, Outcome.RESUMED, uploaded, uploaded_bytes)
 
-    def _verify_upload(
-        self, written: list[StoredVersion], new: set[str], asked: ObjectRetention
-    ) -> None:
-        """Read every object back: its bytes, and the lock of those written now.
+    def _verify_upload(self, new: list[StoredVersion], asked: ObjectRetention) -> None:
+        """Read back each object written now: its bytes, and the retention asked for.
 
         Raises:
             StorageError: An object reads back other bytes.
             WormNotEnforced: The server did not record the retention asked for.
         """
-        for version in written:
+        for version in new:
             data, recorded = self.store.get_locked(version.key, version.version_id)
             if hashlib.sha256(data).hexdigest() != version.sha256:
                 raise StorageError(
                     f"写入后校验失败 / {version.key} (version {version.version_id}) reads back "
                     "different bytes from what was written"
                 )
-            if version.key in new:
-                check_recorded(version.key, version.version_id, asked, recorded)
+            check_recorded(version.key, version.version_id, asked, recorded)
 
     def _version_of(self, record: PublicRecord) -> int:
         previous = record.links.previous_version
