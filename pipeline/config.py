@@ -64,7 +64,7 @@ class Settings:
             wait at once (``XWQL_CONVERSION_BATCH``, default 8, or 16 with one
             converter; 1 turns joining off).
         converter_recycle_mb: A LibreOffice grown past this many MB resident is
-            replaced by a fresh one (``XWQL_CONVERTER_RECYCLE_MB``, default 400; 0 never).
+            replaced by a fresh one (``XWQL_CONVERTER_RECYCLE_MB``, default 350; 0 never).
         conversion_timeout: Seconds one document may take before LibreOffice
             is restarted.
         database_url: SQL URL of the case store; a SQLite file in ``data``
@@ -96,7 +96,7 @@ class Settings:
     converter_workers: int = field(default_factory=_converters)
     conversion_batch: int = field(default_factory=_conversion_batch)
     converter_recycle_mb: float = field(
-        default_factory=lambda: float(os.environ.get("XWQL_CONVERTER_RECYCLE_MB", "400"))
+        default_factory=lambda: float(os.environ.get("XWQL_CONVERTER_RECYCLE_MB", "350"))
     )
     conversion_timeout: float = field(
         default_factory=lambda: float(os.environ.get("XWQL_CONVERSION_TIMEOUT", "60"))
