@@ -23,8 +23,8 @@ def default_converters() -> int:
     """Warm LibreOffice instances when ``XWQL_CONVERTER_WORKERS`` is unset: a core each but one.
 
     xwql's own work (rendering, stamping, signing, archiving) runs in one Python
-    process, one thread at a time, and needs a core of its own besides the
-    embedded S3 server and Prefect's API. On 2 cores, one converter made a
+    process, mostly one thread at a time (the GIL), and needs a core of its own
+    besides the embedded S3 server and Prefect's API. On 2 cores, one converter made a
     50-village month 7 % slower than two at the same commit, and its process
     tree 0.35 GiB smaller: within 1.5 GiB (``bench/README.md``).
     """
