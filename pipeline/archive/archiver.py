@@ -436,6 +436,8 @@ class Archiver:
             StorageError: The bucket failed; the message names the unit, and the
                 folder stays for the next run.
             ArchiveConflict: A key holds other bytes in the bucket.
+            WormNotEnforced: An object is not locked as the record's retention
+                requires; the folder stays.
         """
         with stage("archive"):
             validate_package(folder)
@@ -459,11 +461,15 @@ class Archiver:
         code = record.archival_code
         prefix = object_prefix(code)
         until = retain_until(record, permanent_years=self.permanent_years)
+        mode = LockMode(self.store.lock_mode)
+        # What an object an earlier run wrote must hold at least: that run's lock
+        # ended a day after it at the earliest, never before the record's retention.
+        minimum = ObjectRetention(mode, retention_end(record, permanent_years=self.permanent_years))
         metadata = s3_metadata(record, manifest_sha256=digest)
         tags = s3_tags(record)
         present = {v.key: v for v in self.store.versions(prefix) if not v.is_delete_marker}
         written: list[StoredVersion] = []
-        new: list[StoredVersion] = []  # written now (those present were read back above)
+        new: list[StoredVersion] = []  # written now (those present are checked above)
         uploaded_bytes = 0
         for relative, path in package_objects(folder):
             key = prefix + relative
@@ -471,12 +477,15 @@ class Archiver:
             sha = hashlib.sha256(data).hexdigest()
             existing = present.get(key)
             if existing is not None:
-                if hashlib.sha256(self.store.get(key, existing.version_id)).hexdigest() != sha:
+                # Written by a run that stopped before it checked this object.
+                stored_data, recorded = self.store.get_locked(key, existing.version_id)
+                if hashlib.sha256(stored_data).hexdigest() != sha:
                     raise ArchiveConflict(
                         f"归档冲突 / {key} already holds other content in bucket "
                         f"{self.store.bucket}; xwql never overwrites. Report this to the "
                         "archive administrator"
                     )
+                check_recorded(key, existing.version_id, minimum, recorded, at_least=True)
                 written.append(StoredVersion(key, existing.version_id, sha, len(data)))
                 continue
             stored = self.store.put(
@@ -492,8 +501,7 @@ class Archiver:
             written.append(stored)
             new.append(stored)
             uploaded_bytes += len(data)
-        asked = ObjectRetention(LockMode(self.store.lock_mode), whole_seconds(until))
-        self._verify_upload(new, asked)
+        self._verify_upload(new, ObjectRetention(mode, until))
         version = self._version_of(record)
         full = record if isinstance(record, ArchiveRecord) else None
         entry = index_entry(record, manifest_sha256=digest, version=version, internal=full)

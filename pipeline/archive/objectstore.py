@@ -148,18 +148,40 @@ def stated_retention(headers: Mapping[str, str]) -> ObjectRetention | None:
 
 
 def check_recorded(
-    key: str, version_id: str, asked: ObjectRetention, recorded: ObjectRetention | None
+    key: str,
+    version_id: str,
+    asked: ObjectRetention,
+    recorded: ObjectRetention | None,
+    *,
+    at_least: bool = False,
 ) -> None:
     """Refuse a version whose recorded retention is not the one asked for.
+
+    Args:
+        key: The object key (for the message).
+        version_id: Its version (for the message).
+        asked: The retention asked for.
+        recorded: The retention the server holds.
+        at_least: Accept a lock of the asked mode that ends later (a version an
+            earlier run wrote, whose end was computed then).
 
     Raises:
         WormNotEnforced: The server holds another retention, or none.
     """
-    if recorded != asked:
-        raise WormNotEnforced(
-            f"the server did not record the retention of {key} (version {version_id}): "
-            f"asked {_describe(asked)}, it holds {_describe(recorded)}; archiving refused"
+    if (
+        recorded is not None
+        and recorded.mode == asked.mode
+        and (
+            recorded.retain_until == asked.retain_until
+            or (at_least and recorded.retain_until > asked.retain_until)
         )
+    ):
+        return
+    raise WormNotEnforced(
+        f"the server did not record the retention of {key} (version {version_id}): "
+        f"asked {_describe(asked)}{' or later' if at_least else ''}, it holds "
+        f"{_describe(recorded)}; archiving refused"
+    )
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ another program took before weed could bind it is replaced by a new one at start
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import re
@@ -33,6 +34,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Set
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -45,6 +47,7 @@ _START_WAIT_SECONDS = 60.0
 _START_ATTEMPTS = 3  # with new ports after each "address already in use"
 GRPC_PORT_OFFSET = 10000  # weed listens for gRPC at each HTTP port + 10000
 _PORT_TAKEN = "address already in use"
+_TAKEN_PORT = re.compile(r"127\.0\.0\.1:(\d+): bind: address already in use")
 _GLOG_FATAL = re.compile(r"^F\d{4} ")  # glog's fatal level: weed exits after it
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1: no proxy
 WEED_MEMORY_LIMIT = "384MiB"  # GOMEMLIMIT of the embedded server (see start)
@@ -120,13 +123,17 @@ def probe() -> str:
     return version
 
 
+def _with_grpc(ports: list[int]) -> set[int]:
+    return {number for port in ports for number in (port, port + GRPC_PORT_OFFSET)}
+
+
 def _answers_as_seaweedfs(url: str) -> bool:
     try:
         with _DIRECT.open(url, timeout=2) as answer:
             server = answer.headers.get("Server", "")
     except urllib.error.HTTPError as refused:  # 403 to an anonymous caller: expected
         server = refused.headers.get("Server", "")
-    except OSError:
+    except (OSError, http.client.HTTPException):  # nothing there yet, or not HTTP
         return False
     return str(server).startswith("SeaweedFS")
 
@@ -201,7 +208,16 @@ class EmbeddedS3:
         return self._choose_new_ports()
 
     def _choose_new_ports(self) -> _State:
-        state = _State(*(free_port(GRPC_PORT_OFFSET) for _ in range(4)))
+        chosen: list[int] = []
+        for _ in range(100):  # four HTTP ports and their gRPC ports, all different
+            port = free_port(GRPC_PORT_OFFSET)
+            if not {port, port + GRPC_PORT_OFFSET} & _with_grpc(chosen):
+                chosen.append(port)
+            if len(chosen) == 4:
+                break
+        else:
+            raise ExternalProgramError("no four free port pairs for the embedded S3 server")
+        state = _State(*chosen)
         self._save(state)
         return state
 
@@ -250,7 +266,12 @@ class EmbeddedS3:
             fatal = self._fatal_lines(log_start)
             self.stop()
             process.wait(timeout=_STOP_WAIT_SECONDS)
-            self._remove_stale_sockets(self._state())
+            state = self._state()
+            state.pid = None
+            self._save(state)
+            # Not the sockets of a port weed found taken: they may be its holder's.
+            taken = {int(port) for line in fatal for port in _TAKEN_PORT.findall(line)}
+            self._remove_stale_sockets(state, keep=taken)
             # Another program took a port between its choice and weed's bind:
             # new ports are as good as the old ones (clients read them from here).
             if attempt < _START_ATTEMPTS and any(_PORT_TAKEN in line for line in fatal):
@@ -332,12 +353,12 @@ class EmbeddedS3:
         self._remove_stale_sockets(state)
         return True
 
-    def _remove_stale_sockets(self, state: _State) -> None:
+    def _remove_stale_sockets(self, state: _State, keep: Set[int] = frozenset()) -> None:
         # weed leaves Unix sockets named after its ports (HTTP and gRPC, +10000) in /tmp.
-        for port in (state.s3_port, state.master_port, state.volume_port, state.filer_port):
-            for number in (port, port + GRPC_PORT_OFFSET):
-                for stale in Path("/tmp").glob(f"seaweed*-{number}.sock"):
-                    stale.unlink(missing_ok=True)
+        ports = [state.s3_port, state.master_port, state.volume_port, state.filer_port]
+        for number in _with_grpc(ports) - keep:
+            for stale in Path("/tmp").glob(f"seaweed*-{number}.sock"):
+                stale.unlink(missing_ok=True)
 
     def restart(self) -> S3Endpoint:
         """Stop and start again (same data, ports and keys)."""

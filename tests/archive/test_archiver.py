@@ -215,8 +215,30 @@ def test_a_retention_the_server_did_not_record_is_refused_and_the_package_stays(
     # SeaweedFS records the retention it is asked for: a server that drops it
     # cannot be had for real, so its read-back answer is made to say none.
     read = fresh_store.get_locked
-    monkeypatch.setattr(fresh_store, "get_locked", lambda key, v: (read(key, v)[0], None))
-    with pytest.raises(WormNotEnforced, match="did not record the retention"):
+    with monkeypatch.context() as patch:
+        patch.setattr(fresh_store, "get_locked", lambda key, v: (read(key, v)[0], None))
+        with pytest.raises(WormNotEnforced, match="did not record the retention"):
+            archiver.finish(folder)
+        # The re-run finds the objects written and checks their locks too.
+        with pytest.raises(WormNotEnforced, match="did not record the retention"):
+            archiver.finish(folder)
+    assert folder.is_dir()
+    assert index.get(folder.name) is None
+    # With the locks in fact recorded, the next run completes without writing again.
+    done = archiver.finish(folder)
+    assert done.objects == 0 and index.get(folder.name) is not None
+
+
+def test_an_object_an_earlier_run_locked_too_briefly_is_refused(
+    archiver: Archiver, fresh_store: ObjectStore, index: ArchiveIndex, tmp_path: Path
+) -> None:
+    folder = archiver.prepare(UNIT, _source("v1"), BASE, builder(tmp_path, _source("v1"))[0])
+    relative, path = package_objects(folder)[0]
+    fresh_store.put(
+        object_prefix(folder.name) + relative, path.read_bytes(),
+        retain_until=dt.datetime(2030, 1, 1, tzinfo=dt.UTC), mode=LockMode.COMPLIANCE,
+    )  # fmt: skip
+    with pytest.raises(WormNotEnforced, match="2030"):
         archiver.finish(folder)
     assert folder.is_dir()
     assert index.get(folder.name) is None

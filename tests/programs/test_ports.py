@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import pytest
 
 from pipeline.programs import ports
-from pipeline.programs.ports import LOWEST_PORT, ephemeral_start, free_port
+from pipeline.programs.ports import LOWEST_PORT, free_port
 from pipeline.programs.s3server import GRPC_PORT_OFFSET
 
 
@@ -20,8 +21,34 @@ def _bindable(port: int) -> bool:
     return True
 
 
+@pytest.fixture(autouse=True)
+def linux_default_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Linux's default ephemeral range (32768–60999), whatever this machine is set to."""
+    monkeypatch.setattr(ports, "ephemeral_start", lambda: 32768)
+
+
+def test_the_ephemeral_range_is_read_from_the_kernel(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.undo()  # the real function, not the fixture's
+    setting = tmp_path / "ip_local_port_range"
+    setting.write_text("40000\t60999\n")
+    monkeypatch.setattr(ports, "_EPHEMERAL_RANGE", setting)
+    assert ports.ephemeral_start() == 40000
+    monkeypatch.setattr(ports, "_EPHEMERAL_RANGE", tmp_path / "missing")
+    assert ports.ephemeral_start() == 32768
+
+
+def test_a_range_starting_low_leaves_the_choice_to_the_kernel(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ports, "ephemeral_start", lambda: 1024)
+    port = free_port(GRPC_PORT_OFFSET)
+    assert _bindable(port) and _bindable(port + GRPC_PORT_OFFSET)
+
+
 def test_ports_lie_below_the_ephemeral_range_and_are_free() -> None:
-    top = ephemeral_start()
+    top = ports.ephemeral_start()
     for _ in range(50):
         port = free_port()
         assert LOWEST_PORT <= port < top
@@ -31,7 +58,7 @@ def test_ports_lie_below_the_ephemeral_range_and_are_free() -> None:
 def test_a_port_pair_lies_wholly_below_the_ephemeral_range() -> None:
     for _ in range(50):
         port = free_port(GRPC_PORT_OFFSET)
-        assert port >= LOWEST_PORT and port + GRPC_PORT_OFFSET < ephemeral_start()
+        assert port >= LOWEST_PORT and port + GRPC_PORT_OFFSET < ports.ephemeral_start()
         assert _bindable(port) and _bindable(port + GRPC_PORT_OFFSET)
 
 

@@ -64,14 +64,16 @@ def test_a_port_taken_before_weed_binds_it_is_replaced(
 def test_a_port_taken_on_every_attempt_fails_with_weeds_own_reason(
     server: EmbeddedS3, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A port that stays taken whatever is chosen cannot be caused for real:
-    # every choice is made to fall on the one port held here.
+    # A port that stays taken whatever is chosen cannot be caused for real: every
+    # new choice puts the master on the port held here, the others on free ones.
     held = server.ports()["master"]
+    others = [p for role, p in server.ports().items() if role != "master"]
     chosen: list[int] = []
 
     def always_held(companion: int = 0) -> int:
-        chosen.append(held)
-        return held
+        port = [others[0], held, *others[1:]][len(chosen) % 4]  # the State's order
+        chosen.append(port)
+        return port
 
     monkeypatch.setattr(s3server, "free_port", always_held)
     with _listen(held), pytest.raises(ExternalProgramError) as failed:
@@ -82,3 +84,11 @@ def test_a_port_taken_on_every_attempt_fails_with_weeds_own_reason(
     assert "goroutine" not in message  # weed's fatal line, not its stack dump
     assert len(chosen) == 4 * 2  # the two new choices after the first attempt
     assert server.pid() is None
+
+
+def test_the_eight_ports_are_all_different(tmp_path: Path) -> None:
+    for attempt in range(50):
+        folder = tmp_path / str(attempt)
+        folder.mkdir()
+        chosen = EmbeddedS3(folder).ports().values()
+        assert len({n for port in chosen for n in (port, port + GRPC_PORT_OFFSET)}) == 8
