@@ -508,8 +508,7 @@ class Archiver:
         self.index.upsert(entry)
         shutil.rmtree(folder)
         _marker(folder).unlink(missing_ok=True)
-        uploaded = sum(1 for v in written if v.key not in present)
-        return Archived(unit_key(record), code, version, Outcome.RESUMED, uploaded, uploaded_bytes)
+        return Archived(unit_key(record), code, version, Outcome.RESUMED, len(new), uploaded_bytes)
 
     def _verify_upload(self, new: list[StoredVersion], asked: ObjectRetention) -> None:
         """Read back each object written now: its bytes, and the retention asked for.

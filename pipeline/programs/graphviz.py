@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 from pathlib import Path
 
+from pipeline.config import usable_cores
 from pipeline.errors import ExternalProgramError
 from pipeline.programs._probe import require, version_of
 from pipeline.programs.fonts import FontSetup
@@ -14,7 +14,7 @@ from pipeline.programs.fonts import FontSetup
 APT_PACKAGE = "graphviz"
 # Each dot loads the CJK faces (40 MB or more): more at once than there are cores
 # adds memory and no speed (the booklet asks for up to 16 charts at once).
-_RUNNING = threading.BoundedSemaphore(os.cpu_count() or 1)
+_RUNNING = threading.BoundedSemaphore(usable_cores())
 
 
 def probe() -> tuple[int, ...]:

@@ -46,7 +46,6 @@ _STOP_WAIT_SECONDS = 30.0
 _START_WAIT_SECONDS = 60.0
 _START_ATTEMPTS = 3  # with new ports after each "address already in use"
 GRPC_PORT_OFFSET = 10000  # weed listens for gRPC at each HTTP port + 10000
-_PORT_TAKEN = "address already in use"
 _TAKEN_PORT = re.compile(r"127\.0\.0\.1:(\d+): bind: address already in use")
 _GLOG_FATAL = re.compile(r"^F\d{4} ")  # glog's fatal level: weed exits after it
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1: no proxy
@@ -274,14 +273,20 @@ class EmbeddedS3:
             self._remove_stale_sockets(state, keep=taken)
             # Another program took a port between its choice and weed's bind:
             # new ports are as good as the old ones (clients read them from here).
-            if attempt < _START_ATTEMPTS and any(_PORT_TAKEN in line for line in fatal):
+            if taken and attempt < _START_ATTEMPTS:
                 self._choose_new_ports()
                 attempt += 1
                 continue
             reason = "\n".join(fatal) or self.log_tail()
+            advice = (
+                f"another program holds port {', '.join(map(str, sorted(taken)))} on every "
+                "attempt: stop it, then start again"
+                if taken
+                else "`xwql doctor` checks the installation"
+            )
             raise ExternalProgramError(
                 f"内置 S3 服务未能启动 / the embedded S3 server {failure}; "
-                f"its log ({self.log_path}) says:\n{reason}"
+                f"its log ({self.log_path}) says:\n{reason}\n{advice}"
             )
 
     def _launch(self) -> subprocess.Popen[bytes]:

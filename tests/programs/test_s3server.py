@@ -82,6 +82,7 @@ def test_a_port_taken_on_every_attempt_fails_with_weeds_own_reason(
     assert "stopped while starting" in message
     assert f"127.0.0.1:{held}: bind: address already in use" in message
     assert "goroutine" not in message  # weed's fatal line, not its stack dump
+    assert f"another program holds port {held} on every attempt: stop it" in message
     assert len(chosen) == 4 * 2  # the two new choices after the first attempt
     assert server.pid() is None
 
