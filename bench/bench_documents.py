@@ -30,7 +30,6 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from pipeline.catalog.booklet import BookletBuilder
 from pipeline.catalog.load import load_catalog
 from pipeline.config import load_settings
 from pipeline.documents.engine import DocumentEngine
@@ -39,6 +38,7 @@ from pipeline.documents.render import TemplateSet
 from pipeline.programs.fonts import ensure_sc_fonts
 from pipeline.programs.soffice import cold_convert
 from pipeline.programs.soffice_service import local_pool
+from pipeline.units.booklet import BookletBuilder
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_CSV = BENCH_DIR / "results" / "documents.csv"

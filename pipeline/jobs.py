@@ -22,9 +22,18 @@ from pathlib import Path
 from typing import TypeVar
 
 from pipeline.archive.archiver import Archived, Outcome
-from pipeline.archive.casefile import CaseFiler
 from pipeline.archive.session import ArchiveSession
-from pipeline.archive.units import (
+from pipeline.cases.model import CaseStatus
+from pipeline.catalog.load import catalog_snapshot
+from pipeline.config import Settings
+from pipeline.documents.engine import DocumentEngine
+from pipeline.errors import XwqlError
+from pipeline.intake.importing import ImportOutcome, import_ledger
+from pipeline.malloc import limit_arenas
+from pipeline.organisations import Place
+from pipeline.units.booklet import PublishedCatalog, publish_catalog
+from pipeline.units.casefile import CaseFiler
+from pipeline.units.filing import (
     archive_edition,
     archive_monthly_pack,
     archive_notice,
@@ -33,16 +42,8 @@ from pipeline.archive.units import (
     notice_unit,
     pack_unit,
 )
-from pipeline.cases.importing import ImportOutcome, import_ledger
-from pipeline.cases.model import CaseStatus
-from pipeline.catalog.booklet import PublishedCatalog, catalog_snapshot, publish_catalog
-from pipeline.config import Settings
-from pipeline.documents.engine import DocumentEngine
-from pipeline.errors import XwqlError
-from pipeline.malloc import limit_arenas
-from pipeline.notices import NoticeIssuer, NoticeJob, notice_jobs
-from pipeline.organisations import Place
-from pipeline.packs import (
+from pipeline.units.notices import NoticeIssuer, NoticeJob, notice_jobs
+from pipeline.units.packs import (
     DistrictSummary,
     Month,
     build_district_summary,

@@ -32,11 +32,11 @@ from pathlib import Path
 
 from make_sample_ledger import Row, id_number, sample_rows, write_ledger
 
-from pipeline.cases.importing import with_forced_irregularities
 from pipeline.cases.model import Case, CaseStatus, Person, Proxy, StepRecord
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.catalog.model import CatalogItem, DayUnit, Step, StepKind
 from pipeline.intake import read_ledger
+from pipeline.intake.importing import with_forced_irregularities
 from pipeline.intake.values import resolve_step
 from pipeline.organisations import Directory, Place, load_district
 from pipeline.rules.calendar import add_days, is_working_day

@@ -19,7 +19,7 @@ beyond a name — ID numbers, phones, addresses — can live only in
 :attr:`ArchiveRecord.internal`; :class:`PublicRecord` has no field that can hold
 it. :meth:`ArchiveRecord.public` drops that part, and :func:`s3_tags` and
 :func:`s3_metadata` read only a public projection, passing free text through
-the same masking as public notices (:func:`pipeline.documents.privacy.mask_text`).
+the same masking as public notices (:func:`pipeline.cases.privacy.mask_text`).
 
 Archival code (档号)
 --------------------
@@ -69,6 +69,7 @@ from pydantic import (
 
 from pipeline.archive._names import name_problem, nfc
 from pipeline.cases.model import Case, CaseId, Irregularity, ItemCode, Name, Person
+from pipeline.cases.privacy import mask_text
 from pipeline.catalog.model import (
     Aspect,
     CatalogItem,
@@ -77,7 +78,6 @@ from pipeline.catalog.model import (
     Retention,
     StepKind,
 )
-from pipeline.documents.privacy import mask_text
 from pipeline.errors import InputInvalid
 from pipeline.organisations import OrgCode, Place
 from pipeline.rules.flow import notice_period

@@ -51,12 +51,11 @@ from pipeline.archive.package import (
 )
 from pipeline.archive.retrieval import Downloaded, archived_codes, download_package
 from pipeline.archive.signing import verify_pdf
-from pipeline.cases.documents import required_documents
 from pipeline.catalog import Catalog
 from pipeline.catalog.model import DocumentKind
-from pipeline.documents.case_documents import DOCUMENTS
 from pipeline.errors import PdfUnreadable, StorageError, XwqlError
 from pipeline.organisations import Directory
+from pipeline.rules.documents import required_documents
 
 
 class Aspect(StrEnum):
@@ -288,7 +287,7 @@ class Verifier:
             if step.meeting_record and DocumentKind.MEETING_RECORD in missing
         ]
         problems = _outline_problems(folder, record)
-        names = [DOCUMENTS[k].title if k in DOCUMENTS else k.value for k in missing]
+        names = [k.label for k in missing]
         if problems:
             return Check("completeness", Aspect.INTEGRITY, False, "; ".join(problems))
         if missing == [DocumentKind.MEETING_RECORD] and referenced:

@@ -7,8 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.catalog.booklet import catalog_snapshot
-from pipeline.catalog.load import load_catalog
+from pipeline.catalog.load import catalog_snapshot, load_catalog
 from pipeline.errors import InputInvalid, Problem
 
 

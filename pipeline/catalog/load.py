@@ -235,3 +235,11 @@ def load_catalog(folder: Path) -> Catalog:
         )
     items = sorted((item for _, item in loaded), key=lambda i: i.number)
     return Catalog(edition=edition, items=items, folder=folder)
+
+
+def catalog_snapshot(catalog: Catalog) -> dict[str, Any]:
+    """The whole edition as plain JSON data (for ``catalog diff`` and the archive)."""
+    return {
+        "edition": catalog.edition.model_dump(mode="json"),
+        "items": [item.model_dump(mode="json") for item in catalog.items],
+    }

@@ -82,6 +82,23 @@ class DocumentKind(StrEnum):
     RESULT_NOTICE = "result_notice"  # 结果公开
     SEAL_REGISTER = "seal_register"  # 用印登记
 
+    @property
+    def label(self) -> str:
+        """The document's title as printed and listed (申请表, 公示 …)."""
+        return _DOCUMENT_TITLES[self]
+
+
+_DOCUMENT_TITLES = {
+    DocumentKind.APPLICATION: "申请表",
+    DocumentKind.NOTIFICATION: "一次性告知单",
+    DocumentKind.RECEIPT: "受理回执",
+    DocumentKind.PROXY_AUTHORISATION: "代办委托书",
+    DocumentKind.MEETING_RECORD: "会议记录",
+    DocumentKind.PUBLIC_NOTICE: "公示",
+    DocumentKind.RESULT_NOTICE: "办理结果公开",
+    DocumentKind.SEAL_REGISTER: "用印登记",
+}
+
 
 class TimeLimit(_Strict):
     """A deadline (限时办结) for a step."""

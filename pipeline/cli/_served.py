@@ -36,9 +36,9 @@ log = logging.getLogger(__name__)
 
 # Imported by a notice on first use; imported here, at the service's start, instead.
 _NOTICE_MODULES = (
-    "pipeline.cases.store", "pipeline.catalog", "pipeline.organisations", "pipeline.notices",
+    "pipeline.cases.store", "pipeline.catalog", "pipeline.organisations", "pipeline.units.notices",
     "pipeline.documents.engine", "pipeline.documents.render", "pipeline.documents.stamp",
-    "pipeline.documents.case_documents", "pipeline.cases.writer", "pipeline.rules.flow",
+    "pipeline.units.contexts", "pipeline.units.writer", "pipeline.rules.flow",
     "pipeline.rules.calendar", "pipeline.yamlfile", "qrcode", "qrcode.image.pil", "sqlite3",
     "sqlalchemy.dialects.sqlite", "pipeline.documents.pdftext", "rich.status", "PIL.PngImagePlugin",
     "PIL.JpegImagePlugin",

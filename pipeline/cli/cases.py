@@ -27,8 +27,8 @@ from pipeline.workspace import Workspace
 
 if TYPE_CHECKING:
     from pipeline.cases.model import Case
-    from pipeline.notices import IssuedFiles, NoticeJob
     from pipeline.programs.soffice_service import Converter
+    from pipeline.units.notices import IssuedFiles, NoticeJob
 
 
 def _row(case: Case, workspace: Workspace) -> dict[str, object]:
@@ -295,7 +295,7 @@ def issue_notices(
     are stopped once the notices are converted, as a document engine does.
     """
     from pipeline.documents.engine import DocumentEngine
-    from pipeline.notices import NoticeIssuer, notice_jobs
+    from pipeline.units.notices import NoticeIssuer, notice_jobs
 
     request.check()
     with Workspace.open(settings) as workspace:
@@ -356,7 +356,7 @@ def _archive_notices(
     settings: Settings, jobs: list[NoticeJob], issued: list[IssuedFiles], console: Console
 ) -> None:
     from pipeline.archive.session import ArchiveSession
-    from pipeline.archive.units import archive_notice
+    from pipeline.units.filing import archive_notice
 
     by_stem = {job.file_stem: job for job in jobs}
     with ArchiveSession.open(settings, writing=True) as session:
@@ -387,9 +387,9 @@ def intake(
     Example: xwql intake 南马村-2026-11.xlsx
     Example: xwql intake --template --out 台账模板.xlsx
     """
-    from pipeline.cases.importing import import_ledger
     from pipeline.cases.store import Change
     from pipeline.intake import write_error_report, write_template_ledger
+    from pipeline.intake.importing import import_ledger
 
     with Workspace.open(current_settings()) as workspace:
         if template:
@@ -470,9 +470,10 @@ def cases_documents(
 
     Example: xwql cases documents NM-2026-11-007 --out out/cases
     """
-    from pipeline.cases.documents import skipped_kinds, write_case_documents
-    from pipeline.cases.writer import StampedWriter
     from pipeline.documents.engine import DocumentEngine
+    from pipeline.rules.documents import skipped_kinds
+    from pipeline.units.case_documents import write_case_documents
+    from pipeline.units.writer import StampedWriter
 
     settings = current_settings()
     with Workspace.open(settings) as workspace:

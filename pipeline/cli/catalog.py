@@ -184,8 +184,8 @@ def publish(
     settings: Settings, folder: Path, out: Path, day: dt.date, *, archive: bool = False
 ) -> None:
     """Publish the catalog in ``folder`` into ``out``, with progress on the console."""
-    from pipeline.catalog.booklet import publish_catalog
     from pipeline.documents.engine import DocumentEngine
+    from pipeline.units.booklet import publish_catalog
 
     catalog = load_catalog(folder)
     with (
@@ -204,8 +204,8 @@ def publish(
     console.print(f"[green]✓[/] 用印登记 seal register: {result.seal_register}")
     if archive:
         from pipeline.archive.session import ArchiveSession
-        from pipeline.archive.units import archive_edition
         from pipeline.organisations import load_district
+        from pipeline.units.filing import archive_edition
 
         district = load_district(settings.district_path).district
         with ArchiveSession.open(settings, writing=True) as session:

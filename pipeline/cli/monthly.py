@@ -56,7 +56,7 @@ def monthly(
     Example: xwql monthly --month 2026-11 --archive --out out
     """
     from pipeline.documents.engine import DocumentEngine
-    from pipeline.packs import (
+    from pipeline.units.packs import (
         MonthlyPack,
         build_district_summary,
         build_monthly_pack,
@@ -137,7 +137,7 @@ def _archive_packs(
     from flows.district import monthly_pack_flow
     from pipeline.cli.district import flow_progress, print_summary
     from pipeline.organisations import load_district
-    from pipeline.packs import select_villages
+    from pipeline.units.packs import select_villages
 
     places = select_villages(load_district(settings.district_path), town=town, village=village)
     codes = [place.village.code for place in places]

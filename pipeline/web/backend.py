@@ -38,9 +38,9 @@ from pipeline.archive.metadata import (
 from pipeline.archive.package import DATA, PackageInvalid, load_record
 from pipeline.archive.retrieval import Downloaded, download_package, log_access, read_record
 from pipeline.archive.session import ArchiveSession
+from pipeline.cases.verification import parse_verification_code
 from pipeline.cli.archive import verifier_for
 from pipeline.config import Settings
-from pipeline.documents.case_documents import parse_verification_code
 from pipeline.errors import InputInvalid, NotArchived
 from pipeline.workspace import Workspace
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.catalog.booklet import catalog_snapshot
 from pipeline.catalog.diff import diff_editions, load_snapshot
+from pipeline.catalog.load import catalog_snapshot
 
 
 def _edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]

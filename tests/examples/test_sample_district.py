@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from stdnum.cn import ric
 
-from pipeline.cases.importing import ImportOutcome, import_ledger
 from pipeline.cases.model import Case, CaseStatus
 from pipeline.cases.store import CaseStore, Change
 from pipeline.catalog import Catalog
 from pipeline.catalog.model import StepKind
 from pipeline.config import Settings
+from pipeline.intake.importing import ImportOutcome, import_ledger
 from pipeline.organisations import Directory, load_district
 from pipeline.rules.deadlines import overdue
 from pipeline.workspace import Workspace

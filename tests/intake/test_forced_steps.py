@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from pipeline.cases.importing import import_ledger
 from pipeline.cases.model import CaseStatus
 from pipeline.cases.store import CaseStore, Change
 from pipeline.catalog import Catalog
 from pipeline.config import Settings
+from pipeline.intake.importing import import_ledger
 from pipeline.organisations import Directory
 from pipeline.workspace import Workspace
 from tests.intake.ledgers import case_row, save, step_row, workbook

@@ -16,15 +16,15 @@ from pipeline import stages
 from pipeline.cases.model import Case
 from pipeline.catalog import Catalog
 from pipeline.catalog.model import StepKind
-from pipeline.documents.case_documents import public_notice_context
 from pipeline.documents.render import Image, TemplateSet
 from pipeline.organisations import Directory
 from pipeline.programs.docx_batch import BatchRefused, batch_key, join_docx, split_pdf
 from pipeline.programs.fonts import FontSetup
 from pipeline.programs.soffice import ConverterPool
+from pipeline.units.contexts import public_notice_context
 from tests.conftest import assert_fonts_embedded_sc, pdf_text
 from tests.documents.test_render import NASTY, _cover_context
-from tests.test_notices import dibao, directory, walk  # noqa: F401  (fixtures)
+from tests.units.test_notices import dibao, directory, walk  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.soffice
 

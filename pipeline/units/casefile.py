@@ -27,8 +27,6 @@ from pipeline.archive.metadata import (
 )
 from pipeline.archive.package import Package, build_package
 from pipeline.archive.signing import KeyStore, sign_pdf
-from pipeline.archive.units import notice_source_sha256, notice_unit
-from pipeline.cases.documents import write_case_documents
 from pipeline.cases.model import Case, CaseStatus
 from pipeline.cases.store import content_hash
 from pipeline.catalog.model import CatalogItem, DocumentKind
@@ -36,8 +34,10 @@ from pipeline.documents.collate import DocumentInfo, Part, collate, page_count
 from pipeline.documents.engine import DocumentEngine
 from pipeline.documents.render import chinese_date
 from pipeline.errors import InputInvalid
-from pipeline.notices import NoticeIssuer, NoticeJob, notice_jobs
 from pipeline.organisations import Place
+from pipeline.units.case_documents import write_case_documents
+from pipeline.units.filing import notice_source_sha256, notice_unit
+from pipeline.units.notices import NoticeIssuer, NoticeJob, notice_jobs
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any
 
 from PIL import Image as PILImage
 
-from pipeline.catalog.load import Catalog
+from pipeline.catalog.load import Catalog, catalog_snapshot
 from pipeline.catalog.model import CatalogItem, Provenance
 from pipeline.documents.collate import ContentsEntry, DocumentInfo, Part, collate, contents_entries
 from pipeline.documents.engine import DocumentEngine
@@ -73,14 +73,6 @@ def _digest(*parts: bytes) -> str:
     for part in parts:
         digest.update(hashlib.sha256(part).digest())
     return digest.hexdigest()[:24]
-
-
-def catalog_snapshot(catalog: Catalog) -> dict[str, Any]:
-    """The whole edition as plain JSON data (for ``catalog diff`` and the archive)."""
-    return {
-        "edition": catalog.edition.model_dump(mode="json"),
-        "items": [item.model_dump(mode="json") for item in catalog.items],
-    }
 
 
 class BookletBuilder:

@@ -20,19 +20,18 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.cases.model import Case, StepRecord
 from pipeline.cases.store import IssuedNotice
-from pipeline.cases.writer import StampedWriter
+from pipeline.cases.verification import verification_code, verification_payload
 from pipeline.catalog.model import CatalogItem, DocumentKind, StepKind
-from pipeline.documents.case_documents import (
-    public_notice_context,
-    public_rows,
-    result_notice_context,
-    verification_code,
-    verification_payload,
-)
 from pipeline.documents.render import Image
 from pipeline.errors import ExitCode, InputInvalid, XwqlError
 from pipeline.organisations import Place
 from pipeline.rules.flow import notice_period
+from pipeline.units.contexts import (
+    public_notice_context,
+    public_rows,
+    result_notice_context,
+)
+from pipeline.units.writer import StampedWriter
 
 if TYPE_CHECKING:
     from pipeline.documents.pdftext import PdfText

@@ -8,15 +8,15 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from pipeline.archive.casefile import assemble_case_file, collect_documents
 from pipeline.archive.metadata import archival_code
-from pipeline.cases.importing import import_ledger
 from pipeline.config import Settings
 from pipeline.documents.engine import DocumentEngine
 from pipeline.documents.render import TemplateSet
-from pipeline.notices import NoticeIssuer
+from pipeline.intake.importing import import_ledger
 from pipeline.programs.fonts import ensure_sc_fonts
 from pipeline.programs.soffice import ConverterPool
+from pipeline.units.casefile import assemble_case_file, collect_documents
+from pipeline.units.notices import NoticeIssuer
 from pipeline.workspace import Workspace
 from tests.conftest import ROOT, assert_fonts_embedded_sc, pdf_text
 

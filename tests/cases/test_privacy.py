@@ -7,7 +7,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pipeline.cases.model import Person
-from pipeline.documents.privacy import mask_id, mask_phone, mask_text, public_person
+from pipeline.cases.privacy import mask_id, mask_phone, mask_text, public_person
 
 ID18 = st.from_regex(r"\A[1-8][0-9]{16}[0-9X]\Z")
 ID15 = st.from_regex(r"\A[1-8][0-9]{14}\Z")

@@ -14,7 +14,6 @@ import pikepdf
 import pytest
 from openpyxl import load_workbook
 
-from pipeline.cases.importing import import_ledger
 from pipeline.cases.model import CaseStatus, StepRecord
 from pipeline.catalog import Catalog
 from pipeline.config import Settings
@@ -22,8 +21,12 @@ from pipeline.documents.engine import DocumentEngine
 from pipeline.documents.render import TemplateSet
 from pipeline.documents.stamp import SealUse
 from pipeline.errors import InputInvalid
-from pipeline.notices import PrivacyLeak
-from pipeline.packs import (
+from pipeline.intake.importing import import_ledger
+from pipeline.programs.fonts import FontSetup
+from pipeline.programs.soffice import ConverterPool
+from pipeline.rules.flow import apply_step
+from pipeline.units.notices import PrivacyLeak
+from pipeline.units.packs import (
     MONEY_CATEGORIES,
     DistrictSummary,
     MonthlyPack,
@@ -36,9 +39,6 @@ from pipeline.packs import (
     select_villages,
     village_month,
 )
-from pipeline.programs.fonts import FontSetup
-from pipeline.programs.soffice import ConverterPool
-from pipeline.rules.flow import apply_step
 from pipeline.workspace import Workspace
 from tests.conftest import ROOT, assert_fonts_embedded_sc
 

@@ -8,7 +8,7 @@ written. Two kinds of documents:
   proxy_authorisation 代办委托书, meeting_record 会议记录) keep the full personal
   data: they are handed to the applicant or archived.
 * **Public** (public_notice 公示, result_notice 结果公开) are posted: their
-  values come only from :mod:`pipeline.documents.privacy` (name kept, ID and
+  values come only from :mod:`pipeline.cases.privacy` (name kept, ID and
   phone masked, no address) and free text is masked as well. They carry a
   verification code (:func:`verification_code`) and its QR image in the footer;
   ``context["issuer"]`` (the village committee's name) is printed once, on its
@@ -22,24 +22,19 @@ is the single entry point for callers that handle every kind alike.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from pipeline.cases.model import Case
+from pipeline.cases.privacy import mask_text, public_person, public_text
 from pipeline.catalog.model import CatalogItem, DayUnit, DocumentKind, StepKind
-from pipeline.documents.privacy import mask_text, public_person
 from pipeline.documents.render import Image, chinese_date
 from pipeline.errors import InputInvalid
 from pipeline.organisations import Place
 
 Context = dict[str, Any]
-
-CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-"""Crockford's base-32 alphabet: digits and capitals without I, L, O and U."""
 
 PUBLIC_KINDS = frozenset({DocumentKind.PUBLIC_NOTICE, DocumentKind.RESULT_NOTICE})
 """Document kinds that are posted publicly and so carry masked data only."""
@@ -430,14 +425,6 @@ def meeting_record_context(
 # --- public documents (masked data only) ----------------------------------------------
 
 
-def _addresses(case: Case) -> list[str | None]:
-    return [person.address for person in case.applicants]
-
-
-def _public_text(case: Case, text: str | None) -> str:
-    return mask_text(text, addresses=_addresses(case))
-
-
 def public_rows(case: Case) -> list[dict[str, str]]:
     """The masked table rows of a public document: one per applicant.
 
@@ -551,7 +538,7 @@ def public_notice_context(
     )
     return common | {
         "procedure": _procedure(case, item),
-        "proposal": _public_text(case, case.decision) or "见下表",
+        "proposal": public_text(case, case.decision) or "见下表",
         "start": chinese_date(start),
         "end": chinese_date(end),
         "duration": duration,
@@ -612,86 +599,7 @@ def result_notice_context(
         issued_on=issued_on,
         supervision_phone=supervision_phone,
     )
-    return common | {"result_on": chinese_date(result_on), "result": _public_text(case, result)}
-
-
-# --- verification codes ----------------------------------------------------------------
-
-
-def verification_code(data: bytes) -> str:
-    """A short code for a document, typable from a posted sheet: ``XXXX-XXXX``.
-
-    The code is the first 40 bits of the SHA-256 of ``data`` written as 8
-    characters of Crockford base 32 (digits and capitals without I, L, O, U, so
-    nothing is mistaken for 1 or 0), split 4-4 for reading aloud. 40 bits make an
-    accidental match between two documents of a district negligible (about one
-    in a million after 1.5 million documents); the code identifies and checks a
-    document, it is no signature — the archived PDF's digital signature is.
-
-    A document cannot contain its own hash, so ``data`` is what the issuer fixes
-    as the document's identity; xwql passes :func:`verification_payload`.
-
-    Args:
-        data: The bytes that identify the document.
-
-    Returns:
-        The code, e.g. ``7K3D-Q9XM``.
-
-    """
-    number = int.from_bytes(hashlib.sha256(data).digest()[:5], "big")
-    chars = "".join(CROCKFORD[(number >> shift) & 31] for shift in range(35, -1, -5))
-    return f"{chars[:4]}-{chars[4:]}"
-
-
-def parse_verification_code(text: str) -> str:
-    """A code as typed by a person, normalised to ``XXXX-XXXX``.
-
-    Case, spaces and hyphens are ignored; ``O`` reads as ``0`` and ``I``/``L``
-    as ``1`` (Crockford's rules).
-
-    Raises:
-        InputInvalid: The text is not 8 characters of Crockford base 32.
-
-    """
-    cleaned = "".join(text.split()).replace("-", "").upper()
-    cleaned = cleaned.translate(str.maketrans("OIL", "011"))
-    if len(cleaned) != 8 or any(char not in CROCKFORD for char in cleaned):
-        raise InputInvalid(
-            f"核验码格式不对 / not a verification code: {text!r} (8 letters and digits, "
-            "like 7K3D-Q9XM)"
-        )
-    return f"{cleaned[:4]}-{cleaned[4:]}"
-
-
-def verification_payload(
-    kind: DocumentKind,
-    case: Case,
-    *,
-    issued_on: dt.date,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-) -> bytes:
-    """Canonical bytes identifying one public document of a case, for its code.
-
-    Only public facts go in (kind, case, item, village, dates, amount, decision
-    or result, and the masked people), so the short code cannot be used to test
-    guesses of anyone's full ID number. The same inputs always give the same
-    bytes (sorted keys, no spaces, UTF-8).
-    """
-    facts = {
-        "kind": kind.value,
-        "case_id": case.case_id,
-        "item_code": case.item_code,
-        "village": case.village,
-        "issued_on": issued_on.isoformat(),
-        "start": start.isoformat() if start else None,
-        "end": end.isoformat() if end else None,
-        "amount": None if case.amount is None else str(case.amount),
-        "decision": _public_text(case, case.decision),
-        "result": _public_text(case, case.result),
-        "people": [public_person(person) for person in case.applicants],
-    }
-    return json.dumps(facts, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return common | {"result_on": chinese_date(result_on), "result": public_text(case, result)}
 
 
 # --- the registry ------------------------------------------------------------------------
@@ -750,9 +658,13 @@ class DocumentType:
 
     kind: DocumentKind
     template: str
-    title: str
     public: bool
     build: Callable[[DocumentRequest], Context]
+
+    @property
+    def title(self) -> str:
+        """The document's title (:attr:`DocumentKind.label`)."""
+        return self.kind.label
 
 
 def _public_notice(r: DocumentRequest) -> Context:
@@ -775,33 +687,33 @@ DOCUMENTS: Mapping[DocumentKind, DocumentType] = {
     entry.kind: entry
     for entry in (
         DocumentType(
-            DocumentKind.APPLICATION, "application", "申请表", False,
+            DocumentKind.APPLICATION, "application", False,
             lambda r: application_context(r.case, r.item, r.place),
         ),
         DocumentType(
-            DocumentKind.NOTIFICATION, "notification", "一次性告知单", False,
+            DocumentKind.NOTIFICATION, "notification", False,
             lambda r: notification_context(
                 r.case, r.item, r.place, issued_on=r.issued_on,
                 supervision_phone=r.supervision_phone,
             ),
         ),
         DocumentType(
-            DocumentKind.RECEIPT, "receipt", "受理回执", False,
+            DocumentKind.RECEIPT, "receipt", False,
             lambda r: receipt_context(
                 r.case, r.item, r.place, due_on=r.due_on, issued_on=r.issued_on
             ),
         ),
         DocumentType(
-            DocumentKind.PROXY_AUTHORISATION, "proxy_authorisation", "代办委托书", False,
+            DocumentKind.PROXY_AUTHORISATION, "proxy_authorisation", False,
             lambda r: proxy_authorisation_context(r.case, r.item, r.place),
         ),
         DocumentType(
-            DocumentKind.MEETING_RECORD, "meeting_record", "会议记录", False,
+            DocumentKind.MEETING_RECORD, "meeting_record", False,
             lambda r: meeting_record_context(r.case, r.item, r.place, meeting=r.need("meeting")),
         ),
-        DocumentType(DocumentKind.PUBLIC_NOTICE, "public_notice", "公示", True, _public_notice),
+        DocumentType(DocumentKind.PUBLIC_NOTICE, "public_notice", True, _public_notice),
         DocumentType(
-            DocumentKind.RESULT_NOTICE, "result_notice", "办理结果公开", True, _result_notice
+            DocumentKind.RESULT_NOTICE, "result_notice", True, _result_notice
         ),
     )
 }  # fmt: skip
@@ -834,7 +746,6 @@ def document_context(kind: DocumentKind | str, request: DocumentRequest) -> tupl
 
 
 __all__ = [
-    "CROCKFORD",
     "DOCUMENTS",
     "PUBLIC_KINDS",
     "Context",
@@ -847,13 +758,10 @@ __all__ = [
     "handling_phone",
     "meeting_record_context",
     "notification_context",
-    "parse_verification_code",
     "proxy_authorisation_context",
     "public_notice_context",
     "public_rows",
     "receipt_context",
     "result_notice_context",
     "time_limit_text",
-    "verification_code",
-    "verification_payload",
 ]

@@ -43,20 +43,20 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from pipeline.cases.model import Case, CaseStatus, Irregularity
-from pipeline.catalog.booklet import BookletBuilder, Job, _contents_rows
+from pipeline.cases.privacy import mask_text
 from pipeline.catalog.load import Catalog
 from pipeline.catalog.model import CatalogItem
-from pipeline.documents.case_documents import format_amount, public_rows
 from pipeline.documents.collate import DocumentInfo, Part, collate, contents_entries, page_count
 from pipeline.documents.engine import DocumentEngine
-from pipeline.documents.privacy import mask_text
 from pipeline.documents.render import chinese_date
 from pipeline.documents.stamp import SealUse, draw_seal, stamp_pdf
 from pipeline.errors import InputInvalid
-from pipeline.notices import check_public_text
 from pipeline.organisations import Directory, Place, Town
 from pipeline.rules.deadlines import Overdue, case_due_date, overdue, step_due_dates
 from pipeline.rules.flow import RuleId, next_step
+from pipeline.units.booklet import BookletBuilder, Job, _contents_rows
+from pipeline.units.contexts import format_amount, public_rows
+from pipeline.units.notices import check_public_text
 from pipeline.workspace import Workspace
 
 Month = tuple[int, int]

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from pipeline.cases.store import CaseStore
-from pipeline.cases.writer import StampedWriter
 from pipeline.config import Settings
 from pipeline.documents import stamp
 from pipeline.documents.engine import DocumentEngine
@@ -16,6 +15,7 @@ from pipeline.documents.render import TemplateSet
 from pipeline.organisations import load_district
 from pipeline.programs.fonts import FontSetup
 from pipeline.programs.soffice_service import ServiceOrPool
+from pipeline.units.writer import StampedWriter
 
 
 def _writer(settings: Settings, fonts: FontSetup, templates: TemplateSet) -> StampedWriter:

@@ -36,14 +36,14 @@ from pipeline.archive.metadata import (
 )
 from pipeline.archive.package import Package, build_package
 from pipeline.archive.signing import KeyStore, sign_pdf
+from pipeline.cases.verification import verification_payload
 from pipeline.catalog import Catalog
-from pipeline.catalog.booklet import PublishedCatalog
 from pipeline.catalog.model import DocumentKind, Retention
-from pipeline.documents.case_documents import verification_payload
 from pipeline.errors import InputInvalid
-from pipeline.notices import NoticeJob
 from pipeline.organisations import District, Place
-from pipeline.packs import MonthlyPack
+from pipeline.units.booklet import PublishedCatalog
+from pipeline.units.notices import NoticeJob
+from pipeline.units.packs import MonthlyPack
 
 _NOTICE_NAMES = {DocumentKind.PUBLIC_NOTICE: "公示", DocumentKind.RESULT_NOTICE: "结果公开"}
 
@@ -186,7 +186,7 @@ def archive_monthly_pack(
     """Sign a built monthly pack with its village's key and archive it.
 
     Args:
-        pack: The pack (``pipeline.packs.build_monthly_pack``).
+        pack: The pack (``pipeline.units.packs.build_monthly_pack``).
         keys: The villages' signing keys.
         archiver: Files the package.
         work: Scratch folder for the signed copy.

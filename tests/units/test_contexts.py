@@ -13,11 +13,19 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from pipeline.cases.model import Case, Person, Proxy, StepRecord
+from pipeline.cases.verification import (
+    CROCKFORD,
+    parse_verification_code,
+    verification_code,
+    verification_payload,
+)
 from pipeline.catalog import Catalog, CatalogItem
 from pipeline.catalog.model import DocumentKind
 from pipeline.config import Settings
-from pipeline.documents.case_documents import (
-    CROCKFORD,
+from pipeline.documents.render import Image, TemplateSet
+from pipeline.errors import InputInvalid
+from pipeline.organisations import Place, load_district
+from pipeline.units.contexts import (
     DOCUMENTS,
     PUBLIC_KINDS,
     DocumentRequest,
@@ -25,18 +33,12 @@ from pipeline.documents.case_documents import (
     document_context,
     handling_phone,
     meeting_record_context,
-    parse_verification_code,
     proxy_authorisation_context,
     public_notice_context,
     receipt_context,
     result_notice_context,
     time_limit_text,
-    verification_code,
-    verification_payload,
 )
-from pipeline.documents.render import Image, TemplateSet
-from pipeline.errors import InputInvalid
-from pipeline.organisations import Place, load_district
 
 NASTY = "张𠮷䶮😀<script>&"
 ID_NUMBER = "370305199001011234"

@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from pipeline.cases.model import Person
+from pipeline.cases.model import Case, Person
 
 MASK = "*"
 _ID18 = re.compile(r"[0-9]{17}[0-9X]")
@@ -158,3 +158,8 @@ def public_person(person: Person) -> dict[str, str]:
         "phone": mask_phone(person.phone),
         "household_size": str(person.household_size) if person.household_size else "—",
     }
+
+
+def public_text(case: Case, text: str | None) -> str:
+    """Free text of ``case`` as a public document may print it: masked, addresses too."""
+    return mask_text(text, addresses=[person.address for person in case.applicants])

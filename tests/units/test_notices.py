@@ -18,16 +18,16 @@ from pipeline.catalog.model import CatalogItem, DayUnit, StepKind
 from pipeline.config import Settings
 from pipeline.documents.engine import DocumentEngine
 from pipeline.documents.render import Image
-from pipeline.notices import (
+from pipeline.organisations import Directory, load_district
+from pipeline.rules.calendar import add_days
+from pipeline.rules.flow import actor_alternatives, apply_step
+from pipeline.units.notices import (
     NoticeIssuer,
     NoticeJob,
     PrivacyLeak,
     check_public_text,
     notice_jobs,
 )
-from pipeline.organisations import Directory, load_district
-from pipeline.rules.calendar import add_days
-from pipeline.rules.flow import actor_alternatives, apply_step
 from tests.conftest import assert_fonts_embedded_sc, pdf_text
 
 ID = "370305199001011237"

@@ -11,7 +11,7 @@ import pikepdf
 import pytest
 
 from pipeline.catalog import Catalog
-from pipeline.catalog.booklet import chinese_number
+from pipeline.units.booklet import chinese_number
 from tests.conftest import ROOT, assert_fonts_embedded_sc, pdf_text
 
 pytestmark = [pytest.mark.soffice, pytest.mark.slow]
