@@ -39,7 +39,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from pipeline import jobs
 from pipeline.archive.archiver import Archived, Outcome
 from pipeline.archive.retrieval import rebuild_index
-from pipeline.archive.verify import VerificationReport, Verifier, sweep
+from pipeline.archive.verify import VerificationReport, sweep
 from pipeline.cases.store import content_hash
 from pipeline.config import Settings, load_settings
 from pipeline.errors import ConversionError, ExitCode, StorageError, XwqlError
@@ -477,10 +477,7 @@ def fixity_audit_flow() -> dict[str, Any]:
         ArchiveSession.open(settings, writing=False, retries=0) as session,
         Workspace.open(settings) as workspace,
     ):
-        verifier = Verifier(
-            settings.schema_dir, session.keys.trust_roots(), workspace.catalog,
-            workspace.directory, session.store.lock_mode, settings.permanent_retention_years,
-        )  # fmt: skip
+        verifier = session.verifier(workspace.catalog, workspace.directory)
         reports = list(sweep(session.store, verifier, session.index))
     failed = [r for r in reports if not r.ok]
     if failed:

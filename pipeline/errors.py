@@ -10,10 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from pipeline.rules.flow import Violation
+from typing import Protocol
 
 
 class ExitCode(IntEnum):
@@ -69,10 +66,26 @@ class UnknownItem(InputInvalid):
     """An item code or alias does not name any catalog item."""
 
 
+class BrokenRule(Protocol):
+    """One broken flow rule, as the rules report it (``pipeline.rules.flow.Violation``)."""
+
+    @property
+    def rule(self) -> str:
+        """The rule's stable id."""
+
+    @property
+    def step(self) -> str:
+        """The step it was broken on."""
+
+    @property
+    def message(self) -> str:
+        """What is wrong and what to do (Chinese / English)."""
+
+
 class StepRefused(InputInvalid):
     """A case step breaks its item's flow rules; every broken rule is in ``violations``."""
 
-    def __init__(self, summary: str, violations: Sequence[Violation]) -> None:
+    def __init__(self, summary: str, violations: Sequence[BrokenRule]) -> None:
         self.violations = list(violations)
         super().__init__(summary, [Problem(v.step, v.rule, v.message) for v in self.violations])
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from pipeline.config import Settings
 from pipeline.errors import AccessDenied, InputInvalid
 
 TOKEN_ENV = "XWQL_AUDIT_TOKEN"
@@ -81,6 +82,11 @@ class AuditorRegistry:
     def __init__(self, path: Path) -> None:
         """Use the registry at ``path``."""
         self.path = path
+
+    @classmethod
+    def of(cls, settings: Settings) -> AuditorRegistry:
+        """The registry of the settings' data folder (``auditors.json``)."""
+        return cls(settings.data / "auditors.json")
 
     def _load(self) -> list[dict[str, str]]:
         try:

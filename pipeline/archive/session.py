@@ -28,7 +28,10 @@ from pipeline.archive.selfcheck import (
     save_report,
 )
 from pipeline.archive.signing import KeyStore
+from pipeline.archive.verify import Verifier
+from pipeline.catalog.load import Catalog
 from pipeline.config import Settings
+from pipeline.organisations import Directory
 from pipeline.rules.calendar import china_today
 
 SELF_CHECK_MAX_AGE = dt.timedelta(hours=24)
@@ -92,6 +95,22 @@ class ArchiveSession:
             yield cls(settings, store, index, archiver, keys)
         finally:
             index.close()
+
+    def verifier(self, catalog: Catalog, directory: Directory) -> Verifier:
+        """The verifier of this archive: its schema, trust roots, lock mode and retention.
+
+        Args:
+            catalog: The catalog (the documents each item requires).
+            directory: The villages (the signer each package must have).
+        """
+        return Verifier(
+            schema_dir=self.settings.schema_dir,
+            trust_roots=self.keys.trust_roots(),
+            catalog=catalog,
+            directory=directory,
+            lock_mode=self.store.lock_mode,
+            permanent_years=self.settings.permanent_retention_years,
+        )
 
 
 def _worm_override(settings: Settings, store: ObjectStore) -> WormOverride | None:

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from pipeline.config import Settings, load_settings
-from pipeline.errors import ExitCode, InputInvalid, XwqlError
+from pipeline.errors import ExitCode, XwqlError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -91,13 +91,3 @@ def today() -> dt.date:
     from pipeline.rules.calendar import china_today
 
     return china_today()
-
-
-def parse_date(text: str) -> dt.date:
-    """A YYYY-MM-DD option value, or a clear error."""
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputInvalid(
-            f"日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD, got {text!r}"
-        ) from None

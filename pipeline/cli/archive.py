@@ -19,18 +19,17 @@ from pipeline.cli._app import (
     console,
     current_settings,
     err_console,
-    parse_date,
     print_json,
     today,
 )
+from pipeline.cli._report import show_report
 from pipeline.config import Settings
 from pipeline.errors import ExitCode, InputInvalid, XwqlError
+from pipeline.rules.calendar import parse_iso_date
 from pipeline.workspace import Workspace
 
 if TYPE_CHECKING:
     from pipeline.archive.archiver import Archived
-    from pipeline.archive.session import ArchiveSession
-    from pipeline.archive.verify import Verifier
 
 TokenFileOption = Annotated[
     Path | None,
@@ -38,14 +37,9 @@ TokenFileOption = Annotated[
 ]
 
 
-def registry(settings: Settings) -> AuditorRegistry:
-    """The archive's users, in the data folder."""
-    return AuditorRegistry(settings.data / "auditors.json")
-
-
 def _auditor(settings: Settings, token_file: Path | None) -> Auditor:
     token = token_file.read_text(encoding="utf-8") if token_file else os.environ.get(TOKEN_ENV)
-    return registry(settings).authenticate(token)
+    return AuditorRegistry.of(settings).authenticate(token)
 
 
 # --- archive -----------------------------------------------------------------------------------
@@ -125,7 +119,7 @@ def _file_named_cases(
 def _case_files_flow(settings: Settings, village: str | None) -> list[Archived]:
     """Every finished case of ``village`` (or of the district) through the case-files flow."""
     from flows.district import case_file_flow
-    from pipeline.cli.district import flow_progress
+    from pipeline.cli._flowrun import flow_progress
     from pipeline.organisations import load_district
 
     directory = load_district(settings.district_path)
@@ -241,8 +235,8 @@ def audit_search(
     filters = {
         "text": text, "village": village, "town": town, "item": item, "person": person,
         "exact_person": exact, "id_number": id_number,
-        "date_from": parse_date(date_from) if date_from else None,
-        "date_to": parse_date(date_to) if date_to else None,
+        "date_from": parse_iso_date(date_from) if date_from else None,
+        "date_to": parse_iso_date(date_to) if date_to else None,
         "code": code, "kind": kind,
     }  # fmt: skip
     with ArchiveSession.open(settings, writing=False) as session:
@@ -263,18 +257,6 @@ def audit_search(
                       entry.village_name, str(entry.version))  # fmt: skip
     console.print(table)
     console.print(f"共 {page.total} 条 results (showing {len(page.entries)} from {offset})")
-
-
-def show_report(report_data: dict[str, object]) -> None:
-    """Print a verification report (``VerificationReport.as_dict()``) check by check."""
-    console.print(f"[bold]{report_data['archival_code']}[/] {report_data['title'] or ''}")
-    checks = report_data["checks"]
-    assert isinstance(checks, list)
-    for check in checks:
-        mark = {True: "[green]✓[/]", False: "[red]✗[/]", None: "[yellow]![/]"}[check["passed"]]
-        console.print(f"  {mark} {check['name']:<12} {check['detail']}", highlight=False)
-    verdict = "[green]通过 passed[/]" if report_data["ok"] else "[red]未通过 FAILED[/]"
-    console.print(f"  核验结论 verdict: {verdict}")
 
 
 @audit_app.command("get")
@@ -303,7 +285,7 @@ def audit_get(
             action="get", what=code,
         )  # fmt: skip
         downloaded = download_package(session.store, code, out)
-        report = verifier_for(session, ws).verify(
+        report = session.verifier(ws.catalog, ws.directory).verify(
             downloaded, indexed=session.index.get(code), store=session.store
         )
     data = report.as_dict() | {"folder": str(downloaded.folder)}
@@ -348,7 +330,7 @@ def audit_verify(
             action="verify", what="--all" if all_packages else " ".join(codes or []),
         )  # fmt: skip
         strays = stray_prefixes(session.store) if all_packages else []
-        verifier = verifier_for(session, ws)
+        verifier = session.verifier(ws.catalog, ws.directory)
         with Progress(console=err_console, transient=True) as progress:
             task = progress.add_task("核验 verifying", total=None)
             for report in sweep(
@@ -407,20 +389,6 @@ def audit_log(
     console.print(table)
 
 
-def verifier_for(session: ArchiveSession, workspace: Workspace) -> Verifier:
-    """The verifier of the session's archive, with the workspace's catalog and villages."""
-    from pipeline.archive.verify import Verifier
-
-    return Verifier(
-        schema_dir=session.settings.schema_dir,
-        trust_roots=session.keys.trust_roots(),
-        catalog=workspace.catalog,
-        directory=workspace.directory,
-        lock_mode=session.store.lock_mode,
-        permanent_years=session.settings.permanent_retention_years,
-    )
-
-
 # --- auditors ----------------------------------------------------------------------------------
 
 
@@ -433,7 +401,7 @@ def auditors_add(
 
     Example: xwql auditors add 李审计 --role auditor
     """
-    token = registry(current_settings()).add(name, role)
+    token = AuditorRegistry.of(current_settings()).add(name, role)
     console.print(f"[green]✓[/] {name} ({role.value})")
     console.print(f"口令 token (shown once; give it to {name}, keep it secret):")
     console.print(token, highlight=False, soft_wrap=True)
@@ -445,7 +413,7 @@ def auditors_list(as_json: JsonOption = False) -> None:
 
     Example: xwql auditors list
     """
-    users = registry(current_settings()).users()
+    users = AuditorRegistry.of(current_settings()).users()
     if as_json:
         print_json([{"name": n, "role": r.value, "added": a} for n, r, a in users])
         return
@@ -461,6 +429,6 @@ def auditors_revoke(name: Annotated[str, typer.Argument(help="The user's name.")
 
     Example: xwql auditors revoke 李审计
     """
-    if not registry(current_settings()).revoke(name):
+    if not AuditorRegistry.of(current_settings()).revoke(name):
         raise InputInvalid(f"没有用户 {name} / no such user")
     console.print(f"[green]✓[/] {name} revoked")

@@ -17,12 +17,12 @@ from pipeline.cli._app import (
     console,
     current_settings,
     err_console,
-    parse_date,
     print_json,
     today,
 )
 from pipeline.config import Settings
 from pipeline.errors import ExitCode, InputInvalid
+from pipeline.rules.calendar import parse_iso_date
 from pipeline.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ def cases_step(
             choices = "、".join(f"{s.id}（{s.name}）" for s in item.steps)
             raise InputInvalid(f"{item.code} 没有步骤 {step!r} / no such step; steps: {choices}")
         record = StepRecord(
-            step=wanted.id, actor=actor, date=parse_date(date) if date else today(),
+            step=wanted.id, actor=actor, date=parse_iso_date(date) if date else today(),
             operator=operator, outcome=outcome, note=note, meeting_record=meeting_record,
             by_proxy=by_proxy,
         )  # fmt: skip
@@ -184,7 +184,7 @@ def cases_overdue(
     """
     from pipeline.rules.deadlines import overdue
 
-    day = parse_date(on) if on else today()
+    day = parse_iso_date(on) if on else today()
     with Workspace.open(current_settings()) as workspace:
         late = overdue(workspace.store.find(), workspace.catalog, day)
         names = {p.village.code: p.full_name for p in workspace.directory.villages}
@@ -306,7 +306,7 @@ def issue_notices(
             cases = workspace.store.find(
                 village=workspace.directory.get(request.village).village.code
             )
-        day = parse_date(request.date) if request.date else None
+        day = parse_iso_date(request.date) if request.date else None
         jobs = [
             job
             for case in cases

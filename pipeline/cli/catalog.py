@@ -18,11 +18,11 @@ from pipeline.cli._app import (
     console,
     current_settings,
     err_console,
-    parse_date,
     print_json,
     today,
 )
 from pipeline.config import Settings
+from pipeline.rules.calendar import parse_iso_date
 
 if TYPE_CHECKING:
     from pipeline.catalog import Catalog
@@ -176,7 +176,7 @@ def catalog_publish(
     Example: xwql catalog publish --out out/catalog --archive
     """
     settings = current_settings()
-    day = parse_date(date) if date else today()
+    day = parse_iso_date(date) if date else today()
     publish(settings, catalog or settings.catalog_dir, out, day, archive=archive)
 
 

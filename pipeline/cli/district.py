@@ -6,57 +6,22 @@ Prefect is imported only inside the commands (``import pipeline`` stays free of 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from pipeline.cli._app import app, console, current_settings, err_console, print_json, today
+from pipeline.cli._app import app, console, current_settings, print_json
+from pipeline.cli._flowrun import flow_progress, print_summary
 from pipeline.config import Settings
 from pipeline.errors import InputInvalid
 
 if TYPE_CHECKING:
-    from flows.district import RunSummary
+    pass
 
 DEMO_ACTOR = "演示审计员 demo auditor"
-
-
-@contextmanager
-def flow_progress(
-    settings: Settings, out: Path, total: int, *, issued_on: dt.date | None = None
-) -> Iterator[Callable[[str], None]]:
-    """Open the run's shared parts with a progress bar the flow's tasks advance."""
-    from flows import configure_prefect
-
-    configure_prefect(settings)
-    from flows.district import run_context
-
-    with Progress(
-        TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=err_console, transient=True,
-    ) as progress:  # fmt: skip
-        task = progress.add_task("启动 Prefect / starting", total=total)
-
-        def advance(message: str) -> None:
-            progress.update(task, description=message, advance=1)
-
-        with run_context(settings, out, issued_on=issued_on or today(), progress=advance):
-            yield advance
-
-
-def print_summary(summary: RunSummary) -> None:
-    """What a flow run did, as a table."""
-    table = Table("结果 outcome", "件 units")
-    for outcome, count in sorted(summary.outcomes.items()):
-        table.add_row(outcome, str(count))
-    console.print(table)
 
 
 @app.command()
@@ -113,7 +78,7 @@ def _show_a_search_and_a_verification(settings: Settings, out: Path) -> None:
     """Find an archived case file by a person's name and print its verification report."""
     from pipeline.archive.retrieval import download_package, log_access
     from pipeline.archive.session import ArchiveSession
-    from pipeline.cli.archive import show_report, verifier_for
+    from pipeline.cli._report import show_report
     from pipeline.workspace import Workspace
 
     with ArchiveSession.open(settings, writing=False) as session, Workspace.open(settings) as ws:
@@ -133,7 +98,7 @@ def _show_a_search_and_a_verification(settings: Settings, out: Path) -> None:
         target = out / "audit"
         shutil.rmtree(target / code, ignore_errors=True)
         downloaded = download_package(session.store, code, target)
-        report = verifier_for(session, ws).verify(
+        report = session.verifier(ws.catalog, ws.directory).verify(
             downloaded, indexed=session.index.get(code), store=session.store
         )
     console.print(f"\n[bold]核验 verification[/] ({downloaded.folder})")

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 
 from pipeline.catalog.model import DayUnit
-from pipeline.errors import CalendarNotCovered
+from pipeline.errors import CalendarNotCovered, InputInvalid
 
 _ONE_DAY = dt.timedelta(days=1)
 
@@ -98,3 +98,17 @@ def working_days_between(a: dt.date, b: dt.date) -> int:
         if is_working_day(day):
             count += 1
     return count
+
+
+def parse_iso_date(text: str) -> dt.date:
+    """A date typed as YYYY-MM-DD (an option, a form field), or a clear error.
+
+    Raises:
+        InputInvalid: ``text`` is not such a date.
+    """
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputInvalid(
+            f"日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD, got {text!r}"
+        ) from None

@@ -41,11 +41,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pipeline.archive.auditors import AuditorRegistry, Role
 from pipeline.archive.index import MAX_LIMIT
 from pipeline.archive.metadata import UnitKind
-from pipeline.cli._app import parse_date
-from pipeline.cli.archive import registry
 from pipeline.config import Settings
 from pipeline.errors import AccessDenied, InputInvalid, NotArchived, StorageError, XwqlError
-from pipeline.rules.calendar import china_today
+from pipeline.rules.calendar import china_today, parse_iso_date
 from pipeline.web import labels
 from pipeline.web.backend import ArchiveBackend, normalise_code
 from pipeline.web.config import WebConfig
@@ -284,8 +282,8 @@ def _filters(form: dict[str, str]) -> dict[str, object]:
     """
     filters: dict[str, object] = {name: form.get(name) or None for name in SEARCH_FIELDS}
     filters["exact_person"] = bool(form.get("exact"))
-    filters["date_from"] = parse_date(form["from"]) if form.get("from") else None
-    filters["date_to"] = parse_date(form["to"]) if form.get("to") else None
+    filters["date_from"] = parse_iso_date(form["from"]) if form.get("from") else None
+    filters["date_to"] = parse_iso_date(form["to"]) if form.get("to") else None
     return filters
 
 
@@ -359,8 +357,8 @@ def access_log(
     session.user.require(Role.ADMIN, "查看访问日志 / read the access log")
     today = china_today()
     try:
-        first = parse_date(start) if start else today - dt.timedelta(days=6)
-        last = parse_date(end) if end else today
+        first = parse_iso_date(start) if start else today - dt.timedelta(days=6)
+        last = parse_iso_date(end) if end else today
     except InputInvalid as exc:
         raise InputInvalid("日期格式应为 YYYY-MM-DD") from exc
     since = dt.datetime.combine(first, dt.time(), CHINA)
@@ -469,7 +467,7 @@ def create_app(
         sessions=SessionStore(
             idle=config.session_idle, lifetime=config.session_lifetime, clock=clock
         ),
-        users=registry(settings),
+        users=AuditorRegistry.of(settings),
         lookups=RateLimiter(config.lookups_per_minute, clock=clock),
         logins=RateLimiter(config.logins_per_minute, clock=clock),
         templates=templates,

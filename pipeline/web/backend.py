@@ -39,7 +39,6 @@ from pipeline.archive.package import DATA, PackageInvalid, load_record
 from pipeline.archive.retrieval import Downloaded, download_package, log_access, read_record
 from pipeline.archive.session import ArchiveSession
 from pipeline.cases.verification import parse_verification_code
-from pipeline.cli.archive import verifier_for
 from pipeline.config import Settings
 from pipeline.errors import InputInvalid, NotArchived
 from pipeline.workspace import Workspace
@@ -195,7 +194,7 @@ class ArchiveBackend:
         _, workspace = self._open()
         with self._download(session, code) as downloaded:
             indexed = session.index.get(code)
-            report = verifier_for(session, workspace).verify(
+            report = session.verifier(workspace.catalog, workspace.directory).verify(
                 downloaded, indexed=indexed, store=session.store
             )
             try:
