@@ -94,6 +94,8 @@ class Settings:
             (``XWQL_SIGNING_PASSPHRASE`` or ``…_FILE``).
         permanent_retention_years: How long 永久 units are locked
             (``XWQL_PERMANENT_RETENTION_YEARS``, default 100).
+        keep_work: Keep the work folder of a case file or pack that failed, for
+            diagnosis (``XWQL_KEEP_WORK=1``); by default it is removed.
     """
 
     home: Path = field(default_factory=lambda: _env_path("XWQL_HOME", _SOURCE_ROOT))
@@ -108,6 +110,9 @@ class Settings:
     )
     database_url: str | None = field(default_factory=lambda: os.environ.get("XWQL_DATABASE_URL"))
     s3_url: str | None = field(default_factory=lambda: os.environ.get("XWQL_S3_URL"))
+    keep_work: bool = field(
+        default_factory=lambda: os.environ.get("XWQL_KEEP_WORK", "") not in ("", "0")
+    )
     s3_access_key: str | None = field(default_factory=lambda: _secret("XWQL_S3_ACCESS_KEY"))
     s3_secret_key: str | None = field(
         default_factory=lambda: _secret("XWQL_S3_SECRET_KEY"), repr=False

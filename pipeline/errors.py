@@ -29,9 +29,16 @@ class ExitCode(IntEnum):
 
 
 class XwqlError(Exception):
-    """Base of all expected xwql failures."""
+    """Base of all expected xwql failures.
+
+    Its text is the message and every note added on the way up (``add_note``: a
+    kept work folder, say), since the user sees the text, never a traceback.
+    """
 
     exit_code: ExitCode = ExitCode.INTERNAL
+
+    def __str__(self) -> str:
+        return "\n".join([super().__str__(), *getattr(self, "__notes__", ())])
 
 
 @dataclass(frozen=True)

@@ -43,17 +43,9 @@ from pipeline.units.filing import (
     pack_unit,
 )
 from pipeline.units.notices import NoticeIssuer, NoticeJob, notice_jobs
-from pipeline.units.packs import (
-    DistrictSummary,
-    Month,
-    build_district_summary,
-    build_monthly_pack,
-    month_days,
-    month_text,
-    pack_path,
-    source_digest,
-    village_month,
-)
+from pipeline.units.packs.month import Month, month_days, month_text, village_month
+from pipeline.units.packs.pack import build_monthly_pack, pack_path, source_digest
+from pipeline.units.packs.summary import DistrictSummary, build_district_summary
 from pipeline.workspace import Workspace
 
 _T = TypeVar("_T")
@@ -113,7 +105,7 @@ class JobContext:
             )  # fmt: skip
             filer = CaseFiler(
                 issuer, session.keys, session.archiver, settings.data / "work" / "case-files",
-                filed_on=issued_on, posted=out / "notices",
+                filed_on=issued_on, posted=out / "notices", keep_work=settings.keep_work,
             )  # fmt: skip
             yield cls(
                 settings, workspace, engine, session, issuer, filer, out, issued_on, documents

@@ -1,4 +1,4 @@
-"""Settings defaults: how many converters and how many documents a call joins."""
+"""Settings defaults: how many converters, how many documents a call joins, kept work folders."""
 
 from __future__ import annotations
 
@@ -31,3 +31,14 @@ def test_the_environment_wins(unset: pytest.MonkeyPatch) -> None:
     assert (Settings().converter_workers, Settings().conversion_batch) == (2, 8)
     unset.setenv("XWQL_CONVERSION_BATCH", "1")
     assert Settings().conversion_batch == 1
+
+
+@pytest.mark.parametrize(("value", "kept"), [(None, False), ("", False), ("0", False), ("1", True)])
+def test_work_folders_of_failed_units_are_kept_on_request(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, kept: bool
+) -> None:
+    if value is None:
+        monkeypatch.delenv("XWQL_KEEP_WORK", raising=False)
+    else:
+        monkeypatch.setenv("XWQL_KEEP_WORK", value)
+    assert Settings().keep_work is kept

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,7 @@ from pipeline.organisations import Place
 from pipeline.units.case_documents import write_case_documents
 from pipeline.units.filing import notice_source_sha256, notice_unit
 from pipeline.units.notices import NoticeIssuer, NoticeJob, notice_jobs
+from pipeline.workfolder import work_folder
 
 
 @dataclass(frozen=True)
@@ -216,6 +216,7 @@ class CaseFiler:
         keys: The villages' signing keys.
         archiver: Files the packages.
         work: Scratch folder (one sub-folder per case, removed when filed).
+        keep_work: Keep a case's sub-folder when filing it fails (for diagnosis).
         filed_on: The filing date printed on the cover (归档日期).
         posted: Folder of the notices as issued, per village name
             (``<posted>/<村名>/<file stem>.pdf``); those are filed as they are.
@@ -227,6 +228,7 @@ class CaseFiler:
     work: Path
     filed_on: dt.date
     posted: Path | None = None
+    keep_work: bool = False
 
     def file(self, case: Case, item: CatalogItem, place: Place) -> Archived:
         """Archive the case file of ``case`` (nothing is written if it is archived unchanged).
@@ -247,9 +249,7 @@ class CaseFiler:
         )
 
         def build(code: ArchivalCode, previous: PreviousVersion | None, folder: Path) -> Package:
-            work = self.work / case.case_id
-            shutil.rmtree(work, ignore_errors=True)
-            try:
+            with work_folder(self.work / case.case_id, keep_on_failure=self.keep_work) as work:
                 documents = collect_documents(
                     case, item, place, self.issuer, work / "documents", posted=self.posted_sheet
                 )
@@ -269,8 +269,6 @@ class CaseFiler:
                     worm_override=self.archiver.worm_override,
                 )  # fmt: skip
                 return build_package(folder, [(CASE_FILE_NAME, signed, FileRole.MAIN)], record)
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
 
         return self.archiver.archive(case_unit(case), source, base, build)
 
