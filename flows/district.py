@@ -44,7 +44,7 @@ from pipeline.cases.store import content_hash
 from pipeline.config import Settings, load_settings
 from pipeline.errors import ConversionError, ExitCode, StorageError, XwqlError
 from pipeline.rules.calendar import china_today
-from pipeline.units.packs import month_text, parse_month
+from pipeline.units.packs.month import month_text, parse_month
 
 TRANSIENT = (StorageError, ConversionError)
 RETRY_DELAYS: list[float] = [2, 10]

@@ -15,12 +15,12 @@ from pipeline.cli._app import (
     console,
     current_settings,
     err_console,
-    parse_date,
     print_json,
     today,
 )
 from pipeline.config import Settings
 from pipeline.errors import XwqlError
+from pipeline.rules.calendar import parse_iso_date
 from pipeline.workspace import Workspace
 
 
@@ -56,16 +56,12 @@ def monthly(
     Example: xwql monthly --month 2026-11 --archive --out out
     """
     from pipeline.documents.engine import DocumentEngine
-    from pipeline.units.packs import (
-        MonthlyPack,
-        build_district_summary,
-        build_monthly_pack,
-        parse_month,
-        select_villages,
-    )
+    from pipeline.units.packs.month import parse_month
+    from pipeline.units.packs.pack import MonthlyPack, build_monthly_pack
+    from pipeline.units.packs.summary import build_district_summary, select_villages
 
     period = parse_month(month)
-    issued_on = parse_date(date) if date else today()
+    issued_on = parse_iso_date(date) if date else today()
     settings = current_settings()
     if archive:
         _archive_packs(settings, month, town, village, out, issued_on, as_json)
@@ -135,9 +131,9 @@ def _archive_packs(
 ) -> None:
     """Run the monthly-packs flow for the villages chosen."""
     from flows.district import monthly_pack_flow
-    from pipeline.cli.district import flow_progress, print_summary
+    from pipeline.cli._flowrun import flow_progress, print_summary
     from pipeline.organisations import load_district
-    from pipeline.units.packs import select_villages
+    from pipeline.units.packs.summary import select_villages
 
     places = select_villages(load_district(settings.district_path), town=town, village=village)
     codes = [place.village.code for place in places]

@@ -168,6 +168,14 @@ class BookletBuilder:
             made.replace(self.cache / made.name)
         return pages
 
+    def contents_page(self, body: Sequence[Part]) -> Path:
+        """The contents page of ``body``, whose numbered pages count from 1 when collated."""
+        rows = _contents_rows(contents_entries(body))
+        (contents,) = self.render_and_convert(
+            [("contents", {"title": "目　录", "entries": rows}, self.work / "contents.pdf")]
+        )
+        return contents
+
     def directory_context(self) -> dict[str, Any]:
         """Template values of the directory table (Attachment 1), category on its first row."""
         rows = []
@@ -247,17 +255,8 @@ def publish_catalog(
         Part(page, title=f"{item.code} {item.name}", group=f"附件2 · {groups[item.category]}")
         for item, page in zip(active, pages, strict=True)
     ]
-    entries = contents_entries(body)
     progress("生成目录页 / contents")
-    (contents,) = booklet.render_and_convert(
-        [
-            (
-                "contents",
-                {"title": "目　录", "entries": _contents_rows(entries)},
-                work / "contents.pdf",
-            )
-        ]
-    )
+    contents = booklet.contents_page(body)
     booklet_pdf = out / f"{stem}-流程图汇编.pdf"
     progress("合订 / collating")
     total = collate(

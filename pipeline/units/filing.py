@@ -43,7 +43,7 @@ from pipeline.errors import InputInvalid
 from pipeline.organisations import District, Place
 from pipeline.units.booklet import PublishedCatalog
 from pipeline.units.notices import NoticeJob
-from pipeline.units.packs import MonthlyPack
+from pipeline.units.packs.pack import MonthlyPack
 
 _NOTICE_NAMES = {DocumentKind.PUBLIC_NOTICE: "公示", DocumentKind.RESULT_NOTICE: "结果公开"}
 
@@ -186,7 +186,7 @@ def archive_monthly_pack(
     """Sign a built monthly pack with its village's key and archive it.
 
     Args:
-        pack: The pack (``pipeline.units.packs.build_monthly_pack``).
+        pack: The pack (``pipeline.units.packs.pack.build_monthly_pack``).
         keys: The villages' signing keys.
         archiver: Files the package.
         work: Scratch folder for the signed copy.

@@ -26,19 +26,10 @@ from pipeline.programs.fonts import FontSetup
 from pipeline.programs.soffice import ConverterPool
 from pipeline.rules.flow import apply_step
 from pipeline.units.notices import PrivacyLeak
-from pipeline.units.packs import (
-    MONEY_CATEGORIES,
-    DistrictSummary,
-    MonthlyPack,
-    VillageMonth,
-    as_of,
-    build_district_summary,
-    build_monthly_pack,
-    month_days,
-    parse_month,
-    select_villages,
-    village_month,
-)
+from pipeline.units.packs.month import VillageMonth, as_of, month_days, parse_month, village_month
+from pipeline.units.packs.pack import MonthlyPack, build_monthly_pack
+from pipeline.units.packs.sections import MONEY_CATEGORIES
+from pipeline.units.packs.summary import DistrictSummary, build_district_summary, select_villages
 from pipeline.workspace import Workspace
 from tests.conftest import ROOT, assert_fonts_embedded_sc
 
