@@ -35,9 +35,9 @@ from pipeline.config import load_settings
 from pipeline.documents.engine import DocumentEngine
 from pipeline.documents.flowchart import render_flowchart
 from pipeline.documents.render import TemplateSet
+from pipeline.programs.converter_service.pool import local_pool
 from pipeline.programs.fonts import ensure_sc_fonts
 from pipeline.programs.soffice import cold_convert
-from pipeline.programs.soffice_service import local_pool
 from pipeline.units.booklet import BookletBuilder
 
 BENCH_DIR = Path(__file__).resolve().parent

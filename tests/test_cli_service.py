@@ -25,10 +25,11 @@ import pytest
 
 from pipeline.cases.store import CaseStore, database_url
 from pipeline.cli._client import parse_notice
+from pipeline.cli.converters import converter_service
 from pipeline.config import load_settings
 from pipeline.programs._service_address import socket_path
+from pipeline.programs.converter_service.lifecycle import ConverterService
 from pipeline.programs.fonts import ensure_sc_fonts
-from pipeline.programs.soffice_service import ConverterService
 from tests.conftest import ROOT, pdf_text
 
 XWQL = Path(sys.executable).parent / "xwql"
@@ -100,7 +101,7 @@ def home(data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def service(home: Path) -> Iterator[ConverterService]:
-    started = ConverterService(load_settings())
+    started = converter_service(load_settings())
     status = started.start()
     assert status["runs_commands"] and status["commands_mismatch"] is None, status
     try:
@@ -138,7 +139,7 @@ def test_served_notice_equals_the_local_one(home: Path, data: Path) -> None:
     local = xwql("notice", CASE, "--out", "local", "--operator", "王五", cwd=home)
     assert local.code == 0, local.err
     local_rows = _register(data)[before:]
-    service = ConverterService(load_settings())
+    service = converter_service(load_settings())
     service.start()
     try:
         served = xwql("notice", CASE, "--out", "served", "--operator", "王五", cwd=home)

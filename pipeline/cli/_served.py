@@ -1,7 +1,10 @@
 """Commands run inside the converter service for the thin client (:mod:`pipeline.cli._client`).
 
-The service imports this module when it starts, and with it everything a
-notice needs, so a request costs only the work. Each request runs the
+This module is the service's entry point when the command line starts it
+(``python -m pipeline.cli._served --data DIR --cwd DIR``, by ``xwql converters
+up``): the service of :mod:`pipeline.programs.converter_service.service`, given
+:class:`Jobs` to run commands with. It imports everything a notice needs when
+the service starts, so a request costs only the work. Each request runs the
 command's own code (:func:`pipeline.cli.cases.issue_notices`) with the
 service's converters, on consoles that record what it prints as the client's
 terminal would show it; the exit status is worked out as the command line does
@@ -14,6 +17,7 @@ from __future__ import annotations
 import importlib
 import io
 import logging
+import sys
 import threading
 import time
 import traceback
@@ -27,10 +31,11 @@ from pipeline.cli._app import expected_failure
 from pipeline.cli._client import job_identity, job_mismatch
 from pipeline.cli.cases import NoticeRequest, issue_notices
 from pipeline.errors import XwqlError
+from pipeline.programs.converter_service.service import main as run_service
 
 if TYPE_CHECKING:
     from pipeline.config import Settings
-    from pipeline.programs.soffice_service import Converter
+    from pipeline.programs.converter_service.pool import Converter
 
 log = logging.getLogger(__name__)
 
@@ -173,3 +178,12 @@ class Jobs:
             time.perf_counter() - started,
         )
         return {"ok": True, "code": code, "output": output}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pipeline.cli._served --data DIR --cwd DIR``: the service, running commands."""
+    return run_service(argv, commands=Jobs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -27,7 +27,7 @@ from pipeline.workspace import Workspace
 
 if TYPE_CHECKING:
     from pipeline.cases.model import Case
-    from pipeline.programs.soffice_service import Converter
+    from pipeline.programs.converter_service.pool import Converter
     from pipeline.units.notices import IssuedFiles, NoticeJob
 
 
@@ -221,8 +221,8 @@ def notice(
     Example: xwql notice NM-2026-11-001 --out out/notices
     Example: xwql notice --village 南马村 --date 2026-11-09 --archive
     """
+    from pipeline.programs.converter_service.pool import ServiceOrPool
     from pipeline.programs.fonts import ensure_sc_fonts
-    from pipeline.programs.soffice_service import ServiceOrPool
 
     request = NoticeRequest(case_ids or [], village, date, out, operator, archive)
     request.check()

@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.cli._app import JsonOption, console, converters_app, current_settings, print_json
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
+    from pipeline.programs.converter_service.lifecycle import ConverterService
+
+# The service `up` starts: it converts, and runs `xwql notice` for the thin client.
+_SERVICE_ENTRY = "pipeline.cli._served"
+
+
+def converter_service(settings: Settings) -> ConverterService:
+    """The converter service of ``settings.data`` as the command line starts and checks it.
+
+    It is started through :mod:`pipeline.cli._served`, so it runs ``xwql notice``
+    too, and it is usable only if it would run this side's commands: the same
+    check the thin client's request meets in the service.
+    """
+    from pipeline.cli._client import job_identity, job_mismatch
+    from pipeline.programs.converter_service.lifecycle import ConverterService
+
+    def commands_mismatch(theirs: Any) -> str | None:
+        return job_mismatch(theirs, job_identity(settings))
+
+    return ConverterService(settings, entry=_SERVICE_ENTRY, commands_mismatch=commands_mismatch)
 
 
 def _show(status: dict[str, Any]) -> None:
@@ -51,9 +74,7 @@ def converters_up(as_json: JsonOption = False) -> None:
 
     Example: xwql converters up
     """
-    from pipeline.programs.soffice_service import ConverterService
-
-    status = ConverterService(current_settings()).start()
+    status = converter_service(current_settings()).start()
     print_json(status) if as_json else _show(status)
 
 
@@ -63,9 +84,7 @@ def converters_down() -> None:
 
     Example: xwql converters down
     """
-    from pipeline.programs.soffice_service import ConverterService
-
-    stopped = ConverterService(current_settings()).stop()
+    stopped = converter_service(current_settings()).stop()
     console.print("stopped" if stopped else "not running")
 
 
@@ -75,7 +94,5 @@ def converters_status(as_json: JsonOption = False) -> None:
 
     Example: xwql converters status --json
     """
-    from pipeline.programs.soffice_service import ConverterService
-
-    status = ConverterService(current_settings()).status()
+    status = converter_service(current_settings()).status()
     print_json(status) if as_json else _show(status)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from pipeline.config import Settings
 from pipeline.documents.render import TemplateSet
+from pipeline.programs.converter_service.pool import Converter, ServiceOrPool
 from pipeline.programs.fonts import FontSetup, ensure_sc_fonts
-from pipeline.programs.soffice_service import Converter, ServiceOrPool
 
 
 @dataclass

@@ -13,8 +13,8 @@ from pipeline.documents import stamp
 from pipeline.documents.engine import DocumentEngine
 from pipeline.documents.render import TemplateSet
 from pipeline.organisations import load_district
+from pipeline.programs.converter_service.pool import ServiceOrPool
 from pipeline.programs.fonts import FontSetup
-from pipeline.programs.soffice_service import ServiceOrPool
 from pipeline.units.writer import StampedWriter
 
 
