@@ -41,7 +41,8 @@ _CONVERTER_CODE = (
     "programs/converter_service/pool.py", "programs/converter_service/service.py",
     "programs/converter_service/lifecycle.py", "programs/_service_address.py",
     "programs/soffice.py", "programs/_soffice_worker.py", "programs/docx_batch.py",
-    "programs/fonts.py", "filetypes.py",
+    "programs/fonts.py", "programs/_probe.py", "programs/_office_pipe.py", "filetypes.py",
+    "stages.py", "errors.py",
 )  # fmt: skip
 
 
