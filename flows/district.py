@@ -36,13 +36,13 @@ from prefect.futures import PrefectFuture, wait
 from prefect.settings import PREFECT_API_URL
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from pipeline import jobs
 from pipeline.archive.archiver import Archived, Outcome
 from pipeline.archive.retrieval import rebuild_index
 from pipeline.archive.verify import VerificationReport, sweep
 from pipeline.cases.store import content_hash
 from pipeline.config import Settings, load_settings
 from pipeline.errors import ConversionError, ExitCode, StorageError, XwqlError
+from pipeline.jobs import village as jobs
 from pipeline.rules.calendar import china_today
 from pipeline.units.packs.month import month_text, parse_month
 

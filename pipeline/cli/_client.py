@@ -6,7 +6,7 @@ them imported already. So when it runs for this data folder, ``xwql notice``
 sends its request over the service's socket and only prints what the service
 answers, and exits with the service's exit status (the design of ``dmypy`` or
 ``blackd``). The service issues the notices with the command's own code
-(:func:`pipeline.cli.cases.issue_notices`, via :mod:`pipeline.cli._served`).
+(:func:`pipeline.cli.cases.print_notices`, via :mod:`pipeline.cli._served`).
 
 This module runs before anything else is imported, so it imports only the
 standard library's basics, the settings and the service's address.

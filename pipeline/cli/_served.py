@@ -5,7 +5,7 @@ This module is the service's entry point when the command line starts it
 up``): the service of :mod:`pipeline.programs.converter_service.service`, given
 :class:`Jobs` to run commands with. It imports everything a notice needs when
 the service starts, so a request costs only the work. Each request runs the
-command's own code (:func:`pipeline.cli.cases.issue_notices`) with the
+command's own code (:func:`pipeline.cli.cases.print_notices`, over the notice job) with the
 service's converters, on consoles that record what it prints as the client's
 terminal would show it; the exit status is worked out as the command line does
 (:func:`pipeline.cli._app.expected_failure`). Requests run one at a time: the
@@ -29,7 +29,7 @@ from rich.console import Console
 
 from pipeline.cli._app import expected_failure
 from pipeline.cli._client import job_identity, job_mismatch
-from pipeline.cli.cases import NoticeRequest, issue_notices
+from pipeline.cli.cases import NoticeCommand, print_notices
 from pipeline.errors import XwqlError
 from pipeline.programs.converter_service.service import main as run_service
 
@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 
 # Imported by a notice on first use; imported here, at the service's start, instead.
 _NOTICE_MODULES = (
-    "pipeline.cases.store", "pipeline.catalog", "pipeline.organisations", "pipeline.units.notices",
+    "pipeline.cases.store", "pipeline.catalog", "pipeline.organisations", "pipeline.jobs.notices",
+    "pipeline.units.notices",
     "pipeline.documents.engine", "pipeline.documents.render", "pipeline.documents.stamp",
     "pipeline.units.contexts", "pipeline.units.writer", "pipeline.rules.flow",
     "pipeline.rules.calendar", "pipeline.yamlfile", "qrcode", "qrcode.image.pil", "sqlite3",
@@ -139,7 +140,7 @@ class Jobs:
     def notice(self, message: dict[str, Any], converters: Converter) -> dict[str, Any]:
         """Run ``xwql notice`` as asked (see :meth:`refusal` first); exit status and output."""
         args = message["args"]
-        request = NoticeRequest(
+        command = NoticeCommand(
             case_ids=list(args["case_ids"]),
             village=args.get("village"),
             date=args.get("date"),
@@ -156,8 +157,8 @@ class Jobs:
             handler = _ThreadLog(err_console)
             logging.getLogger().addHandler(handler)
             try:
-                issue_notices(
-                    self.settings, converters, request, console=console, err_console=err_console
+                print_notices(
+                    self.settings, converters, command, console=console, err_console=err_console
                 )
                 code = 0
             except typer.Exit as exc:
@@ -165,7 +166,7 @@ class Jobs:
             except (XwqlError, OSError) as exc:
                 code = expected_failure(exc, err_console)
             except Exception:  # a bug: the traceback the command would show, and the log
-                log.exception("xwql notice %s failed", " ".join(request.case_ids))
+                log.exception("xwql notice %s failed", " ".join(command.case_ids))
                 err_console.file.write(traceback.format_exc())
                 code = 1
             finally:
@@ -173,7 +174,7 @@ class Jobs:
                 self.done += 1
         log.info(
             "xwql notice %s: exit %d in %.2f s",
-            " ".join(request.case_ids) or request.village,
+            " ".join(command.case_ids) or command.village,
             code,
             time.perf_counter() - started,
         )

@@ -89,7 +89,7 @@ def _file_named_cases(
     settings: Settings, case_ids: list[str], operator: str
 ) -> tuple[list[dict[str, object]], list[XwqlError]]:
     """File the named cases directly (no flow: one case stays quick); rows and failures."""
-    from pipeline.jobs import JobContext
+    from pipeline.jobs.village import JobContext
 
     rows: list[dict[str, object]] = []
     failed: list[XwqlError] = []

@@ -27,8 +27,8 @@ from pipeline.workspace import Workspace
 
 if TYPE_CHECKING:
     from pipeline.cases.model import Case
+    from pipeline.jobs.notices import NoticeRequest
     from pipeline.programs.converter_service.pool import Converter
-    from pipeline.units.notices import IssuedFiles, NoticeJob
 
 
 def _row(case: Case, workspace: Workspace) -> dict[str, object]:
@@ -151,25 +151,19 @@ def cases_step(
 
     Example: xwql cases step NM-2026-11-001 notice --actor 村民委员会 --date 2026-11-09
     """
-    from pipeline.cases.model import StepRecord
-    from pipeline.rules.flow import apply_step
+    from pipeline.jobs.cases import StepEntry, record_step
 
+    entry = StepEntry(
+        step=step, actor=actor, date=parse_iso_date(date) if date else today(),
+        operator=operator, outcome=outcome, note=note, meeting_record=meeting_record,
+        by_proxy=by_proxy, force_reason=force,
+    )  # fmt: skip
     with Workspace.open(current_settings()) as workspace:
-        case = workspace.store.get(case_id)
-        item = workspace.catalog.get(case.item_code)
-        wanted = next((s for s in item.steps if step in (s.id, s.name)), None)
-        if wanted is None:
-            choices = "、".join(f"{s.id}（{s.name}）" for s in item.steps)
-            raise InputInvalid(f"{item.code} 没有步骤 {step!r} / no such step; steps: {choices}")
-        record = StepRecord(
-            step=wanted.id, actor=actor, date=parse_iso_date(date) if date else today(),
-            operator=operator, outcome=outcome, note=note, meeting_record=meeting_record,
-            by_proxy=by_proxy,
-        )  # fmt: skip
-        updated = apply_step(case, item, record, force_reason=force)
-        workspace.store.save(updated, source=f"xwql cases step {wanted.id}")
-    console.print(f"[green]✓[/] {case_id}: {wanted.name} 已记录 recorded · {updated.status.value}")
-    for irregularity in updated.irregularities[len(case.irregularities) :]:
+        done = record_step(workspace, case_id, entry, via="xwql cases step")
+    console.print(
+        f"[green]✓[/] {case_id}: {done.step.name} 已记录 recorded · {done.case.status.value}"
+    )
+    for irregularity in done.irregularities:
         err_console.print(f"[yellow]已记为异常 recorded as irregularity:[/] {irregularity.message}")
 
 
@@ -224,8 +218,8 @@ def notice(
     from pipeline.programs.converter_service.pool import ServiceOrPool
     from pipeline.programs.fonts import ensure_sc_fonts
 
-    request = NoticeRequest(case_ids or [], village, date, out, operator, archive)
-    request.check()
+    command = NoticeCommand(case_ids or [], village, date, out, operator, archive)
+    command.request()  # a usage error before LibreOffice starts
     settings = current_settings()
     if case_ids:
         # A named case gives one notice: two documents, joined into one LibreOffice call.
@@ -237,14 +231,14 @@ def notice(
     converters = ServiceOrPool(settings, ensure_sc_fonts(settings.data))
     converters.prepare()
     try:
-        issue_notices(settings, converters, request, console=console, err_console=err_console)
+        print_notices(settings, converters, command, console=console, err_console=err_console)
     finally:
         converters.stop()
 
 
 @dataclass(frozen=True)
-class NoticeRequest:
-    """What ``xwql notice`` was asked for.
+class NoticeCommand:
+    """What ``xwql notice`` was asked for, as typed.
 
     Attributes:
         case_ids: The named cases (empty: all notices of ``village``).
@@ -266,12 +260,18 @@ class NoticeRequest:
     archive: bool
     shown_out: Path | None = None
 
-    def check(self) -> None:
-        """Raise ``InputInvalid`` unless cases or a village are named."""
-        if not self.case_ids and not self.village:
-            raise InputInvalid(
-                "给出办件编号，或 --village（可加 --date）/ give case ids, or --village"
-            )
+    def request(self) -> NoticeRequest:
+        """The notice job's request.
+
+        Raises:
+            InputInvalid: No case or village is named, or the date is not YYYY-MM-DD.
+        """
+        from pipeline.jobs.notices import NoticeRequest
+
+        day = parse_iso_date(self.date) if self.date else None
+        request = NoticeRequest(self.case_ids, self.village, day, self.out, self.operator)
+        request.check()
+        return request
 
     def shown(self, path: Path) -> Path:
         """``path`` (inside ``out``) as the user would write it."""
@@ -280,92 +280,42 @@ class NoticeRequest:
         return self.shown_out / path.relative_to(self.out)
 
 
-def issue_notices(
+def print_notices(
     settings: Settings,
     converters: Converter,
-    request: NoticeRequest,
+    command: NoticeCommand,
     *,
     console: Console,
     err_console: Console,
 ) -> None:
-    """The work of ``xwql notice``, here or in the converter service.
+    """``xwql notice`` here or in the converter service: run the notice job, show what it did.
 
-    Prints on ``console`` and ``err_console``; ends with ``typer.Exit`` when some
-    notices failed, and raises ``XwqlError`` for expected failures. ``converters``
-    are stopped once the notices are converted, as a document engine does.
+    Ends with ``typer.Exit`` when some notices failed; raises ``XwqlError`` for
+    expected failures. ``converters`` are stopped once the notices are converted.
     """
-    from pipeline.documents.engine import DocumentEngine
-    from pipeline.units.notices import NoticeIssuer, notice_jobs
+    from pipeline.jobs.notices import archive_notices, issue_notices
 
-    request.check()
-    with Workspace.open(settings) as workspace:
-        if request.case_ids:
-            cases = [workspace.store.get(case_id) for case_id in request.case_ids]
-        else:
-            assert request.village is not None
-            cases = workspace.store.find(
-                village=workspace.directory.get(request.village).village.code
-            )
-        day = parse_iso_date(request.date) if request.date else None
-        jobs = [
-            job
-            for case in cases
-            for job in notice_jobs(
-                case, workspace.catalog.get(case.item_code), workspace.directory.get(case.village)
-            )
-            if day is None or job.step.date == day
-        ]
-        if request.case_ids:
-            # For named cases, the latest notice of each (a reprint gives the same sheet).
-            latest = {job.case.case_id: job for job in jobs}
-            jobs = list(latest.values())
-        if not jobs:
-            raise InputInvalid(
-                "没有需要张贴的公示或结果公开 / no notice or result step recorded yet"
-            )
-        with (
-            console.status("启动 LibreOffice / starting LibreOffice") as status,
-            DocumentEngine.open(settings, converters=converters) as engine,
-        ):
-            issuer = NoticeIssuer(
-                engine,
-                workspace.store,
-                supervision_phone=workspace.directory.district.supervision_phone,
-                operator=request.operator,
-                work=settings.data / "work" / "notices",
-            )
-            batch = issuer.issue_all(jobs, request.out, progress=lambda m: status.update(m))
-    for files in batch.issued:
+    with console.status("启动 LibreOffice / starting LibreOffice") as status:
+        done = issue_notices(
+            settings, command.request(), converters=converters, progress=status.update
+        )
+    for files in done.issued:
         console.print(
-            f"[green]✓[/] {request.shown(files.public_pdf)}  "
+            f"[green]✓[/] {command.shown(files.public_pdf)}  "
             f"核验码 {files.notice.verification_code}"
         )
-    console.print(f"内部存档件 internal copies: {request.shown(request.out / 'internal')}")
-    if request.archive and batch.issued:
-        _archive_notices(settings, jobs, batch.issued, console)
-    for job, error in batch.failed:
-        err_console.print(f"[red]✗[/] {job.file_stem}: {error}", highlight=False)
-    if batch.failed:
-        err_console.print(
-            f"{len(batch.failed)} 份未生成 not written; {len(batch.issued)} 份已生成 written"
+    console.print(f"内部存档件 internal copies: {command.shown(command.out / 'internal')}")
+    for archived in archive_notices(settings, done.issued) if command.archive else []:
+        console.print(
+            f"[green]✓[/] 归档 archived {archived.archival_code} ({archived.outcome.value})"
         )
-        raise typer.Exit(max(int(error.exit_code) for _, error in batch.failed))
-
-
-def _archive_notices(
-    settings: Settings, jobs: list[NoticeJob], issued: list[IssuedFiles], console: Console
-) -> None:
-    from pipeline.archive.session import ArchiveSession
-    from pipeline.units.filing import archive_notice
-
-    by_stem = {job.file_stem: job for job in jobs}
-    with ArchiveSession.open(settings, writing=True) as session:
-        for files in issued:
-            done = archive_notice(
-                by_stem[files.public_pdf.stem], files.public_pdf, files.internal_pdf,
-                files.notice.verification_code, session.archiver,
-            )  # fmt: skip
-            console.print(f"[green]✓[/] 归档 archived {done.archival_code} ({done.outcome.value})")
+    for job, error in done.failed:
+        err_console.print(f"[red]✗[/] {job.file_stem}: {error}", highlight=False)
+    if done.failed:
+        err_console.print(
+            f"{len(done.failed)} 份未生成 not written; {len(done.issued)} 份已生成 written"
+        )
+        raise typer.Exit(max(int(error.exit_code) for _, error in done.failed))
 
 
 @app.command()
@@ -470,29 +420,13 @@ def cases_documents(
 
     Example: xwql cases documents NM-2026-11-007 --out out/cases
     """
-    from pipeline.documents.engine import DocumentEngine
-    from pipeline.rules.documents import skipped_kinds
-    from pipeline.units.case_documents import write_case_documents
-    from pipeline.units.writer import StampedWriter
+    from pipeline.jobs.cases import case_documents
 
-    settings = current_settings()
-    with Workspace.open(settings) as workspace:
-        cases = [workspace.store.get(case_id) for case_id in case_ids]
-        with DocumentEngine.open(settings) as engine:
-            writer = StampedWriter(
-                engine,
-                workspace.store,
-                supervision_phone=workspace.directory.district.supervision_phone,
-                operator=operator,
-                work=settings.data / "work" / "cases",
+    for done in case_documents(current_settings(), case_ids, out, operator=operator):
+        for document in done.written:
+            console.print(f"[green]✓[/] {document.pdf}")
+        for kind in done.skipped:
+            err_console.print(
+                f"[yellow]![/] {done.case_id}: {kind.value} 未生成 not written — "
+                "会议记录按会议原件归档 / file the meeting's own minutes"
             )
-            for case in cases:
-                item = workspace.catalog.get(case.item_code)
-                place = workspace.directory.get(case.village)
-                for document in write_case_documents(case, item, place, writer, out / case.case_id):
-                    console.print(f"[green]✓[/] {document.pdf}")
-                for kind in skipped_kinds(case, item):
-                    err_console.print(
-                        f"[yellow]![/] {case.case_id}: {kind.value} 未生成 not written — "
-                        "会议记录按会议原件归档 / file the meeting's own minutes"
-                    )

@@ -42,7 +42,7 @@ from pipeline.catalog.model import DocumentKind, Retention
 from pipeline.errors import InputInvalid
 from pipeline.organisations import District, Place
 from pipeline.units.booklet import PublishedCatalog
-from pipeline.units.notices import NoticeJob
+from pipeline.units.notices import IssuedFiles, NoticeJob
 from pipeline.units.packs.pack import MonthlyPack
 
 _NOTICE_NAMES = {DocumentKind.PUBLIC_NOTICE: "公示", DocumentKind.RESULT_NOTICE: "结果公开"}
@@ -80,18 +80,15 @@ def notice_unit(job: NoticeJob) -> str:
     return f"notice/{job.case.case_id}/{job.kind.value}/{job.step.date.isoformat()}"
 
 
-def archive_notice(
-    job: NoticeJob, public_pdf: Path, internal_pdf: Path, verification: str, archiver: Archiver
-) -> Archived:
-    """Archive one issued notice: the sheet as posted and its internal copy.
+def archive_notice(issued: IssuedFiles, archiver: Archiver) -> Archived:
+    """Archive one issued notice: the sheet as posted (masked, stamped) and its internal copy.
 
     Args:
-        job: The notice issued.
-        public_pdf: The sheet as posted (masked, stamped).
-        internal_pdf: The internal copy (full data).
-        verification: The notice's verification code (核验码).
+        issued: The notice issued: its job, verification code (核验码) and files.
         archiver: Files the package.
     """
+    job, public_pdf, internal_pdf = issued.job, issued.public_pdf, issued.internal_pdf
+    verification = issued.notice.verification_code
     case, item, place = job.case, job.item, job.place
     name = _NOTICE_NAMES[job.kind]
     source = notice_source_sha256(job)

@@ -79,8 +79,9 @@ class NoticeJob:
 
 @dataclass(frozen=True)
 class IssuedFiles:
-    """What issuing one notice wrote."""
+    """What issuing one notice wrote, for which job."""
 
+    job: NoticeJob
     notice: IssuedNotice
     public_pdf: Path
     internal_pdf: Path
@@ -209,7 +210,7 @@ class NoticeIssuer(StampedWriter):
             public_file=public_pdf.name,
         )  # fmt: skip
         self.store.register_notice(notice)
-        return IssuedFiles(notice=notice, public_pdf=public_pdf, internal_pdf=internal_pdf)
+        return IssuedFiles(job=job, notice=notice, public_pdf=public_pdf, internal_pdf=internal_pdf)
 
     def issue_all(
         self,

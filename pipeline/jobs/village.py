@@ -172,11 +172,7 @@ def village_notices(context: JobContext, village: str, month: Month | None) -> V
                 todo.append(job)
 
     def issue(job: NoticeJob) -> Archived:
-        files = context.issuer.issue(job, out)
-        code = files.notice.verification_code
-        return archive_notice(
-            job, files.public_pdf, files.internal_pdf, code, context.session.archiver
-        )
+        return archive_notice(context.issuer.issue(job, out), context.session.archiver)
 
     done, failed = _each(context, issue, [(job.file_stem, job) for job in todo])
     return VillageResult(place.village.code, archived + done, failed)

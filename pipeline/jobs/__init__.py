@@ -1,0 +1,12 @@
+"""The users' jobs: one library function each, called alike by the CLI, the web pages and the flows.
+
+Where each lives:
+
+* import a ledger — :func:`pipeline.intake.importing.import_ledger`;
+* record a step — :func:`pipeline.jobs.cases.record_step`;
+* write a case's own documents — :func:`pipeline.jobs.cases.case_documents`;
+* issue notices for posting (and file them) — :func:`pipeline.jobs.notices.issue_notices`;
+* file a case file, a village's notices, its monthly pack, the district summary, the
+  catalog edition — :mod:`pipeline.jobs.village` (the grain the flows fan out over);
+* verify an archived package — :meth:`pipeline.archive.session.ArchiveSession.verifier`.
+"""

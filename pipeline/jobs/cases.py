@@ -1,0 +1,126 @@
+"""The clerk's jobs on one case: record a step, write the case's own documents.
+
+Each is one function that every face calls: ``xwql cases step`` and ``xwql cases
+documents`` print what they return; the web pages will show it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.cases.model import Case, Irregularity, StepRecord
+from pipeline.catalog.model import DocumentKind, Step
+from pipeline.config import Settings
+from pipeline.documents.engine import DocumentEngine
+from pipeline.errors import InputInvalid
+from pipeline.rules.documents import skipped_kinds
+from pipeline.rules.flow import apply_step
+from pipeline.units.case_documents import CaseDocument, write_case_documents
+from pipeline.units.writer import StampedWriter
+from pipeline.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class StepEntry:
+    """A step as the clerk enters it.
+
+    Attributes:
+        step: The step's id or name in the case's item.
+        actor: The body acting, as the catalog names it.
+        date: The day it was done.
+        operator: Who entered it (经办人).
+        outcome: Its result (结果).
+        note: A remark (备注).
+        meeting_record: The meeting record's number (decision steps).
+        by_proxy: Done by a proxy (代办).
+        force_reason: A refused step is recorded anyway, as an irregularity, for
+            this written reason of an administrator.
+    """
+
+    step: str
+    actor: str
+    date: dt.date
+    operator: str | None = None
+    outcome: str = ""
+    note: str = ""
+    meeting_record: str | None = None
+    by_proxy: bool = False
+    force_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordedStep:
+    """What recording a step did: the step, the case as saved, the irregularities it added."""
+
+    step: Step
+    case: Case
+    irregularities: list[Irregularity]
+
+
+def record_step(workspace: Workspace, case_id: str, entry: StepEntry, *, via: str) -> RecordedStep:
+    """Record the next step of a case, as its item's rules allow (or forced, as an irregularity).
+
+    Args:
+        workspace: The catalog and the case store.
+        case_id: The case.
+        entry: The step as entered.
+        via: What recorded it (``xwql cases step``, a page), for the case's version
+            history; the step's id is added.
+
+    Raises:
+        InputInvalid: The item has no such step.
+        StepRefused: The step breaks the item's rules and is not forced.
+    """
+    case = workspace.store.get(case_id)
+    item = workspace.catalog.get(case.item_code)
+    wanted = next((s for s in item.steps if entry.step in (s.id, s.name)), None)
+    if wanted is None:
+        choices = "、".join(f"{s.id}（{s.name}）" for s in item.steps)
+        raise InputInvalid(f"{item.code} 没有步骤 {entry.step!r} / no such step; steps: {choices}")
+    record = StepRecord(
+        step=wanted.id, actor=entry.actor, date=entry.date, operator=entry.operator,
+        outcome=entry.outcome, note=entry.note, meeting_record=entry.meeting_record,
+        by_proxy=entry.by_proxy,
+    )  # fmt: skip
+    updated = apply_step(case, item, record, force_reason=entry.force_reason)
+    workspace.store.save(updated, source=f"{via} {wanted.id}")
+    return RecordedStep(wanted, updated, updated.irregularities[len(case.irregularities) :])
+
+
+@dataclass(frozen=True)
+class CaseDocuments:
+    """The internal documents written for one case, and those the job cannot write."""
+
+    case_id: str
+    written: list[CaseDocument]
+    skipped: list[DocumentKind] = field(default_factory=list)
+
+
+def case_documents(
+    settings: Settings, case_ids: list[str], out: Path, *, operator: str
+) -> Iterator[CaseDocuments]:
+    """Write each case's internal documents into ``out/<case id>/``, case after case.
+
+    Application, one-time notification, receipt (stamped, registered) and proxy
+    authorisation, with full personal data: for the case file, not for posting.
+    Meeting records are not written (the ledger has no attendance or votes):
+    they are named in ``skipped``.
+    """
+    with Workspace.open(settings) as workspace:
+        cases = [workspace.store.get(case_id) for case_id in case_ids]
+        with DocumentEngine.open(settings) as engine:
+            writer = StampedWriter(
+                engine,
+                workspace.store,
+                supervision_phone=workspace.directory.district.supervision_phone,
+                operator=operator,
+                work=settings.data / "work" / "cases",
+            )
+            for case in cases:
+                item = workspace.catalog.get(case.item_code)
+                place = workspace.directory.get(case.village)
+                written = write_case_documents(case, item, place, writer, out / case.case_id)
+                yield CaseDocuments(case.case_id, written, skipped_kinds(case, item))
