@@ -26,7 +26,6 @@ from pipeline.cli._report import show_report
 from pipeline.config import Settings
 from pipeline.errors import ExitCode, InputInvalid, XwqlError
 from pipeline.rules.calendar import parse_iso_date
-from pipeline.workspace import Workspace
 
 if TYPE_CHECKING:
     from pipeline.archive.archiver import Archived
@@ -224,14 +223,10 @@ def audit_search(
     Example: xwql audit search --person 王芳
     Example: xwql audit search --village 南马村 --item xwql-022 --from 2026-11-01 --to 2026-11-30
     """
-    from pipeline.archive.index import describe_query
-    from pipeline.archive.retrieval import log_access
-    from pipeline.archive.session import ArchiveSession
+    from pipeline.jobs.audit import AuditDesk
 
     settings = current_settings()
     auditor = _auditor(settings, token_file)
-    if id_number:
-        auditor.require(Role.INTERNAL, "按身份证号检索 / search by ID number")
     filters = {
         "text": text, "village": village, "town": town, "item": item, "person": person,
         "exact_person": exact, "id_number": id_number,
@@ -239,12 +234,8 @@ def audit_search(
         "date_to": parse_iso_date(date_to) if date_to else None,
         "code": code, "kind": kind,
     }  # fmt: skip
-    with ArchiveSession.open(settings, writing=False) as session:
-        log_access(
-            session.store, session.index, actor=auditor.name, role=auditor.role.value,
-            action="search", what=describe_query(filters, id_key=session.index.id_key),
-        )  # fmt: skip
-        page = session.index.search(**filters, limit=limit, offset=offset)  # type: ignore[arg-type]
+    with AuditDesk.open(settings) as desk:
+        page = desk.search(auditor, filters, limit=limit, offset=offset)
     if as_json:
         print_json(
             {"total": page.total,
@@ -274,20 +265,13 @@ def audit_get(
 
     Example: xwql audit get LZ-QL-001-2026-D30-QL.NM-022-0001 --out out/audit
     """
-    from pipeline.archive.retrieval import download_package, log_access
-    from pipeline.archive.session import ArchiveSession
+    from pipeline.jobs.audit import AuditDesk
 
     settings = current_settings()
     auditor = _auditor(settings, token_file)
-    with ArchiveSession.open(settings, writing=False) as session, Workspace.open(settings) as ws:
-        log_access(
-            session.store, session.index, actor=auditor.name, role=auditor.role.value,
-            action="get", what=code,
-        )  # fmt: skip
-        downloaded = download_package(session.store, code, out)
-        report = session.verifier(ws.catalog, ws.directory).verify(
-            downloaded, indexed=session.index.get(code), store=session.store
-        )
+    with AuditDesk.open(settings) as desk:
+        retrieved = desk.retrieve(auditor, code, out)
+    downloaded, report = retrieved.downloaded, retrieved.report
     data = report.as_dict() | {"folder": str(downloaded.folder)}
     if as_json:
         print_json(data)
@@ -312,30 +296,19 @@ def audit_verify(
 
     Example: xwql audit verify --all
     """
-    from pipeline.archive.retrieval import log_access, stray_prefixes
-    from pipeline.archive.session import ArchiveSession
-    from pipeline.archive.verify import sweep
+    from pipeline.jobs.audit import AuditDesk
 
     if not (codes or all_packages):
         raise InputInvalid("给出档号或 --all / give archival codes or --all")
     settings = current_settings()
     auditor = _auditor(settings, token_file)
     reports = []
-    with (
-        ArchiveSession.open(settings, writing=False, retries=0) as session,
-        Workspace.open(settings) as ws,
-    ):
-        log_access(
-            session.store, session.index, actor=auditor.name, role=auditor.role.value,
-            action="verify", what="--all" if all_packages else " ".join(codes or []),
-        )  # fmt: skip
-        strays = stray_prefixes(session.store) if all_packages else []
-        verifier = session.verifier(ws.catalog, ws.directory)
+    with AuditDesk.open(settings, retries=0) as desk:
+        checked = desk.verify(auditor, None if all_packages else codes)
+        strays = desk.strays() if all_packages else []
         with Progress(console=err_console, transient=True) as progress:
             task = progress.add_task("核验 verifying", total=None)
-            for report in sweep(
-                session.store, verifier, session.index, codes=None if all_packages else codes
-            ):
+            for report in checked:
                 reports.append(report.as_dict())
                 progress.advance(task)
                 if not as_json:
@@ -367,18 +340,12 @@ def audit_log(
 
     Example: xwql audit log --actor 李审计
     """
-    from pipeline.archive.retrieval import log_access
-    from pipeline.archive.session import ArchiveSession
+    from pipeline.jobs.audit import AuditDesk
 
     settings = current_settings()
     auditor = _auditor(settings, token_file)
-    auditor.require(Role.ADMIN, "查看访问日志 / read the access log")
-    with ArchiveSession.open(settings, writing=False) as session:
-        log_access(
-            session.store, session.index, actor=auditor.name, role=auditor.role.value,
-            action="log", what=actor or "",
-        )  # fmt: skip
-        lines = session.index.accesses(actor=actor, limit=limit)
+    with AuditDesk.open(settings) as desk:
+        lines = desk.access_log(auditor, actor=actor, limit=limit)
     if as_json:
         print_json([{"actor": a.actor, "action": a.action, "what": a.query_or_code,
                      "at": a.at.isoformat()} for a in lines])  # fmt: skip

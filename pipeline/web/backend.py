@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.archive.auditors import Auditor, Role
-from pipeline.archive.index import AccessRecord, IndexEntry, SearchPage, describe_query
+from pipeline.archive.index import AccessRecord, IndexEntry, SearchPage
 from pipeline.archive.metadata import (
     FileEntry,
     FileRole,
@@ -36,12 +36,11 @@ from pipeline.archive.metadata import (
     parse_archival_code,
 )
 from pipeline.archive.package import DATA, PackageInvalid, load_record
-from pipeline.archive.retrieval import Downloaded, download_package, log_access, read_record
-from pipeline.archive.session import ArchiveSession
+from pipeline.archive.retrieval import Downloaded, download_package, read_record
 from pipeline.cases.verification import parse_verification_code
 from pipeline.config import Settings
 from pipeline.errors import InputInvalid, NotArchived
-from pipeline.workspace import Workspace
+from pipeline.jobs.audit import AuditDesk
 
 MAX_CODE_INPUT = 40
 """Longer verification-code input is refused before it is parsed."""
@@ -115,10 +114,10 @@ class ArchiveBackend:
         self.settings = settings
         self._lock = threading.Lock()
         self._stack: contextlib.ExitStack | None = None
-        self._opened: tuple[ArchiveSession, Workspace] | None = None
+        self._opened: AuditDesk | None = None
 
-    def _open(self) -> tuple[ArchiveSession, Workspace]:
-        """The archive session and workspace, opened on first use.
+    def _open(self) -> AuditDesk:
+        """The auditors' desk over the archive and workspace, opened on first use.
 
         Raises:
             StorageError: The store cannot be reached (the next call tries again).
@@ -127,12 +126,11 @@ class ArchiveBackend:
             if self._opened is None:
                 stack = contextlib.ExitStack()
                 try:
-                    session = stack.enter_context(ArchiveSession.open(self.settings, writing=False))
-                    workspace = stack.enter_context(Workspace.open(self.settings))
+                    desk = stack.enter_context(AuditDesk.open(self.settings))
                 except BaseException:
                     stack.close()
                     raise
-                self._stack, self._opened = stack, (session, workspace)
+                self._stack, self._opened = stack, desk
             return self._opened
 
     def close(self) -> None:
@@ -142,26 +140,13 @@ class ArchiveBackend:
                 self._stack.close()
             self._stack, self._opened = None, None
 
-    def _log(self, user: Auditor, action: str, what: str) -> ArchiveSession:
-        """Write one access to the log first; the session to go on with.
-
-        Raises:
-            StorageError: The log could not be written: the access must not go on.
-        """
-        session, _ = self._open()
-        log_access(
-            session.store, session.index, actor=user.name, role=user.role.value,
-            action=action, what=what,
-        )  # fmt: skip
-        return session
-
     @contextlib.contextmanager
-    def _download(self, session: ArchiveSession, code: str) -> Iterator[Downloaded]:
-        """The package fetched into a scratch folder, removed afterwards."""
+    def _scratch(self) -> Iterator[Path]:
+        """A scratch folder for one fetched package, removed afterwards."""
         scratch = self.settings.data / "work" / "web"
         scratch.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="get-", dir=scratch) as folder:
-            yield download_package(session.store, code, Path(folder))
+            yield Path(folder)
 
     # --- auditors ------------------------------------------------------------------------
 
@@ -175,11 +160,7 @@ class ArchiveBackend:
             InputInvalid: A bad page, date range or query.
             StorageError: The access could not be logged.
         """
-        if filters.get("id_number"):
-            user.require(Role.INTERNAL, "按身份证号检索 / search by ID number")
-        session, _ = self._open()
-        self._log(user, "search", describe_query(filters, id_key=session.index.id_key))
-        return session.index.search(**filters, limit=limit, offset=offset)  # type: ignore[arg-type]
+        return self._open().search(user, filters, limit=limit, offset=offset)
 
     def case_file(self, user: Auditor, code: str) -> CaseFileView:
         """A package with its verification report (logged as a view).
@@ -190,15 +171,11 @@ class ArchiveBackend:
             StorageError: The access could not be logged, or the bucket not read.
         """
         parse_archival_code(code)
-        session = self._log(user, "view", code)
-        _, workspace = self._open()
-        with self._download(session, code) as downloaded:
-            indexed = session.index.get(code)
-            report = session.verifier(workspace.catalog, workspace.directory).verify(
-                downloaded, indexed=indexed, store=session.store
-            )
+        with self._scratch() as folder:
+            retrieved = self._open().retrieve(user, code, folder, action="view")
+            indexed, report = retrieved.indexed, retrieved.report
             try:
-                record = load_record(downloaded.folder)
+                record = load_record(retrieved.downloaded.folder)
             except PackageInvalid:
                 record = None
         internal = record.internal if record and user.role.allows(Role.INTERNAL) else None
@@ -214,9 +191,11 @@ class ArchiveBackend:
             StorageError: The access could not be logged, or the bucket not read.
         """
         parse_archival_code(code)
-        session = self._log(user, "view", f"{code}/{DATA}/{path}")
-        with self._download(session, code) as downloaded:
-            return _payload(downloaded, path)
+        with self._scratch() as folder:
+            what = f"{code}/{DATA}/{path}"
+            return _payload(
+                self._open().download(user, code, folder, action="view", what=what), path
+            )
 
     def package_zip(self, user: Auditor, code: str) -> bytes:
         """The whole package (BagIt folder) as a zip file (logged as a download).
@@ -226,8 +205,8 @@ class ArchiveBackend:
             StorageError: The access could not be logged, or the bucket not read.
         """
         parse_archival_code(code)
-        session = self._log(user, "download", code)
-        with self._download(session, code) as downloaded:
+        with self._scratch() as folder:
+            downloaded = self._open().download(user, code, folder, action="download", what=code)
             return _zip(downloaded.folder, code)
 
     def accesses(
@@ -239,10 +218,7 @@ class ArchiveBackend:
             AccessDenied: The user is not an admin.
             StorageError: The access could not be logged.
         """
-        user.require(Role.ADMIN, "查看访问日志 / read the access log")
-        session = self._log(user, "log", actor or "")
-        lines = session.index.accesses(actor=actor, since=since, until=until)
-        return lines[::-1]
+        return self._open().access_log(user, actor=actor, since=since, until=until)[::-1]
 
     # --- the public ----------------------------------------------------------------------
 
@@ -254,7 +230,7 @@ class ArchiveBackend:
         Raises:
             StorageError: The index or the bucket cannot be read.
         """
-        session, _ = self._open()
+        session = self._open().session
         page = session.index.search(text=code, kind=UnitKind.NOTICE.value, limit=20)
         found: PublicNotice | None = None
         for entry in sorted(page.entries, key=lambda e: e.version):
@@ -277,8 +253,9 @@ class ArchiveBackend:
         notice = self.find_notice(code)
         if notice is None:
             raise NotArchived(f"没有核验码为 {code} 的公告 / no notice has code {code}")
-        session, _ = self._open()
-        with self._download(session, notice.record.archival_code) as downloaded:
+        store = self._open().session.store
+        with self._scratch() as folder:
+            downloaded = download_package(store, notice.record.archival_code, folder)
             data = _payload(downloaded, notice.sheet.path)
         if hashlib.sha256(data).hexdigest() != notice.sheet.sha256:
             raise NotArchived(f"公告文件与归档记录不符 / the sheet of {code} is not as archived")

@@ -1,0 +1,164 @@
+"""The auditors' jobs (纪检 / 审计 / 监督委员会): search, retrieve, verify, read the access log.
+
+Each writes the access log *before* it reads anything, and goes no further if the
+log cannot be written: who looked at what is itself part of the archive. ``xwql
+audit`` and the auditors' web pages call these over one open archive and workspace
+(:class:`AuditDesk`); they differ only in how they show the result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.archive.auditors import Auditor, Role
+from pipeline.archive.index import (
+    MAX_LIMIT,
+    AccessRecord,
+    IndexEntry,
+    SearchPage,
+    describe_query,
+)
+from pipeline.archive.objectstore import RETRIES
+from pipeline.archive.retrieval import Downloaded, download_package, log_access, stray_prefixes
+from pipeline.archive.session import ArchiveSession
+from pipeline.archive.verify import VerificationReport, Verifier, sweep
+from pipeline.config import Settings
+from pipeline.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """A package fetched for an auditor, and what verifying it found.
+
+    Attributes:
+        downloaded: The package as fetched (a BagIt folder).
+        indexed: Its entry in the search index, if the index has it.
+        report: The verification report (fixity, signature, completeness …).
+    """
+
+    downloaded: Downloaded
+    indexed: IndexEntry | None
+    report: VerificationReport
+
+
+@dataclass
+class AuditDesk:
+    """The auditors' jobs over one open archive session and workspace.
+
+    Attributes:
+        session: The archive (bucket, index, keys).
+        workspace: The catalog and the villages (what a package must hold, who signs it).
+    """
+
+    session: ArchiveSession
+    workspace: Workspace
+
+    @classmethod
+    @contextlib.contextmanager
+    def open(cls, settings: Settings, *, retries: int = RETRIES) -> Iterator[AuditDesk]:
+        """Open the archive (read only) and the workspace; close both afterwards.
+
+        Args:
+            settings: The settings.
+            retries: Retries of a failed S3 request (0 for a sweep: a damaged
+                object then costs one read timeout, not several).
+
+        Raises:
+            StorageError: The store cannot be reached.
+        """
+        with (
+            ArchiveSession.open(settings, writing=False, retries=retries) as session,
+            Workspace.open(settings) as workspace,
+        ):
+            yield cls(session, workspace)
+
+    def log(self, user: Auditor, action: str, what: str) -> None:
+        """Write one access to the log (a locked object, then the index's copy).
+
+        Raises:
+            StorageError: The log could not be written: the access must not go on.
+        """
+        log_access(
+            self.session.store, self.session.index, actor=user.name, role=user.role.value,
+            action=action, what=what,
+        )  # fmt: skip
+
+    def search(
+        self, user: Auditor, filters: Mapping[str, object], *, limit: int, offset: int
+    ) -> SearchPage:
+        """One page of a search (logged with the query, an ID number only as its hash).
+
+        Raises:
+            AccessDenied: An ID-number search by a user without the internal role.
+            InputInvalid: A bad page, date range or query.
+            StorageError: The access could not be logged.
+        """
+        if filters.get("id_number"):
+            user.require(Role.INTERNAL, "按身份证号检索 / search by ID number")
+        index = self.session.index
+        self.log(user, "search", describe_query(filters, id_key=index.id_key))
+        return index.search(**filters, limit=limit, offset=offset)  # type: ignore[arg-type]
+
+    def download(
+        self, user: Auditor, code: str, into: Path, *, action: str, what: str
+    ) -> Downloaded:
+        """Fetch a package into ``into`` (logged as ``action`` on ``what``).
+
+        Raises:
+            NotArchived: Nothing is archived under ``code``.
+            StorageError: The access could not be logged, or the bucket not read.
+        """
+        self.log(user, action, what)
+        return download_package(self.session.store, code, into)
+
+    def retrieve(self, user: Auditor, code: str, into: Path, *, action: str = "get") -> Retrieved:
+        """Fetch a package into ``into`` and verify it (logged as ``action``).
+
+        Raises:
+            NotArchived: Nothing is archived under ``code``.
+            StorageError: The access could not be logged, or the bucket not read.
+        """
+        downloaded = self.download(user, code, into, action=action, what=code)
+        indexed = self.session.index.get(code)
+        report = self.verifier().verify(downloaded, indexed=indexed, store=self.session.store)
+        return Retrieved(downloaded, indexed, report)
+
+    def verify(self, user: Auditor, codes: Sequence[str] | None) -> Iterator[VerificationReport]:
+        """Verify the packages ``codes`` (None: the whole archive), one at a time (logged).
+
+        Raises:
+            StorageError: The access could not be logged.
+        """
+        self.log(user, "verify", "--all" if codes is None else " ".join(codes))
+        return sweep(self.session.store, self.verifier(), self.session.index, codes=codes)
+
+    def strays(self) -> list[str]:
+        """What lies in the bucket outside every package, log and self-check."""
+        return stray_prefixes(self.session.store)
+
+    def access_log(
+        self,
+        user: Auditor,
+        *,
+        actor: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        limit: int = MAX_LIMIT,
+    ) -> list[AccessRecord]:
+        """Lines of the access log, oldest first (admin role; reading it is logged too).
+
+        Raises:
+            AccessDenied: The user is not an admin.
+            StorageError: The access could not be logged.
+        """
+        user.require(Role.ADMIN, "查看访问日志 / read the access log")
+        self.log(user, "log", actor or "")
+        return self.session.index.accesses(actor=actor, since=since, until=until, limit=limit)
+
+    def verifier(self) -> Verifier:
+        """The archive's verifier with the workspace's catalog and villages."""
+        return self.session.verifier(self.workspace.catalog, self.workspace.directory)
