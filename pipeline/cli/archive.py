@@ -88,31 +88,23 @@ def _file_named_cases(
     settings: Settings, case_ids: list[str], operator: str
 ) -> tuple[list[dict[str, object]], list[XwqlError]]:
     """File the named cases directly (no flow: one case stays quick); rows and failures."""
-    from pipeline.jobs.village import JobContext
+    from pipeline.jobs.village import JobContext, file_cases
 
-    rows: list[dict[str, object]] = []
-    failed: list[XwqlError] = []
     with (
         JobContext.open(settings, Path("out"), issued_on=today(), operator=operator) as context,
         Progress(console=err_console, transient=True) as progress,
     ):
-        cases = [context.workspace.store.get(case_id) for case_id in case_ids]
-        for folder in context.session.archiver.pending():
-            rows.append(_outcome_row(context.session.archiver.finish(folder)))
-        task = progress.add_task("归档 archiving", total=len(cases))
-        for case in cases:
-            progress.update(task, description=f"归档 {case.case_id}")
-            try:
-                item = context.workspace.catalog.get(case.item_code)
-                done = context.filer.file(case, item, context.place(case.village))
-            except XwqlError as exc:
-                failed.append(exc)
-                err_console.print(f"[red]✗[/] {case.case_id}: {exc}", highlight=False)
-                rows.append({"case": case.case_id, "error": str(exc)})
-            else:
-                rows.append(_outcome_row(done))
-            progress.advance(task)
-    return rows, failed
+        task = progress.add_task("归档 archiving", total=len(case_ids))
+
+        def advance(case_id: str) -> None:
+            progress.update(task, description=f"归档 {case_id}", advance=1)
+
+        done, failed = file_cases(context, case_ids, progress=advance)
+    for case_id, exc in failed:
+        err_console.print(f"[red]✗[/] {case_id}: {exc}", highlight=False)
+    rows = [_outcome_row(archived) for archived in done]
+    rows += [{"case": case_id, "error": str(exc)} for case_id, exc in failed]
+    return rows, [exc for _, exc in failed]
 
 
 def _case_files_flow(settings: Settings, village: str | None) -> list[Archived]:

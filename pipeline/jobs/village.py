@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +49,10 @@ from pipeline.units.packs.summary import DistrictSummary, build_district_summary
 from pipeline.workspace import Workspace
 
 _T = TypeVar("_T")
+
+
+def _quiet(message: str) -> None:
+    """Progress nobody shows."""
 
 
 @dataclass
@@ -274,3 +278,29 @@ def publish_and_archive_catalog(context: JobContext) -> tuple[PublishedCatalog |
         published_on=context.issued_on,
     )  # fmt: skip
     return published, done
+
+
+def file_cases(
+    context: JobContext, case_ids: Sequence[str], *, progress: Callable[[str], None] = _quiet
+) -> tuple[list[Archived], list[tuple[str, XwqlError]]]:
+    """File the named cases' case files, after finishing what an interrupted run began.
+
+    Returns:
+        What was filed (the interrupted run's packages first), and the cases that
+        could not be filed, with why; the others were.
+
+    Raises:
+        XwqlError: A named case is not in the store, or the archive cannot be used.
+    """
+    cases = [context.workspace.store.get(case_id) for case_id in case_ids]
+    archiver = context.session.archiver
+    done = [archiver.finish(folder) for folder in archiver.pending()]
+    failed: list[tuple[str, XwqlError]] = []
+    for case in cases:
+        progress(case.case_id)
+        try:
+            item = context.workspace.catalog.get(case.item_code)
+            done.append(context.filer.file(case, item, context.place(case.village)))
+        except XwqlError as exc:
+            failed.append((case.case_id, exc))
+    return done, failed
