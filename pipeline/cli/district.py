@@ -76,31 +76,25 @@ def demo(
 
 def _show_a_search_and_a_verification(settings: Settings, out: Path) -> None:
     """Find an archived case file by a person's name and print its verification report."""
-    from pipeline.archive.retrieval import download_package, log_access
-    from pipeline.archive.session import ArchiveSession
+    from pipeline.archive.auditors import Auditor, Role
     from pipeline.cli._report import show_report
-    from pipeline.workspace import Workspace
+    from pipeline.jobs.audit import AuditDesk
 
-    with ArchiveSession.open(settings, writing=False) as session, Workspace.open(settings) as ws:
-        sample = session.index.search(kind="case_file", limit=1)
+    auditor = Auditor(DEMO_ACTOR, Role.AUDITOR)
+    with AuditDesk.open(settings) as desk:
+        sample = desk.session.index.search(kind="case_file", limit=1)
         if not sample.entries:
             return
         name = sample.entries[0].persons[0]
-        log_access(session.store, session.index, actor=DEMO_ACTOR, role="auditor",
-                   action="search", what=f"person={name}")  # fmt: skip
-        found = session.index.search(person=name, kind="case_file")
+        found = desk.search(auditor, {"person": name, "kind": "case_file"}, limit=50, offset=0)
         console.print(f"\n[bold]检索 search[/] --person {name}: {found.total} 件 found")
         for entry in found.entries[:5]:
             console.print(f"  {entry.archival_code}  {entry.title}", highlight=False)
         code = found.entries[0].archival_code
-        log_access(session.store, session.index, actor=DEMO_ACTOR, role="auditor",
-                   action="get", what=code)  # fmt: skip
         target = out / "audit"
         shutil.rmtree(target / code, ignore_errors=True)
-        downloaded = download_package(session.store, code, target)
-        report = session.verifier(ws.catalog, ws.directory).verify(
-            downloaded, indexed=session.index.get(code), store=session.store
-        )
+        retrieved = desk.retrieve(auditor, code, target)
+    downloaded, report = retrieved.downloaded, retrieved.report
     console.print(f"\n[bold]核验 verification[/] ({downloaded.folder})")
     show_report(report.as_dict())
 
