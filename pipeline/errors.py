@@ -28,6 +28,31 @@ class ExitCode(IntEnum):
     INTERNAL = 15
 
 
+@dataclass(frozen=True)
+class Bilingual:
+    """A message for the user in Simplified Chinese and in English, with named blanks.
+
+    Each module family writes its messages once, in its ``messages.py``, and fills
+    them where it raises: a wording fix, or a further language, is one edit there.
+
+    Attributes:
+        zh: The Chinese text (for the clerk, the office, the villager).
+        en: The English text (for everyone else), with the same ``{blanks}``.
+    """
+
+    zh: str
+    en: str
+
+    def __call__(self, **blanks: object) -> str:
+        """The message as printed, ``中文 / English``, its blanks filled."""
+        filled = self.fill(**blanks)
+        return f"{filled.zh} / {filled.en}"
+
+    def fill(self, **blanks: object) -> Bilingual:
+        """The message with its blanks filled, both languages kept apart."""
+        return Bilingual(self.zh.format(**blanks), self.en.format(**blanks))
+
+
 class XwqlError(Exception):
     """Base of all expected xwql failures.
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pipeline.cases.model import CaseStatus
 from pipeline.catalog import Catalog
-from pipeline.intake.messages import Bilingual
+from pipeline.errors import Bilingual
 from pipeline.intake.values import (
     Context,
     parse_amount,

@@ -23,9 +23,9 @@ from pydantic_core import ErrorDetails
 
 from pipeline.cases.model import Case
 from pipeline.catalog import Catalog, CatalogItem
-from pipeline.errors import InputInvalid, UnknownItem
+from pipeline.errors import Bilingual, InputInvalid, UnknownItem
 from pipeline.intake.columns import CASES, STEPS, Loc, column_for
-from pipeline.intake.messages import BadValue, Bilingual, Finding, finding
+from pipeline.intake.messages import BadValue, Finding, finding
 from pipeline.intake.result import IntakeResult, Issue, Location
 from pipeline.intake.sources import MAX_ROWS, csv_tables, too_many_rows, xlsx_tables
 from pipeline.intake.tables import ParsedTable, Row, Table, parse_table, parse_value

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.errors import InputInvalid
-
-
-@dataclass(frozen=True)
-class Bilingual:
-    """One message in Chinese (for the clerk) and English (for everyone else)."""
-
-    zh: str
-    en: str
+from pipeline.errors import Bilingual, InputInvalid
 
 
 @dataclass(frozen=True)

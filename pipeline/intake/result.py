@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipeline.cases.model import Case
-from pipeline.intake.messages import Bilingual, Finding
+from pipeline.errors import Bilingual
+from pipeline.intake.messages import Finding
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from pipeline.errors import Bilingual
 from pipeline.intake.columns import Column, Loc, SheetSpec
-from pipeline.intake.messages import BadValue, Bilingual, Finding, finding
+from pipeline.intake.messages import BadValue, Finding, finding
 from pipeline.intake.result import IntakeResult, Issue, Location
 from pipeline.intake.values import Context, fold, show
 
