@@ -197,6 +197,14 @@ class AccessDenied(XwqlError):
     exit_code = ExitCode.ACCESS_DENIED
 
 
+class TooManyAttempts(AccessDenied):
+    """Too many logins, objections or look-ups in a while; ``retry_after`` says when to retry."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        self.retry_after = retry_after  # seconds
+        super().__init__(message)
+
+
 class StorageConfigInvalid(StorageError):
     """The S3 settings (``XWQL_S3_*``, ``XWQL_LOCK_MODE``) are incomplete or wrong."""
 

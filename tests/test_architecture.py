@@ -23,7 +23,7 @@ FLOORS: list[list[str]] = [
      "pipeline.stages", "pipeline.yamlfile"],
     ["pipeline.programs", "pipeline.organisations", "pipeline.catalog"],
     ["pipeline.documents"],
-    ["pipeline.cases"],
+    ["pipeline.cases", "pipeline.accounts"],
     ["pipeline.rules", "pipeline.workspace"],
     ["pipeline.intake", "pipeline.archive"],
     ["pipeline.units", "pipeline.doctor"],
