@@ -30,6 +30,8 @@ import sqlalchemy as sa
 from pipeline.accounts import messages as msg
 from pipeline.accounts.model import Account, AccountRole, Scope
 from pipeline.accounts.passwords import MIN_LENGTH, check_password, hash_password, needs_rehash
+from pipeline.cases.store import database_url
+from pipeline.config import Settings
 from pipeline.errors import AccessDenied, InputInvalid, TooManyAttempts
 from pipeline.organisations import Directory
 
@@ -149,6 +151,11 @@ class AccountStore:
         self.engine = sa.create_engine(url, future=True)
         _metadata.create_all(self.engine)
         self._clock = clock
+
+    @classmethod
+    def of(cls, settings: Settings) -> AccountStore:
+        """The store in the settings' database (the case store's)."""
+        return cls(database_url(settings.data, settings.database_url))
 
     def close(self) -> None:
         """Release the connections."""

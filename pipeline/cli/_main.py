@@ -16,6 +16,7 @@ from pipeline.cli import converters as _converters  # noqa: F401  (registers the
 from pipeline.cli import district as _district  # noqa: F401  (registers the command)
 from pipeline.cli import monthly as _monthly  # noqa: F401  (registers the command)
 from pipeline.cli import storage as _storage  # noqa: F401  (registers the commands)
+from pipeline.cli import users as _users  # noqa: F401  (registers the commands)
 from pipeline.cli import web as _web  # noqa: F401  (registers the command)
 from pipeline.cli._app import (
     JsonOption,
