@@ -15,6 +15,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from pipeline.errors import InputInvalid, Problem
+from pipeline.messages import (
+    DUPLICATE_VILLAGE_CODES,
+    ORGANISATIONS_INVALID,
+    ORGANISATIONS_UNREADABLE,
+    side_by_side,
+    unknown_village,
+)
 from pipeline.yamlfile import safe_load
 
 OrgCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{1,23}$")]
@@ -111,10 +118,7 @@ class Directory:
         place = self.find(name_or_code)
         if place is None:
             known = "、".join(p.village.name for p in self.villages[:8])
-            raise InputInvalid(
-                f"未知的村 unknown village {name_or_code!r}; 已知 known: {known}…"
-                " (xwql villages lists them all)"
-            )
+            raise InputInvalid(unknown_village(name_or_code, known))
         return place
 
 
@@ -123,16 +127,17 @@ def load_district(path: Path) -> Directory:
     try:
         data = safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise InputInvalid(f"无法读取组织数据 / cannot read {path}: {exc}") from exc
+        raise InputInvalid(ORGANISATIONS_UNREADABLE(path=path, error=exc)) from exc
     try:
         district = District.model_validate(data)
     except ValidationError as exc:
         raise InputInvalid(
-            f"组织数据有误 / {path} is not valid",
+            ORGANISATIONS_INVALID(path=path),
             [Problem(str(path), ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()],
         ) from exc
     codes = [v.code for t in district.towns for v in t.villages]
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
-        raise InputInvalid(f"{path}: 村代码重复 duplicate village codes: {', '.join(duplicates)}")
+        codes_twice = ", ".join(duplicates)
+        raise InputInvalid(side_by_side(DUPLICATE_VILLAGE_CODES, path=path, codes=codes_twice))
     return Directory(district)

@@ -13,6 +13,8 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+from pipeline.messages import KEEP_WORK_FOLDER, WORK_FOLDER_KEPT
+
 
 @contextlib.contextmanager
 def work_folder(path: Path, *, keep_on_failure: bool) -> Iterator[Path]:
@@ -27,12 +29,9 @@ def work_folder(path: Path, *, keep_on_failure: bool) -> Iterator[Path]:
         yield path
     except Exception as exc:
         if keep_on_failure:
-            exc.add_note(f"工作文件夹已保留 / the work folder is kept for diagnosis: {path}")
+            exc.add_note(WORK_FOLDER_KEPT(path=path))
             raise
-        exc.add_note(
-            "设置 XWQL_KEEP_WORK=1 后重试可保留工作文件夹 / run again with XWQL_KEEP_WORK=1 "
-            f"to keep the work folder ({path}) for diagnosis"
-        )
+        exc.add_note(KEEP_WORK_FOLDER(path=path))
         shutil.rmtree(path, ignore_errors=True)
         raise
     shutil.rmtree(path, ignore_errors=True)
