@@ -16,6 +16,8 @@ import chinese_calendar
 
 from pipeline.catalog.model import DayUnit
 from pipeline.errors import CalendarNotCovered, InputInvalid
+from pipeline.messages import joined
+from pipeline.rules.messages import CALENDAR_NOT_COVERED, NOT_AN_ISO_DATE
 
 _ONE_DAY = dt.timedelta(days=1)
 
@@ -40,12 +42,14 @@ def is_working_day(day: dt.date) -> bool:
     except NotImplementedError as exc:
         years = sorted({holiday.year for holiday in chinese_calendar.holidays})
         raise CalendarNotCovered(
-            f"已安装的 chinesecalendar {chinese_calendar.__version__} 没有 {day.year} 年的"
-            f"节假日安排（只有 {years[0]}–{years[-1]} 年），无法计算工作日；"
-            "请升级：pip install --upgrade chinesecalendar\n"
-            f"The installed chinesecalendar {chinese_calendar.__version__} has no holiday "
-            f"data for {day.year} (only {years[0]}-{years[-1]}), so working days cannot be "
-            "counted; upgrade it: pip install --upgrade chinesecalendar"
+            joined(
+                CALENDAR_NOT_COVERED,
+                "\n",
+                version=chinese_calendar.__version__,
+                year=day.year,
+                first=years[0],
+                last=years[-1],
+            )
         ) from exc
 
 
@@ -109,6 +113,4 @@ def parse_iso_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InputInvalid(
-            f"日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD, got {text!r}"
-        ) from None
+        raise InputInvalid(NOT_AN_ISO_DATE(text=text)) from None

@@ -38,6 +38,27 @@ from pipeline.cases.model import Case, CaseStatus, Irregularity, StepRecord
 from pipeline.catalog.model import CatalogItem, DayUnit, Step, StepKind
 from pipeline.errors import InputInvalid, StepRefused
 from pipeline.rules.calendar import add_days
+from pipeline.rules.messages import (
+    AFTER_LAST_STEP,
+    AUTHORISED_AFTER_STEP,
+    BEFORE_PREVIOUS_STEP,
+    BEFORE_RECEIVED,
+    CALENDAR_DAYS,
+    FILED_BY_PROXY_BUT,
+    FIRST_STEP,
+    FORCE_WITHOUT_REASON,
+    INSIDE_NOTICE_PERIOD,
+    MEETING_RECORD_MISSING,
+    NEXT_STEP,
+    NO_AUTHORISATION_DATE,
+    NO_PROXY,
+    NO_SUCH_STEP,
+    STEP_ALREADY_RECORDED,
+    STEP_OUT_OF_ORDER,
+    STEP_REFUSED,
+    WORKING_DAYS,
+    WRONG_ACTOR,
+)
 
 
 class RuleId(StrEnum):
@@ -219,8 +240,7 @@ def _check_order(case: Case, item: CatalogItem, record: StepRecord) -> list[Viol
             Violation(
                 RuleId.STEP_ORDER,
                 record.step,
-                f"事项 {item.code}“{item.name}”没有步骤 {record.step!r}，请用本事项的步骤：{known}"
-                f" / item {item.code} has no step {record.step!r}; use one of its steps: {known}",
+                NO_SUCH_STEP(item=item.code, name=item.name, step=record.step, known=known),
             )
         ]
     done = next((r for r in case.steps if r.step == record.step), None)
@@ -229,9 +249,7 @@ def _check_order(case: Case, item: CatalogItem, record: StepRecord) -> list[Viol
             Violation(
                 RuleId.STEP_ORDER,
                 step.id,
-                f"步骤{_label(step)}已于 {done.date} 办理，不能重复办理"
-                f" / step {_label(step)} was already recorded on {done.date}; "
-                "a step is recorded once",
+                STEP_ALREADY_RECORDED(step=_label(step), date=done.date),
             )
         ]
     expected = next_step(case, item)
@@ -240,19 +258,21 @@ def _check_order(case: Case, item: CatalogItem, record: StepRecord) -> list[Viol
             Violation(
                 RuleId.STEP_ORDER,
                 step.id,
-                f"本事项最后一步已办理，不能再办理{_label(step)}"
-                f" / the item's last step is recorded; {_label(step)} cannot follow it",
+                AFTER_LAST_STEP(step=_label(step)),
             )
         ]
     if expected.id != step.id:
-        where = "第一步" if not case.steps else "下一步"
+        position = FIRST_STEP if not case.steps else NEXT_STEP
         return [
             Violation(
                 RuleId.STEP_ORDER,
                 step.id,
-                f"{_label(step)}不能现在办理：{where}应为{_label(expected)}"
-                f" / step {_label(step)} is out of order: the "
-                f"{'first' if not case.steps else 'next'} step is {_label(expected)}",
+                STEP_OUT_OF_ORDER(
+                    step=_label(step),
+                    position_zh=position.zh,
+                    position_en=position.en,
+                    expected=_label(expected),
+                ),
             )
         ]
     return []
@@ -271,17 +291,22 @@ def _check_notice(case: Case, item: CatalogItem, step: Step, record: StepRecord)
         _, last, days, unit = period
         if record.date > last:
             continue
-        unit_zh = "工作日" if unit is DayUnit.WORKING else "自然日"
-        earliest = last + dt.timedelta(days=1)
+        unit_words = WORKING_DAYS if unit is DayUnit.WORKING else CALENDAR_DAYS
         found.append(
             Violation(
                 RuleId.NOTICE_PERIOD,
                 step.id,
-                f"{_label(step)}日期 {record.date} 在公示期内：{_label(notice)}自 {posted.date} "
-                f"起公示 {days} 个{unit_zh}，至 {last} 期满；请在 {earliest} 或以后办理"
-                f" / step {_label(step)} dated {record.date} is inside the notice period: "
-                f"{_label(notice)} posted on {posted.date} runs {days} {unit.value} days "
-                f"to {last}; record this step on {earliest} or later",
+                INSIDE_NOTICE_PERIOD(
+                    step=_label(step),
+                    date=record.date,
+                    notice=_label(notice),
+                    posted=posted.date,
+                    days=days,
+                    unit_zh=unit_words.zh,
+                    unit_en=unit_words.en,
+                    last=last,
+                    earliest=last + dt.timedelta(days=1),
+                ),
             )
         )
     return found
@@ -294,9 +319,7 @@ def _check_meeting(step: Step, record: StepRecord) -> list[Violation]:
         Violation(
             RuleId.MEETING_RECORD,
             step.id,
-            f"{_label(step)}是会议决定步骤，须填写会议记录编号或标题（meeting_record）"
-            f" / decision step {_label(step)} needs its meeting record: "
-            "fill in meeting_record with the record's number or title",
+            MEETING_RECORD_MISSING(step=_label(step)),
         )
     ]
 
@@ -306,30 +329,18 @@ def _check_proxy(case: Case, record: StepRecord) -> list[Violation]:
         return []
     proxy = case.proxy
     if proxy is None:
-        problem = (
-            "办件没有登记代办人；请登记代办人及代办委托书日期",
-            "the case names no proxy; record the proxy and the date of the written authorisation",
-        )
+        problem = NO_PROXY
     elif proxy.authorised_on is None:
-        problem = (
-            f"代办人 {proxy.name} 没有代办委托书日期；请补签代办委托书并登记日期",
-            f"proxy {proxy.name} has no written authorisation date; "
-            "have the villager sign 代办委托书 and record its date",
-        )
+        problem = NO_AUTHORISATION_DATE.fill(proxy=proxy.name)
     elif proxy.authorised_on > record.date:
-        problem = (
-            f"代办委托书日期 {proxy.authorised_on} 晚于步骤日期 {record.date}；代办须先取得委托",
-            f"the written authorisation of {proxy.authorised_on} is later than the step "
-            f"date {record.date}; a proxy acts only once authorised",
-        )
+        problem = AUTHORISED_AFTER_STEP.fill(authorised=proxy.authorised_on, date=record.date)
     else:
         return []
     return [
         Violation(
             RuleId.PROXY_AUTHORISATION,
             record.step,
-            f"步骤 {record.step} 由代办人办理，但{problem[0]} / step {record.step} was filed "
-            f"by proxy, but {problem[1]}",
+            FILED_BY_PROXY_BUT(step=record.step, problem_zh=problem.zh, problem_en=problem.en),
         )
     ]
 
@@ -342,9 +353,7 @@ def _check_actor(step: Step, record: StepRecord) -> list[Violation]:
         Violation(
             RuleId.ACTOR,
             step.id,
-            f"{_label(step)}的办理主体应为 {allowed} 之一，不是“{record.actor}”"
-            f" / step {_label(step)} must be done by one of {allowed}, "
-            f"not “{record.actor}”; record the body that acted as the catalog names it",
+            WRONG_ACTOR(step=_label(step), allowed=allowed, actor=record.actor),
         )
     ]
 
@@ -356,9 +365,7 @@ def _check_dates(case: Case, record: StepRecord) -> list[Violation]:
             Violation(
                 RuleId.DATE_ORDER,
                 record.step,
-                f"步骤 {record.step} 日期 {record.date} 早于受理日期 {case.received_on}；"
-                f"请核对日期 / step {record.step} is dated {record.date}, before the case "
-                f"was received on {case.received_on}; check the date",
+                BEFORE_RECEIVED(step=record.step, date=record.date, received=case.received_on),
             )
         )
     if case.steps and record.date < case.steps[-1].date:
@@ -367,9 +374,12 @@ def _check_dates(case: Case, record: StepRecord) -> list[Violation]:
             Violation(
                 RuleId.DATE_ORDER,
                 record.step,
-                f"步骤 {record.step} 日期 {record.date} 早于上一步 {previous.step} 的日期 "
-                f"{previous.date}；请核对日期 / step {record.step} is dated {record.date}, "
-                f"before the previous step {previous.step} on {previous.date}; check the date",
+                BEFORE_PREVIOUS_STEP(
+                    step=record.step,
+                    date=record.date,
+                    previous=previous.step,
+                    previous_date=previous.date,
+                ),
             )
         )
     return found
@@ -438,19 +448,13 @@ def apply_step(
     """
     reason = None if force_reason is None else force_reason.strip()
     if reason == "":
-        raise InputInvalid(
-            "强制办理须写明书面理由 / a forced step needs the administrator's written reason"
-        )
+        raise InputInvalid(FORCE_WITHOUT_REASON())
     violations = check_step(case, item, record)
     irregularities = list(case.irregularities)
     if violations:
         if reason is None:
             raise StepRefused(
-                f"办件 {case.case_id} 的步骤 {record.step} 不符合办理规则，未记录；"
-                "改正后重试，或由管理员写明理由强制办理"
-                f" / step {record.step} of case {case.case_id} breaks "
-                f"{len(violations)} rule(s) and was not recorded; correct it, or have an "
-                "administrator force it with a written reason",
+                STEP_REFUSED(case=case.case_id, step=record.step, count=len(violations)),
                 violations,
             )
         record = record.model_copy(update={"forced_reason": reason})

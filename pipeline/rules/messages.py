@@ -1,0 +1,88 @@
+"""The messages of the rules, in Chinese and English (see ``pipeline.errors.Bilingual``)."""
+
+from __future__ import annotations
+
+from pipeline.errors import Bilingual
+
+# --- calendar.py
+CALENDAR_NOT_COVERED = Bilingual(  # printed on two lines, Chinese first
+    "已安装的 chinesecalendar {version} 没有 {year} 年的节假日安排（只有 {first}–{last} 年），"
+    "无法计算工作日；请升级：pip install --upgrade chinesecalendar",
+    "The installed chinesecalendar {version} has no holiday data for {year} (only "
+    "{first}-{last}), so working days cannot be counted; upgrade it: "
+    "pip install --upgrade chinesecalendar",
+)
+NOT_AN_ISO_DATE = Bilingual("日期格式应为 YYYY-MM-DD", "date must be YYYY-MM-DD, got {text!r}")
+
+# --- flow.py: a step's label is “name”（id）
+NO_SUCH_STEP = Bilingual(
+    "事项 {item}“{name}”没有步骤 {step!r}，请用本事项的步骤：{known}",
+    "item {item} has no step {step!r}; use one of its steps: {known}",
+)
+STEP_ALREADY_RECORDED = Bilingual(
+    "步骤{step}已于 {date} 办理，不能重复办理",
+    "step {step} was already recorded on {date}; a step is recorded once",
+)
+AFTER_LAST_STEP = Bilingual(
+    "本事项最后一步已办理，不能再办理{step}",
+    "the item's last step is recorded; {step} cannot follow it",
+)
+STEP_OUT_OF_ORDER = Bilingual(
+    "{step}不能现在办理：{position_zh}应为{expected}",
+    "step {step} is out of order: the {position_en} step is {expected}",
+)
+FIRST_STEP = Bilingual("第一步", "first")
+NEXT_STEP = Bilingual("下一步", "next")
+INSIDE_NOTICE_PERIOD = Bilingual(
+    "{step}日期 {date} 在公示期内：{notice}自 {posted} 起公示 {days} 个{unit_zh}，"
+    "至 {last} 期满；请在 {earliest} 或以后办理",
+    "step {step} dated {date} is inside the notice period: {notice} posted on {posted} "
+    "runs {days} {unit_en} days to {last}; record this step on {earliest} or later",
+)
+WORKING_DAYS = Bilingual("工作日", "working")
+CALENDAR_DAYS = Bilingual("自然日", "calendar")
+MEETING_RECORD_MISSING = Bilingual(
+    "{step}是会议决定步骤，须填写会议记录编号或标题（meeting_record）",
+    "decision step {step} needs its meeting record: "
+    "fill in meeting_record with the record's number or title",
+)
+FILED_BY_PROXY_BUT = Bilingual(  # the blanks: one of the three proxy problems below
+    "步骤 {step} 由代办人办理，但{problem_zh}",
+    "step {step} was filed by proxy, but {problem_en}",
+)
+NO_PROXY = Bilingual(
+    "办件没有登记代办人；请登记代办人及代办委托书日期",
+    "the case names no proxy; record the proxy and the date of the written authorisation",
+)
+NO_AUTHORISATION_DATE = Bilingual(
+    "代办人 {proxy} 没有代办委托书日期；请补签代办委托书并登记日期",
+    "proxy {proxy} has no written authorisation date; "
+    "have the villager sign 代办委托书 and record its date",
+)
+AUTHORISED_AFTER_STEP = Bilingual(
+    "代办委托书日期 {authorised} 晚于步骤日期 {date}；代办须先取得委托",
+    "the written authorisation of {authorised} is later than the step date {date}; "
+    "a proxy acts only once authorised",
+)
+WRONG_ACTOR = Bilingual(
+    "{step}的办理主体应为 {allowed} 之一，不是“{actor}”",
+    "step {step} must be done by one of {allowed}, not “{actor}”; "
+    "record the body that acted as the catalog names it",
+)
+BEFORE_RECEIVED = Bilingual(
+    "步骤 {step} 日期 {date} 早于受理日期 {received}；请核对日期",
+    "step {step} is dated {date}, before the case was received on {received}; check the date",
+)
+BEFORE_PREVIOUS_STEP = Bilingual(
+    "步骤 {step} 日期 {date} 早于上一步 {previous} 的日期 {previous_date}；请核对日期",
+    "step {step} is dated {date}, before the previous step {previous} on {previous_date}; "
+    "check the date",
+)
+FORCE_WITHOUT_REASON = Bilingual(
+    "强制办理须写明书面理由", "a forced step needs the administrator's written reason"
+)
+STEP_REFUSED = Bilingual(
+    "办件 {case} 的步骤 {step} 不符合办理规则，未记录；改正后重试，或由管理员写明理由强制办理",
+    "step {step} of case {case} breaks {count} rule(s) and was not recorded; correct it, "
+    "or have an administrator force it with a written reason",
+)
