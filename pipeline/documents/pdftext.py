@@ -17,6 +17,7 @@ from pathlib import Path
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 
+from pipeline.documents.messages import PDF_UNREADABLE
 from pipeline.errors import PdfUnreadable
 
 _PDFIUM = threading.Lock()
@@ -74,7 +75,7 @@ def read_pdf_text(pdf: Path, *, find: str | None = None) -> PdfText:
         try:
             document = pypdfium2.PdfDocument(pdf)
         except pypdfium2.PdfiumError as exc:
-            raise PdfUnreadable(f"{pdf.name}: 无法读取 PDF / cannot read the PDF: {exc}") from exc
+            raise PdfUnreadable(PDF_UNREADABLE(pdf=pdf.name, error=exc)) from exc
         try:
             for index in range(len(document)):
                 page = document[index]

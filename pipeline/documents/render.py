@@ -26,7 +26,21 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from lxml import etree
 
+from pipeline.documents.messages import (
+    FIELDS_NOT_LISTED,
+    LISTED_FIELDS_UNUSED,
+    MANIFEST_UNREADABLE,
+    NO_SUCH_TEMPLATE,
+    TEMPLATE_FIELDS_MISSING,
+    TEMPLATE_FILE_DAMAGED,
+    TEMPLATE_FILE_MISSING,
+    TEMPLATE_NOT_AS_LISTED,
+    TEMPLATE_SYNTAX,
+    TEMPLATE_SYNTAX_TAGS,
+    TEMPLATE_VALUE_MISSING,
+)
 from pipeline.errors import TemplateError
+from pipeline.messages import side_by_side
 from pipeline.stages import stage
 from pipeline.yamlfile import safe_load
 
@@ -64,7 +78,7 @@ class TemplateSet:
         try:
             data = safe_load(manifest.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
-            raise TemplateError(f"模板清单无法读取 / cannot read {manifest}: {exc}") from exc
+            raise TemplateError(MANIFEST_UNREADABLE(manifest=manifest, error=exc)) from exc
         self.folder = folder
         self.specs = {
             name: TemplateSpec(
@@ -86,8 +100,11 @@ class TemplateSet:
             return self.specs[name]
         except KeyError:
             raise TemplateError(
-                f"模板清单中没有 {name!r} / no template {name!r} in "
-                f"{self.folder / 'manifest.yaml'} (known: {', '.join(sorted(self.specs))})"
+                NO_SUCH_TEMPLATE(
+                    name=name,
+                    manifest=self.folder / "manifest.yaml",
+                    known=", ".join(sorted(self.specs)),
+                )
             ) from None
 
     def _source(self, spec: TemplateSpec) -> bytes:
@@ -97,14 +114,12 @@ class TemplateSet:
             try:
                 data = spec.path.read_bytes()
             except OSError as exc:
-                raise TemplateError(f"模板文件缺失 / template file missing: {spec.path}") from exc
+                raise TemplateError(TEMPLATE_FILE_MISSING(path=spec.path)) from exc
             try:
                 self._sources[spec.name] = slim_template(data)
             except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:
                 raise TemplateError(
-                    f"模板文件已损坏 / template {spec.path.name} ({spec.title}) is not a readable "
-                    f"Word document: {exc}. Restore it from the project's templates/ folder, "
-                    "or save it again from Word as .docx"
+                    TEMPLATE_FILE_DAMAGED(file=spec.path.name, title=spec.title, error=exc)
                 ) from exc
         return self._sources[spec.name]
 
@@ -117,8 +132,7 @@ class TemplateSet:
             ).get_undeclared_template_variables()
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
-                f"模板语法错误 / template syntax error in {spec.path.name}, line {exc.lineno}: "
-                f"{exc.message}. Open the template and fix the {{{{ }}}} / {{% %}} tags."
+                TEMPLATE_SYNTAX_TAGS(file=spec.path.name, line=exc.lineno, error=exc.message)
             ) from exc
         return fields
 
@@ -130,17 +144,20 @@ class TemplateSet:
         problems = []
         if used - listed:
             problems.append(
-                f"用到清单未列的字段 uses fields not listed: {', '.join(sorted(used - listed))}"
+                side_by_side(FIELDS_NOT_LISTED, fields=", ".join(sorted(used - listed)))
             )
         if listed - used:
             problems.append(
-                f"没有用到清单所列的字段 lacks listed fields: {', '.join(sorted(listed - used))}"
+                side_by_side(LISTED_FIELDS_UNUSED, fields=", ".join(sorted(listed - used)))
             )
         if problems:
             raise TemplateError(
-                f"模板 {spec.path.name}（{spec.title}）与 manifest.yaml 不符 / template "
-                f"{spec.name} does not match its manifest entry: {'; '.join(problems)}. "
-                "Restore the {{ }} fields in the template, or update manifest.yaml."
+                TEMPLATE_NOT_AS_LISTED(
+                    file=spec.path.name,
+                    title=spec.title,
+                    name=spec.name,
+                    problems="; ".join(problems),
+                )
             )
         self._matched.add(spec.name)
 
@@ -152,8 +169,12 @@ class TemplateSet:
             missing = sorted(set(spec.fields) - set(context))
             if missing:
                 raise TemplateError(
-                    f"模板 {spec.path.name}（{spec.title}）缺少字段 / template {spec.name} "
-                    f"is missing field(s): {', '.join(missing)}"
+                    TEMPLATE_FIELDS_MISSING(
+                        file=spec.path.name,
+                        title=spec.title,
+                        name=spec.name,
+                        fields=", ".join(missing),
+                    )
                 )
             document = _Template(io.BytesIO(self._source(spec)), self._patched)
             values = {key: _to_template_value(document, value) for key, value in context.items()}
@@ -161,12 +182,11 @@ class TemplateSet:
                 document.render(values, jinja_env=self._environment, autoescape=True)
             except jinja2.UndefinedError as exc:
                 raise TemplateError(
-                    f"模板 {spec.path.name} 用到的值缺失 / template {spec.name}: {exc.message}"
+                    TEMPLATE_VALUE_MISSING(file=spec.path.name, name=spec.name, error=exc.message)
                 ) from exc
             except jinja2.TemplateSyntaxError as exc:
                 raise TemplateError(
-                    f"模板语法错误 / template syntax error in {spec.path.name}, line {exc.lineno}: "
-                    f"{exc.message}"
+                    TEMPLATE_SYNTAX(file=spec.path.name, line=exc.lineno, error=exc.message)
                 ) from exc
             target.parent.mkdir(parents=True, exist_ok=True)
             document.save(target)

@@ -20,6 +20,7 @@ from pathlib import Path
 import pikepdf
 from PIL import Image, ImageDraw, ImageFont
 
+from pipeline.documents.messages import NO_PLACE_FOR_SEAL, SEAL_WITHOUT_NAME
 from pipeline.documents.pdftext import PdfText, read_pdf_text
 from pipeline.errors import TemplateError
 from pipeline.programs.fonts import FontSetup
@@ -64,7 +65,7 @@ def _star(draw: ImageDraw.ImageDraw, centre: float, radius: float) -> None:
 def draw_seal(organisation: str, fonts: FontSetup, *, subtitle: str = "") -> Seal:
     """Draw the seal of ``organisation`` (text on the arc) with an optional subtitle."""
     if not organisation.strip():
-        raise TemplateError("印章文字不能为空 / the seal needs the organisation's name")
+        raise TemplateError(SEAL_WITHOUT_NAME())
     size = _PIXELS
     centre = size / 2
     image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
@@ -111,10 +112,7 @@ def find_text(
     if text is None or text.phrase != needle:
         text = read_pdf_text(pdf, find=needle)
     if text.found is None:
-        raise TemplateError(
-            f"{pdf.name}: 找不到盖章位置的文字“{needle}” / no text {needle!r} to place the seal "
-            "over; the template must print the issuer's name where the seal goes"
-        )
+        raise TemplateError(NO_PLACE_FOR_SEAL(pdf=pdf.name, needle=needle))
     found = text.found
     return found.page, found.x, found.y, found.width
 
