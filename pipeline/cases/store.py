@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from pipeline.cases.messages import NO_SUCH_CASE
 from pipeline.cases.model import Case
 from pipeline.errors import InputInvalid
 
@@ -181,9 +182,7 @@ class CaseStore:
                 sa.select(cases_table.c.data).where(cases_table.c.case_id == case_id)
             ).scalar_one_or_none()
         if data is None:
-            raise InputInvalid(
-                f"没有办件 {case_id!r} / no case {case_id!r}; `xwql cases list` shows the cases"
-            )
+            raise InputInvalid(NO_SUCH_CASE(case=case_id))
         return Case.model_validate_json(data)
 
     def find(

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 
+from pipeline.cases.messages import NOT_A_VERIFICATION_CODE
 from pipeline.cases.model import Case
 from pipeline.cases.privacy import public_person, public_text
 from pipeline.catalog.model import DocumentKind
@@ -58,10 +59,7 @@ def parse_verification_code(text: str) -> str:
     cleaned = "".join(text.split()).replace("-", "").upper()
     cleaned = cleaned.translate(str.maketrans("OIL", "011"))
     if len(cleaned) != 8 or any(char not in CROCKFORD for char in cleaned):
-        raise InputInvalid(
-            f"核验码格式不对 / not a verification code: {text!r} (8 letters and digits, "
-            "like 7K3D-Q9XM)"
-        )
+        raise InputInvalid(NOT_A_VERIFICATION_CODE(text=text))
     return f"{cleaned[:4]}-{cleaned[4:]}"
 
 
