@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.catalog.load import catalog_snapshot, load_catalog
+from pipeline.catalog.messages import EDITION_UNREADABLE, NOT_A_SNAPSHOT
 from pipeline.errors import InputInvalid, Problem
 
 
@@ -34,12 +35,12 @@ def load_snapshot(source: Path) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputInvalid(
-            f"无法读取目录版本 / cannot read catalog edition {source}",
+            EDITION_UNREADABLE(source=source),
             [Problem(str(source), "", f"{exc}; give a catalog folder or a catalog-*.json")],
         ) from exc
     if not isinstance(data, dict) or "items" not in data or "edition" not in data:
         raise InputInvalid(
-            f"{source} 不是目录快照 / is not a catalog snapshot",
+            NOT_A_SNAPSHOT(source=source),
             [Problem(str(source), "items", "missing; give a catalog folder or a catalog-*.json")],
         )
     return data

@@ -17,8 +17,28 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from pipeline.catalog.messages import (
+    CATALOG_PROBLEMS,
+    CATEGORY_NOT_LISTED,
+    CODE_NOT_NUMBER,
+    CODE_PRINTED_ON_ANOTHER_ITEM,
+    DUPLICATE_CODE,
+    DUPLICATE_NUMBER,
+    DUPLICATE_STEP_ID,
+    FILE_MISSING,
+    FILE_NAME_NOT_CODE,
+    FILE_UNREADABLE,
+    NO_EDITION,
+    NO_ITEM_FILES,
+    NOTICE_WITHOUT_DAYS,
+    VALUE_SHOWN,
+    YAML_INVALID,
+    duplicate,
+    unknown_item_code,
+)
 from pipeline.catalog.model import CatalogItem, Edition
 from pipeline.errors import CatalogInvalid, Problem, UnknownItem
+from pipeline.messages import joined, side_by_side
 from pipeline.yamlfile import safe_load
 
 M = TypeVar("M", bound=BaseModel)
@@ -72,10 +92,7 @@ class Catalog:
         match = _CODE_RE.match(text)
         found = self._by_number.get(int(match.group(1))) if match else None
         if found is None:
-            raise UnknownItem(
-                f"未知事项编码 unknown item code {code!r}: 请用 xwql-001 至 xwql-"
-                f"{max(self._by_number):03d} 之一（xwql catalog list 可查）"
-            )
+            raise UnknownItem(unknown_item_code(code, max(self._by_number)))
         return Resolution(found, self._conflict_warning(found))
 
     def _conflict_warning(self, item: CatalogItem) -> str | None:
@@ -85,10 +102,8 @@ class Catalog:
                 continue
             match = _CODE_RE.match(label.lower())
             if match and int(match.group(1)) == item.number:
-                return (
-                    f"编码 {item.code} 按附件1目录指“{item.name}”；附件2曾把同号印在"
-                    f"“{other.name}”（现为 {other.code}）的流程图上。"
-                    f"如指后者，请改用 {other.code}。"
+                return CODE_PRINTED_ON_ANOTHER_ITEM.format(
+                    code=item.code, name=item.name, other=other.name, other_code=other.code
                 )
         return None
 
@@ -115,9 +130,9 @@ def _read_yaml(path: Path, problems: list[Problem]) -> Any:
         # the parser gave up (often the end of the file).
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
-        problems.append(Problem(str(path), where, f"不是有效的 YAML / not valid YAML: {exc}"))
+        problems.append(Problem(str(path), where, YAML_INVALID(error=exc)))
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(path), "", f"无法读取 / cannot read: {exc}"))
+        problems.append(Problem(str(path), "", FILE_UNREADABLE(error=exc)))
     return _UNREADABLE
 
 
@@ -128,7 +143,11 @@ def _validate(model: type[M], data: Any, path: Path, problems: list[Problem]) ->
         for err in exc.errors():
             loc = ".".join(str(part) for part in err["loc"]) or "(whole file)"
             value = err.get("input")
-            shown = f" (值 value: {value!r})" if not isinstance(value, dict | list) else ""
+            shown = (
+                f" ({side_by_side(VALUE_SHOWN, value=value)})"
+                if not isinstance(value, dict | list)
+                else ""
+            )
             problems.append(Problem(str(path), loc, f"{err['msg']}{shown}"))
     return None
 
@@ -145,7 +164,7 @@ def _cross_check(edition: Edition, items: list[tuple[Path, CatalogItem]]) -> lis
                 Problem(
                     where,
                     "code",
-                    f"重复的编码 duplicate code {item.code} (也在 also in {seen_codes[item.code]})",
+                    duplicate(DUPLICATE_CODE, seen_codes[item.code], code=item.code),
                 )
             )
         seen_codes.setdefault(item.code, path)
@@ -154,8 +173,7 @@ def _cross_check(edition: Edition, items: list[tuple[Path, CatalogItem]]) -> lis
                 Problem(
                     where,
                     "number",
-                    f"重复的序号 duplicate number {item.number} "
-                    f"(也在 also in {seen_numbers[item.number]})",
+                    duplicate(DUPLICATE_NUMBER, seen_numbers[item.number], number=item.number),
                 )
             )
         seen_numbers.setdefault(item.number, path)
@@ -164,33 +182,31 @@ def _cross_check(edition: Edition, items: list[tuple[Path, CatalogItem]]) -> lis
                 Problem(
                     where,
                     "code",
-                    f"编码 {item.code} 与序号 {item.number} 不一致; "
-                    f"expected xwql-{item.number:03d}",
+                    joined(CODE_NOT_NUMBER, "; ", code=item.code, number=item.number),
                 )
             )
         if path.stem != item.code:
             problems.append(
-                Problem(where, "code", f"文件名应为 file should be named {item.code}.yaml")
+                Problem(where, "code", side_by_side(FILE_NAME_NOT_CODE, code=item.code))
             )
         if item.category not in categories:
             problems.append(
                 Problem(
                     where,
                     "category",
-                    f"类别“{item.category}”不在 edition.yaml 的类别中 "
-                    "/ category not listed in edition.yaml",
+                    CATEGORY_NOT_LISTED(category=item.category),
                 )
             )
         step_ids = [s.id for s in item.steps]
         for dup in sorted({s for s in step_ids if step_ids.count(s) > 1}):
-            problems.append(Problem(where, "steps", f"步骤 id 重复 duplicate step id {dup!r}"))
+            problems.append(Problem(where, "steps", side_by_side(DUPLICATE_STEP_ID, step=dup)))
         for index, step in enumerate(item.steps):
             if step.kind == "notice" and not item.public_notice.days:
                 problems.append(
                     Problem(
                         where,
                         f"steps.{index}.kind",
-                        "公示步骤需要公示天数 a notice step needs public_notice.days",
+                        side_by_side(NOTICE_WITHOUT_DAYS),
                     )
                 )
     return problems
@@ -207,8 +223,8 @@ def load_catalog(folder: Path) -> Catalog:
     edition_path = folder / "edition.yaml"
     if not edition_path.is_file():
         raise CatalogInvalid(
-            f"目录中没有 edition.yaml / no catalog edition in {folder}",
-            [Problem(str(edition_path), "", "文件不存在 / file missing")],
+            NO_EDITION(folder=folder),
+            [Problem(str(edition_path), "", FILE_MISSING())],
         )
     edition_data = _read_yaml(edition_path, problems)
     edition = (
@@ -218,7 +234,7 @@ def load_catalog(folder: Path) -> Catalog:
     )
     item_paths = sorted((folder / "items").glob("*.yaml"))
     if not item_paths:
-        problems.append(Problem(str(folder / "items"), "", "没有事项文件 / no item files"))
+        problems.append(Problem(str(folder / "items"), "", NO_ITEM_FILES()))
     loaded: list[tuple[Path, CatalogItem]] = []
     for path in item_paths:
         data = _read_yaml(path, problems)
@@ -229,8 +245,7 @@ def load_catalog(folder: Path) -> Catalog:
         problems.extend(_cross_check(edition, loaded))
     if problems or edition is None:
         raise CatalogInvalid(
-            f"事项清单有 {len(problems)} 处错误 / the catalog in {folder} has "
-            f"{len(problems)} problem(s):",
+            CATALOG_PROBLEMS(count=len(problems), folder=folder),
             problems,
         )
     items = sorted((item for _, item in loaded), key=lambda i: i.number)

@@ -1,0 +1,63 @@
+"""The messages of the catalog, in Chinese and English (see ``pipeline.errors.Bilingual``).
+
+The problems of a catalog file are short and printed side by side, ``中文 English``
+(``pipeline.messages.side_by_side``); the others ``中文 / English``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.errors import Bilingual
+from pipeline.messages import side_by_side
+
+# --- diff.py
+EDITION_UNREADABLE = Bilingual("无法读取目录版本", "cannot read catalog edition {source}")
+NOT_A_SNAPSHOT = Bilingual("{source} 不是目录快照", "is not a catalog snapshot")
+
+# --- load.py: resolving a code
+UNKNOWN_ITEM_CODE = Bilingual("未知事项编码", "unknown item code {code!r}")
+USE_A_LISTED_CODE = (
+    "请用 xwql-001 至 xwql-{last:03d} 之一（xwql catalog list 可查）"  # Chinese only
+)
+CODE_PRINTED_ON_ANOTHER_ITEM = (  # Chinese only: the warning of a ``Resolution``
+    "编码 {code} 按附件1目录指“{name}”；附件2曾把同号印在“{other}”（现为 {other_code}）的流程图上。"
+    "如指后者，请改用 {other_code}。"
+)
+
+
+def unknown_item_code(code: str, last: int) -> str:
+    """``未知事项编码 unknown item code '…': 请用 …``: the code asked for, the codes there are."""
+    return f"{side_by_side(UNKNOWN_ITEM_CODE, code=code)}: {USE_A_LISTED_CODE.format(last=last)}"
+
+
+# --- load.py: the problems of a file, printed side by side
+YAML_INVALID = Bilingual("不是有效的 YAML", "not valid YAML: {error}")  # printed 中文 / English
+FILE_UNREADABLE = Bilingual("无法读取", "cannot read: {error}")  # printed 中文 / English
+VALUE_SHOWN = Bilingual("值", "value: {value!r}")
+DUPLICATE_CODE = Bilingual("重复的编码", "duplicate code {code}")
+DUPLICATE_NUMBER = Bilingual("重复的序号", "duplicate number {number}")
+ALSO_IN = Bilingual("也在", "also in {path}")
+CODE_NOT_NUMBER = Bilingual(  # the two joined by "; "
+    "编码 {code} 与序号 {number} 不一致", "expected xwql-{number:03d}"
+)
+FILE_NAME_NOT_CODE = Bilingual("文件名应为", "file should be named {code}.yaml")
+CATEGORY_NOT_LISTED = Bilingual(  # printed 中文 / English
+    "类别“{category}”不在 edition.yaml 的类别中", "category not listed in edition.yaml"
+)
+DUPLICATE_STEP_ID = Bilingual("步骤 id 重复", "duplicate step id {step!r}")
+NOTICE_WITHOUT_DAYS = Bilingual("公示步骤需要公示天数", "a notice step needs public_notice.days")
+
+
+def duplicate(message: Bilingual, path: Path, /, **blanks: object) -> str:
+    """``重复的… duplicate … (也在 also in path)``: ``message`` and the file that has it too."""
+    return f"{side_by_side(message, **blanks)} ({side_by_side(ALSO_IN, path=path)})"
+
+
+# --- load.py: the catalog as a whole
+NO_EDITION = Bilingual("目录中没有 edition.yaml", "no catalog edition in {folder}")
+FILE_MISSING = Bilingual("文件不存在", "file missing")
+NO_ITEM_FILES = Bilingual("没有事项文件", "no item files")
+CATALOG_PROBLEMS = Bilingual(
+    "事项清单有 {count} 处错误", "the catalog in {folder} has {count} problem(s):"
+)
