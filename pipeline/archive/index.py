@@ -801,20 +801,14 @@ class ArchiveIndex:
         Raises:
             InputInvalid: A bad page, a reversed date range or an over-long query.
         """
-        if not 1 <= limit <= MAX_LIMIT or offset < 0:
-            raise InputInvalid(
-                f"分页参数无效 / page out of range: limit must be 1–{MAX_LIMIT} and offset ≥ 0 "
-                f"(got limit={limit}, offset={offset})"
-            )
-        if date_from is not None and date_to is not None and date_from > date_to:
-            raise InputInvalid(
-                f"起始日期晚于截止日期 / date_from {date_from} is after date_to {date_to}"
-            )
-        for label, query in (("text", text), ("person", person)):
-            if query is not None and len(query) > MAX_QUERY_CHARS:
-                raise InputInvalid(
-                    f"检索词过长 / {label} is longer than {MAX_QUERY_CHARS} characters"
-                )
+        _check_search(
+            limit=limit,
+            offset=offset,
+            date_from=date_from,
+            date_to=date_to,
+            text=text,
+            person=person,
+        )
         conditions, match = self._conditions(
             text=text, person=person, exact_person=exact_person, id_number=id_number,
             village=village, town=town, item=item, date_from=date_from, date_to=date_to,
@@ -822,6 +816,17 @@ class ArchiveIndex:
         )  # fmt: skip
         if conditions is None:
             return SearchPage(0, ())
+        return self._page(conditions, match, limit=limit, offset=offset)
+
+    def _page(
+        self,
+        conditions: Sequence[sa.ColumnElement[bool]],
+        match: str | None,
+        *,
+        limit: int,
+        offset: int,
+    ) -> SearchPage:
+        """Count the entries matching, then read one page of them, newest first."""
         entries = self._schema.entries
         with self.engine.connect() as db:
             if match is not None and not conditions:  # text only: FTS5 counts alone
@@ -1039,6 +1044,30 @@ class ArchiveIndex:
                 AccessRecord(row.id, row.actor, row.action, row.query_or_code, _utc(row.at))
                 for row in db.execute(query)
             ]
+
+
+def _check_search(
+    *,
+    limit: int,
+    offset: int,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    text: str | None,
+    person: str | None,
+) -> None:
+    """Refuse a bad page, a reversed date range or an over-long query (``InputInvalid``)."""
+    if not 1 <= limit <= MAX_LIMIT or offset < 0:
+        raise InputInvalid(
+            f"分页参数无效 / page out of range: limit must be 1–{MAX_LIMIT} and offset ≥ 0 "
+            f"(got limit={limit}, offset={offset})"
+        )
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise InputInvalid(
+            f"起始日期晚于截止日期 / date_from {date_from} is after date_to {date_to}"
+        )
+    for label, query in (("text", text), ("person", person)):
+        if query is not None and len(query) > MAX_QUERY_CHARS:
+            raise InputInvalid(f"检索词过长 / {label} is longer than {MAX_QUERY_CHARS} characters")
 
 
 _PG_TOKEN_COLUMNS = ("tokens", "person_tokens", "haystack", "person_haystack")

@@ -689,12 +689,7 @@ def case_record(
     Raises:
         ArchivalCodeInvalid: The fonds or village code cannot form an archival code.
     """
-    persons = [PersonRef(name=p.name, role=PersonRole.APPLICANT) for p in case.applicants]
-    if case.proxy is not None:
-        persons.append(PersonRef(name=case.proxy.name, role=PersonRole.PROXY))
-    persons.append(
-        PersonRef(name=case.first_contact_officer, role=PersonRole.FIRST_CONTACT_OFFICER)
-    )
+    persons = _case_persons(case)
     code = archival_code(
         place.village.fonds,
         date.year if year is None else year,
@@ -703,7 +698,6 @@ def case_record(
         item.code,
         sequence,
     )
-    names = {step.id: step.name for step in item.steps}
     return ArchiveRecord(
         kind=kind,
         title=title,
@@ -724,23 +718,40 @@ def case_record(
         notice_period=_case_notice_period(case, item),
         irregularities=case.irregularities,
         abstract=mask_text(case.reason),
-        steps=[
-            StepRef(
-                step=record.step,
-                name=names.get(record.step, record.step),
-                date=record.date,
-                actor=record.actor,
-                meeting_record=record.meeting_record or None,
-                forced=record.forced_reason is not None,
-            )
-            for record in case.steps
-        ],
+        steps=_case_steps(case, item),
         contents=list(contents),
         source_sha256=source_sha256,
         links=Links(previous_version=previous),
         worm_override=worm_override,
         internal=InternalPart(persons=case.applicants) if internal else None,
     )
+
+
+def _case_persons(case: Case) -> list[PersonRef]:
+    """The applicants, the proxy if any, and the first-contact officer (首问负责人)."""
+    persons = [PersonRef(name=p.name, role=PersonRole.APPLICANT) for p in case.applicants]
+    if case.proxy is not None:
+        persons.append(PersonRef(name=case.proxy.name, role=PersonRole.PROXY))
+    persons.append(
+        PersonRef(name=case.first_contact_officer, role=PersonRole.FIRST_CONTACT_OFFICER)
+    )
+    return persons
+
+
+def _case_steps(case: Case, item: CatalogItem) -> list[StepRef]:
+    """The steps taken, named as in the item's flow."""
+    names = {step.id: step.name for step in item.steps}
+    return [
+        StepRef(
+            step=record.step,
+            name=names.get(record.step, record.step),
+            date=record.date,
+            actor=record.actor,
+            meeting_record=record.meeting_record or None,
+            forced=record.forced_reason is not None,
+        )
+        for record in case.steps
+    ]
 
 
 def _case_notice_period(case: Case, item: CatalogItem) -> NoticePeriod | None:

@@ -159,6 +159,160 @@ def _store_name(store: ObjectStore) -> str:
     return f"{store.url}/{store.bucket}"
 
 
+@dataclass(frozen=True)
+class _Scratch:
+    """Where the check writes, what, and until when the objects are locked.
+
+    Attributes:
+        store: The store checked.
+        prefix: The scratch prefix of this run.
+        content: What every scratch object holds.
+        day: A day after the start: the COMPLIANCE and GOVERNANCE retention.
+    """
+
+    store: ObjectStore
+    prefix: str
+    content: bytes
+    day: datetime
+
+
+def _lock_configuration(store: ObjectStore) -> tuple[bool, str]:
+    lock = store.lock_configuration()
+    if not lock.enabled:
+        return False, "the bucket has no object-lock configuration"
+    default = (
+        f"default retention {lock.default_mode} {lock.default_duration}"
+        if lock.default_mode
+        else "no default retention (every version gets its own)"
+    )
+    return True, f"object lock enabled; {default}"
+
+
+def _versioning(store: ObjectStore) -> tuple[bool, str]:
+    on = store.versioning_enabled()
+    return on, "versioning enabled" if on else "versioning is not enabled"
+
+
+def _write_legal_hold(scratch: _Scratch, until: datetime) -> tuple[StoredVersion | None, str]:
+    """The legal-hold probe, locked until ``until``; or why it could not be written."""
+    try:
+        probe = scratch.store.put(
+            f"{scratch.prefix}legal-hold",
+            scratch.content,
+            retain_until=until,
+            mode=LockMode.COMPLIANCE,
+            legal_hold=True,
+        )
+    except StorageError as exc:
+        return None, str(exc)
+    return probe, ""
+
+
+def _check_compliance(run: _Run, scratch: _Scratch) -> StoredVersion | None:
+    """Write a COMPLIANCE-locked object, then try to delete it and to weaken its lock.
+
+    Returns:
+        The locked version, or None when it could not be written.
+    """
+    store, content, day = scratch.store, scratch.content, scratch.day
+    locked: StoredVersion | None = None
+
+    def write_locked() -> tuple[bool, str]:
+        nonlocal locked
+        locked = store.put(
+            f"{scratch.prefix}compliance", content, retain_until=day, mode=LockMode.COMPLIANCE
+        )
+        return True, f"COMPLIANCE until {day.isoformat()} written and read back"
+
+    run.check("locked-write", write_locked)
+    if locked is None:
+        why = "no COMPLIANCE-locked object could be written (see locked-write)"
+        for name in CHECKS[3:7]:
+            run.untested(name, why)
+        return None
+    version = locked
+    run.check(
+        "delete-version-refused",
+        lambda: _refused_delete(
+            store, version, content, store.try_delete_version(version.key, version.version_id)
+        ),
+    )
+    run.check(
+        "batch-delete-refused",
+        lambda: _refused_delete(
+            store,
+            version,
+            content,
+            store.try_delete_version(version.key, version.version_id, batch=True),
+        ),
+    )
+    run.check(
+        "retention-shorten-refused",
+        lambda: _refused_retention(store, version, LockMode.COMPLIANCE, day - timedelta(hours=12)),
+    )
+    run.check(
+        "compliance-to-governance-refused",
+        lambda: _refused_retention(store, version, LockMode.GOVERNANCE, day),
+    )
+    return version
+
+
+def _governance_bypass(scratch: _Scratch) -> tuple[bool, str]:
+    store = scratch.store
+    governed = store.put(
+        f"{scratch.prefix}governance", scratch.content, retain_until=scratch.day,
+        mode=LockMode.GOVERNANCE,
+    )  # fmt: skip
+    attempt = store.try_delete_version(governed.key, governed.version_id, bypass_governance=True)
+    return _refused_delete(store, governed, scratch.content, attempt)
+
+
+def _overwrite(scratch: _Scratch, locked: StoredVersion | None) -> tuple[bool, str]:
+    if locked is None:
+        return False, "not tested: no first version (see locked-write)"
+    store, content = scratch.store, scratch.content
+    newer_content = content + b"second version\n"
+    newer = store.put(locked.key, newer_content, retain_until=scratch.day, mode=LockMode.COMPLIANCE)
+    listed = {v.version_id for v in store.versions(locked.key) if v.key == locked.key}
+    problems = []
+    if newer.version_id == locked.version_id:
+        problems.append("the overwrite got the same version id")
+    if store.get(locked.key, locked.version_id) != content:
+        problems.append("the first version no longer reads back")
+    if store.get(newer.key, newer.version_id) != newer_content:
+        problems.append("the second version does not read back")
+    if not {locked.version_id, newer.version_id} <= listed:
+        problems.append("the listing lacks one of the two versions")
+    if problems:
+        return False, "; ".join(problems)
+    return True, "both versions listed and readable by version id"
+
+
+def _anonymous_write(scratch: _Scratch) -> tuple[bool, str]:
+    attempt = scratch.store.try_anonymous_put(f"{scratch.prefix}anonymous")
+    return attempt.refused, attempt.detail
+
+
+def _check_legal_hold(
+    run: _Run, scratch: _Scratch, probe: StoredVersion, retained_until: datetime
+) -> None:
+    """Once the probe's retention has run out, try to delete it under its hold; then release it."""
+    store = scratch.store
+    wait = (retained_until - datetime.now(UTC)).total_seconds() + 0.5
+    if wait > 0:
+        time.sleep(wait)
+
+    def held() -> tuple[bool, str]:
+        attempt = store.try_delete_version(probe.key, probe.version_id)
+        passed, detail = _refused_delete(store, probe, scratch.content, attempt)
+        return passed, f"retention expired, hold on: {detail}"
+
+    run.check("legal-hold-delete-refused", held)
+    # If the release fails the hold stays on: the probe is kept longer, nothing else.
+    with contextlib.suppress(StorageError):
+        store.set_legal_hold(probe.key, probe.version_id, on=False)
+
+
 def run_self_check(store: ObjectStore, *, hold_seconds: int = 2) -> SelfCheckReport:
     """Check that ``store`` enforces WORM, writing tiny scratch objects.
 
@@ -174,139 +328,25 @@ def run_self_check(store: ObjectStore, *, hold_seconds: int = 2) -> SelfCheckRep
     prefix = f"{SCRATCH_ROOT}{started.strftime('%Y%m%dT%H%M%S%fZ')}/"
     report = SelfCheckReport(store=_store_name(store), prefix=prefix)
     run = _Run(report)
-    content = f"xwql WORM self-check {started.isoformat()}\n".encode()
-    day = whole_seconds(started + timedelta(days=1))
-
-    def lock_config() -> tuple[bool, str]:
-        lock = store.lock_configuration()
-        if not lock.enabled:
-            return False, "the bucket has no object-lock configuration"
-        default = (
-            f"default retention {lock.default_mode} {lock.default_duration}"
-            if lock.default_mode
-            else "no default retention (every version gets its own)"
-        )
-        return True, f"object lock enabled; {default}"
-
-    def versioning() -> tuple[bool, str]:
-        on = store.versioning_enabled()
-        return on, "versioning enabled" if on else "versioning is not enabled"
-
-    run.check("bucket-object-lock", lock_config)
-    run.check("bucket-versioning", versioning)
-
+    scratch = _Scratch(
+        store=store,
+        prefix=prefix,
+        content=f"xwql WORM self-check {started.isoformat()}\n".encode(),
+        day=whole_seconds(started + timedelta(days=1)),
+    )
+    run.check("bucket-object-lock", lambda: _lock_configuration(store))
+    run.check("bucket-versioning", lambda: _versioning(store))
     # The legal-hold probe first: its short retention runs out while the rest is checked.
-    hold: StoredVersion | None = None
-    hold_error = ""
     hold_until = whole_seconds(datetime.now(UTC)) + timedelta(seconds=hold_seconds + 1)
-    try:
-        hold = store.put(
-            f"{prefix}legal-hold",
-            content,
-            retain_until=hold_until,
-            mode=LockMode.COMPLIANCE,
-            legal_hold=True,
-        )
-    except StorageError as exc:
-        hold_error = str(exc)
-
-    locked: StoredVersion | None = None
-
-    def write_locked() -> tuple[bool, str]:
-        nonlocal locked
-        locked = store.put(
-            f"{prefix}compliance", content, retain_until=day, mode=LockMode.COMPLIANCE
-        )
-        return True, f"COMPLIANCE until {day.isoformat()} written and read back"
-
-    run.check("locked-write", write_locked)
-    if locked is None:
-        why = "no COMPLIANCE-locked object could be written (see locked-write)"
-        for name in CHECKS[3:7]:
-            run.untested(name, why)
-    else:
-        version = locked
-        run.check(
-            "delete-version-refused",
-            lambda: _refused_delete(
-                store, version, content, store.try_delete_version(version.key, version.version_id)
-            ),
-        )
-        run.check(
-            "batch-delete-refused",
-            lambda: _refused_delete(
-                store,
-                version,
-                content,
-                store.try_delete_version(version.key, version.version_id, batch=True),
-            ),
-        )
-        run.check(
-            "retention-shorten-refused",
-            lambda: _refused_retention(
-                store, version, LockMode.COMPLIANCE, day - timedelta(hours=12)
-            ),
-        )
-        run.check(
-            "compliance-to-governance-refused",
-            lambda: _refused_retention(store, version, LockMode.GOVERNANCE, day),
-        )
-
-    def governance_bypass() -> tuple[bool, str]:
-        governed = store.put(
-            f"{prefix}governance", content, retain_until=day, mode=LockMode.GOVERNANCE
-        )
-        attempt = store.try_delete_version(
-            governed.key, governed.version_id, bypass_governance=True
-        )
-        return _refused_delete(store, governed, content, attempt)
-
-    run.check("governance-bypass-refused", governance_bypass)
-
-    def overwrite() -> tuple[bool, str]:
-        if locked is None:
-            return False, "not tested: no first version (see locked-write)"
-        newer_content = content + b"second version\n"
-        newer = store.put(locked.key, newer_content, retain_until=day, mode=LockMode.COMPLIANCE)
-        listed = {v.version_id for v in store.versions(locked.key) if v.key == locked.key}
-        problems = []
-        if newer.version_id == locked.version_id:
-            problems.append("the overwrite got the same version id")
-        if store.get(locked.key, locked.version_id) != content:
-            problems.append("the first version no longer reads back")
-        if store.get(newer.key, newer.version_id) != newer_content:
-            problems.append("the second version does not read back")
-        if not {locked.version_id, newer.version_id} <= listed:
-            problems.append("the listing lacks one of the two versions")
-        if problems:
-            return False, "; ".join(problems)
-        return True, "both versions listed and readable by version id"
-
-    run.check("overwrite-keeps-old-version", overwrite)
-
-    def anonymous() -> tuple[bool, str]:
-        attempt = store.try_anonymous_put(f"{prefix}anonymous")
-        return attempt.refused, attempt.detail
-
-    run.check("anonymous-write-refused", anonymous)
-
+    hold, hold_error = _write_legal_hold(scratch, hold_until)
+    locked = _check_compliance(run, scratch)
+    run.check("governance-bypass-refused", lambda: _governance_bypass(scratch))
+    run.check("overwrite-keeps-old-version", lambda: _overwrite(scratch, locked))
+    run.check("anonymous-write-refused", lambda: _anonymous_write(scratch))
     if hold is None:
         run.untested("legal-hold-delete-refused", f"the probe could not be written: {hold_error}")
     else:
-        probe = hold
-        wait = (hold_until - datetime.now(UTC)).total_seconds() + 0.5
-        if wait > 0:
-            time.sleep(wait)
-
-        def held() -> tuple[bool, str]:
-            attempt = store.try_delete_version(probe.key, probe.version_id)
-            passed, detail = _refused_delete(store, probe, content, attempt)
-            return passed, f"retention expired, hold on: {detail}"
-
-        run.check("legal-hold-delete-refused", held)
-        # If the release fails the hold stays on: the probe is kept longer, nothing else.
-        with contextlib.suppress(StorageError):
-            store.set_legal_hold(probe.key, probe.version_id, on=False)
+        _check_legal_hold(run, scratch, hold, hold_until)
     return report
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -22,6 +23,11 @@ from pipeline.config import Settings
 from pipeline.errors import XwqlError
 from pipeline.rules.calendar import parse_iso_date
 from pipeline.workspace import Workspace
+
+if TYPE_CHECKING:
+    from pipeline.units.packs.month import Month
+    from pipeline.units.packs.pack import MonthlyPack
+    from pipeline.units.packs.summary import DistrictSummary
 
 
 @app.command()
@@ -55,10 +61,7 @@ def monthly(
     Example: xwql monthly --month 2026-11 --village 南马村 --out out/monthly
     Example: xwql monthly --month 2026-11 --archive --out out
     """
-    from pipeline.documents.engine import DocumentEngine
     from pipeline.units.packs.month import parse_month
-    from pipeline.units.packs.pack import MonthlyPack, build_monthly_pack
-    from pipeline.units.packs.summary import build_district_summary, select_villages
 
     period = parse_month(month)
     issued_on = parse_iso_date(date) if date else today()
@@ -66,6 +69,45 @@ def monthly(
     if archive:
         _archive_packs(settings, month, town, village, out, issued_on, as_json)
         return
+    packs, failed, summary = _write_packs(
+        settings, period, town, village, out, issued_on=issued_on, operator=operator
+    )
+    if as_json:
+        print_json(
+            {
+                "month": month,
+                "packs": [pack.as_dict() for pack in packs],
+                "failed": [{"village": name, "error": str(error)} for name, error in failed],
+                "summary": summary.as_dict(),
+            }
+        )
+    else:
+        _print_written(packs, failed, summary)
+    if failed:
+        err_console.print(f"{len(failed)} 个村未生成 not written; {len(packs)} 个已生成 written")
+        raise typer.Exit(max(int(error.exit_code) for _, error in failed))
+
+
+def _write_packs(
+    settings: Settings,
+    period: Month,
+    town: str | None,
+    village: str | None,
+    out: Path,
+    *,
+    issued_on: dt.date,
+    operator: str,
+) -> tuple[list[MonthlyPack], list[tuple[str, XwqlError]], DistrictSummary]:
+    """Write the pack of each village chosen, then their summary.
+
+    Returns:
+        The packs written, the villages whose pack failed with why, and the summary
+        (of every village chosen, a failed one included).
+    """
+    from pipeline.documents.engine import DocumentEngine
+    from pipeline.units.packs.pack import build_monthly_pack
+    from pipeline.units.packs.summary import build_district_summary, select_villages
+
     packs: list[MonthlyPack] = []
     failed: list[tuple[str, XwqlError]] = []
     with Workspace.open(settings) as workspace:
@@ -95,29 +137,23 @@ def monthly(
             summary = build_district_summary(
                 workspace, engine, period, out, places=places, issued_on=issued_on
             )
-    if as_json:
-        print_json(
-            {
-                "month": month,
-                "packs": [pack.as_dict() for pack in packs],
-                "failed": [{"village": name, "error": str(error)} for name, error in failed],
-                "summary": summary.as_dict(),
-            }
+    return packs, failed, summary
+
+
+def _print_written(
+    packs: Sequence[MonthlyPack], failed: Sequence[tuple[str, XwqlError]], summary: DistrictSummary
+) -> None:
+    """One line per pack and for the summary, then the villages that failed."""
+    for pack in packs:
+        counts = pack.counts
+        console.print(
+            f"[green]✓[/] {pack.path}  {pack.pages}页 · 办件 {counts.cases_active} · "
+            f"办结 {counts.cases_closed} · 逾期 {counts.overdue} · 违规 {counts.irregular}",
+            highlight=False,
         )
-    else:
-        for pack in packs:
-            counts = pack.counts
-            console.print(
-                f"[green]✓[/] {pack.path}  {pack.pages}页 · 办件 {counts.cases_active} · "
-                f"办结 {counts.cases_closed} · 逾期 {counts.overdue} · 违规 {counts.irregular}",
-                highlight=False,
-            )
-        console.print(f"区汇总 district summary: {summary.pdf}  {summary.xlsx}", highlight=False)
-        for name, error in failed:
-            err_console.print(f"[red]✗[/] {name}: {error}", highlight=False)
-    if failed:
-        err_console.print(f"{len(failed)} 个村未生成 not written; {len(packs)} 个已生成 written")
-        raise typer.Exit(max(int(error.exit_code) for _, error in failed))
+    console.print(f"区汇总 district summary: {summary.pdf}  {summary.xlsx}", highlight=False)
+    for name, error in failed:
+        err_console.print(f"[red]✗[/] {name}: {error}", highlight=False)
 
 
 def _archive_packs(

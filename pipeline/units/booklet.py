@@ -176,6 +176,20 @@ class BookletBuilder:
         )
         return contents
 
+    def cover_context(self, published_on: dt.date) -> dict[str, Any]:
+        """Template values of the booklet's cover."""
+        edition = self.edition
+        return {
+            "district": edition.district,
+            "title": "村级小微权力事项基本目录及流程图",
+            "subtitle": "（试行）",
+            "version": edition.version,
+            "effective_date": chinese_date(edition.effective_date),
+            "document_number": edition.document_number,
+            "publisher": edition.publisher,
+            "published_on": chinese_date(published_on),
+        }
+
     def directory_context(self) -> dict[str, Any]:
         """Template values of the directory table (Attachment 1), category on its first row."""
         rows = []
@@ -221,40 +235,20 @@ def publish_catalog(
     progress("生成封面和目录 / cover and directory")
     cover, directory = booklet.render_and_convert(
         [
-            (
-                "booklet_cover",
-                {
-                    "district": edition.district,
-                    "title": "村级小微权力事项基本目录及流程图",
-                    "subtitle": "（试行）",
-                    "version": edition.version,
-                    "effective_date": chinese_date(edition.effective_date),
-                    "document_number": edition.document_number,
-                    "publisher": edition.publisher,
-                    "published_on": chinese_date(published_on),
-                },
-                work / "cover.pdf",
-            ),
+            ("booklet_cover", booklet.cover_context(published_on), work / "cover.pdf"),
             ("catalog_directory", booklet.directory_context(), work / "directory.pdf"),
         ]
     )
     seal = draw_seal(edition.publisher, engine.fonts)
-    uses: list[SealUse] = []
     stamped_cover = work / "cover-stamped.pdf"
-    uses.append(
+    uses = [
         stamp_pdf(cover, stamped_cover, seal, anchor=edition.publisher,
                   purpose=f"发布{edition.title}（版本 {edition.version}）", operator=operator)
-    )  # fmt: skip
+    ]  # fmt: skip
     directory_pdf = out / f"{stem}-附件1目录.pdf"
     shutil.copyfile(directory, directory_pdf)
 
-    groups = {c.name: f"{chinese_number(c.number)}、{c.name}" for c in edition.categories}
-    body = [Part(directory, title="附件1 村级小微权力事项基本目录")]
-    active = [i for i in catalog.items if not i.retired]
-    body += [
-        Part(page, title=f"{item.code} {item.name}", group=f"附件2 · {groups[item.category]}")
-        for item, page in zip(active, pages, strict=True)
-    ]
+    body = _booklet_body(catalog, directory, pages)
     progress("生成目录页 / contents")
     contents = booklet.contents_page(body)
     booklet_pdf = out / f"{stem}-流程图汇编.pdf"
@@ -270,10 +264,7 @@ def publish_catalog(
             keywords="村级小微权力清单;流程图;五公开",
         ),
     )  # fmt: skip
-    snapshot = out / f"catalog-{edition.version}.json"
-    snapshot.write_text(
-        json.dumps(catalog_snapshot(catalog), ensure_ascii=False, indent=1), encoding="utf-8"
-    )
+    snapshot = _write_snapshot(catalog, out)
     register = out / "用印登记.csv"
     _append_seal_register(register, uses, booklet_pdf.name)
     return PublishedCatalog(
@@ -285,6 +276,28 @@ def publish_catalog(
         flowchart_pages=len(pages),
         seal_uses=uses,
     )
+
+
+def _booklet_body(catalog: Catalog, directory: Path, pages: Sequence[Path]) -> list[Part]:
+    """The directory, then the flowchart pages grouped by category, in catalog order."""
+    groups = {c.name: f"{chinese_number(c.number)}、{c.name}" for c in catalog.edition.categories}
+    active = [i for i in catalog.items if not i.retired]
+    return [
+        Part(directory, title="附件1 村级小微权力事项基本目录"),
+        *(
+            Part(page, title=f"{item.code} {item.name}", group=f"附件2 · {groups[item.category]}")
+            for item, page in zip(active, pages, strict=True)
+        ),
+    ]
+
+
+def _write_snapshot(catalog: Catalog, out: Path) -> Path:
+    """The edition as data (``catalog-<version>.json``), for ``catalog diff``."""
+    snapshot = out / f"catalog-{catalog.edition.version}.json"
+    snapshot.write_text(
+        json.dumps(catalog_snapshot(catalog), ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    return snapshot
 
 
 def _contents_rows(entries: Sequence[ContentsEntry]) -> list[dict[str, Any]]:

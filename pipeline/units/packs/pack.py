@@ -164,6 +164,101 @@ def _sections(parts: Sequence[Part]) -> list[PackSection]:
     return sections
 
 
+@dataclass(frozen=True)
+class _RenderedPages:
+    """The pack's pages as converted, before the cover is stamped.
+
+    Attributes:
+        cover: The cover, not stamped yet.
+        contents: The table of contents.
+        body: The sections in order, the flowcharts grouped under their heading.
+        flowcharts_rendered: Flowchart pages converted (not found in the cache).
+
+    """
+
+    cover: Path
+    contents: Path
+    body: list[Part]
+    flowcharts_rendered: int
+
+
+def _check_issue_date(issued_on: dt.date, month: Month) -> None:
+    first, _ = month_days(month)
+    if issued_on < first:
+        raise InputInvalid(
+            f"发布日期 {chinese_date(issued_on)} 早于所公开的月份 {month_label(month)} / the date "
+            "of issue is before the month published"
+        )
+
+
+def _render_pages(
+    facts: VillageMonth,
+    catalog: Catalog,
+    engine: DocumentEngine,
+    *,
+    work: Path,
+    flowchart_cache_dir: Path,
+    issued_on: dt.date,
+) -> _RenderedPages:
+    """Render and convert the cover, every section and the contents, in ``work``."""
+    charted = [item for item in facts.items if not item.retired]
+    builder = BookletBuilder(
+        Catalog(edition=catalog.edition, items=charted, folder=catalog.folder),
+        engine,
+        work=work,
+        cache=flowchart_cache_dir,
+    )
+    cached_before = set(flowchart_cache_dir.glob("*.pdf"))
+    charts = builder.flowchart_pages()
+    jobs: list[Job] = [
+        ("monthly_pack_cover", cover_context(facts, catalog, issued_on), work / "cover.pdf"),
+        *(
+            (section.template, section_context(section, facts), work / f"{section.template}.pdf")
+            for section in (LIST_SECTION, *TABLE_SECTIONS)
+        ),
+    ]
+    cover, listed, *tables = builder.render_and_convert(jobs)
+    body = [
+        Part(listed, title=LIST_SECTION.bookmark),
+        *(
+            Part(chart, title=f"{item.code} {item.name}", group=FLOWCHART_GROUP)
+            for item, chart in zip(charted, charts, strict=True)
+        ),
+        *(
+            Part(pdf, title=section.bookmark)
+            for section, pdf in zip(TABLE_SECTIONS, tables, strict=True)
+        ),
+    ]
+    return _RenderedPages(
+        cover=cover,
+        contents=builder.contents_page(body),
+        body=body,
+        flowcharts_rendered=len(set(charts) - cached_before),
+    )
+
+
+def _stamp_cover(
+    cover: Path, place: Place, month: Month, engine: DocumentEngine, *, operator: str
+) -> tuple[Part, SealUse]:
+    """The cover with the village committee's seal over its name, and the seal's use."""
+    stamped = cover.with_name("cover-stamped.pdf")
+    use = stamp_pdf(
+        cover, stamped, draw_seal(place.village.seal_text, engine.fonts),
+        anchor=place.village.committee, operator=operator,
+        purpose=f"{month_label(month)}村级小微权力“五公开”材料封面",
+    )  # fmt: skip
+    return Part(stamped, title="封面", numbered=False), use
+
+
+def _document_info(place: Place, month: Month, title: str) -> DocumentInfo:
+    return DocumentInfo(
+        title=title,
+        author=place.village.committee,
+        subject=f"{place.full_name} {month_label(month)} 五公开",
+        keywords="村级小微权力清单;五公开;月度公开材料",
+    )
+
+
 def build_monthly_pack(
     workspace: Workspace,
     engine: DocumentEngine,
@@ -197,70 +292,22 @@ def build_monthly_pack(
         ConversionError: LibreOffice failed on a page.
 
     """
-    first, _ = month_days(month)
-    if issued_on < first:
-        raise InputInvalid(
-            f"发布日期 {chinese_date(issued_on)} 早于所公开的月份 {month_label(month)} / the date "
-            "of issue is before the month published"
-        )
+    _check_issue_date(issued_on, month)
     catalog = workspace.catalog
     facts = village_month(workspace, place, month)
     work = engine.settings.data / "work" / "packs" / f"{place.village.code}-{month_text(month)}"
     work.mkdir(parents=True, exist_ok=True)
-    charted = [item for item in facts.items if not item.retired]
-    builder = BookletBuilder(
-        Catalog(edition=catalog.edition, items=charted, folder=catalog.folder),
-        engine,
-        work=work,
-        cache=flowchart_cache_dir,
-    )
-    cached_before = set(flowchart_cache_dir.glob("*.pdf"))
-    charts = builder.flowchart_pages()
-    rendered = len(set(charts) - cached_before)
-
-    jobs: list[Job] = [
-        ("monthly_pack_cover", cover_context(facts, catalog, issued_on), work / "cover.pdf"),
-        *(
-            (section.template, section_context(section, facts), work / f"{section.template}.pdf")
-            for section in (LIST_SECTION, *TABLE_SECTIONS)
-        ),
-    ]
-    cover, listed, *tables = builder.render_and_convert(jobs)
-    body = [
-        Part(listed, title=LIST_SECTION.bookmark),
-        *(
-            Part(chart, title=f"{item.code} {item.name}", group=FLOWCHART_GROUP)
-            for item, chart in zip(charted, charts, strict=True)
-        ),
-        *(
-            Part(pdf, title=section.bookmark)
-            for section, pdf in zip(TABLE_SECTIONS, tables, strict=True)
-        ),
-    ]
-    contents = builder.contents_page(body)
+    pages = _render_pages(
+        facts, catalog, engine, work=work, flowchart_cache_dir=flowchart_cache_dir,
+        issued_on=issued_on,
+    )  # fmt: skip
+    cover, use = _stamp_cover(pages.cover, place, month, engine, operator=operator)
+    parts = [cover, Part(pages.contents, title="目录", numbered=False), *pages.body]
     target = pack_path(out_dir, place, month)
     title = f"{place.full_name}{month_label(month)}{PACK_TITLE}"
-    stamped = work / "cover-stamped.pdf"
-    use = stamp_pdf(
-        cover, stamped, draw_seal(place.village.seal_text, engine.fonts),
-        anchor=place.village.committee, operator=operator,
-        purpose=f"{month_label(month)}村级小微权力“五公开”材料封面",
-    )  # fmt: skip
-    parts = [
-        Part(stamped, title="封面", numbered=False),
-        Part(contents, title="目录", numbered=False),
-    ]
-    pages = collate(
-        [*parts, *body],
-        target,
-        DocumentInfo(
-            title=title,
-            author=place.village.committee,
-            subject=f"{place.full_name} {month_label(month)} 五公开",
-            keywords="村级小微权力清单;五公开;月度公开材料",
-        ),
-    )
+    page_total = collate(parts, target, _document_info(place, month, title))
     check_public_text(target)
+    # The register's line names the pack and its hash, not the cover file the seal went on.
     use = dataclasses.replace(use, document=target.name)
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     workspace.store.record_seal_use(use, document_sha256=digest, case_id=None)
@@ -271,8 +318,8 @@ def build_monthly_pack(
         title=title,
         responsible_body=place.village.committee,
         issued_on=issued_on,
-        pages=pages,
-        sections=_sections([*parts, *body]),
+        pages=page_total,
+        sections=_sections(parts),
         counts=facts.counts,
         items=[item.code for item in facts.items],
         tallies=facts.tallies(),
@@ -280,5 +327,5 @@ def build_monthly_pack(
         irregularities=[(case.case_id, entry) for case, entry in facts.irregularities],
         seal_use=use,
         source_sha256=source_digest(facts, catalog),
-        flowcharts_rendered=rendered,
+        flowcharts_rendered=pages.flowcharts_rendered,
     )

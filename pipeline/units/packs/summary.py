@@ -196,6 +196,36 @@ def _write_workbook(
     partial.replace(target)
 
 
+def _village_line(facts: VillageMonth) -> VillageLine:
+    return VillageLine(
+        town=facts.place.town.name,
+        village=facts.place.village.name,
+        counts=facts.counts,
+        items="、".join(f"{t.name}{t.cases}件" for t in facts.tallies()) or "—",
+    )
+
+
+def _item_rows(tallies: Sequence[ItemTally], villages: dict[str, int]) -> list[dict[str, str]]:
+    return [
+        {
+            "number": str(index), "code": t.code, "name": t.name, "category": t.category,
+            "cases": str(t.cases), "closed": str(t.closed), "overdue": str(t.overdue),
+            "irregular": str(t.irregular), "villages": str(villages[t.code]),
+        }
+        for index, t in enumerate(tallies, 1)
+    ]  # fmt: skip
+
+
+def _summary_text(towns: int, lines: Sequence[VillageLine], totals: MonthCounts) -> str:
+    with_cases = sum(1 for line in lines if line.counts.cases_active)
+    return (
+        f"本月统计{towns}个镇（街道）{len(lines)}个村（社区），其中{with_cases}个有办件；"
+        f"在办办件{totals.cases_active}件，办结{totals.cases_closed}件，"
+        f"逾期{totals.overdue}件，违规办理{totals.irregular}件，用印{totals.seal_uses}次，"
+        f"涉及清单事项{totals.items_used}项。"
+    )
+
+
 def build_district_summary(
     workspace: Workspace,
     engine: DocumentEngine,
@@ -221,44 +251,22 @@ def build_district_summary(
     """
     chosen = list(places) if places is not None else workspace.directory.villages
     months = [village_month(workspace, place, month) for place in chosen]
-    lines = [
-        VillageLine(
-            town=facts.place.town.name,
-            village=facts.place.village.name,
-            counts=facts.counts,
-            items="、".join(f"{t.name}{t.cases}件" for t in facts.tallies()) or "—",
-        )
-        for facts in months
-    ]
+    lines = [_village_line(facts) for facts in months]
     tallies, village_counts = _district_items(months)
     totals = dataclasses.replace(
         sum((line.counts for line in lines), _ZERO), items_used=len(tallies)
     )
     rows = _summary_rows(lines, totals)
-    item_rows = [
-        {
-            "number": str(index), "code": t.code, "name": t.name, "category": t.category,
-            "cases": str(t.cases), "closed": str(t.closed), "overdue": str(t.overdue),
-            "irregular": str(t.irregular), "villages": str(village_counts[t.code]),
-        }
-        for index, t in enumerate(tallies, 1)
-    ]  # fmt: skip
-    district = workspace.directory.district
+    item_rows = _item_rows(tallies, village_counts)
     towns = list(dict.fromkeys(place.town.name for place in chosen))
-    scope = district.name + (towns[0] if len(towns) == 1 else "")
+    scope = workspace.directory.district.name + (towns[0] if len(towns) == 1 else "")
     first, last = month_days(month)
-    with_cases = sum(1 for line in lines if line.counts.cases_active)
     context = {
         "title": f"{scope}{month_label(month)}村级小微权力运行情况汇总表",
         "period": f"{chinese_date(first)}至{chinese_date(last)}",
         "issuer": workspace.catalog.edition.publisher,
         "issued_on": chinese_date(issued_on),
-        "summary": (
-            f"本月统计{len(towns)}个镇（街道）{len(lines)}个村（社区），其中{with_cases}个有办件；"
-            f"在办办件{totals.cases_active}件，办结{totals.cases_closed}件，"
-            f"逾期{totals.overdue}件，违规办理{totals.irregular}件，用印{totals.seal_uses}次，"
-            f"涉及清单事项{totals.items_used}项。"
-        ),
+        "summary": _summary_text(len(towns), lines, totals),
         "rows": rows,
         "items": item_rows,
         "note": "" if item_rows else "本月各村均无办件。",
