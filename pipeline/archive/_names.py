@@ -10,6 +10,17 @@ from __future__ import annotations
 
 import unicodedata
 
+from pipeline.archive.messages import (
+    NAME_ABSOLUTE,
+    NAME_BAD_COMPONENT,
+    NAME_COMPONENT_EDGE,
+    NAME_CONTROL_CHARACTER,
+    NAME_EMPTY,
+    NAME_FORBIDDEN_CHARACTER,
+    NAME_NOT_UNICODE,
+    NAME_TOO_LONG,
+)
+
 MAX_NAME_BYTES = 200
 # Characters Windows forbids, plus '%' (BagIt percent-encodes it, bagit-python does not).
 _FORBIDDEN = set('\\<>:"|?*%')
@@ -35,36 +46,24 @@ def name_problem(name: str) -> str | None:
         A bilingual reason for the refusal, or None.
     """
     if not name:
-        return "文件名为空 / the name is empty"
+        return NAME_EMPTY()
     try:
         encoded = nfc(name).encode("utf-8")
     except UnicodeEncodeError:
-        return "文件名不是有效的 Unicode / the name is not valid Unicode (lone surrogate)"
+        return NAME_NOT_UNICODE()
     for char in name:
         category = unicodedata.category(char)
         if category in {"Cc", "Cf", "Cs"}:
-            return (
-                f"文件名含控制字符 U+{ord(char):04X} / the name contains a control or "
-                "invisible format character"
-            )
+            return NAME_CONTROL_CHARACTER(code=ord(char))
         if char in _FORBIDDEN:
-            return f"文件名含不允许的字符 {char!r} / the character {char!r} is not allowed"
+            return NAME_FORBIDDEN_CHARACTER(char=char)
     if name.startswith("/"):
-        return "文件名不能是绝对路径 / the name must be relative, not absolute"
+        return NAME_ABSOLUTE()
     for part in name.split("/"):
         if part in {"", ".", ".."}:
-            return (
-                f"文件名含非法路径段 {part!r} / the name has an empty, '.' or '..' component "
-                "(it must stay inside the package)"
-            )
+            return NAME_BAD_COMPONENT(part=part)
         if part != part.strip() or part.endswith("."):
-            return (
-                f"路径段 {part!r} 以空格或句点结尾 / a component starts or ends with a space "
-                "or ends with a dot"
-            )
+            return NAME_COMPONENT_EDGE(part=part)
     if len(encoded) > MAX_NAME_BYTES:
-        return (
-            f"文件名过长（{len(encoded)} 字节）/ the name is {len(encoded)} bytes of UTF-8; "
-            f"at most {MAX_NAME_BYTES} are allowed"
-        )
+        return NAME_TOO_LONG(size=len(encoded), limit=MAX_NAME_BYTES)
     return None

@@ -44,6 +44,11 @@ from enum import StrEnum
 from pathlib import Path
 
 from pipeline.archive.index import ArchiveIndex, IndexEntry
+from pipeline.archive.messages import (
+    ARCHIVE_CONFLICT,
+    NOT_ARCHIVED_PACKAGE_STAYS,
+    READS_BACK_OTHER_BYTES,
+)
 from pipeline.archive.metadata import (
     ArchivalCode,
     ArchiveRecord,
@@ -448,9 +453,9 @@ class Archiver:
             except StorageError as exc:
                 # The cause names an object key; the user needs the unit and what to do.
                 raise type(exc)(
-                    f"未归档 / {unit} ({record.archival_code}) is not archived: {exc}. "
-                    f"Its package stays in {folder}; the next run finishes it once the cause "
-                    "is fixed",
+                    NOT_ARCHIVED_PACKAGE_STAYS(
+                        unit=unit, code=record.archival_code, cause=exc, folder=folder
+                    ),
                     code=exc.code,
                     status=exc.status,
                 ) from exc
@@ -480,11 +485,7 @@ class Archiver:
                 # Written by a run that stopped before it checked this object.
                 stored_data, recorded = self.store.get_locked(key, existing.version_id)
                 if hashlib.sha256(stored_data).hexdigest() != sha:
-                    raise ArchiveConflict(
-                        f"归档冲突 / {key} already holds other content in bucket "
-                        f"{self.store.bucket}; xwql never overwrites. Report this to the "
-                        "archive administrator"
-                    )
+                    raise ArchiveConflict(ARCHIVE_CONFLICT(key=key, bucket=self.store.bucket))
                 check_recorded(key, existing.version_id, minimum, recorded, at_least=True)
                 written.append(StoredVersion(key, existing.version_id, sha, len(data)))
                 continue
@@ -521,8 +522,7 @@ class Archiver:
             data, recorded = self.store.get_locked(version.key, version.version_id)
             if hashlib.sha256(data).hexdigest() != version.sha256:
                 raise StorageError(
-                    f"写入后校验失败 / {version.key} (version {version.version_id}) reads back "
-                    "different bytes from what was written"
+                    READS_BACK_OTHER_BYTES(key=version.key, version=version.version_id)
                 )
             check_recorded(version.key, version.version_id, asked, recorded)
 

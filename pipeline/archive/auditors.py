@@ -24,6 +24,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from pipeline.archive.messages import (
+    MAY_NOT,
+    REGISTRY_UNREADABLE,
+    REGISTRY_WITHOUT_USERS,
+    TOKEN_INVALID,
+    TOKEN_NEEDED,
+    USER_EXISTS,
+    USER_NAME_LENGTH,
+)
 from pipeline.config import Settings
 from pipeline.errors import AccessDenied, InputInvalid
 
@@ -63,8 +72,7 @@ class Auditor:
         """
         if not self.role.allows(needed):
             raise AccessDenied(
-                f"无权{what} / {self.name} ({self.role.value}) may not {what}: "
-                f"the {needed.value} role is needed"
+                MAY_NOT(what=what, user=self.name, role=self.role.value, needed=needed.value)
             )
 
 
@@ -94,10 +102,10 @@ class AuditorRegistry:
         except FileNotFoundError:
             return []
         except (OSError, ValueError) as exc:
-            raise InputInvalid(f"用户登记文件损坏 / {self.path} is not readable: {exc}") from exc
+            raise InputInvalid(REGISTRY_UNREADABLE(path=self.path, reason=exc)) from exc
         users = data.get("users") if isinstance(data, dict) else None
         if not isinstance(users, list):
-            raise InputInvalid(f"用户登记文件损坏 / {self.path} has no users list")
+            raise InputInvalid(REGISTRY_WITHOUT_USERS(path=self.path))
         return users
 
     def _save(self, users: list[dict[str, str]]) -> None:
@@ -116,12 +124,10 @@ class AuditorRegistry:
         """
         name = name.strip()
         if not name or len(name) > 60:
-            raise InputInvalid("用户名应为 1–60 个字符 / a user name has 1–60 characters")
+            raise InputInvalid(USER_NAME_LENGTH())
         users = self._load()
         if any(user["name"] == name for user in users):
-            raise InputInvalid(
-                f"用户 {name} 已存在 / {name} exists; revoke it first to issue a new token"
-            )
+            raise InputInvalid(USER_EXISTS(name=name))
         token = secrets.token_urlsafe(32)
         users.append(
             {
@@ -153,12 +159,9 @@ class AuditorRegistry:
             AccessDenied: No token, or no user has it.
         """
         if not token or not token.strip():
-            raise AccessDenied(
-                f"需要审计口令 / an audit token is needed: set {TOKEN_ENV} (or --token-file) "
-                "to the token `xwql auditors add` gave you"
-            )
+            raise AccessDenied(TOKEN_NEEDED(variable=TOKEN_ENV))
         wanted = _digest(token)
         for user in self._load():
             if hmac.compare_digest(user.get("token_sha256", ""), wanted):
                 return Auditor(user["name"], Role(user["role"]))
-        raise AccessDenied("审计口令无效 / the audit token is not valid (revoked or mistyped)")
+        raise AccessDenied(TOKEN_INVALID())

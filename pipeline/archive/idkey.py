@@ -27,6 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.archive.messages import (
+    INDEX_KEY_FILE_EMPTY,
+    INDEX_KEY_READABLE_BY_OTHERS,
+    INDEX_KEY_TOO_SHORT,
+    INDEX_KEY_UNREADABLE,
+)
 from pipeline.errors import IndexKeyInvalid
 
 if TYPE_CHECKING:
@@ -74,9 +80,7 @@ def load_id_key(settings: Settings) -> IdKey:
     if settings.index_key is not None:
         if len(settings.index_key) < MIN_KEY_CHARS:
             raise IndexKeyInvalid(
-                f"索引密钥过短 / XWQL_INDEX_KEY (or the file XWQL_INDEX_KEY_FILE names) has "
-                f"{len(settings.index_key)} characters; use at least {MIN_KEY_CHARS} random ones "
-                '(e.g. python3 -c "import secrets; print(secrets.token_hex(32))")'
+                INDEX_KEY_TOO_SHORT(length=len(settings.index_key), minimum=MIN_KEY_CHARS)
             )
         return IdKey(settings.index_key.encode("utf-8"))
     path = settings.data / KEY_FILE
@@ -86,18 +90,12 @@ def load_id_key(settings: Settings) -> IdKey:
             _create_key_file(path)
         mode = path.stat().st_mode
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise IndexKeyInvalid(
-                f"索引密钥可被他人读取 / {path} is readable by others "
-                f"(mode {stat.filemode(mode)}): chmod 600 {path}"
-            )
+            raise IndexKeyInvalid(INDEX_KEY_READABLE_BY_OTHERS(path=path, mode=stat.filemode(mode)))
         secret = path.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        raise IndexKeyInvalid(f"无法读取索引密钥 / cannot read or create {path}: {exc}") from exc
+        raise IndexKeyInvalid(INDEX_KEY_UNREADABLE(path=path, reason=exc)) from exc
     if len(secret) < MIN_KEY_CHARS:
-        raise IndexKeyInvalid(
-            f"索引密钥文件损坏 / {path} holds no key; remove it (a new one is made) and run "
-            "`xwql archive reindex`"
-        )
+        raise IndexKeyInvalid(INDEX_KEY_FILE_EMPTY(path=path))
     return IdKey(secret.encode("ascii"))
 
 

@@ -42,6 +42,28 @@ import pikepdf
 from pydantic import ValidationError
 
 from pipeline.archive._names import name_problem, nfc
+from pipeline.archive.messages import (
+    CANNOT_READ_SOURCE,
+    CANNOT_WRITE_PACKAGE,
+    CANNOT_WRITE_UNDER,
+    CHECKSUM_MISMATCH,
+    FILE_MISSING,
+    METADATA_INVALID,
+    NAME_COLLIDES,
+    NAME_RESERVED,
+    OXUM_MISMATCH,
+    PACKAGE_FOLDER_TAKEN,
+    PACKAGE_INVALID,
+    RECORD_DOES_NOT_FIT,
+    SIZE_MISMATCH,
+    SOURCE_MISSING,
+    SOURCE_NOT_PDF,
+    TAG_FILE_INVALID,
+    UNEXPECTED_FILE,
+    UNKNOWN_ROLE,
+    UNSAFE_NAMES,
+    problem_line,
+)
 from pipeline.archive.metadata import SCHEMA_VERSION, ArchiveRecord, FileEntry, FileRole
 from pipeline.errors import ExitCode, InputInvalid, OutputError, Problem, XwqlError
 
@@ -78,9 +100,8 @@ class ChecksumMismatch(PackageProblem):
     actual: str
 
     def __str__(self) -> str:
-        return (
-            f"{self.path}: 校验值不符 checksum mismatch "
-            f"(manifest {self.expected[:16]}…, file {self.actual[:16]}…)"
+        return problem_line(
+            self.path, CHECKSUM_MISMATCH.fill(expected=self.expected[:16], actual=self.actual[:16])
         )
 
 
@@ -89,7 +110,7 @@ class FileMissing(PackageProblem):
     """A file a manifest lists (or the layout requires) is not there."""
 
     def __str__(self) -> str:
-        return f"{self.path}: 文件缺失 file missing"
+        return problem_line(self.path, FILE_MISSING)
 
 
 @dataclass(frozen=True)
@@ -97,7 +118,7 @@ class UnexpectedFile(PackageProblem):
     """A file (or link) is in the package but in no manifest."""
 
     def __str__(self) -> str:
-        return f"{self.path}: 多出的文件 unexpected file (in no manifest)"
+        return problem_line(self.path, UNEXPECTED_FILE)
 
 
 @dataclass(frozen=True)
@@ -108,9 +129,8 @@ class SizeMismatch(PackageProblem):
     actual: int
 
     def __str__(self) -> str:
-        return (
-            f"{self.path}: 大小不符 size mismatch "
-            f"(metadata {self.expected} bytes, file {self.actual} bytes)"
+        return problem_line(
+            self.path, SIZE_MISMATCH.fill(expected=self.expected, actual=self.actual)
         )
 
 
@@ -122,9 +142,8 @@ class OxumMismatch(PackageProblem):
     actual: str
 
     def __str__(self) -> str:
-        return (
-            f"{self.path}: Payload-Oxum 不符 mismatch "
-            f"(declared {self.expected}, found {self.actual}: bytes.files)"
+        return problem_line(
+            self.path, OXUM_MISMATCH.fill(expected=self.expected, actual=self.actual)
         )
 
 
@@ -135,7 +154,7 @@ class MetadataInvalid(PackageProblem):
     errors: tuple[str, ...]
 
     def __str__(self) -> str:
-        return f"{self.path}: 元数据无效 metadata invalid: " + "; ".join(self.errors)
+        return problem_line(self.path, METADATA_INVALID.fill(errors="; ".join(self.errors)))
 
 
 @dataclass(frozen=True)
@@ -145,7 +164,7 @@ class TagFileInvalid(PackageProblem):
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}: 标签文件有误 tag file invalid: {self.message}"
+        return problem_line(self.path, TAG_FILE_INVALID.fill(message=self.message))
 
 
 class PackageInvalid(XwqlError):
@@ -162,8 +181,7 @@ class PackageInvalid(XwqlError):
         self.folder = folder
         self.details = tuple(details)
         lines = [
-            f"归档包校验失败 / package {folder} is not valid ({len(self.details)} problem(s)); "
-            "do not file or serve it",
+            PACKAGE_INVALID(folder=folder, count=len(self.details)),
             *(f"  - {detail}" for detail in self.details),
         ]
         super().__init__("\n".join(lines))
@@ -230,17 +248,14 @@ def build_package(
     roles = _checked_roles(files)
     for (_, source, _), name in zip(files, names, strict=True):
         if not source.is_file():
-            raise InputInvalid(f"归档文件不存在 / {source} (for {name}) is not a readable file")
+            raise InputInvalid(SOURCE_MISSING(source=source, name=name))
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise OutputError(
-            f"目标已存在 / {folder} exists and is not empty: a package is never overwritten; "
-            "choose a new folder"
-        )
+        raise OutputError(PACKAGE_FOLDER_TAKEN(folder=folder))
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
     except OSError as exc:
-        raise OutputError(f"无法写入 / cannot write under {folder.parent}: {exc}") from exc
+        raise OutputError(CANNOT_WRITE_UNDER(folder=folder.parent, reason=exc)) from exc
     try:
         work.chmod(0o755)
         built = _write_package(work, names, files, roles, record)
@@ -249,7 +264,7 @@ def build_package(
         work.rename(folder)
     except OSError as exc:
         shutil.rmtree(work, ignore_errors=True)
-        raise OutputError(f"无法写入归档包 / cannot write the package {folder}: {exc}") from exc
+        raise OutputError(CANNOT_WRITE_PACKAGE(folder=folder, reason=exc)) from exc
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -266,16 +281,16 @@ def _checked_names(files: Sequence[tuple[str, Path, FileRole | str]]) -> list[st
             normal = nfc(name)
             folded = normal.casefold()
             if folded == METADATA:
-                problem = "metadata.json 由 xwql 写入 / the name metadata.json is reserved"
+                problem = NAME_RESERVED()
             elif folded in seen:
-                problem = f"与 {seen[folded]!r} 重名 / collides with {seen[folded]!r} (NFC, case)"
+                problem = NAME_COLLIDES(other=seen[folded])
             else:
                 seen[folded] = name
             names.append(normal)
         if problem is not None:
             problems.append(Problem("package", repr(name), problem))
     if problems:
-        raise UnsafeFileName("归档文件名不安全 / unsafe file names for a package", problems)
+        raise UnsafeFileName(UNSAFE_NAMES(), problems)
     return names
 
 
@@ -284,7 +299,7 @@ def _checked_roles(files: Sequence[tuple[str, Path, FileRole | str]]) -> list[Fi
         return [FileRole(role) for _, _, role in files]
     except ValueError as exc:
         known = ", ".join(role.value for role in FileRole)
-        raise InputInvalid(f"未知的文件角色 / {exc}; roles are {known}") from None
+        raise InputInvalid(UNKNOWN_ROLE(reason=exc, known=known)) from None
 
 
 @dataclass(frozen=True)
@@ -321,7 +336,7 @@ def _write_package(
         )
     except ValidationError as exc:
         raise InputInvalid(
-            "归档元数据与文件不符 / the record does not fit the files",
+            RECORD_DOES_NOT_FIT(),
             [Problem(METADATA, _loc(e["loc"]), e["msg"]) for e in exc.errors()],
         ) from None
     metadata = final.to_json().encode("utf-8")
@@ -379,7 +394,7 @@ def _chunks(source: Path) -> Iterator[bytes]:
             while chunk := reader.read(_CHUNK):
                 yield chunk
     except OSError as exc:
-        raise InputInvalid(f"无法读取 / cannot read {source} for the package: {exc}") from exc
+        raise InputInvalid(CANNOT_READ_SOURCE(source=source, reason=exc)) from exc
 
 
 def _pdf_pages(copy: Path, source: Path) -> int:
@@ -387,10 +402,7 @@ def _pdf_pages(copy: Path, source: Path) -> int:
         with pikepdf.open(copy) as pdf:
             return len(pdf.pages)
     except (pikepdf.PdfError, OSError) as exc:
-        raise InputInvalid(
-            f"不是可读的 PDF / {source} is not a readable PDF ({exc}); "
-            "files named .pdf must be the PDF/A documents"
-        ) from None
+        raise InputInvalid(SOURCE_NOT_PDF(source=source, reason=exc)) from None
 
 
 def _manifest_text(entries: Iterable[_Entry]) -> str:

@@ -29,6 +29,14 @@ from pydantic import ValidationError
 from pipeline.archive._names import name_problem
 from pipeline.archive.archiver import PACKAGES, index_entry, object_prefix
 from pipeline.archive.index import AccessRecord, ArchiveIndex, without_unkeyed_id_hashes
+from pipeline.archive.messages import (
+    CANNOT_WRITE_INTO,
+    CANNOT_WRITE_PACKAGE_INTO,
+    NOTHING_ARCHIVED_UNDER,
+    OBJECT_DELETED,
+    OBJECT_REWRITTEN,
+    OUT_FOLDER_EXISTS,
+)
 from pipeline.archive.metadata import ArchiveRecord, parse_archival_code, unit_key
 from pipeline.archive.objectstore import ObjectStore, ObjectVersion, whole_seconds
 from pipeline.archive.package import DATA, MANIFEST, METADATA, TAG_MANIFEST
@@ -92,16 +100,15 @@ def _first_versions(
         versions.sort(key=lambda v: v.last_modified or epoch)
         content = [v for v in versions if not v.is_delete_marker]
         if any(v.is_delete_marker for v in versions):
-            issues.append(
-                ObjectIssue(key, "delete_marker", "删除标记 / someone deleted the object via S3")
-            )
+            issues.append(ObjectIssue(key, "delete_marker", OBJECT_DELETED()))
         if len(content) > 1:
             issues.append(
                 ObjectIssue(
                     key,
                     "extra_version",
-                    f"被改写 / written {len(content)} times; xwql writes each object once "
-                    f"(versions {', '.join(v.version_id for v in content)})",
+                    OBJECT_REWRITTEN(
+                        count=len(content), versions=", ".join(v.version_id for v in content)
+                    ),
                 )
             )
         if content:
@@ -123,16 +130,16 @@ def download_package(store: ObjectStore, code: str, out: Path) -> Downloaded:
     parse_archival_code(code)
     first, issues = _first_versions(store, code)
     if not first:
-        raise NotArchived(f"档号 {code} 不在档案库中 / nothing is archived under {code}")
+        raise NotArchived(NOTHING_ARCHIVED_UNDER(code=code))
     folder = out / code
     if folder.exists():
-        raise OutputError(f"{folder} 已存在 / exists already: choose an empty --out folder")
+        raise OutputError(OUT_FOLDER_EXISTS(folder=folder))
     result = Downloaded(code, folder, issues=issues)
     try:
         out.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{code}.", suffix=".part", dir=out))
     except OSError as exc:
-        raise OutputError(f"无法写入 / cannot write into {out}: {exc}") from exc
+        raise OutputError(CANNOT_WRITE_INTO(out=out, reason=exc)) from exc
     try:
         for key, version in first.items():
             problem = name_problem(key)
@@ -152,8 +159,7 @@ def download_package(store: ObjectStore, code: str, out: Path) -> Downloaded:
     except OSError as exc:
         shutil.rmtree(work, ignore_errors=True)
         raise OutputError(
-            f"无法写入 / cannot write package {code} into {out}: {exc.strerror or exc}; "
-            "nothing was left there: free space (or choose another --out) and fetch it again"
+            CANNOT_WRITE_PACKAGE_INTO(code=code, out=out, reason=exc.strerror or exc)
         ) from exc
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -174,7 +180,7 @@ def set_legal_hold(store: ObjectStore, code: str, *, on: bool) -> int:
     parse_archival_code(code)
     first, _ = _first_versions(store, code)
     if not first:
-        raise NotArchived(f"档号 {code} 不在档案库中 / nothing is archived under {code}")
+        raise NotArchived(NOTHING_ARCHIVED_UNDER(code=code))
     for version in first.values():
         store.set_legal_hold(version.key, version.version_id, on=on)
     return len(first)

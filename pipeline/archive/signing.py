@@ -90,6 +90,38 @@ from pyhanko_certvalidator.errors import PathError, ValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
+from pipeline.archive.messages import (
+    ALREADY_SIGNED,
+    BYTES_AFTER_SIGNING,
+    CANNOT_READ,
+    CANNOT_SIGN_AS,
+    CANNOT_WRITE,
+    CERTIFICATE_OF_ANOTHER,
+    CHANGED_AFTER_SIGNING,
+    KEY_FILE_TOO_OPEN,
+    KEY_FOLDER_UNUSABLE,
+    KEY_NOT_OF_CERTIFICATE,
+    KEY_UNUSABLE,
+    NO_CERTIFICATE,
+    NO_SIGNING_KEY,
+    NOT_A_READABLE_PDF,
+    NOT_PADES,
+    NOT_PEM,
+    NOT_RSA,
+    NOT_SIGNED,
+    PARTIAL_COVERAGE,
+    PDFA_CLAIM_LOST,
+    PKCS12_INCOMPLETE,
+    PKCS12_UNUSABLE,
+    SEAL_TEXT_TOO_LONG,
+    SEVERAL_SIGNATURES,
+    SIGNATURE_DAMAGED,
+    SIGNATURE_NOT_VALIDATED,
+    SIGNATURE_VALUE_INVALID,
+    UNTRUSTED,
+    UPDATES_AFTER_SIGNING,
+    WRONG_SIGNER,
+)
 from pipeline.errors import PdfUnreadable, SigningError, SigningKeysInvalid
 from pipeline.organisations import Place, Village
 from pipeline.stages import stage
@@ -301,8 +333,7 @@ class KeyStore:
             fd = os.open(self.folder / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise SigningKeysInvalid(
-                f"无法使用签名密钥目录 / cannot use the signing key folder {self.folder}: "
-                f"{exc.strerror}"
+                KEY_FOLDER_UNUSABLE(folder=self.folder, reason=exc.strerror)
             ) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -394,18 +425,22 @@ class KeyStore:
             cert, *chain = _read_certificates(cert_path)
         else:
             raise SigningKeysInvalid(
-                f"没有{village.name}的签名密钥 / no signing key for {village.code} in {folder}: "
-                f"expected {p12.name}, or {key_path.name} and {cert_path.name}"
+                NO_SIGNING_KEY(
+                    village=village.name,
+                    code=village.code,
+                    folder=folder,
+                    p12=p12.name,
+                    key=key_path.name,
+                    certificate=cert_path.name,
+                )
             )
         if _public_der(key) != _public_der(cert):
-            raise SigningKeysInvalid(
-                f"{village.code}: 私钥与证书不匹配 / the private key does not belong to the "
-                "certificate"
-            )
+            raise SigningKeysInvalid(KEY_NOT_OF_CERTIFICATE(code=village.code))
         if not names_village(cert, village):
             raise SigningKeysInvalid(
-                f"{village.code}: 证书不是该村的 / the certificate names "
-                f"{_describe(cert)}, not {village.seal_text} ({village.code})"
+                CERTIFICATE_OF_ANOTHER(
+                    code=village.code, names=_describe(cert), seal=village.seal_text
+                )
             )
         return VillageSigner(village.code, cert, key, chain=chain, trust_roots=roots, demo=False)
 
@@ -480,15 +515,13 @@ def sign_pdf(
         try:
             original = source.read_bytes()
         except OSError as exc:
-            raise SigningError(f"无法读取 / cannot read {source}: {exc.strerror}") from exc
+            raise SigningError(CANNOT_READ(path=source, reason=exc.strerror)) from exc
         claim = _pdfa_claim(original, source)
         output = io.BytesIO()
         try:
             writer = IncrementalPdfFileWriter(io.BytesIO(original))
             if writer.prev.embedded_signatures:
-                raise SigningError(
-                    f"{source} 已经签名 / is already signed; sign the fresh collation instead"
-                )
+                raise SigningError(ALREADY_SIGNED(source=source))
             metadata = signers.PdfSignatureMetadata(
                 field_name=SIGNATURE_FIELD,
                 reason=reason,
@@ -504,15 +537,17 @@ def sign_pdf(
         except (PdfError, ValueError, PathError, ValidationError) as exc:
             cause = exc.__cause__ if isinstance(exc.__cause__, PathError | ValidationError) else exc
             raise SigningError(
-                f"{source}: 无法以{signer.common_name}签名 / cannot sign as {signer.village_code}: "
-                f"{exc}" + (f" ({cause})" if cause is not exc else "")
+                CANNOT_SIGN_AS(
+                    source=source,
+                    name=signer.common_name,
+                    code=signer.village_code,
+                    reason=exc,
+                    cause=f" ({cause})" if cause is not exc else "",
+                )
             ) from exc
         signed = output.getvalue()
         if _pdfa_claim(signed, target) != claim:
-            raise SigningError(
-                f"{source}: 签名后丢失 PDF/A 标识 / signing lost the PDF/A-{claim} claim; "
-                "nothing was written"
-            )
+            raise SigningError(PDFA_CLAIM_LOST(source=source, claim=claim))
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.part")
         try:
@@ -523,7 +558,7 @@ def sign_pdf(
             partial.replace(target)
         except OSError as exc:
             partial.unlink(missing_ok=True)
-            raise SigningError(f"无法写入 / cannot write {target}: {exc.strerror}") from exc
+            raise SigningError(CANNOT_WRITE(path=target, reason=exc.strerror)) from exc
 
 
 def verify_pdf(
@@ -550,12 +585,12 @@ def verify_pdf(
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise PdfUnreadable(f"无法读取 / cannot read {path}: {exc.strerror}") from exc
+        raise PdfUnreadable(CANNOT_READ(path=path, reason=exc.strerror)) from exc
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         _ = reader.root
     except (PdfError, ValueError, KeyError, TypeError) as exc:
-        raise PdfUnreadable(f"不是可读的 PDF / {path} is not a readable PDF: {exc}") from exc
+        raise PdfUnreadable(NOT_A_READABLE_PDF(path=path, reason=exc)) from exc
     try:
         embedded: list[EmbeddedPdfSignature] = list(reader.embedded_signatures)
     except Exception as exc:  # a malformed signature is a finding, not a crash
@@ -565,7 +600,7 @@ def verify_pdf(
             signed=True,
             intact=False,
             trusted=False,
-            problems=[f"签名数据损坏 / the signature data is damaged: {exc}"],
+            problems=[SIGNATURE_DAMAGED(reason=exc)],
         )
     if not embedded:
         return SignatureReport(
@@ -573,18 +608,15 @@ def verify_pdf(
             signed=False,
             intact=False,
             trusted=False,
-            problems=["未签名 / not signed: the PDF carries no digital signature"],
+            problems=[NOT_SIGNED()],
         )
     problems: list[str] = []
     if len(embedded) > 1:
-        problems.append(
-            f"有 {len(embedded)} 个签名 / {len(embedded)} signatures: an archived case file "
-            "carries exactly one; the last one is reported"
-        )
+        problems.append(SEVERAL_SIGNATURES(count=len(embedded)))
     signature = embedded[-1]
     subfilter = str(signature.sig_object.get("/SubFilter", ""))
     if subfilter != _PADES:
-        problems.append(f"不是 PAdES 签名 / not a PAdES signature (SubFilter {subfilter or '—'})")
+        problems.append(NOT_PADES(subfilter=subfilter or "—"))
     context = _validation_context(trust_roots, ())
     try:
         status = validate_pdf_signature(
@@ -594,7 +626,7 @@ def verify_pdf(
         )
     except Exception as exc:  # pyhanko raises many kinds for damaged signatures
         logger.debug("cannot validate the signature of %s", path, exc_info=True)
-        problems.append(f"签名无法验证 / the signature cannot be validated: {exc}")
+        problems.append(SIGNATURE_NOT_VALIDATED(reason=exc))
         return SignatureReport(
             path,
             signed=True,
@@ -643,12 +675,9 @@ def _report(
 
     digest_ok = bool(status.intact and status.valid)
     if not status.intact:
-        problems.append(
-            "签名后内容被改动 / changed after signing: the signed bytes no longer match "
-            "the signature"
-        )
+        problems.append(CHANGED_AFTER_SIGNING())
     elif not status.valid:
-        problems.append("签名值无效 / the signature value does not verify")
+        problems.append(SIGNATURE_VALUE_INVALID())
     # Stricter than pyhanko's diff policy, which accepts some later updates (metadata,
     # DSS) as harmless: an archived file must end where its signature does.
     covered = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
@@ -658,37 +687,28 @@ def _report(
         if later > 0:
             level = status.modification_level
             problems.append(
-                "签名后文件被追加修改 / modified after signing: "
-                f"{later} incremental update(s) appended after the signature "
-                f"(pyhanko: {level.name if level is not None else 'unknown'})"
+                UPDATES_AFTER_SIGNING(
+                    count=later, level=level.name if level is not None else "unknown"
+                )
             )
         elif start + length < size:
-            problems.append(
-                "签名后文件被追加内容 / modified after signing: "
-                f"{size - start - length} byte(s) appended after the signed range"
-            )
+            problems.append(BYTES_AFTER_SIGNING(count=size - start - length))
         else:
             coverage = status.coverage.name if status.coverage is not None else "unknown"
-            problems.append(
-                f"签名未覆盖整个文件 / the signature does not cover the whole file ({coverage})"
-            )
+            problems.append(PARTIAL_COVERAGE(coverage=coverage))
 
     trusted = status.validation_path is not None and status.trust_problem_indic is None
     if not trusted:
         indication = status.trust_problem_indic
         reason = indication.name if isinstance(indication, enum.Enum) else "no path to a root"
-        problems.append(
-            "签名证书不受信任 / untrusted: the signer's certificate does not chain to a "
-            f"trusted root ({reason})"
-        )
+        problems.append(UNTRUSTED(reason=reason))
 
     matches: bool | None = None
     if expected is not None:
         matches = names_village(cert, expected)
         if not matches:
             problems.append(
-                f"签名单位不符 / signed by the wrong body: expected {expected.seal_text} "
-                f"({expected.code}), signed by {_describe(cert)}"
+                WRONG_SIGNER(seal=expected.seal_text, code=expected.code, signer=_describe(cert))
             )
     return SignatureReport(
         path=path,
@@ -721,7 +741,7 @@ def _pdfa_claim(data: bytes, where: Path) -> str:
         with pikepdf.open(io.BytesIO(data)) as pdf:
             return str(pdf.open_metadata().pdfa_status)
     except pikepdf.PdfError as exc:
-        raise SigningError(f"不是可读的 PDF / {where} is not a readable PDF: {exc}") from exc
+        raise SigningError(NOT_A_READABLE_PDF(path=where, reason=exc)) from exc
 
 
 # --- keys and certificates ------------------------------------------------------------
@@ -764,10 +784,7 @@ def _key_usage(*, ca: bool) -> x509.KeyUsage:
 def _village_name(place: Place) -> x509.Name:
     village = place.village
     if len(village.seal_text) > _CN_MAX:
-        raise SigningKeysInvalid(
-            f"{village.code}: 印章文字过长 / the seal text is longer than {_CN_MAX} characters "
-            "and cannot be a certificate's common name"
-        )
+        raise SigningKeysInvalid(SEAL_TEXT_TOO_LONG(code=village.code, limit=_CN_MAX))
     return x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
@@ -838,7 +855,7 @@ def _private_pem(key: PrivateKeyTypes) -> bytes:
 
 def _issuer_key(key: PrivateKeyTypes, path: Path) -> CertificateIssuerPrivateKeyTypes:
     if not isinstance(key, rsa.RSAPrivateKey):
-        raise SigningKeysInvalid(f"{path}: 不是 RSA 密钥 / not the RSA key xwql generated")
+        raise SigningKeysInvalid(NOT_RSA(path=path))
     return key
 
 
@@ -855,16 +872,13 @@ def _write_private(path: Path, data: bytes) -> None:
         partial.replace(path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise SigningKeysInvalid(f"无法写入 / cannot write {path}: {exc.strerror}") from exc
+        raise SigningKeysInvalid(CANNOT_WRITE(path=path, reason=exc.strerror)) from exc
 
 
 def _check_private(path: Path) -> None:
     mode = path.stat().st_mode & 0o777
     if mode & 0o077:
-        raise SigningKeysInvalid(
-            f"{path}: 私钥文件权限过宽 / key file is accessible to others (mode {mode:o}); "
-            f"chmod 600 {path}"
-        )
+        raise SigningKeysInvalid(KEY_FILE_TOO_OPEN(path=path, mode=mode))
 
 
 def _read_key(path: Path, passphrase: bytes | None) -> PrivateKeyTypes:
@@ -872,23 +886,21 @@ def _read_key(path: Path, passphrase: bytes | None) -> PrivateKeyTypes:
         data = path.read_bytes()
         return serialization.load_pem_private_key(data, password=passphrase)
     except OSError as exc:
-        raise SigningKeysInvalid(f"无法读取 / cannot read {path}: {exc.strerror}") from exc
+        raise SigningKeysInvalid(CANNOT_READ(path=path, reason=exc.strerror)) from exc
     except (ValueError, TypeError) as exc:
         # The message of cryptography names the problem, never the key material.
-        raise SigningKeysInvalid(
-            f"{path}: 无法读取私钥 / not a usable private key (wrong passphrase?): {exc}"
-        ) from exc
+        raise SigningKeysInvalid(KEY_UNUSABLE(path=path, reason=exc)) from exc
 
 
 def _read_certificates(path: Path) -> list[x509.Certificate]:
     try:
         certificates = x509.load_pem_x509_certificates(path.read_bytes())
     except OSError as exc:
-        raise SigningKeysInvalid(f"无法读取 / cannot read {path}: {exc.strerror}") from exc
+        raise SigningKeysInvalid(CANNOT_READ(path=path, reason=exc.strerror)) from exc
     except ValueError as exc:
-        raise SigningKeysInvalid(f"{path}: 不是 PEM 证书 / not PEM certificates: {exc}") from exc
+        raise SigningKeysInvalid(NOT_PEM(path=path, reason=exc)) from exc
     if not certificates:
-        raise SigningKeysInvalid(f"{path}: 没有证书 / holds no certificate")
+        raise SigningKeysInvalid(NO_CERTIFICATE(path=path))
     return certificates
 
 
@@ -898,13 +910,11 @@ def _read_pkcs12(
     try:
         key, cert, chain = pkcs12.load_key_and_certificates(path.read_bytes(), passphrase)
     except OSError as exc:
-        raise SigningKeysInvalid(f"无法读取 / cannot read {path}: {exc.strerror}") from exc
+        raise SigningKeysInvalid(CANNOT_READ(path=path, reason=exc.strerror)) from exc
     except (ValueError, TypeError) as exc:
-        raise SigningKeysInvalid(
-            f"{path}: 无法读取 PKCS#12 / not a usable PKCS#12 file (wrong passphrase?): {exc}"
-        ) from exc
+        raise SigningKeysInvalid(PKCS12_UNUSABLE(path=path, reason=exc)) from exc
     if key is None or cert is None:
-        raise SigningKeysInvalid(f"{path}: PKCS#12 缺少私钥或证书 / lacks the key or certificate")
+        raise SigningKeysInvalid(PKCS12_INCOMPLETE(path=path))
     return key, cert, list(chain)
 
 

@@ -39,6 +39,32 @@ from cryptography import x509
 
 from pipeline.archive.archiver import object_prefix, retention_end
 from pipeline.archive.index import ArchiveIndex, IndexEntry
+from pipeline.archive.messages import (
+    BAGIT_INVALID,
+    BOOKMARKS_DIFFER,
+    BOOKMARKS_UNREADABLE,
+    DIGEST_AS_FILED,
+    DIGEST_DIFFERS,
+    DOCUMENTS_MISSING,
+    DOCUMENTS_PRESENT,
+    FIXITY_MATCHES,
+    MEETING_RECORD_ON_PAPER,
+    METADATA_UNREADABLE,
+    NO_FILES,
+    NO_MAIN_PDF,
+    NO_MANIFEST,
+    NO_METADATA,
+    NOT_INDEXED,
+    NOT_LOCKED,
+    NOT_PDFA_2B,
+    NOT_SIGNED_BY_VILLAGE,
+    OBJECTS_WRITTEN_ONCE,
+    PDF_UNOPENABLE,
+    RETENTION_TOO_SHORT,
+    SIGNATURE_VALID,
+    UNKNOWN_ITEM,
+    UNSIGNED_NOT_REQUIRED,
+)
 from pipeline.archive.metadata import SCHEMA_FILE, ArchiveRecord, UnitKind
 from pipeline.archive.objectstore import LockMode, ObjectStore
 from pipeline.archive.package import (
@@ -189,21 +215,20 @@ class Verifier:
         if indexed is None:
             return Check(
                 "index", Aspect.AUTHENTICITY, None,
-                "不在检索库中 / not in the index: run `xwql archive reindex`",
+                NOT_INDEXED(),
             )  # fmt: skip
         try:
             digest = package_digest(folder)
         except PackageInvalid:
-            return Check("index", Aspect.AUTHENTICITY, False, "清单缺失 / no manifest to compare")
+            return Check("index", Aspect.AUTHENTICITY, False, NO_MANIFEST())
         if digest != indexed.manifest_sha256:
             return Check(
                 "index", Aspect.AUTHENTICITY, False,
-                f"清单摘要与归档时不符 / the manifest's SHA-256 {digest[:16]}… is not the "
-                f"one recorded when filed ({indexed.manifest_sha256[:16]}…)",
+                DIGEST_DIFFERS(digest=digest[:16], filed=indexed.manifest_sha256[:16]),
             )  # fmt: skip
         return Check(
             "index", Aspect.AUTHENTICITY, True,
-            f"清单摘要与归档时一致 / manifest SHA-256 as filed ({digest[:16]}…)",
+            DIGEST_AS_FILED(digest=digest[:16]),
         )  # fmt: skip
 
     def _schema(self, folder: Path) -> Check:
@@ -212,7 +237,7 @@ class Verifier:
             data = json.loads(path.read_bytes())
             schema = json.loads((self.schema_dir / SCHEMA_FILE).read_bytes())
         except (OSError, ValueError) as exc:
-            return Check("schema", Aspect.AUTHENTICITY, False, f"元数据不可读 / {exc}")
+            return Check("schema", Aspect.AUTHENTICITY, False, METADATA_UNREADABLE(reason=exc))
         errors = sorted(
             jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: e.path
         )
@@ -233,7 +258,7 @@ class Verifier:
     ) -> Check:
         pdfs = _main_pdfs(folder, record)
         if not pdfs:
-            return Check("signature", Aspect.AUTHENTICITY, False, "没有正文 PDF / no main PDF")
+            return Check("signature", Aspect.AUTHENTICITY, False, NO_MAIN_PDF())
         village = self.directory.find(record.village.code) if record and record.village else None
         problems, signers = [], []
         for pdf in pdfs:
@@ -252,31 +277,31 @@ class Verifier:
                 signers.append(found.signer_common_name)
             problems += [f"{pdf.name}: {p}" for p in found.problems]
             if found.matches_expected is False and not found.problems:
-                problems.append(f"{pdf.name}: 签名者不是本村 / not signed by the record's village")
+                problems.append(NOT_SIGNED_BY_VILLAGE(pdf=pdf.name))
         report.signer = ", ".join(dict.fromkeys(signers)) or None
         if problems:
             return Check("signature", Aspect.AUTHENTICITY, False, "; ".join(problems))
         if not signers:
-            return Check("signature", Aspect.AUTHENTICITY, None, "未签名（此类不要求）/ not signed")
+            return Check("signature", Aspect.AUTHENTICITY, None, UNSIGNED_NOT_REQUIRED())
         return Check(
             "signature", Aspect.AUTHENTICITY, True,
-            f"签名有效 / valid PAdES signature by {report.signer}",
+            SIGNATURE_VALID(signer=report.signer),
         )  # fmt: skip
 
     # --- integrity ----------------------------------------------------------------------
 
     def _completeness(self, folder: Path, record: ArchiveRecord | None) -> Check:
         if record is None:
-            return Check("completeness", Aspect.INTEGRITY, False, "元数据不可读 / no metadata")
+            return Check("completeness", Aspect.INTEGRITY, False, NO_METADATA())
         if record.kind != UnitKind.CASE_FILE or record.item is None:
             return Check(
                 "completeness", Aspect.INTEGRITY, bool(record.files),
-                f"{len(record.files)} file(s)" if record.files else "没有文件 / no files",
+                f"{len(record.files)} file(s)" if record.files else NO_FILES(),
             )  # fmt: skip
         try:
             item = self.catalog.get(record.item.code)
         except XwqlError as exc:
-            return Check("completeness", Aspect.INTEGRITY, False, f"未知事项 / {exc}")
+            return Check("completeness", Aspect.INTEGRITY, False, UNKNOWN_ITEM(reason=exc))
         proxy = any(p.role == "proxy" for p in record.persons)
         required = required_documents(item, [s.step for s in record.steps], proxy=proxy)
         present = {entry.document for entry in record.contents}
@@ -293,17 +318,16 @@ class Verifier:
         if missing == [DocumentKind.MEETING_RECORD] and referenced:
             return Check(
                 "completeness", Aspect.INTEGRITY, None,
-                f"会议记录以纸质原件存档，编号 {'、'.join(referenced)} / the meeting record is "
-                "kept on paper and referenced; every other required document is present",
+                MEETING_RECORD_ON_PAPER(numbers="、".join(referenced)),
             )  # fmt: skip
         if missing:
             return Check(
                 "completeness", Aspect.INTEGRITY, False,
-                f"缺少 / missing: {'、'.join(names)} (required by {item.code} for the steps taken)",
+                DOCUMENTS_MISSING(names="、".join(names), item=item.code),
             )  # fmt: skip
         return Check(
             "completeness", Aspect.INTEGRITY, True,
-            f"{len(required)} 份必备文件齐全 / all {len(required)} required documents present",
+            DOCUMENTS_PRESENT(count=len(required)),
         )  # fmt: skip
 
     # --- security -----------------------------------------------------------------------
@@ -312,7 +336,7 @@ class Verifier:
         self, store: ObjectStore, downloaded: Downloaded, record: ArchiveRecord | None
     ) -> Check:
         if record is None:
-            return Check("retention", Aspect.SECURITY, False, "元数据不可读 / no metadata")
+            return Check("retention", Aspect.SECURITY, False, NO_METADATA())
         prefix = object_prefix(downloaded.archival_code)
         problems, held = [], 0
         earliest: dt.datetime | None = None
@@ -325,7 +349,7 @@ class Verifier:
                 problems.append(f"{key}: {exc}")
                 continue
             if retention is None:
-                problems.append(f"{key}: 未锁定 / no retention")
+                problems.append(NOT_LOCKED(key=key))
                 continue
             if retention.mode != self.lock_mode:
                 problems.append(f"{key}: mode {retention.mode.value}, not {self.lock_mode.value}")
@@ -333,8 +357,7 @@ class Verifier:
         needed = retention_end(record, permanent_years=self.permanent_years)
         if earliest is not None and earliest < needed:
             problems.append(
-                f"保管期限不足 / locked until {earliest:%Y-%m-%d}, the {record.retention.value} "
-                f"retention needs {needed:%Y-%m-%d}"
+                RETENTION_TOO_SHORT(until=earliest, retention=record.retention.value, needed=needed)
             )
         if problems:
             return Check("retention", Aspect.SECURITY, False, "; ".join(problems))
@@ -362,7 +385,7 @@ def _objects(downloaded: Downloaded) -> Check:
         return Check("objects", Aspect.INTEGRITY, False, "; ".join(lines))
     return Check(
         "objects", Aspect.INTEGRITY, True,
-        f"{len(downloaded.versions)} 个对象可读且只写入一次 / every object readable, written once",
+        OBJECTS_WRITTEN_ONCE(count=len(downloaded.versions)),
     )  # fmt: skip
 
 
@@ -371,7 +394,7 @@ def _fixity(folder: Path) -> Check:
         validate_package(folder)
     except PackageInvalid as exc:
         return Check("fixity", Aspect.INTEGRITY, False, "; ".join(map(str, exc.details)))
-    return Check("fixity", Aspect.INTEGRITY, True, "SHA-256 清单全部相符 / every SHA-256 matches")
+    return Check("fixity", Aspect.INTEGRITY, True, FIXITY_MATCHES())
 
 
 def _bagit(folder: Path) -> Check:
@@ -379,7 +402,7 @@ def _bagit(folder: Path) -> Check:
         bagit.Bag(str(folder)).validate()
     except (bagit.BagError, OSError) as exc:
         detail = "; ".join(str(d) for d in getattr(exc, "details", ())[:5]) or str(exc)
-        return Check("bagit", Aspect.INTEGRITY, False, f"BagIt 校验失败 / {detail}")
+        return Check("bagit", Aspect.INTEGRITY, False, BAGIT_INVALID(detail=detail))
     return Check("bagit", Aspect.INTEGRITY, True, "BagIt 1.0 valid (Library of Congress bagit)")
 
 
@@ -387,22 +410,22 @@ def _outline_problems(folder: Path, record: ArchiveRecord) -> list[str]:
     """The main PDF's bookmarks must list the contents' documents in order."""
     pdfs = _main_pdfs(folder, record)
     if not pdfs or not pdfs[0].is_file():
-        return ["没有正文 PDF / no main PDF"]
+        return [NO_MAIN_PDF()]
     try:
         with pikepdf.open(pdfs[0]) as pdf, pdf.open_outline() as outline:
             titles = [entry.title for entry in outline.root]
     except (pikepdf.PdfError, OSError) as exc:
-        return [f"书签不可读 / cannot read the bookmarks: {exc}"]
+        return [BOOKMARKS_UNREADABLE(reason=exc)]
     expected = [f"{e.number}. {e.title}" for e in record.contents]
     found = [title for title in titles if title in expected]
     if found != expected:
-        return [f"卷内目录与书签不符 / the contents list {expected} is not the bookmarks {titles}"]
+        return [BOOKMARKS_DIFFER(expected=expected, titles=titles)]
     return []
 
 
 def _pdfs(folder: Path, record: ArchiveRecord | None) -> Check:
     if record is None:
-        return Check("pdf", Aspect.USABILITY, False, "元数据不可读 / no metadata")
+        return Check("pdf", Aspect.USABILITY, False, NO_METADATA())
     problems = []
     for entry in record.files:
         if not entry.path.endswith(".pdf"):
@@ -412,10 +435,10 @@ def _pdfs(folder: Path, record: ArchiveRecord | None) -> Check:
                 claim = pdf.open_metadata().pdfa_status
                 pages = len(pdf.pages)
         except (pikepdf.PdfError, OSError) as exc:
-            problems.append(f"{entry.path}: 无法打开 / cannot open: {exc}")
+            problems.append(PDF_UNOPENABLE(path=entry.path, reason=exc))
             continue
         if claim != "2B":
-            problems.append(f"{entry.path}: 不是 PDF/A-2b / claims {claim or 'no PDF/A'}")
+            problems.append(NOT_PDFA_2B(path=entry.path, claim=claim or "no PDF/A"))
         if entry.pages is not None and pages != entry.pages:
             problems.append(f"{entry.path}: {pages} pages, recorded {entry.pages}")
     if problems:
