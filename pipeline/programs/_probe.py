@@ -7,16 +7,14 @@ import shutil
 import subprocess
 
 from pipeline.errors import MissingDependency
+from pipeline.programs.messages import NOT_INSTALLED
 
 
 def require(program: str, *, package: str) -> str:
     """Path of ``program`` on PATH, or a ``MissingDependency`` saying what to install."""
     path = shutil.which(program)
     if path is None:
-        raise MissingDependency(
-            f"找不到程序 {program} / {program} is not installed. "
-            f"Install it with: sudo apt-get install {package}"
-        )
+        raise MissingDependency(NOT_INSTALLED(program=program, package=package))
     return path
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import MissingDependency
+from pipeline.programs.messages import FONT_MISSING
 
 NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
 APT_PACKAGE = "fonts-noto-cjk"
@@ -99,10 +100,7 @@ def ensure_sc_fonts(data_dir: Path) -> FontSetup:
             continue
         collection = NOTO_DIR / collection_name
         if not collection.is_file():
-            raise MissingDependency(
-                f"简体中文字体缺失 / Simplified-Chinese font missing: {collection}. "
-                f"Install it with: sudo apt-get install {APT_PACKAGE}"
-            )
+            raise MissingDependency(FONT_MISSING(collection=collection, package=APT_PACKAGE))
         _extract(collection, postscript_name, target)
     text = _fontconfig_text(folder)
     if not setup.fontconfig.is_file() or setup.fontconfig.read_text() != text:

@@ -14,6 +14,7 @@ import socket
 from pathlib import Path
 
 from pipeline.errors import ExternalProgramError
+from pipeline.programs.messages import NO_FREE_PORT
 
 LOWEST_PORT = 12000  # above the well-known and most registered service ports
 _EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
@@ -57,7 +58,4 @@ def free_port(companion: int = 0) -> int:
                 port = int(sock.getsockname()[1])
         if port + companion < 65536 and all(_bindable(p) for p in {port, port + companion}):
             return port
-    raise ExternalProgramError(
-        "没有空闲端口 / no free TCP port on 127.0.0.1 for xwql's servers; "
-        "stop servers you no longer need and try again"
-    )
+    raise ExternalProgramError(NO_FREE_PORT())

@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pipeline.errors import ExternalProgramError, MissingDependency
+from pipeline.programs.messages import S3_SERVER_NOT_STARTED
 from pipeline.programs.ports import free_port
 
 PINNED_VERSION = "4.48"
@@ -285,8 +286,9 @@ class EmbeddedS3:
                 else "`xwql doctor` checks the installation"
             )
             raise ExternalProgramError(
-                f"内置 S3 服务未能启动 / the embedded S3 server {failure}; "
-                f"its log ({self.log_path}) says:\n{reason}\n{advice}"
+                S3_SERVER_NOT_STARTED(
+                    failure=failure, log=self.log_path, reason=reason, advice=advice
+                )
             )
 
     def _launch(self) -> subprocess.Popen[bytes]:

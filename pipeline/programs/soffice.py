@@ -44,6 +44,7 @@ from pipeline.programs.docx_batch import (
     split_pdf,
 )
 from pipeline.programs.fonts import FontSetup
+from pipeline.programs.messages import NOT_A_DOCX
 from pipeline.stages import stage
 
 log = logging.getLogger(__name__)
@@ -389,10 +390,7 @@ class ConverterPool:
             raise ConversionError(f"{source}: no such file to convert")
         kind = sniff(source)  # LibreOffice would take a text file for a document and print it
         if kind is not FileKind.DOCX:
-            raise ConversionError(
-                f"{source}: 不是 Word 文档（.docx），而是{kind.zh} / not a Word document (.docx) "
-                f"but {kind.en}; only .docx documents are converted"
-            )
+            raise ConversionError(NOT_A_DOCX(source=source, kind_zh=kind.zh, kind_en=kind.en))
         target.parent.mkdir(parents=True, exist_ok=True)
         self.start()
         request = _Request(source, target, batch_key(source) if self.batch > 1 else None)
