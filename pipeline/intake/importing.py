@@ -17,6 +17,7 @@ from pipeline.cases.model import Case, CaseStatus, Irregularity
 from pipeline.cases.store import Change
 from pipeline.catalog import CatalogItem
 from pipeline.intake import Bilingual, IntakeResult, Issue, Location, read_ledger
+from pipeline.intake.messages import CORRECT_OR_FORCE
 from pipeline.rules.flow import check_step, next_step, validate_history
 from pipeline.workspace import Workspace
 
@@ -87,14 +88,7 @@ def check_histories(result: IntakeResult, workspace: Workspace) -> IntakeResult:
                     file=where.file, sheet=where.sheet, row=where.row, column=where.column,
                     value=f"{case.case_id}（{_STEPS_SHEET}: {violation.step}）",
                     problem=_bilingual(violation.message),
-                    fix=Bilingual(
-                        "按事项流程改正该办件的办理环节后重新导入；确需破例的，由管理员用 "
-                        "xwql cases step --force 写明理由办理，或经管理员批准在该环节的"
-                        "“强制理由”列写明理由",
-                        "correct the case's steps and import again; an administrator may "
-                        "force an exception with xwql cases step --force and a reason, or "
-                        "approve writing the reason in the step's 强制理由 column",
-                    ),
+                    fix=CORRECT_OR_FORCE,
                 )
             )  # fmt: skip
     rejected = len(result.cases) - len(kept)

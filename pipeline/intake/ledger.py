@@ -25,7 +25,24 @@ from pipeline.cases.model import Case
 from pipeline.catalog import Catalog, CatalogItem
 from pipeline.errors import Bilingual, InputInvalid, UnknownItem
 from pipeline.intake.columns import CASES, STEPS, Loc, column_for
-from pipeline.intake.messages import BadValue, Finding, finding
+from pipeline.intake.messages import (
+    DUPLICATE_CASE_NUMBER,
+    JSON_INVALID,
+    JSON_NOT_UTF8,
+    JSON_UNKNOWN_FIELD,
+    JSON_WITHOUT_CASES,
+    MODEL_CHECK_OTHER_ZH,
+    MODEL_CHECKS_ZH,
+    NO_SUCH_LEDGER,
+    NO_SUFFIX,
+    ORPHAN_STEP,
+    SEE_INSTRUCTIONS,
+    STEP_ROWS_WRONG,
+    UNSUPPORTED_LEDGER,
+    BadValue,
+    Finding,
+    finding,
+)
 from pipeline.intake.result import IntakeResult, Issue, Location
 from pipeline.intake.sources import MAX_ROWS, csv_tables, too_many_rows, xlsx_tables
 from pipeline.intake.tables import ParsedTable, Row, Table, parse_table, parse_value
@@ -53,13 +70,10 @@ def read_ledger(path: Path, catalog: Catalog, directory: Directory) -> IntakeRes
     """
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise InputInvalid(
-            f"不支持的台账文件类型 {path.suffix or '(无后缀)'}：请用 .xlsx、.csv 或 .json"
-            "（旧版 .xls 请在 Excel 中另存为 .xlsx） / unsupported ledger type "
-            f"{path.suffix or '(none)'}: use .xlsx, .csv or .json (save .xls as .xlsx)"
-        )
+        shown = Bilingual(path.suffix, path.suffix) if path.suffix else NO_SUFFIX
+        raise InputInvalid(UNSUPPORTED_LEDGER(suffix_zh=shown.zh, suffix_en=shown.en))
     if not path.is_file():
-        raise InputInvalid(f"台账文件不存在 / no such ledger file: {path}")
+        raise InputInvalid(NO_SUCH_LEDGER(path=path))
     ctx = Context(catalog, directory)
     result = IntakeResult(path.name)
     if suffix == ".json":
@@ -121,15 +135,9 @@ class _SheetLocator:
         if not rows:
             return None
         sheet = self.step_rows[0].where.sheet or self.step_rows[0].where.file
-        listed = "、".join(rows)
         return self.case_row.locate(("case_id",)).issue(
             self.case_row.raw.get(CASES.key, ""),
-            finding(
-                f"本办件的办理环节有错（“{sheet}”第 {listed} 行），整件未导入",
-                f"the case's step rows {listed} in {sheet} have errors; the case was not imported",
-                "改正这些环节行后重新导入",
-                "fix those step rows and import again",
-            ),
+            finding(STEP_ROWS_WRONG, sheet=sheet, rows="、".join(rows)),
         )
 
 
@@ -171,12 +179,7 @@ def _read_tables(
 
 
 def _orphan(case_id: object) -> Finding:
-    return finding(
-        f"“{CASES.name}”中没有办件编号 {case_id}，这一环节未导入",
-        f"no case numbered {case_id} in {CASES.name}; this step was not imported",
-        f"核对办件编号，或先在“{CASES.name}”中登记该办件",
-        f"check the number, or enter the case in {CASES.name} first",
-    )
+    return finding(ORPHAN_STEP, cases=CASES.name, case_id=case_id)
 
 
 # --- JSON ----------------------------------------------------------------------------------
@@ -213,43 +216,21 @@ def _read_json(path: Path, ctx: Context, result: IntakeResult) -> None:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError as exc:
-        unreadable = finding(
-            f"JSON 文件须为 UTF-8 编码：{exc}",
-            f"a JSON file must be UTF-8: {exc}",
-            "以 UTF-8 编码重新保存",
-            "save it again as UTF-8",
-        )
-        result.errors.append(where.issue("", unreadable))
+        result.errors.append(where.issue("", finding(JSON_NOT_UTF8, error=exc)))
         return
     except json.JSONDecodeError as exc:
-        broken = finding(
-            f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）：{exc.msg}",
-            f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}",
-            "检查这一处的引号、逗号和括号",
-            "check the quotes, commas and brackets there",
-        )
+        broken = finding(JSON_INVALID, line=exc.lineno, column=exc.colno, error=exc.msg)
         result.errors.append(Location(path.name, None, exc.lineno).issue("", broken))
         return
     cases = data.get("cases") if isinstance(data, dict) else None
     if not isinstance(cases, list):
-        shapeless = finding(
-            'JSON 台账应为 {"cases": [...]}，整个文件未导入',
-            'a JSON ledger is {"cases": [...]}; nothing was imported',
-            "把办件放在名为 cases 的列表中",
-            "put the cases in a list named cases",
-        )
-        result.errors.append(where.issue("", shapeless))
+        result.errors.append(where.issue("", finding(JSON_WITHOUT_CASES)))
         return
     if len(cases) > MAX_ROWS:
         result.errors.append(where.at("cases").issue("", too_many_rows()))
         return
     for key in sorted(set(data) - {"cases"}):
-        unknown = finding(
-            f"不认识的字段 {key}，未读取",
-            f"unknown field {key}; not read",
-            "台账 JSON 只有 cases 一个字段",
-            "a ledger JSON holds only cases",
-        )
+        unknown = finding(JSON_UNKNOWN_FIELD, key=key)
         result.warnings.append(where.at(key).issue(show(data[key]), unknown))
     candidates = []
     for index, raw in enumerate(cases):
@@ -323,12 +304,7 @@ def _conclude(
 
 def _duplicate(case_id: str, first: Location) -> Finding:
     place = first.describe()
-    return finding(
-        f"办件编号 {case_id} 重复：{place.zh}已用过，本件未导入",
-        f"duplicate case number {case_id}, already used at {place.en}; this one not imported",
-        "每件办件用不同的编号；若是同一件，请删去重复的行",
-        "give each case its own number; if it is the same case, delete the repeated row",
-    )
+    return finding(DUPLICATE_CASE_NUMBER, case_id=case_id, first_zh=place.zh, first_en=place.en)
 
 
 def _finish(candidate: _Candidate, ctx: Context) -> Case | None:
@@ -367,38 +343,9 @@ def _item_of(data: Any, ctx: Context) -> CatalogItem | None:
         return None
 
 
-# Chinese for the model's checks, by pydantic error type; ``{name}`` from the error's context.
-_MODEL_ZH = {
-    "missing": "缺少此项",
-    "string_too_long": "太长：最多 {max_length} 个字符",
-    "string_too_short": "不能为空",
-    "string_pattern_mismatch": "格式不对",
-    "greater_than_equal": "不能小于 {ge}",
-    "less_than_equal": "不能大于 {le}",
-    "too_short": "至少要有 {min_length} 项",
-    "decimal_max_digits": "位数太多：最多 {max_digits} 位",
-    "extra_forbidden": "不认识的字段",
-    "model_type": "应为一个对象 {{…}}",
-    "model_attributes_type": "应为一个对象 {{…}}",
-    "list_type": "应为列表 […]",
-    "string_type": "应为文字",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "bool_parsing": "应为是或否",
-    "date_from_datetime_parsing": "应为日期",
-    "date_parsing": "应为日期",
-    "decimal_parsing": "应为数字",
-    "enum": "应为以下之一：{expected}",
-}
-
-
 def _model_finding(error: ErrorDetails) -> Finding:
-    template = _MODEL_ZH.get(error["type"], "不符合要求")
+    template = MODEL_CHECKS_ZH.get(error["type"], MODEL_CHECK_OTHER_ZH)
     column = column_for(tuple(error["loc"]))
-    fix = (
-        column.guide
-        if column
-        else Bilingual("请对照模板的“填写说明”修改", "see the template's 填写说明 sheet")
-    )
+    fix = column.guide if column else SEE_INSTRUCTIONS
     problem = template.format_map(defaultdict(str, error.get("ctx", {})))
     return Finding(Bilingual(problem, error["msg"]), fix)

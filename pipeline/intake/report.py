@@ -11,6 +11,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from pipeline.errors import OutputError
+from pipeline.intake.messages import REPORT_NOT_WRITTEN
 from pipeline.intake.result import IntakeResult, Issue
 
 HEADERS = ("文件", "工作表", "行", "列", "原值", "问题", "修改建议", "problem", "fix", "级别 level")
@@ -42,9 +43,7 @@ def write_error_report(path: Path, result: IntakeResult) -> None:
         else:
             _workbook(rows, result).save(path)
     except OSError as exc:
-        raise OutputError(
-            f"无法写入错误报告 / cannot write the error report {path}: {exc}"
-        ) from exc
+        raise OutputError(REPORT_NOT_WRITTEN(path=path, error=exc)) from exc
 
 
 def _cells(issue: Issue, level: str) -> list[str | int]:

@@ -6,7 +6,14 @@ from dataclasses import dataclass, field
 
 from pipeline.cases.model import Case
 from pipeline.errors import Bilingual
-from pipeline.intake.messages import Finding
+from pipeline.intake.messages import (
+    COLUMN_PLACE,
+    IMPORT_SUMMARY,
+    ISSUE_AT,
+    ROW_PLACE,
+    SHEET_PLACE,
+    Finding,
+)
 
 
 @dataclass(frozen=True)
@@ -37,15 +44,14 @@ class Location:
 
     def describe(self) -> Bilingual:
         """The place in words, for messages that point to another row."""
-        zh = [f"“{self.sheet}”表" if self.sheet else self.file]
-        en = [f"sheet {self.sheet}" if self.sheet else self.file]
+        parts = [
+            SHEET_PLACE.fill(sheet=self.sheet) if self.sheet else Bilingual(self.file, self.file)
+        ]
         if self.row is not None:
-            zh.append(f"第 {self.row} 行")
-            en.append(f"row {self.row}")
+            parts.append(ROW_PLACE.fill(row=self.row))
         if self.column:
-            zh.append(f"“{self.column}”")
-            en.append(self.column)
-        return Bilingual("".join(zh), ", ".join(en))
+            parts.append(COLUMN_PLACE.fill(column=self.column))
+        return Bilingual("".join(p.zh for p in parts), ", ".join(p.en for p in parts))
 
 
 @dataclass(frozen=True)
@@ -67,10 +73,14 @@ class Issue:
 
     def __str__(self) -> str:
         where = self.location.describe()
-        value = f"「{self.value}」" if self.value else ""
-        return (
-            f"{where.zh}{value}：{self.problem.zh}。{self.fix.zh}。"
-            f" / {where.en}: {self.problem.en}; {self.fix.en}."
+        return ISSUE_AT(
+            where_zh=where.zh,
+            value=f"「{self.value}」" if self.value else "",
+            problem_zh=self.problem.zh,
+            fix_zh=self.fix.zh,
+            where_en=where.en,
+            problem_en=self.problem.en,
+            fix_en=self.fix.en,
         )
 
 
@@ -112,11 +122,13 @@ class IntakeResult:
 
     def summary(self) -> Bilingual:
         """One line for the clerk: rows read, imported and rejected."""
-        return Bilingual(
-            f"{self.file}：读入 {self.rows_in} 件，导入 {self.rows_imported} 件，"
-            f"退回 {self.rows_rejected} 件；办理环节 {self.steps_in} 行，导入 "
-            f"{self.steps_imported} 行；{len(self.errors)} 个错误，{len(self.warnings)} 个提醒",
-            f"{self.file}: {self.rows_in} cases read, {self.rows_imported} imported, "
-            f"{self.rows_rejected} rejected; {self.steps_in} step rows, {self.steps_imported} "
-            f"imported; {len(self.errors)} errors, {len(self.warnings)} warnings",
+        return IMPORT_SUMMARY.fill(
+            file=self.file,
+            rows_in=self.rows_in,
+            rows_imported=self.rows_imported,
+            rows_rejected=self.rows_rejected,
+            steps_in=self.steps_in,
+            steps_imported=self.steps_imported,
+            errors=len(self.errors),
+            warnings=len(self.warnings),
         )

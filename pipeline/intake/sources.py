@@ -31,7 +31,26 @@ from PIL import Image
 
 from pipeline.filetypes import FileKind, sniff
 from pipeline.intake.columns import CASES, STEPS, TEMPLATE_ONLY
-from pipeline.intake.messages import Finding, finding
+from pipeline.intake.messages import (
+    COPY_AGAIN,
+    FILE_UNREADABLE,
+    HIDDEN_SHEET_NOT_READ,
+    HIDDEN_SHEET_READ,
+    LET_EXCEL_REPAIR,
+    MALFORMED_CSV,
+    NO_CASE_SHEET,
+    NOT_A_WORKBOOK,
+    OVERSIZED_PICTURE,
+    RENAME_TO_CSV,
+    SAVE_AS_XLSX,
+    SAVE_WITHOUT_PASSWORD,
+    SHEET_NOT_READ,
+    TOO_MANY_ROWS,
+    UNKNOWN_ENCODING,
+    WORKBOOK_DAMAGED,
+    Finding,
+    finding,
+)
 from pipeline.intake.result import IntakeResult, Location
 from pipeline.intake.tables import Cell, Merge, Table
 
@@ -74,13 +93,7 @@ def xlsx_tables(path: Path, result: IntakeResult) -> tuple[Table, Table | None]:
         cases = candidates[0] if candidates else book.worksheets[0]
         result.warnings.append(
             Location(path.name, cases.title).issue(
-                "",
-                finding(
-                    f"没有名为“{CASES.name}”的工作表，按办件台账读取了“{cases.title}”",
-                    f"no sheet named {CASES.name}; read {cases.title!r} as the case sheet",
-                    f"把办件台账所在的工作表改名为“{CASES.name}”",
-                    f"rename the case sheet to {CASES.name}",
-                ),
+                "", finding(NO_CASE_SHEET, cases=CASES.name, sheet=cases.title)
             )
         )
     steps = sheets.get(STEPS.name)
@@ -106,86 +119,39 @@ def _overlong_sheet(path: Path) -> str | None:
 
 def too_many_rows() -> Finding:
     """The whole file refused for having more than ``MAX_ROWS`` rows."""
-    return finding(
-        f"超过 {MAX_ROWS} 行的上限，整个文件未导入",
-        f"more than {MAX_ROWS} rows, over the limit: nothing was imported",
-        "按月拆分成几个台账分别导入；若数据下方有大量带格式的空行，请删去这些行",
-        "split the ledger by month and import each part; delete any formatted empty rows "
-        "below the data",
-    )
+    return finding(TOO_MANY_ROWS, limit=MAX_ROWS)
 
 
-_SAVE_AS_XLSX = (
-    "在 Excel 中打开后另存为“Excel 工作簿(.xlsx)”，不设密码，再导入",
-    "open it in Excel, save it as an Excel Workbook (.xlsx) without a password, import that",
-)
-_FIXES = {
-    FileKind.ENCRYPTED: (
-        "在 Excel 中打开（输入密码），另存一份不设密码的 .xlsx 再导入（文件→信息→保护工作簿"
-        "→用密码进行加密，清空密码）",
-        "open it in Excel with its password and save a copy without one (File → Info → "
-        "Protect Workbook → Encrypt with Password: clear it), then import that copy",
-    ),
-    FileKind.DAMAGED_ZIP: (
-        "从原处重新复制或下载一份完整的台账再导入",
-        "copy or download the ledger again from where it came, then import it",
-    ),
-    FileKind.TEXT: (
-        "若是 CSV 台账，把后缀改为 .csv 再导入；否则在 Excel 中另存为 .xlsx",
-        "if it is a CSV ledger, rename it to .csv and import it; else save it as .xlsx in Excel",
-    ),
-    FileKind.XLSX: (
-        "在 Excel 中打开（Excel 会提出修复），修复后另存为 .xlsx 再导入",
-        "open it in Excel, let Excel repair it, save it as .xlsx and import again",
-    ),
+_FIXES = {  # how to get a readable workbook, by what the file is (else SAVE_AS_XLSX)
+    FileKind.ENCRYPTED: SAVE_WITHOUT_PASSWORD,
+    FileKind.DAMAGED_ZIP: COPY_AGAIN,
+    FileKind.TEXT: RENAME_TO_CSV,
+    FileKind.XLSX: LET_EXCEL_REPAIR,
 }
 
 
 def _unopenable(path: Path, exc: Exception) -> Finding:
     """Why a workbook could not be opened, from what the file really is."""
     if isinstance(exc, Image.DecompressionBombError):
-        return finding(
-            "工作簿里嵌有超大的图片，为安全起见整个文件未读取",
-            f"the workbook holds an oversized picture ({exc}); it was not read, for safety",
-            "删去台账里的图片（xwql 不读取图片）后另存，再导入",
-            "delete the pictures from the ledger (xwql does not read them), save, import again",
-        )
+        return finding(OVERSIZED_PICTURE, error=exc)
     try:
         kind = sniff(path)
     except OSError:
         kind = FileKind.OTHER
-    fix = _FIXES.get(kind, _SAVE_AS_XLSX)
+    fix = _FIXES.get(kind, SAVE_AS_XLSX)
     if kind is FileKind.XLSX:
-        return finding(
-            f"无法打开工作簿：内部已损坏（{type(exc).__name__}）",
-            f"cannot open the workbook: it is damaged inside ({type(exc).__name__}: {exc})",
-            *fix,
-        )
-    return finding(
-        f"无法打开工作簿：这是{kind.zh}",
-        f"cannot open the workbook: it is {kind.en}",
-        *fix,
-    )
+        return Finding(WORKBOOK_DAMAGED.fill(error_type=type(exc).__name__, error=exc), fix)
+    return Finding(NOT_A_WORKBOOK.fill(kind_zh=kind.zh, kind_en=kind.en), fix)
 
 
 def _warn_about_sheet(sheet: Any, path: Path, result: IntakeResult, *, read: bool) -> None:
     hidden = sheet.sheet_state != "visible"
     where = Location(path.name, sheet.title)
     if read and hidden:
-        note = finding(
-            "工作表是隐藏的，已照常读取",
-            "the sheet is hidden; it was read all the same",
-            "取消隐藏并核对其中的内容",
-            "unhide the sheet and check what it holds",
-        )
+        note = HIDDEN_SHEET_READ
     elif not read and sheet.title not in TEMPLATE_ONLY:
-        note = finding(
-            "这个工作表" + ("（隐藏）" if hidden else "") + "不属于台账，未读取",
-            ("this hidden sheet" if hidden else "this sheet") + " is not part of the ledger; "
-            "it was not read",
-            f"办件请填在“{CASES.name}”，办理环节请填在“{STEPS.name}”",
-            f"put cases in {CASES.name} and steps in {STEPS.name}",
-        )
+        unread = HIDDEN_SHEET_NOT_READ if hidden else SHEET_NOT_READ
+        note = finding(unread, cases=CASES.name, steps=STEPS.name)
     else:
         return
     result.warnings.append(where.issue("", note))
@@ -231,17 +197,7 @@ def _csv_table(path: Path, result: IntakeResult) -> Table:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        result.errors.append(
-            where.issue(
-                "",
-                finding(
-                    f"无法读取文件：{exc}",
-                    f"cannot read the file: {exc}",
-                    "检查文件是否存在、能否打开",
-                    "check that the file exists and can be opened",
-                ),
-            )
-        )
+        result.errors.append(where.issue("", finding(FILE_UNREADABLE, error=exc)))
         return Table(path.name, None, broken=True)
     for encoding in ENCODINGS:
         try:
@@ -250,17 +206,7 @@ def _csv_table(path: Path, result: IntakeResult) -> Table:
         except UnicodeDecodeError:
             continue
     else:
-        result.errors.append(
-            where.issue(
-                "",
-                finding(
-                    "无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030），整个文件未导入",
-                    "the file is neither UTF-8 nor GBK/GB 18030 text; nothing was imported",
-                    "在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重新导入",
-                    "in Excel, save as CSV UTF-8 (comma delimited) and import again",
-                ),
-            )
-        )
+        result.errors.append(where.issue("", UNKNOWN_ENCODING))
         return Table(path.name, None, broken=True)
     rows: list[tuple[int, list[Cell]]] = []
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -271,15 +217,7 @@ def _csv_table(path: Path, result: IntakeResult) -> Table:
             line = reader.line_num + 1
     except csv.Error as exc:
         result.errors.append(
-            Location(path.name, None, line).issue(
-                "",
-                finding(
-                    f"CSV 格式有误：{exc}；整个文件未导入",
-                    f"malformed CSV: {exc}; nothing was imported",
-                    "检查这一行的引号是否成对，或在 Excel 中重新另存为 CSV",
-                    "check this line's quotes, or save the CSV again from Excel",
-                ),
-            )
+            Location(path.name, None, line).issue("", finding(MALFORMED_CSV, error=exc))
         )
         return Table(path.name, None, broken=True)
     if len(rows) > MAX_ROWS:

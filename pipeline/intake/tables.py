@@ -18,7 +18,21 @@ from openpyxl.utils import get_column_letter
 
 from pipeline.errors import Bilingual
 from pipeline.intake.columns import Column, Loc, SheetSpec
-from pipeline.intake.messages import BadValue, Finding, finding
+from pipeline.intake.messages import (
+    BAD_HEADER,
+    COLUMN_TWICE,
+    FORMULA,
+    HIDDEN_ROW,
+    MERGED_CELLS,
+    NO_HEADER,
+    REQUIRED_COLUMN_MISSING,
+    REQUIRED_EMPTY,
+    UNHEADED_COLUMNS,
+    UNKNOWN_COLUMN,
+    BadValue,
+    Finding,
+    finding,
+)
 from pipeline.intake.result import IntakeResult, Issue, Location
 from pipeline.intake.values import Context, fold, show
 
@@ -168,7 +182,7 @@ def parse_table(table: Table, spec: SheetSpec, ctx: Context, result: IntakeResul
         if header.ok:
             _read_row(row, cells, header, ctx, result)
         if number in table.hidden_rows:
-            result.warnings.append(row.where.issue("", _HIDDEN_ROW))
+            result.warnings.append(row.where.issue("", HIDDEN_ROW))
         parsed.rows.append(row)
     return parsed
 
@@ -188,7 +202,7 @@ def _read_row(
                 reported.add(cell.merge.ref)
                 row.errors.append(where.issue(show(raw), _merged(cell.merge)))
         elif cell.formula:
-            row.errors.append(where.issue(show(raw), _FORMULA))
+            row.errors.append(where.issue(show(raw), FORMULA))
         elif _empty(raw):
             if column.required:
                 row.errors.append(where.issue("", _required(column)))
@@ -202,13 +216,7 @@ def _read_row(
         if position not in header.named and not cell.blank
     ]
     if stray:
-        letters = "、".join(stray)
-        unheaded = finding(
-            f"{letters} 列有内容但没有列名，未导入",
-            f"column(s) {letters} hold values but have no header; not imported",
-            "给这些列加上列名，或把内容移到正确的列",
-            "give the column a header or move the value to the right column",
-        )
+        unheaded = finding(UNHEADED_COLUMNS, letters="、".join(stray))
         result.warnings.append(row.where.issue("", unheaded))
 
 
@@ -235,12 +243,7 @@ class _Header:
         found = next((row for row in rows if sum(key in known for key in row[3]) >= 2), None)
         if found is None:
             required = "、".join(c.header for c in spec.columns if c.required)
-            no_header = finding(
-                f"找不到表头：前 {HEADER_SEARCH_ROWS} 行中没有“{spec.key}”等列名，整个文件未导入",
-                f"no header row in the first {HEADER_SEARCH_ROWS} rows; nothing was imported",
-                f"第一行（或标题下一行）应为列名，至少包括 {required}；请用 xwql 的模板",
-                f"the first row (or the one below a title) must hold the headers: {required}",
-            )
+            no_header = finding(NO_HEADER, rows=HEADER_SEARCH_ROWS, key=spec.key, required=required)
             result.errors.append(Location(table.file, table.sheet).issue("", no_header))
             return cls(-1, {}, frozenset(), ok=False)
         index, number, cells, keys = found
@@ -252,25 +255,21 @@ class _Header:
                 continue
             if column is None:
                 where = Location(table.file, table.sheet, number, show(cell.value))
-                result.warnings.append(where.issue(show(cell.value), _UNKNOWN_COLUMN))
+                result.warnings.append(where.issue(show(cell.value), UNKNOWN_COLUMN))
             elif column in columns.values():
-                problems.append(
-                    Bilingual(f"“{column.header}”出现两次", f"{column.header} appears twice")
-                )
+                problems.append(COLUMN_TWICE.fill(header=column.header))
             else:
                 columns[position] = column
         problems.extend(
-            Bilingual(f"缺少必填列“{c.header}”", f"required column {c.header} missing")
+            REQUIRED_COLUMN_MISSING.fill(header=c.header)
             for c in spec.columns
             if c.required and c not in columns.values()
         )
         if problems:
             bad_header = finding(
-                "表头有误，整个文件未导入：" + "；".join(p.zh for p in problems),
-                "the header row is wrong, nothing was imported: "
-                + "; ".join(p.en for p in problems),
-                "按模板补齐或改正列名（每列一次）后重新导入",
-                "add or fix the headers as in the template (each once) and import again",
+                BAD_HEADER,
+                problems_zh="；".join(p.zh for p in problems),
+                problems_en="; ".join(p.en for p in problems),
             )
             result.errors.append(Location(table.file, table.sheet, number).issue("", bad_header))
         named = frozenset(position for position, key in enumerate(keys) if key)
@@ -291,39 +290,8 @@ def _blank_row(cells: list[Cell]) -> bool:
 
 
 def _required(column: Column) -> Finding:
-    return finding(
-        f"“{column.header}”必填，不能为空",
-        f"{column.header} is required",
-        column.guide.zh,
-        column.guide.en,
-    )
+    return Finding(REQUIRED_EMPTY.fill(header=column.header), column.guide)
 
 
 def _merged(merge: Merge) -> Finding:
-    return finding(
-        f"合并单元格 {merge.ref}：值「{show(merge.value)}」跨了几行或几列，分不清属于哪一行",
-        f"merged cells {merge.ref}: the value {show(merge.value)!r} spans several rows or "
-        "columns, so it belongs to no single row",
-        "取消合并单元格，在每一行各自填写完整的值",
-        "unmerge the cells and type the value in every row",
-    )
-
-
-_FORMULA = finding(
-    "单元格是公式；台账只收录入的值，公式保存的结果可能已过期",
-    "the cell holds a formula; only typed values are imported (its saved result may be stale)",
-    "选中该列，复制后“选择性粘贴→数值”，或直接输入值",
-    "copy the column and Paste Special → Values, or type the value",
-)
-_HIDDEN_ROW = finding(
-    "这一行是隐藏行，已照常读取",
-    "this row is hidden; it was read like the others",
-    "取消隐藏并核对这一行",
-    "unhide the row and check it",
-)
-_UNKNOWN_COLUMN = finding(
-    "不认识的列，本列内容未导入",
-    "unknown column; its values were not imported",
-    "如是台账的列，请改用模板中的列名；否则可以删去",
-    "use the template's header if it is a ledger column, else delete the column",
-)
+    return finding(MERGED_CELLS, ref=merge.ref, value=show(merge.value))

@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pipeline.catalog import Catalog
 from pipeline.errors import OutputError
 from pipeline.intake.columns import CHOICES, INSTRUCTIONS, SHEETS, Column, SheetSpec
+from pipeline.intake.messages import TEMPLATE_NOT_WRITTEN
 from pipeline.organisations import Directory
 
 TEMPLATE_ROWS = 2000
@@ -64,9 +65,7 @@ def write_template_ledger(path: Path, catalog: Catalog, directory: Directory) ->
     try:
         book.save(path)
     except OSError as exc:
-        raise OutputError(
-            f"无法写入台账模板 / cannot write the ledger template {path}: {exc}"
-        ) from exc
+        raise OutputError(TEMPLATE_NOT_WRITTEN(path=path, error=exc)) from exc
 
 
 def _write_choices(sheet: Any, catalog: Catalog, directory: Directory) -> dict[Column, str]:

@@ -29,7 +29,41 @@ from pipeline.cases.model import CaseStatus
 from pipeline.catalog import Catalog, CatalogItem
 from pipeline.catalog.load import Resolution
 from pipeline.errors import UnknownItem
-from pipeline.intake.messages import Finding, bad, finding
+from pipeline.intake.messages import (
+    AMOUNT_BELOW_FEN,
+    AMOUNT_IN_WAN,
+    AMOUNT_TOO_LARGE,
+    CODE_AND_NAME_DISAGREE,
+    CODE_ON_ANOTHER_ITEM,
+    CONTROL_CHARACTER,
+    DATE_OUT_OF_RANGE,
+    ID_NUMBER_AREA_UNKNOWN,
+    ID_NUMBER_BIRTH_DATE,
+    ID_NUMBER_CHARACTERS,
+    ID_NUMBER_CHECK_DIGIT,
+    ID_NUMBER_LENGTH,
+    ID_NUMBER_STORED_AS_NUMBER,
+    ITEM_RETIRED,
+    LANDLINE_WITHOUT_AREA_CODE,
+    NEGATIVE_AMOUNT,
+    NO_SUCH_DAY,
+    NO_SUCH_STEP,
+    NOT_A_COUNT,
+    NOT_A_DATE,
+    NOT_A_PHONE,
+    NOT_AN_AMOUNT,
+    NOT_TEXT,
+    NOT_YES_OR_NO,
+    OLD_ID_NUMBER_CONVERTED,
+    UNKNOWN_ITEM,
+    UNKNOWN_STATUS,
+    UNKNOWN_VILLAGE,
+    UNRECOGNISED_AMOUNT,
+    UNRECOGNISED_DATE,
+    Finding,
+    bad,
+    finding,
+)
 from pipeline.organisations import Directory
 
 EARLIEST = dt.date(1950, 1, 1)
@@ -92,23 +126,13 @@ def as_text(raw: object) -> str:
         control = _CONTROL.search(raw)
         if control:
             code = f"U+{ord(control.group()):04X}"
-            raise bad(
-                f"含有看不见的控制字符 {code}（多是从别的系统复制来的）",
-                f"holds an invisible control character {code} (pasted from another system?)",
-                "清空这个单元格，重新输入",
-                "clear the cell and type the value again",
-            )
+            raise bad(CONTROL_CHARACTER, code=code)
         return raw
     if isinstance(raw, int | Decimal) and not isinstance(raw, bool):
         return str(raw)
     if isinstance(raw, float) and math.isfinite(raw):
         return str(int(raw)) if raw.is_integer() else repr(raw)
-    raise bad(
-        f"这里应填文字，却是 {show(raw)}",
-        f"text expected, got {show(raw)}",
-        "把单元格格式设为“文本”后重新输入",
-        "format the cell as Text and type the value again",
-    )
+    raise bad(NOT_TEXT, raw=show(raw))
 
 
 def parse_token(raw: object) -> str:
@@ -124,7 +148,6 @@ _DATE_SEPARATED = re.compile(
 _DATE_CHINESE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
 _DATE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _DATE_SERIAL = re.compile(r"\d{1,5}(?:\.\d+)?")
-_DATE_FIX = ("请写成 2026-11-03、2026/11/3 或 2026年11月3日", "write it as 2026-11-03 or 2026/11/3")
 
 
 def parse_date(raw: object) -> dt.date:
@@ -147,13 +170,10 @@ def parse_date(raw: object) -> dt.date:
     elif isinstance(raw, str):
         day = _date_from_text(raw)
     else:
-        raise bad(f"不是日期：{show(raw)}", f"not a date: {show(raw)}", *_DATE_FIX)
+        raise bad(NOT_A_DATE, raw=show(raw))
     if not EARLIEST <= day <= LATEST:
         raise bad(
-            f"日期 {day.isoformat()} 不在 {EARLIEST.year}–{LATEST.year} 年之间",
-            f"date {day.isoformat()} is outside {EARLIEST.year}–{LATEST.year}",
-            "请核对年份",
-            "check the year",
+            DATE_OUT_OF_RANGE, day=day.isoformat(), earliest=EARLIEST.year, latest=LATEST.year
         )
     return day
 
@@ -171,21 +191,16 @@ def _date_from_text(raw: str) -> dt.date:
             try:
                 return dt.date(year, month, day)
             except ValueError:
-                raise bad(
-                    f"没有这一天：{raw}",
-                    f"no such day: {raw}",
-                    "请核对月份和日子（如 2月没有30日）",
-                    "check month and day (February has no 30th)",
-                ) from None
+                raise bad(NO_SUCH_DAY, raw=raw) from None
     if _DATE_SERIAL.fullmatch(text):
         return _date_from_serial(Decimal(text))
-    raise bad(f"无法识别的日期：{raw}", f"unrecognised date: {raw}", *_DATE_FIX)
+    raise bad(UNRECOGNISED_DATE, raw=raw)
 
 
 def _date_from_serial(serial: int | float | Decimal) -> dt.date:
     """An Excel date serial (days since 1899-12-30); a fraction is the time of day."""
     if not 1 <= serial < 2958466:  # also refuses NaN and infinity
-        raise bad(f"不是日期：{show(serial)}", f"not a date: {show(serial)}", *_DATE_FIX)
+        raise bad(NOT_A_DATE, raw=show(serial))
     return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
 
 
@@ -196,7 +211,6 @@ _AMOUNT = re.compile(
     r"(?P<number>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?(?:元整|元|圆|整)?",
     re.IGNORECASE,
 )
-_AMOUNT_FIX = ("用阿拉伯数字按元填写，如 1200.50", "enter yuan in digits, e.g. 1200.50")
 
 
 def parse_amount(raw: object) -> Decimal:
@@ -218,55 +232,30 @@ def parse_amount(raw: object) -> Decimal:
     elif isinstance(raw, str):
         value = _amount_from_text(raw)
     else:
-        raise bad(f"不是金额：{show(raw)}", f"not an amount: {show(raw)}", *_AMOUNT_FIX)
+        raise bad(NOT_AN_AMOUNT, raw=show(raw))
     if value < 0:
-        raise bad(
-            f"金额不能为负数：{show(raw)}",
-            f"an amount cannot be negative: {show(raw)}",
-            "填正数；退款或冲减请在事由或备注中说明",
-            "enter a positive amount and explain refunds in 事由 or 备注",
-        )
+        raise bad(NEGATIVE_AMOUNT, raw=show(raw))
     if value > MAX_AMOUNT:
-        raise bad(
-            f"金额过大：{show(raw)}",
-            f"amount too large: {show(raw)}",
-            "请核对金额（单位是元，不是分）",
-            "check the amount (it is in yuan, not fen)",
-        )
+        raise bad(AMOUNT_TOO_LARGE, raw=show(raw))
     if value.quantize(CENT) != value:
-        raise bad(
-            f"金额最多两位小数（到分）：{show(raw)}",
-            f"an amount has at most two decimal places: {show(raw)}",
-            "请四舍五入到分后填写",
-            "round to the fen (0.01) and enter it again",
-        )
+        raise bad(AMOUNT_BELOW_FEN, raw=show(raw))
     return abs(value).quantize(CENT)  # abs() only drops the sign of a negative zero
 
 
 def _amount_from_text(raw: str) -> Decimal:
     text = re.sub(r"\s+", "", fold(raw))
     if "万" in text:
-        raise bad(
-            f"金额请以元为单位，不要用“万”：{raw}",
-            f"enter the amount in yuan, not 万 (10,000): {raw}",
-            "如 1.2万 请写成 12000",
-            "e.g. write 1.2万 as 12000",
-        )
+        raise bad(AMOUNT_IN_WAN, raw=raw)
     if text.startswith("(") and text.endswith(")"):
         text = "-" + text[1:-1]  # accountants' negative
     match = _AMOUNT.fullmatch(text)
     if match is None:
-        raise bad(f"无法识别的金额：{raw}", f"unrecognised amount: {raw}", *_AMOUNT_FIX)
+        raise bad(UNRECOGNISED_AMOUNT, raw=raw)
     value = Decimal(match["number"].replace(",", "") + "." + (match["fraction"] or "0"))
     return -value if "-" in (match["sign"], match["sign2"]) else value
 
 
 # --- identity numbers and phones -------------------------------------------------------------
-
-_ID_FIX_TEXT = (
-    "把“身份证号”列设为文本格式后重新输入全部18位（或在号码前加英文单引号 '）",
-    "format the 身份证号 column as Text and type all 18 characters again (or start with ')",
-)
 
 
 def parse_id_number(raw: object, ctx: Context) -> str:
@@ -283,45 +272,19 @@ def parse_id_number(raw: object, ctx: Context) -> str:
     if isinstance(raw, int) and not isinstance(raw, bool) and len(str(raw)) <= 15:
         raw = str(raw)  # up to 15 digits a number cell keeps every digit
     if not isinstance(raw, str) or re.fullmatch(r"\d(?:\.\d+)?E\+?\d+", fold(raw).upper()):
-        raise bad(
-            f"身份证号被存成了数字（{show(raw)}），Excel 只保留15位，后几位已丢失",
-            f"the ID number was stored as a number ({show(raw)}); Excel keeps 15 digits only",
-            *_ID_FIX_TEXT,
-        )
+        raise bad(ID_NUMBER_STORED_AS_NUMBER, raw=show(raw))
     number = re.sub(r"\s+", "", fold(raw)).upper()
     if len(number) == 15 and number.isdigit():
         old = number
         number = f"{old[:6]}19{old[6:]}"
         number += ric.calc_check_digit(number + "0")
-        ctx.warn(
-            finding(
-                f"15位旧身份证号 {old} 已转为18位 {number}",
-                f"the old 15-digit ID number {old} was converted to 18 digits: {number}",
-                "请核对申请人现用的身份证，并在台账中改填18位号码",
-                "check the applicant's current card and enter the 18-digit number",
-            )
-        )
+        ctx.warn(finding(OLD_ID_NUMBER_CONVERTED, old=old, number=number))
     if len(number) != 18:
-        raise bad(
-            f"身份证号应为18位，这里是 {len(number)} 位",
-            f"an ID number has 18 characters, this one has {len(number)}",
-            "请对照身份证核对，是否漏了或多了数字",
-            "compare with the card: a digit is missing or extra",
-        )
+        raise bad(ID_NUMBER_LENGTH, length=len(number))
     if not re.fullmatch(r"\d{17}[\dX]", number):
-        raise bad(
-            "身份证号只能是17位数字加一位数字或 X",
-            "an ID number is 17 digits and a final digit or X",
-            "请去掉字母、标点等多余字符",
-            "remove letters, punctuation and other stray characters",
-        )
+        raise bad(ID_NUMBER_CHARACTERS)
     if number[-1] != ric.calc_check_digit(number):
-        raise bad(
-            "身份证号校验位不对，可能有数字录错",
-            "the ID number's check digit does not match: a digit is probably mistyped",
-            "请对照身份证逐位核对",
-            "compare it with the card, digit by digit",
-        )
+        raise bad(ID_NUMBER_CHECK_DIGIT)
     _check_birth_date(number)
     info = {
         key: value
@@ -329,14 +292,7 @@ def parse_id_number(raw: object, ctx: Context) -> str:
         for key, value in props.items()
     }
     if "county" not in info:
-        ctx.warn(
-            finding(
-                f"身份证号地区码 {number[:6]} 不在行政区划代码表中",
-                f"area code {number[:6]} of the ID number is not a known area code",
-                "请对照身份证核对前6位",
-                "check the first six digits against the card",
-            )
-        )
+        ctx.warn(finding(ID_NUMBER_AREA_UNKNOWN, area=number[:6]))
     return number
 
 
@@ -346,12 +302,7 @@ def _check_birth_date(number: str) -> None:
     except NumberInvalid:
         born = None
     if born is None or not dt.date(1900, 1, 1) <= born <= dt.date.today():
-        raise bad(
-            f"身份证号中的出生日期 {number[6:14]} 不存在",
-            f"the birth date {number[6:14]} in the ID number is not a real date",
-            "请对照身份证核对第7–14位",
-            "check digits 7–14 against the card",
-        )
+        raise bad(ID_NUMBER_BIRTH_DATE, born=number[6:14])
 
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -380,18 +331,8 @@ def parse_phone(raw: object) -> str:
         area, number, extension = match.groups()
         return f"{area}-{number}" + (f"-{extension}" if extension else "")
     if re.fullmatch(r"\d{7,8}", text):
-        raise bad(
-            f"固定电话缺少区号：{text}",
-            f"the landline number has no area code: {text}",
-            "请加上区号，如 0533-7211234",
-            "add the area code, e.g. 0533-7211234",
-        )
-    raise bad(
-        f"不是有效的电话号码：{show(raw)}",
-        f"not a valid phone number: {show(raw)}",
-        "填11位手机号（13–19开头）或带区号的固定电话如 0533-7211234；只填一个号码",
-        "enter one 11-digit mobile (starting 13–19) or a landline with area code, 0533-7211234",
-    )
+        raise bad(LANDLINE_WITHOUT_AREA_CODE, text=text)
+    raise bad(NOT_A_PHONE, raw=show(raw))
 
 
 # --- small values ------------------------------------------------------------------------------
@@ -410,12 +351,7 @@ def parse_count(raw: object) -> int:
         return int(raw)
     match = re.fullmatch(r"(\d{1,3})\s*[人口]?", fold(raw)) if isinstance(raw, str) else None
     if match is None:
-        raise bad(
-            f"应为人数（整数）：{show(raw)}",
-            f"a whole number of people expected: {show(raw)}",
-            "填阿拉伯数字，如 4",
-            "enter a number such as 4",
-        )
+        raise bad(NOT_A_COUNT, raw=show(raw))
     return int(match.group(1))
 
 
@@ -435,12 +371,7 @@ def parse_bool(raw: object) -> bool:
     text = fold(as_text(raw)).lower()
     if text in _YES or text in _NO:
         return text in _YES
-    raise bad(
-        f"应填“是”或“否”：{show(raw)}",
-        f"是 (yes) or 否 (no) expected: {show(raw)}",
-        "填“是”或“否”",
-        "enter 是 or 否",
-    )
+    raise bad(NOT_YES_OR_NO, raw=show(raw))
 
 
 def parse_list(raw: object) -> list[str]:
@@ -461,12 +392,7 @@ def parse_status(raw: object) -> CaseStatus:
         if text in (status.value, status.name.lower(), status.name):
             return status
     allowed = "、".join(status.value for status in CaseStatus)
-    raise bad(
-        f"不认识的办理状态“{text}”",
-        f"unknown status {text!r}",
-        f"请从 {allowed} 中选一个",
-        f"choose one of {allowed}",
-    )
+    raise bad(UNKNOWN_STATUS, text=text, allowed=allowed)
 
 
 # --- catalog and organisations ---------------------------------------------------------------
@@ -491,12 +417,7 @@ def parse_item(raw: object, ctx: Context) -> str:
     resolution, name = _resolve_code(text, ctx)
     item = resolution.item
     if name and _name_key(name) != _name_key(item.name):
-        raise bad(
-            f"编码 {item.code} 是“{item.name}”，与所填名称“{name}”不符",
-            f"code {item.code} is {item.name!r}, not {name!r}",
-            "请核对编码和名称，从下拉列表重新选择",
-            "check code and name and pick the item again from the drop-down list",
-        )
+        raise bad(CODE_AND_NAME_DISAGREE, code=item.code, name=item.name, typed=name)
     return _use_item(item, resolution.warning, ctx)
 
 
@@ -508,34 +429,14 @@ def _resolve_code(text: str, ctx: Context) -> tuple[Resolution, str]:
             return ctx.catalog.resolve(candidate), typed_name
         except UnknownItem:
             continue
-    raise bad(
-        f"未知的事项编码或名称“{text}”",
-        f"unknown item code or name {text!r}",
-        f"请从下拉列表中选择（xwql-001 至 xwql-{len(ctx.catalog):03d}，也可填事项名称）",
-        f"choose from the drop-down list (xwql-001 … xwql-{len(ctx.catalog):03d}, or the name)",
-    )
+    raise bad(UNKNOWN_ITEM, text=text, last=len(ctx.catalog))
 
 
 def _use_item(item: CatalogItem, warning: str | None, ctx: Context) -> str:
     if warning:
-        ctx.warn(
-            finding(
-                warning,
-                f"code {item.code} is taken as {item.name!r} (Attachment 1); Attachment 2 "
-                "printed the same code on another item's flowchart",
-                "如指的是另一事项，请改用提示中的编码",
-                "if you meant the other item, use the code the Chinese message names",
-            )
-        )
+        ctx.warn(finding(CODE_ON_ANOTHER_ITEM, warning=warning, code=item.code, name=item.name))
     if item.retired:
-        ctx.warn(
-            finding(
-                f"事项 {item.code}“{item.name}”已停用",
-                f"item {item.code} {item.name!r} is retired",
-                "新办件请选用现行事项",
-                "use a current item for new cases",
-            )
-        )
+        ctx.warn(finding(ITEM_RETIRED, code=item.code, name=item.name))
     return item.code
 
 
@@ -554,12 +455,7 @@ def parse_village(raw: object, ctx: Context) -> str:
     place = ctx.directory.find(text) or ctx.directory.find(fold(text))
     if place is None:
         known = "、".join(p.village.name for p in ctx.directory.villages[:6])
-        raise bad(
-            f"未知的村（社区）“{text}”",
-            f"unknown village {text!r}",
-            f"请从下拉列表中选择，或填村代码；已知的有 {known}…",
-            f"choose from the drop-down list or enter the village code; known: {known}…",
-        )
+        raise bad(UNKNOWN_VILLAGE, text=text, known=known)
     return place.village.code
 
 
@@ -575,9 +471,4 @@ def resolve_step(item: CatalogItem, raw: str) -> str:
         if text in (step.id, _name_key(step.name), _name_key(step.id + step.name)):
             return step.id
     steps = "、".join(f"{step.id} {step.name}" for step in item.steps)
-    raise bad(
-        f"事项 {item.code}“{item.name}”没有环节“{raw}”",
-        f"item {item.code} has no step {raw!r}",
-        f"可填环节编号或名称：{steps}",
-        f"enter a step id or name: {steps}",
-    )
+    raise bad(NO_SUCH_STEP, code=item.code, name=item.name, raw=raw, steps=steps)
