@@ -36,6 +36,7 @@ from pipeline.errors import InputInvalid
 from pipeline.organisations import Place
 from pipeline.units.case_documents import write_case_documents
 from pipeline.units.filing import notice_source_sha256, notice_unit
+from pipeline.units.messages import CASE_HAS_NO_DOCUMENTS, CASE_STILL_OPEN
 from pipeline.units.notices import NoticeIssuer, NoticeJob, notice_jobs
 from pipeline.workfolder import work_folder
 
@@ -81,7 +82,7 @@ def assemble_case_file(
 ) -> CaseFilePdf:
     """Collate ``documents`` after a cover and a contents list into ``target``."""
     if not documents:
-        raise InputInvalid(f"办件 {case.case_id} 没有可归档的文件 / the case has no documents")
+        raise InputInvalid(CASE_HAS_NO_DOCUMENTS(case=case.case_id))
     ordered = sorted(documents, key=lambda d: d.date)
     counts = [page_count(d.pdf) for d in ordered]
     rows, page = [], 1
@@ -238,10 +239,7 @@ class CaseFiler:
             StorageError: The bucket failed; the next run finishes the package.
         """
         if case.status not in _FINAL:
-            raise InputInvalid(
-                f"办件 {case.case_id} 尚未办结（{case.status.value}） / the case is still open: "
-                "a case file is archived after its last step"
-            )
+            raise InputInvalid(CASE_STILL_OPEN(case=case.case_id, status=case.status.value))
         source = case_source_sha256(case, item, place)
         formed = max([case.received_on, *(step.date for step in case.steps)])
         base = ArchivalCode(

@@ -33,6 +33,24 @@ from pipeline.catalog.model import CatalogItem, DayUnit, DocumentKind, StepKind
 from pipeline.documents.render import Image, chinese_date
 from pipeline.errors import InputInvalid
 from pipeline.organisations import Place
+from pipeline.units.messages import (
+    CANNOT_BUILD_DOCUMENT,
+    CASE_HAS_NO_PROXY,
+    CASE_OF_ANOTHER_ITEM,
+    CASE_OF_ANOTHER_VILLAGE,
+    DOCUMENT_VALUE_MISSING,
+    DUE_BEFORE_RECEIVED,
+    ITEM_HAS_NO_SUCH_DOCUMENT,
+    MEETING_RECORD_WRONG,
+    MORE_PRESENT_THAN_EXPECTED,
+    MORE_VOTES_THAN_PRESENT,
+    NEGATIVE_COUNTS,
+    NO_DOCUMENT_TEMPLATE,
+    NO_RESULT_YET,
+    NOTICE_ENDS_BEFORE_START,
+    PROBLEMS_JOINED,
+    RESULT_BEFORE_REACHED,
+)
 
 Context = dict[str, Any]
 
@@ -91,18 +109,29 @@ def time_limit_text(item: CatalogItem) -> str:
 def _check(case: Case, item: CatalogItem, place: Place, kind: DocumentKind) -> None:
     problems = []
     if case.item_code != item.code:
-        problems.append(f"办件 {case.case_id} 属于事项 {case.item_code}，不是 {item.code}")
+        problems.append(
+            CASE_OF_ANOTHER_ITEM.format(
+                case=case.case_id, actual=case.item_code, expected=item.code
+            )
+        )
     if case.village != place.village.code:
-        problems.append(f"办件 {case.case_id} 属于村 {case.village}，不是 {place.village.code}")
+        problems.append(
+            CASE_OF_ANOTHER_VILLAGE.format(
+                case=case.case_id, actual=case.village, expected=place.village.code
+            )
+        )
     if kind not in item.documents:
         produced = "、".join(item.documents)
         problems.append(
-            f"事项 {item.code}（{item.name}）不产生 {kind.value} 文书（该事项产生：{produced}）"
+            ITEM_HAS_NO_SUCH_DOCUMENT.format(
+                item=item.code, name=item.name, kind=kind.value, produced=produced
+            )
         )
     if problems:
         raise InputInvalid(
-            f"无法生成 {kind.value} / cannot build the {kind.value} of case {case.case_id}: "
-            + "；".join(problems)
+            CANNOT_BUILD_DOCUMENT(
+                kind=kind.value, case=case.case_id, problems=PROBLEMS_JOINED.join(problems)
+            )
         )
 
 
@@ -273,8 +302,7 @@ def receipt_context(
     _check(case, item, place, DocumentKind.RECEIPT)
     if due_on is not None and due_on < case.received_on:
         raise InputInvalid(
-            f"办件 {case.case_id}：承诺办结日期 {due_on} 早于受理日期 {case.received_on} / "
-            "the due date is before the date received"
+            DUE_BEFORE_RECEIVED(case=case.case_id, due=due_on, received=case.received_on)
         )
     due = (
         f"{chinese_date(due_on)}前办结"
@@ -316,9 +344,7 @@ def proxy_authorisation_context(
     """
     _check(case, item, place, DocumentKind.PROXY_AUTHORISATION)
     if case.proxy is None:
-        raise InputInvalid(
-            f"办件 {case.case_id} 没有代办人，无需代办委托书 / case {case.case_id} has no proxy"
-        )
+        raise InputInvalid(CASE_HAS_NO_PROXY(case=case.case_id))
     person = case.applicant
     return _common(case, item, place) | {
         "name": person.name,
@@ -392,15 +418,20 @@ def meeting_record_context(
     votes = (meeting.votes_for, meeting.votes_against, meeting.abstentions)
     problems = []
     if meeting.attendees < 1 or min(votes) < 0:
-        problems.append("人数和票数不能为负，实到人数至少1人")
+        problems.append(NEGATIVE_COUNTS)
     if sum(votes) > meeting.attendees:
-        problems.append(f"票数合计 {sum(votes)} 超过实到人数 {meeting.attendees}")
+        problems.append(
+            MORE_VOTES_THAN_PRESENT.format(votes=sum(votes), attendees=meeting.attendees)
+        )
     if meeting.expected is not None and meeting.attendees > meeting.expected:
-        problems.append(f"实到人数 {meeting.attendees} 超过应到人数 {meeting.expected}")
+        problems.append(
+            MORE_PRESENT_THAN_EXPECTED.format(
+                attendees=meeting.attendees, expected=meeting.expected
+            )
+        )
     if problems:
         raise InputInvalid(
-            f"办件 {case.case_id} 的会议记录有误 / the meeting record of case "
-            f"{case.case_id} does not add up: " + "；".join(problems)
+            MEETING_RECORD_WRONG(case=case.case_id, problems=PROBLEMS_JOINED.join(problems))
         )
     attendance = f"实到{meeting.attendees}人"
     if meeting.expected is not None:
@@ -518,10 +549,7 @@ def public_notice_context(
     """
     _check(case, item, place, DocumentKind.PUBLIC_NOTICE)
     if end < start:
-        raise InputInvalid(
-            f"办件 {case.case_id}：公示结束日期 {end} 早于开始日期 {start} / "
-            "the notice period ends before it starts"
-        )
+        raise InputInvalid(NOTICE_ENDS_BEFORE_START(case=case.case_id, end=end, start=start))
     rule = item.public_notice
     if rule.unit == DayUnit.WORKING and rule.days:
         duration = f"共{rule.days}个工作日"
@@ -582,14 +610,10 @@ def result_notice_context(
     result = case.result or case.decision
     if issued_on < result_on:
         raise InputInvalid(
-            f"办件 {case.case_id}：公开日期 {issued_on} 早于办结日期 {result_on} / "
-            "a result cannot be published before it is reached"
+            RESULT_BEFORE_REACHED(case=case.case_id, issued=issued_on, result=result_on)
         )
     if not result:
-        raise InputInvalid(
-            f"办件 {case.case_id} 还没有办理结果，不能公开 / case {case.case_id} has no "
-            "result or decision to publish yet"
-        )
+        raise InputInvalid(NO_RESULT_YET(case=case.case_id))
     common = _public_common(
         case,
         item,
@@ -645,10 +669,7 @@ class DocumentRequest:
         """The value of ``field``, or a clear error naming it when it was not given."""
         value = getattr(self, field)
         if value is None:
-            raise InputInvalid(
-                f"办件 {self.case.case_id}：生成文书缺少 {field} / {field} is needed for "
-                "this document"
-            )
+            raise InputInvalid(DOCUMENT_VALUE_MISSING(case=self.case.case_id, field=field))
         return value
 
 
@@ -739,9 +760,7 @@ def document_context(kind: DocumentKind | str, request: DocumentRequest) -> tupl
         entry = DOCUMENTS[DocumentKind(kind)]
     except (ValueError, KeyError):
         known = "、".join(DOCUMENTS)
-        raise InputInvalid(
-            f"没有 {kind!s} 的文书模板 / no document template for {kind!s} (known: {known})"
-        ) from None
+        raise InputInvalid(NO_DOCUMENT_TEMPLATE(kind=str(kind), known=known)) from None
     return entry.template, entry.build(request)
 
 

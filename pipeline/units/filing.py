@@ -42,6 +42,7 @@ from pipeline.catalog.model import DocumentKind, Retention
 from pipeline.errors import InputInvalid
 from pipeline.organisations import District, Place
 from pipeline.units.booklet import PublishedCatalog
+from pipeline.units.messages import DISTRICT_NOT_CODED
 from pipeline.units.notices import IssuedFiles, NoticeJob
 from pipeline.units.packs.pack import MonthlyPack
 
@@ -131,10 +132,7 @@ def archive_edition(
         InputInvalid: The district has no code or fonds (``district.yaml``).
     """
     if not (district.code and district.fonds):
-        raise InputInvalid(
-            f"{district.name} 缺少代码或全宗号 / the district needs `code` and `fonds` in its "
-            "organisations file to archive catalog editions"
-        )
+        raise InputInvalid(DISTRICT_NOT_CODED(district=district.name))
     edition = catalog.edition
     source = edition_source_sha256(json.loads(published.snapshot.read_text(encoding="utf-8")))
     base = ArchivalCode(

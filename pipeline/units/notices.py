@@ -31,6 +31,7 @@ from pipeline.units.contexts import (
     public_rows,
     result_notice_context,
 )
+from pipeline.units.messages import NO_NOTICE_PERIOD, PUBLIC_SHEET_LEAKED
 from pipeline.units.writer import StampedWriter
 
 if TYPE_CHECKING:
@@ -106,10 +107,7 @@ def notice_jobs(case: Case, item: CatalogItem, place: Place) -> list[NoticeJob]:
         if step.kind == StepKind.NOTICE:
             period = notice_period(item, step, record.date)
             if period is None:
-                raise InputInvalid(
-                    f"{item.code} 的公示步骤“{step.name}”没有公示天数 / the catalog sets no "
-                    "notice period for this step; fix the catalog"
-                )
+                raise InputInvalid(NO_NOTICE_PERIOD(item=item.code, step=step.name))
             start, end, _, _ = period
             jobs.append(
                 NoticeJob(case, item, place, DocumentKind.PUBLIC_NOTICE, record, start, end)
@@ -141,10 +139,7 @@ def check_public_text(pdf: Path, text: PdfText | None = None) -> None:
     for pattern in _LEAKS:
         if pattern.search(printed) or pattern.search(joined):
             pdf.unlink(missing_ok=True)
-            raise PrivacyLeak(
-                f"{pdf.name}: 公开文件含有未遮蔽的个人信息，已删除 / the public sheet showed a "
-                "full ID or phone number and was deleted; check the case's decision and result"
-            )
+            raise PrivacyLeak(PUBLIC_SHEET_LEAKED(file=pdf.name))
 
 
 def _qr(code: str, target: Path) -> Image:
