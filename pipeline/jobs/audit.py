@@ -27,6 +27,7 @@ from pipeline.archive.retrieval import Downloaded, download_package, log_access,
 from pipeline.archive.session import ArchiveSession
 from pipeline.archive.verify import VerificationReport, Verifier, sweep
 from pipeline.config import Settings
+from pipeline.jobs.messages import READ_ACCESS_LOG, SEARCH_BY_ID_NUMBER
 from pipeline.workspace import Workspace
 
 
@@ -98,7 +99,7 @@ class AuditDesk:
             StorageError: The access could not be logged.
         """
         if filters.get("id_number"):
-            user.require(Role.INTERNAL, "按身份证号检索 / search by ID number")
+            user.require(Role.INTERNAL, SEARCH_BY_ID_NUMBER())
         index = self.session.index
         self.log(user, "search", describe_query(filters, id_key=index.id_key))
         return index.search(**filters, limit=limit, offset=offset)  # type: ignore[arg-type]
@@ -155,7 +156,7 @@ class AuditDesk:
             AccessDenied: The user is not an admin.
             StorageError: The access could not be logged.
         """
-        user.require(Role.ADMIN, "查看访问日志 / read the access log")
+        user.require(Role.ADMIN, READ_ACCESS_LOG())
         self.log(user, "log", actor or "")
         return self.session.index.accesses(actor=actor, since=since, until=until, limit=limit)
 

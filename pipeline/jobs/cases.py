@@ -16,6 +16,7 @@ from pipeline.catalog.model import DocumentKind, Step
 from pipeline.config import Settings
 from pipeline.documents.engine import DocumentEngine
 from pipeline.errors import InputInvalid
+from pipeline.jobs.messages import NO_SUCH_STEP
 from pipeline.rules.documents import skipped_kinds
 from pipeline.rules.flow import apply_step
 from pipeline.units.case_documents import CaseDocument, write_case_documents
@@ -79,7 +80,7 @@ def record_step(workspace: Workspace, case_id: str, entry: StepEntry, *, via: st
     wanted = next((s for s in item.steps if entry.step in (s.id, s.name)), None)
     if wanted is None:
         choices = "、".join(f"{s.id}（{s.name}）" for s in item.steps)
-        raise InputInvalid(f"{item.code} 没有步骤 {entry.step!r} / no such step; steps: {choices}")
+        raise InputInvalid(NO_SUCH_STEP(item=item.code, step=entry.step, choices=choices))
     record = StepRecord(
         step=wanted.id, actor=entry.actor, date=entry.date, operator=entry.operator,
         outcome=entry.outcome, note=entry.note, meeting_record=entry.meeting_record,

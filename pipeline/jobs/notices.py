@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from pipeline.config import Settings
 from pipeline.documents.engine import DocumentEngine
 from pipeline.errors import InputInvalid, XwqlError
+from pipeline.jobs.messages import NAME_CASES_OR_VILLAGE, NOTHING_TO_POST
 from pipeline.programs.converter_service.pool import Converter
 from pipeline.units.notices import IssuedFiles, NoticeIssuer, NoticeJob, notice_jobs
 from pipeline.workspace import Workspace
@@ -45,9 +46,7 @@ class NoticeRequest:
     def check(self) -> None:
         """Raise ``InputInvalid`` unless cases or a village are named."""
         if not self.case_ids and not self.village:
-            raise InputInvalid(
-                "给出办件编号，或 --village（可加 --date）/ give case ids, or --village"
-            )
+            raise InputInvalid(NAME_CASES_OR_VILLAGE())
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,7 @@ def select_notices(workspace: Workspace, request: NoticeRequest) -> list[NoticeJ
         # For named cases, the latest notice of each (a reprint gives the same sheet).
         jobs = list({job.case.case_id: job for job in jobs}.values())
     if not jobs:
-        raise InputInvalid("没有需要张贴的公示或结果公开 / no notice or result step recorded yet")
+        raise InputInvalid(NOTHING_TO_POST())
     return jobs
 
 
