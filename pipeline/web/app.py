@@ -43,10 +43,12 @@ from pipeline.archive.index import MAX_LIMIT
 from pipeline.archive.metadata import UnitKind
 from pipeline.config import Settings
 from pipeline.errors import AccessDenied, InputInvalid, NotArchived, StorageError, XwqlError
+from pipeline.jobs.messages import READ_ACCESS_LOG
 from pipeline.rules.calendar import china_today, parse_iso_date
 from pipeline.web import labels
 from pipeline.web.backend import ArchiveBackend, normalise_code
 from pipeline.web.config import WebConfig
+from pipeline.web.messages import FORM_EXPIRED
 from pipeline.web.security import RateLimiter, SessionStore, WebSession, new_token, same_token
 
 logger = logging.getLogger(__name__)
@@ -256,7 +258,7 @@ def logout(
 ) -> Response:
     """End the session (the form carries the session's token)."""
     if not same_token(form_token, session.csrf):
-        raise AccessDenied("表单已失效 / the form token does not match: reload the page")
+        raise AccessDenied(FORM_EXPIRED())
     _state(request).sessions.end(session.id)
     response = RedirectResponse("/login?bye=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -354,7 +356,7 @@ def access_log(
     request: Request, session: SessionDep, actor: str = "", start: str = "", end: str = ""
 ) -> HTMLResponse:
     """The access log, newest first, by Beijing date (admin role; reading it is logged)."""
-    session.user.require(Role.ADMIN, "查看访问日志 / read the access log")
+    session.user.require(Role.ADMIN, READ_ACCESS_LOG())
     today = china_today()
     try:
         first = parse_iso_date(start) if start else today - dt.timedelta(days=6)

@@ -41,6 +41,14 @@ from pipeline.cases.verification import parse_verification_code
 from pipeline.config import Settings
 from pipeline.errors import InputInvalid, NotArchived
 from pipeline.jobs.audit import AuditDesk
+from pipeline.web.messages import (
+    CODE_TOO_LONG,
+    FILE_UNREADABLE,
+    NO_NOTICE_WITH_CODE,
+    NO_SUCH_FILE,
+    RECORD_UNREADABLE,
+    SHEET_NOT_AS_ARCHIVED,
+)
 
 MAX_CODE_INPUT = 40
 """Longer verification-code input is refused before it is parsed."""
@@ -97,7 +105,7 @@ def normalise_code(text: str) -> str:
     """
     text = text.strip()
     if len(text) > MAX_CODE_INPUT:
-        raise InputInvalid("核验码格式不对 / not a verification code: too long")
+        raise InputInvalid(CODE_TOO_LONG())
     if text.upper().startswith(QR_PREFIX):
         text = text[len(QR_PREFIX) :]
     return parse_verification_code(text)
@@ -252,13 +260,13 @@ class ArchiveBackend:
         """
         notice = self.find_notice(code)
         if notice is None:
-            raise NotArchived(f"没有核验码为 {code} 的公告 / no notice has code {code}")
+            raise NotArchived(NO_NOTICE_WITH_CODE(code=code))
         store = self._open().session.store
         with self._scratch() as folder:
             downloaded = download_package(store, notice.record.archival_code, folder)
             data = _payload(downloaded, notice.sheet.path)
         if hashlib.sha256(data).hexdigest() != notice.sheet.sha256:
-            raise NotArchived(f"公告文件与归档记录不符 / the sheet of {code} is not as archived")
+            raise NotArchived(SHEET_NOT_AS_ARCHIVED(code=code))
         return notice, data
 
 
@@ -267,12 +275,12 @@ def _payload(downloaded: Downloaded, path: str) -> bytes:
     try:
         record = load_record(downloaded.folder)
     except PackageInvalid as exc:
-        raise NotArchived(f"{downloaded.archival_code}: 元数据不可读 / no readable record") from exc
+        raise NotArchived(RECORD_UNREADABLE(code=downloaded.archival_code)) from exc
     if path not in {entry.path for entry in record.files}:
-        raise NotArchived(f"{downloaded.archival_code} 中没有文件 {path} / no such file")
+        raise NotArchived(NO_SUCH_FILE(code=downloaded.archival_code, path=path))
     target = downloaded.folder / DATA / path
     if not target.is_file():
-        raise NotArchived(f"{downloaded.archival_code}/{path}: 文件不可读 / could not be read")
+        raise NotArchived(FILE_UNREADABLE(code=downloaded.archival_code, path=path))
     return target.read_bytes()
 
 

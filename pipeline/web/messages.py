@@ -1,0 +1,41 @@
+"""The messages of ``xwql web``, in Chinese and English (see pipeline.errors.Bilingual).
+
+A page shows the Chinese part (an error's text before its first `` / ``); the
+pages' own Chinese sentences stay in ``app.py``.
+"""
+
+from pipeline.errors import Bilingual
+
+# app.py: the auditors' pages
+
+FORM_EXPIRED = Bilingual(
+    "表单已失效",
+    "the form token does not match: reload the page",
+)
+
+# backend.py: notices and packages as the pages show them
+
+CODE_TOO_LONG = Bilingual(
+    "核验码格式不对",
+    "not a verification code: too long",
+)
+NO_NOTICE_WITH_CODE = Bilingual(
+    "没有核验码为 {code} 的公告",
+    "no notice has code {code}",
+)
+SHEET_NOT_AS_ARCHIVED = Bilingual(
+    "公告文件与归档记录不符",
+    "the sheet of {code} is not as archived",
+)
+RECORD_UNREADABLE = Bilingual(
+    "{code}: 元数据不可读",
+    "no readable record",
+)
+NO_SUCH_FILE = Bilingual(
+    "{code} 中没有文件 {path}",
+    "no such file",
+)
+FILE_UNREADABLE = Bilingual(
+    "{code}/{path}: 文件不可读",
+    "could not be read",
+)
