@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from pipeline.cli.messages import CANNOT_READ_OR_WRITE
 from pipeline.config import Settings, load_settings
 from pipeline.errors import ExitCode, XwqlError
 
@@ -72,10 +73,8 @@ def expected_failure(exc: XwqlError | OSError, err: Console) -> int:
     # ``filename`` is sometimes the open file object itself: show its name.
     name = getattr(exc.filename, "name", exc.filename)
     where = f"{name}: " if name else ""
-    err.print(
-        f"[red]错误 error:[/] 无法读写文件 / cannot read or write {where}{exc.strerror or exc}",
-        highlight=False,
-    )
+    why = exc.strerror or exc
+    err.print(f"[red]错误 error:[/] {CANNOT_READ_OR_WRITE(where=where, why=why)}", highlight=False)
     return int(ExitCode.OUTPUT)
 
 

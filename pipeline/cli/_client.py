@@ -235,12 +235,9 @@ def run_in_service(argv: list[str]) -> int | None:
             sys.stderr.write("interrupted (the converter service finishes the job)\n")
             return 130
     if not (isinstance(answer, dict) and isinstance(answer.get("code"), int)):
-        sys.stderr.write(
-            "错误 error: 转换服务中断 / the converter service stopped before it finished "
-            "this command; some notices may have been written. Run the command again "
-            "(a reprint gives the same sheet and code); `xwql converters status` says "
-            f"whether the service runs, its log is in {path.parent}.\n"
-        )
+        from pipeline.cli.messages import SERVICE_STOPPED
+
+        sys.stderr.write(f"错误 error: {SERVICE_STOPPED(log=path.parent)}\n")
         return _EXIT_EXTERNAL_PROGRAM
     _print(answer.get("output") or [])
     return int(answer["code"])

@@ -23,6 +23,13 @@ from pipeline.cli._app import (
     today,
 )
 from pipeline.cli._report import show_report
+from pipeline.cli.messages import (
+    CASES_NOT_ARCHIVED,
+    NAME_CASES_VILLAGE_OR_ALL,
+    NAME_CODES_OR_ALL,
+    NO_SUCH_USER,
+    OUTSIDE_EVERY_PACKAGE,
+)
 from pipeline.config import Settings
 from pipeline.errors import ExitCode, InputInvalid, XwqlError
 from pipeline.rules.calendar import parse_iso_date
@@ -63,7 +70,7 @@ def archive_case(
     Example: xwql archive case --village 南马村
     """
     if not (case_ids or village or all_cases):
-        raise InputInvalid("给出办件编号、--village 或 --all / give case ids, --village or --all")
+        raise InputInvalid(NAME_CASES_VILLAGE_OR_ALL())
     settings = current_settings()
     if case_ids:
         rows, failed = _file_named_cases(settings, case_ids, operator)
@@ -80,7 +87,7 @@ def archive_case(
         if not rows:
             console.print("没有已办结的办件 / no finished case to archive")
     if failed:
-        err_console.print(f"{len(failed)} 件未归档 / not archived (see above)")
+        err_console.print(CASES_NOT_ARCHIVED(count=len(failed)))
         raise typer.Exit(max(int(error.exit_code) for error in failed))
 
 
@@ -291,7 +298,7 @@ def audit_verify(
     from pipeline.jobs.audit import AuditDesk
 
     if not (codes or all_packages):
-        raise InputInvalid("给出档号或 --all / give archival codes or --all")
+        raise InputInvalid(NAME_CODES_OR_ALL())
     settings = current_settings()
     auditor = _auditor(settings, token_file)
     reports = []
@@ -315,7 +322,7 @@ def audit_verify(
         for report_data in bad:
             show_report(report_data)
         for stray in strays:
-            console.print(f"[red]✗[/] {stray}: 不属于任何归档包 / outside every package")
+            console.print(f"[red]✗[/] {OUTSIDE_EVERY_PACKAGE(prefix=stray)}")
         console.print(f"{len(reports)} 个归档包 packages, {len(bad)} 个异常 with incidents")
     if bad or strays:
         raise typer.Exit(ExitCode.INCIDENT)
@@ -389,5 +396,5 @@ def auditors_revoke(name: Annotated[str, typer.Argument(help="The user's name.")
     Example: xwql auditors revoke 李审计
     """
     if not AuditorRegistry.of(current_settings()).revoke(name):
-        raise InputInvalid(f"没有用户 {name} / no such user")
+        raise InputInvalid(NO_SUCH_USER(name=name))
     console.print(f"[green]✓[/] {name} revoked")

@@ -20,6 +20,7 @@ from pipeline.cli._app import (
     print_json,
     today,
 )
+from pipeline.cli.messages import FILE_THE_MINUTES, GIVE_A_LEDGER
 from pipeline.config import Settings
 from pipeline.errors import ExitCode, InputInvalid
 from pipeline.rules.calendar import parse_iso_date
@@ -348,7 +349,7 @@ def intake(
             console.print(f"[green]✓[/] 空白台账 blank ledger: {target}")
             return
         if file is None:
-            raise InputInvalid("请给出台账文件 / give a ledger file, or --template --out FILE")
+            raise InputInvalid(GIVE_A_LEDGER())
         outcome = import_ledger(file, workspace)
     result = outcome.result
     report_path = report or file.with_name(f"{file.stem}-导入问题.xlsx")
@@ -428,5 +429,5 @@ def cases_documents(
         for kind in done.skipped:
             err_console.print(
                 f"[yellow]![/] {done.case_id}: {kind.value} 未生成 not written — "
-                "会议记录按会议原件归档 / file the meeting's own minutes"
+                f"{FILE_THE_MINUTES()}"
             )

@@ -15,6 +15,7 @@ import typer
 
 from pipeline.cli._app import app, console, current_settings, print_json
 from pipeline.cli._flowrun import flow_progress, print_summary
+from pipeline.cli.messages import NO_SAMPLE_LEDGERS
 from pipeline.config import Settings
 from pipeline.errors import InputInvalid
 
@@ -56,7 +57,7 @@ def demo(
     names = {place.village.name for place in places}
     ledgers = sorted(p for p in folder.glob("*.xlsx") if p.name.split("-")[0] in names)
     if not ledgers:
-        raise InputInvalid(f"没有 {month} 的示例台账 / no sample ledgers in {folder}")
+        raise InputInvalid(NO_SAMPLE_LEDGERS(month=month, folder=folder))
     codes = [place.village.code for place in places] if village else None
     with flow_progress(settings, out, total=len(ledgers) + 2 + 3 * len(places)):
         summary = district_month_flow(

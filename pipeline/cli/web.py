@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from pipeline.cli._app import app, console, current_settings
+from pipeline.cli.messages import BAD_PORT
 from pipeline.errors import InputInvalid
 
 HOST = "127.0.0.1"
@@ -38,7 +39,7 @@ def web(
     from pipeline.web.config import WebConfig
 
     if not 1 <= port <= 65535:
-        raise InputInvalid(f"端口无效 / --port must be 1–65535, got {port}")
+        raise InputInvalid(BAD_PORT(port=port))
     config = WebConfig()
     if session_minutes is not None:
         if session_minutes <= 0:
