@@ -36,6 +36,7 @@ from prefect.futures import PrefectFuture, wait
 from prefect.settings import PREFECT_API_URL
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from flows.messages import NOT_EVERYTHING_ARCHIVED, PACKAGES_WITH_INCIDENTS, UNITS_NOT_DONE
 from pipeline.archive.archiver import Archived, Outcome
 from pipeline.archive.retrieval import rebuild_index
 from pipeline.archive.verify import VerificationReport, sweep
@@ -60,9 +61,8 @@ class VillageIncomplete(XwqlError):
         self.units = [unit for unit, _ in failed]
         self.transient = all(isinstance(error, TRANSIENT) for _, error in failed)
         lines = [f"  - {unit}: {str(error).splitlines()[0]}" for unit, error in failed]
-        super().__init__(
-            f"{job} {village}: {len(failed)} 件未完成 / not done:\n" + "\n".join(lines)
-        )
+        head = UNITS_NOT_DONE(job=job, village=village, count=len(failed))
+        super().__init__("\n".join([head, *lines]))
 
     def __reduce__(self) -> Any:
         return (XwqlError, (str(self),))
@@ -324,10 +324,7 @@ def _collect(summary: RunSummary, futures: list[PrefectFuture[list[Archived]]]) 
 
 def _finish(summary: RunSummary) -> RunSummary:
     if summary.failures:
-        raise RunIncomplete(
-            "未全部完成 / not everything was archived; run the same command again once the "
-            "cause is fixed (finished work is not redone):\n" + "\n".join(summary.failures)
-        )
+        raise RunIncomplete("\n".join([NOT_EVERYTHING_ARCHIVED(), *summary.failures]))
     return summary
 
 
@@ -482,6 +479,6 @@ def fixity_audit_flow() -> dict[str, Any]:
     failed = [r for r in reports if not r.ok]
     if failed:
         lines = [f"  - {r.archival_code}: {', '.join(c.name for c in r.failed())}" for r in failed]
-        head = f"{len(failed)} 个归档包异常 / packages with incidents:"
+        head = PACKAGES_WITH_INCIDENTS(count=len(failed))
         raise RunIncomplete("\n".join([head, *lines]))
     return {"packages": len(reports), "incidents": 0}

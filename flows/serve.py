@@ -26,6 +26,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
 from flows.district import fixity_audit_flow, monthly_pack_flow
+from flows.messages import PREFECT_DID_NOT_START
 from pipeline.errors import ExternalProgramError
 from pipeline.programs.ports import free_port
 
@@ -101,9 +102,7 @@ def local_server() -> Iterator[str]:
             except OSError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise ExternalProgramError(
-                    f"Prefect 服务未启动 / the Prefect server did not start; see {log}"
-                )
+                raise ExternalProgramError(PREFECT_DID_NOT_START(log=log))
             time.sleep(0.5)
         yield url
     finally:
