@@ -34,7 +34,7 @@ from pipeline.archive.messages import (
     USER_NAME_LENGTH,
 )
 from pipeline.config import Settings
-from pipeline.errors import AccessDenied, InputInvalid
+from pipeline.errors import AccessDenied, Bilingual, InputInvalid
 
 TOKEN_ENV = "XWQL_AUDIT_TOKEN"
 
@@ -64,15 +64,21 @@ class Auditor:
     name: str
     role: Role
 
-    def require(self, needed: Role, what: str) -> None:
-        """Refuse unless the user's role includes ``needed``.
+    def require(self, needed: Role, what: Bilingual) -> None:
+        """Refuse unless the user's role includes ``needed`` for ``what`` (e.g. 查看访问日志).
 
         Raises:
             AccessDenied: It does not.
         """
         if not self.role.allows(needed):
             raise AccessDenied(
-                MAY_NOT(what=what, user=self.name, role=self.role.value, needed=needed.value)
+                MAY_NOT(
+                    what_zh=what.zh,
+                    what_en=what.en,
+                    user=self.name,
+                    role=self.role.value,
+                    needed=needed.value,
+                )
             )
 
 

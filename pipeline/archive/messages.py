@@ -48,8 +48,8 @@ READS_BACK_OTHER_BYTES = Bilingual(
 
 # --- auditors.py
 MAY_NOT = Bilingual(
-    "无权{what}",
-    "{user} ({role}) may not {what}: the {needed} role is needed",
+    "无权{what_zh}",
+    "{user} ({role}) may not {what_en}: the {needed} role is needed",
 )
 REGISTRY_UNREADABLE = Bilingual("用户登记文件损坏", "{path} is not readable: {reason}")
 REGISTRY_WITHOUT_USERS = Bilingual("用户登记文件损坏", "{path} has no users list")

@@ -99,7 +99,7 @@ class AuditDesk:
             StorageError: The access could not be logged.
         """
         if filters.get("id_number"):
-            user.require(Role.INTERNAL, SEARCH_BY_ID_NUMBER())
+            user.require(Role.INTERNAL, SEARCH_BY_ID_NUMBER)
         index = self.session.index
         self.log(user, "search", describe_query(filters, id_key=index.id_key))
         return index.search(**filters, limit=limit, offset=offset)  # type: ignore[arg-type]
@@ -156,7 +156,7 @@ class AuditDesk:
             AccessDenied: The user is not an admin.
             StorageError: The access could not be logged.
         """
-        user.require(Role.ADMIN, READ_ACCESS_LOG())
+        user.require(Role.ADMIN, READ_ACCESS_LOG)
         self.log(user, "log", actor or "")
         return self.session.index.accesses(actor=actor, since=since, until=until, limit=limit)
 

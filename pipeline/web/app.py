@@ -356,7 +356,7 @@ def access_log(
     request: Request, session: SessionDep, actor: str = "", start: str = "", end: str = ""
 ) -> HTMLResponse:
     """The access log, newest first, by Beijing date (admin role; reading it is logged)."""
-    session.user.require(Role.ADMIN, READ_ACCESS_LOG())
+    session.user.require(Role.ADMIN, READ_ACCESS_LOG)
     today = china_today()
     try:
         first = parse_iso_date(start) if start else today - dt.timedelta(days=6)
