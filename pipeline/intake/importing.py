@@ -16,7 +16,7 @@ from pathlib import Path
 from pipeline.cases.model import Case, CaseStatus, Irregularity
 from pipeline.cases.store import Change
 from pipeline.catalog import CatalogItem
-from pipeline.intake import Bilingual, IntakeResult, Issue, Location, read_ledger
+from pipeline.intake import IntakeResult, Issue, Location, read_ledger
 from pipeline.intake.messages import CORRECT_OR_FORCE
 from pipeline.rules.flow import check_step, next_step, validate_history
 from pipeline.workspace import Workspace
@@ -30,11 +30,6 @@ class ImportOutcome:
 
     result: IntakeResult
     changes: dict[Change, int]
-
-
-def _bilingual(message: str) -> Bilingual:
-    zh, _, en = message.partition(" / ")
-    return Bilingual(zh, en or zh)
 
 
 def with_forced_irregularities(case: Case, item: CatalogItem) -> Case:
@@ -87,7 +82,7 @@ def check_histories(result: IntakeResult, workspace: Workspace) -> IntakeResult:
                 Issue(
                     file=where.file, sheet=where.sheet, row=where.row, column=where.column,
                     value=f"{case.case_id}（{_STEPS_SHEET}: {violation.step}）",
-                    problem=_bilingual(violation.message),
+                    problem=violation.text,
                     fix=CORRECT_OR_FORCE,
                 )
             )  # fmt: skip

@@ -36,7 +36,7 @@ from enum import StrEnum
 
 from pipeline.cases.model import Case, CaseStatus, Irregularity, StepRecord
 from pipeline.catalog.model import CatalogItem, DayUnit, Step, StepKind
-from pipeline.errors import InputInvalid, StepRefused
+from pipeline.errors import Bilingual, InputInvalid, StepRefused
 from pipeline.rules.calendar import add_days
 from pipeline.rules.messages import (
     AFTER_LAST_STEP,
@@ -74,11 +74,22 @@ class RuleId(StrEnum):
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: which rule, on which step, and what to do (Chinese / English)."""
+    """One broken rule: which rule, on which step, and what to do.
+
+    Attributes:
+        rule: The rule's stable id.
+        step: The step it was broken on.
+        text: What is wrong and what to do, in Chinese and English, its blanks filled.
+    """
 
     rule: RuleId
     step: str
-    message: str
+    text: Bilingual
+
+    @property
+    def message(self) -> str:
+        """The text as printed, ``中文 / English`` (already filled: not formatted again)."""
+        return f"{self.text.zh} / {self.text.en}"
 
 
 # Separators between alternative actors, at the top level of an actor string (not
@@ -240,7 +251,7 @@ def _check_order(case: Case, item: CatalogItem, record: StepRecord) -> list[Viol
             Violation(
                 RuleId.STEP_ORDER,
                 record.step,
-                NO_SUCH_STEP(item=item.code, name=item.name, step=record.step, known=known),
+                NO_SUCH_STEP.fill(item=item.code, name=item.name, step=record.step, known=known),
             )
         ]
     done = next((r for r in case.steps if r.step == record.step), None)
@@ -249,7 +260,7 @@ def _check_order(case: Case, item: CatalogItem, record: StepRecord) -> list[Viol
             Violation(
                 RuleId.STEP_ORDER,
                 step.id,
-                STEP_ALREADY_RECORDED(step=_label(step), date=done.date),
+                STEP_ALREADY_RECORDED.fill(step=_label(step), date=done.date),
             )
         ]
     expected = next_step(case, item)
@@ -258,7 +269,7 @@ def _check_order(case: Case, item: CatalogItem, record: StepRecord) -> list[Viol
             Violation(
                 RuleId.STEP_ORDER,
                 step.id,
-                AFTER_LAST_STEP(step=_label(step)),
+                AFTER_LAST_STEP.fill(step=_label(step)),
             )
         ]
     if expected.id != step.id:
@@ -267,7 +278,7 @@ def _check_order(case: Case, item: CatalogItem, record: StepRecord) -> list[Viol
             Violation(
                 RuleId.STEP_ORDER,
                 step.id,
-                STEP_OUT_OF_ORDER(
+                STEP_OUT_OF_ORDER.fill(
                     step=_label(step),
                     position_zh=position.zh,
                     position_en=position.en,
@@ -296,7 +307,7 @@ def _check_notice(case: Case, item: CatalogItem, step: Step, record: StepRecord)
             Violation(
                 RuleId.NOTICE_PERIOD,
                 step.id,
-                INSIDE_NOTICE_PERIOD(
+                INSIDE_NOTICE_PERIOD.fill(
                     step=_label(step),
                     date=record.date,
                     notice=_label(notice),
@@ -319,7 +330,7 @@ def _check_meeting(step: Step, record: StepRecord) -> list[Violation]:
         Violation(
             RuleId.MEETING_RECORD,
             step.id,
-            MEETING_RECORD_MISSING(step=_label(step)),
+            MEETING_RECORD_MISSING.fill(step=_label(step)),
         )
     ]
 
@@ -340,7 +351,7 @@ def _check_proxy(case: Case, record: StepRecord) -> list[Violation]:
         Violation(
             RuleId.PROXY_AUTHORISATION,
             record.step,
-            FILED_BY_PROXY_BUT(step=record.step, problem_zh=problem.zh, problem_en=problem.en),
+            FILED_BY_PROXY_BUT.fill(step=record.step, problem_zh=problem.zh, problem_en=problem.en),
         )
     ]
 
@@ -353,7 +364,7 @@ def _check_actor(step: Step, record: StepRecord) -> list[Violation]:
         Violation(
             RuleId.ACTOR,
             step.id,
-            WRONG_ACTOR(step=_label(step), allowed=allowed, actor=record.actor),
+            WRONG_ACTOR.fill(step=_label(step), allowed=allowed, actor=record.actor),
         )
     ]
 
@@ -365,7 +376,7 @@ def _check_dates(case: Case, record: StepRecord) -> list[Violation]:
             Violation(
                 RuleId.DATE_ORDER,
                 record.step,
-                BEFORE_RECEIVED(step=record.step, date=record.date, received=case.received_on),
+                BEFORE_RECEIVED.fill(step=record.step, date=record.date, received=case.received_on),
             )
         )
     if case.steps and record.date < case.steps[-1].date:
@@ -374,7 +385,7 @@ def _check_dates(case: Case, record: StepRecord) -> list[Violation]:
             Violation(
                 RuleId.DATE_ORDER,
                 record.step,
-                BEFORE_PREVIOUS_STEP(
+                BEFORE_PREVIOUS_STEP.fill(
                     step=record.step,
                     date=record.date,
                     previous=previous.step,
