@@ -66,6 +66,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from sqlalchemy.dialects import postgresql
 
 from pipeline.archive.idkey import IdKey
+from pipeline.archive.messages import (
+    DATES_REVERSED,
+    ID_HASHES_REMOVED,
+    INDEX_DATABASE_UNSUPPORTED,
+    INDEX_WITHOUT_ID_KEY,
+    NO_FTS5,
+    PAGE_OUT_OF_RANGE,
+    QUERY_TOO_LONG,
+)
 from pipeline.archive.tokens import (
     TOKENIZER_VERSION,
     Term,
@@ -415,10 +424,7 @@ class ArchiveIndex:
         name = self.engine.dialect.name
         if name not in _SCHEMAS:
             self.engine.dispose()
-            raise InputInvalid(
-                f"档案检索只支持 SQLite 和 PostgreSQL / the archive index runs on SQLite or "
-                f"PostgreSQL, not {name!r}"
-            )
+            raise InputInvalid(INDEX_DATABASE_UNSUPPORTED(name=name))
         self._postgres = name == "postgresql"
         self._schema = _SCHEMAS[name]
         # every column but PostgreSQL's tokens: what an entry is rebuilt from
@@ -434,10 +440,7 @@ class ArchiveIndex:
                         f"body, persons, content='', columnsize=0, tokenize=\"{_FTS_TOKENIZER}\")"
                     )
                 except sa.exc.OperationalError as error:
-                    raise MissingDependency(
-                        f"这个 SQLite 没有 FTS5 / this SQLite has no FTS5 ({error.orig}); "
-                        "use a Python built with it, or PostgreSQL"
-                    ) from error
+                    raise MissingDependency(NO_FTS5(error=error.orig)) from error
             meta = self._schema.meta
             version = db.execute(
                 sa.select(meta.c.value).where(meta.c.key == "tokenizer")
@@ -497,10 +500,7 @@ class ArchiveIndex:
             IndexKeyInvalid: The index was opened without a key.
         """
         if self.id_key is None:
-            raise IndexKeyInvalid(
-                "检索库未配置身份证号密钥 / this index was opened without the ID-number key "
-                "(XWQL_INDEX_KEY or the data folder's key file)"
-            )
+            raise IndexKeyInvalid(INDEX_WITHOUT_ID_KEY())
         return self.id_key.hash(id_number)
 
     def close(self) -> None:
@@ -963,10 +963,7 @@ class ArchiveIndex:
                 sa.select(meta.c.value).where(meta.c.key == _META_ID_STALE)
             ).scalar_one_or_none()
         if dropped is not None:
-            raise IndexKeyInvalid(
-                "检索库需要重建 / the index's ID-number hashes were made with another key "
-                "and were removed; run `xwql archive reindex` to search by ID number again"
-            )
+            raise IndexKeyInvalid(ID_HASHES_REMOVED())
         return digest
 
     # -- access log ------------------------------------------------------------------------
@@ -1057,17 +1054,12 @@ def _check_search(
 ) -> None:
     """Refuse a bad page, a reversed date range or an over-long query (``InputInvalid``)."""
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
-        raise InputInvalid(
-            f"分页参数无效 / page out of range: limit must be 1–{MAX_LIMIT} and offset ≥ 0 "
-            f"(got limit={limit}, offset={offset})"
-        )
+        raise InputInvalid(PAGE_OUT_OF_RANGE(max_limit=MAX_LIMIT, limit=limit, offset=offset))
     if date_from is not None and date_to is not None and date_from > date_to:
-        raise InputInvalid(
-            f"起始日期晚于截止日期 / date_from {date_from} is after date_to {date_to}"
-        )
+        raise InputInvalid(DATES_REVERSED(date_from=date_from, date_to=date_to))
     for label, query in (("text", text), ("person", person)):
         if query is not None and len(query) > MAX_QUERY_CHARS:
-            raise InputInvalid(f"检索词过长 / {label} is longer than {MAX_QUERY_CHARS} characters")
+            raise InputInvalid(QUERY_TOO_LONG(field=label, limit=MAX_QUERY_CHARS))
 
 
 _PG_TOKEN_COLUMNS = ("tokens", "person_tokens", "haystack", "person_haystack")

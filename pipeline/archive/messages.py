@@ -78,6 +78,56 @@ INDEX_KEY_FILE_EMPTY = Bilingual(
     "{path} holds no key; remove it (a new one is made) and run `xwql archive reindex`",
 )
 
+# --- index.py
+INDEX_DATABASE_UNSUPPORTED = Bilingual(
+    "档案检索只支持 SQLite 和 PostgreSQL",
+    "the archive index runs on SQLite or PostgreSQL, not {name!r}",
+)
+NO_FTS5 = Bilingual(
+    "这个 SQLite 没有 FTS5",
+    "this SQLite has no FTS5 ({error}); use a Python built with it, or PostgreSQL",
+)
+INDEX_WITHOUT_ID_KEY = Bilingual(
+    "检索库未配置身份证号密钥",
+    "this index was opened without the ID-number key "
+    "(XWQL_INDEX_KEY or the data folder's key file)",
+)
+ID_HASHES_REMOVED = Bilingual(
+    "检索库需要重建",
+    "the index's ID-number hashes were made with another key and were removed; "
+    "run `xwql archive reindex` to search by ID number again",
+)
+PAGE_OUT_OF_RANGE = Bilingual(
+    "分页参数无效",
+    "page out of range: limit must be 1–{max_limit} and offset ≥ 0 "
+    "(got limit={limit}, offset={offset})",
+)
+DATES_REVERSED = Bilingual(
+    "起始日期晚于截止日期", "date_from {date_from} is after date_to {date_to}"
+)
+QUERY_TOO_LONG = Bilingual("检索词过长", "{field} is longer than {limit} characters")
+
+# --- metadata.py: archival codes
+ARCHIVAL_CODE_INVALID = Bilingual(
+    "档号有误",
+    "invalid archival code part {value!r}: {why} "
+    "(form: FONDS-YYYY-{{Y|D30|D10}}-VILLAGE-NNN-NNNN, e.g. LZ-QL-001-2026-D30-QL.NM-022-0007)",
+)
+# Its reasons, in English only (str.format blanks), filling ARCHIVAL_CODE_INVALID's {why}:
+FONDS_FORM = "a fonds is A-Z and 0-9 in '-'-separated groups, ≤ {limit}"
+YEAR_FORM = "the year must have four digits"
+RETENTION_FORM = "the retention is 永久, 30年 or 10年"
+VILLAGE_CODE_FORM = "a village code is A-Z, 0-9 and '-', starting with A-Z"
+ITEM_CODE_FORM = "an item code looks like xwql-022"
+SEQUENCE_RANGE = "the sequence runs from 1 to 9999"
+NOT_SIX_FIELDS = "it does not have six '-'-separated fields"
+YEAR_FIELD_NOT_FOUR_DIGITS = "the year field {year!r} is not four digits"
+RETENTION_FIELD_UNKNOWN = "the retention field {retention!r} is not Y, D30 or D10"
+ITEM_FIELD_NOT_THREE_DIGITS = "the item field {item!r} is not three digits"
+SEQUENCE_FIELD_NOT_FOUR_DIGITS = "the sequence field {sequence!r} is not four digits"
+VILLAGE_FIELD_NOT_A_CODE = "the village field {village!r} is not a village code"
+NOT_CANONICAL = "it is not in canonical form"
+
 # --- retrieval.py
 OBJECT_DELETED = Bilingual("删除标记", "someone deleted the object via S3")
 OBJECT_REWRITTEN = Bilingual(

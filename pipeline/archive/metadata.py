@@ -68,6 +68,22 @@ from pydantic import (
 )
 
 from pipeline.archive._names import name_problem, nfc
+from pipeline.archive.messages import (
+    ARCHIVAL_CODE_INVALID,
+    FONDS_FORM,
+    ITEM_CODE_FORM,
+    ITEM_FIELD_NOT_THREE_DIGITS,
+    NOT_CANONICAL,
+    NOT_SIX_FIELDS,
+    RETENTION_FIELD_UNKNOWN,
+    RETENTION_FORM,
+    SEQUENCE_FIELD_NOT_FOUR_DIGITS,
+    SEQUENCE_RANGE,
+    VILLAGE_CODE_FORM,
+    VILLAGE_FIELD_NOT_A_CODE,
+    YEAR_FIELD_NOT_FOUR_DIGITS,
+    YEAR_FORM,
+)
 from pipeline.cases.model import Case, CaseId, Irregularity, ItemCode, Name, Person
 from pipeline.cases.privacy import mask_text
 from pipeline.catalog.model import (
@@ -135,11 +151,9 @@ class ArchivalCode:
         )
 
 
-def _code_error(value: str, why: str) -> ArchivalCodeInvalid:
-    return ArchivalCodeInvalid(
-        f"档号有误 / invalid archival code part {value!r}: {why} "
-        "(form: FONDS-YYYY-{Y|D30|D10}-VILLAGE-NNN-NNNN, e.g. LZ-QL-001-2026-D30-QL.NM-022-0007)"
-    )
+def _code_error(value: str, why: str, /, **blanks: object) -> ArchivalCodeInvalid:
+    """The error for ``value``, ``why`` (a reason of ``messages``) filled with ``blanks``."""
+    return ArchivalCodeInvalid(ARCHIVAL_CODE_INVALID(value=value, why=why.format(**blanks)))
 
 
 def archival_code(
@@ -169,25 +183,25 @@ def archival_code(
             cannot carry.
     """
     if len(fonds) > MAX_FONDS or not _FONDS.fullmatch(fonds):
-        raise _code_error(fonds, f"a fonds is A-Z and 0-9 in '-'-separated groups, ≤ {MAX_FONDS}")
+        raise _code_error(fonds, FONDS_FORM, limit=MAX_FONDS)
     if not 1000 <= year <= 9999:
-        raise _code_error(str(year), "the year must have four digits")
+        raise _code_error(str(year), YEAR_FORM)
     try:
         retention_code = RETENTION_CODES[Retention(retention)]
     except ValueError:
-        raise _code_error(str(retention), "the retention is 永久, 30年 or 10年") from None
+        raise _code_error(str(retention), RETENTION_FORM) from None
     village = village_code.replace("-", ".")
     if "." in village_code or not _VILLAGE_FIELD.fullmatch(village):
-        raise _code_error(village_code, "a village code is A-Z, 0-9 and '-', starting with A-Z")
+        raise _code_error(village_code, VILLAGE_CODE_FORM)
     if item_code is None:
         item = NO_ITEM
     else:
         match = _ITEM_CODE.fullmatch(item_code)
         if match is None or match.group(1) == NO_ITEM:
-            raise _code_error(item_code, "an item code looks like xwql-022")
+            raise _code_error(item_code, ITEM_CODE_FORM)
         item = match.group(1)
     if not 1 <= sequence <= 9999:
-        raise _code_error(str(sequence), "the sequence runs from 1 to 9999")
+        raise _code_error(str(sequence), SEQUENCE_RANGE)
     return f"{fonds}-{year:04d}-{retention_code}-{village}-{item}-{sequence:04d}"
 
 
@@ -199,18 +213,18 @@ def parse_archival_code(code: str) -> ArchivalCode:
     """
     parts = code.rsplit("-", 5)
     if len(parts) != 6 or not code.isascii():
-        raise _code_error(code, "it does not have six '-'-separated fields")
+        raise _code_error(code, NOT_SIX_FIELDS)
     fonds, year, retention, village, item, sequence = parts
     if not (len(year) == 4 and year.isdigit()):
-        raise _code_error(code, f"the year field {year!r} is not four digits")
+        raise _code_error(code, YEAR_FIELD_NOT_FOUR_DIGITS, year=year)
     if retention not in _RETENTION_BY_CODE:
-        raise _code_error(code, f"the retention field {retention!r} is not Y, D30 or D10")
+        raise _code_error(code, RETENTION_FIELD_UNKNOWN, retention=retention)
     if not (len(item) == 3 and item.isdigit()):
-        raise _code_error(code, f"the item field {item!r} is not three digits")
+        raise _code_error(code, ITEM_FIELD_NOT_THREE_DIGITS, item=item)
     if not (len(sequence) == 4 and sequence.isdigit()):
-        raise _code_error(code, f"the sequence field {sequence!r} is not four digits")
+        raise _code_error(code, SEQUENCE_FIELD_NOT_FOUR_DIGITS, sequence=sequence)
     if not _VILLAGE_FIELD.fullmatch(village):
-        raise _code_error(code, f"the village field {village!r} is not a village code")
+        raise _code_error(code, VILLAGE_FIELD_NOT_A_CODE, village=village)
     parsed = ArchivalCode(
         fonds=fonds,
         year=int(year),
@@ -220,7 +234,7 @@ def parse_archival_code(code: str) -> ArchivalCode:
         sequence=int(sequence),
     )
     if str(parsed) != code:  # checks the fonds and the ranges the same way as building
-        raise _code_error(code, "it is not in canonical form")
+        raise _code_error(code, NOT_CANONICAL)
     return parsed
 
 
