@@ -1,6 +1,7 @@
 """The messages of the issued units, in Chinese and English (see pipeline.errors.Bilingual)."""
 
 from pipeline.errors import Bilingual
+from pipeline.messages import joined, side_by_side
 
 # casefile.py: the case file and its filing
 
@@ -81,3 +82,42 @@ PUBLIC_SHEET_LEAKED = Bilingual(
     "the public sheet showed a full ID or phone number and was deleted; check the case's "
     "decision and result",
 )
+
+# packs/month.py: the month and its facts
+
+MONTH_FORM = Bilingual(
+    "月份格式应为 YYYY-MM",
+    "the month must be YYYY-MM, got {text!r}",
+)
+SEAL_USE_TIME_INVALID = Bilingual(
+    "用印登记时间无效",
+    "bad seal-use time {value!r}",
+)
+
+# packs/pack.py: the monthly pack
+
+ISSUED_BEFORE_MONTH = Bilingual(
+    "发布日期 {issued} 早于所公开的月份 {month}",
+    "the date of issue is before the month published",
+)
+
+# packs/summary.py: which villages
+
+UNKNOWN_TOWN = Bilingual(  # printed 中文English, see unknown_town()
+    "未知的镇（街道）",
+    "unknown town {name!r}",
+)
+KNOWN_TOWNS = Bilingual(  # printed 中文 English, see unknown_town()
+    "已知",
+    "known: {known}",
+)
+VILLAGE_NOT_IN_TOWN = Bilingual(
+    "{village}属于{its_town}，不属于{town}",
+    "the village is not in that town",
+)
+
+
+def unknown_town(name: str, known: str) -> str:
+    """``未知的镇（街道）unknown town '…'; 已知 known: …``: the town asked for, those there are."""
+    unknown = joined(UNKNOWN_TOWN, "", name=name)
+    return f"{unknown}; {side_by_side(KNOWN_TOWNS, known=known)}"

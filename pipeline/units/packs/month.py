@@ -19,6 +19,7 @@ from pipeline.errors import InputInvalid
 from pipeline.organisations import Place
 from pipeline.rules.calendar import CHINA
 from pipeline.rules.deadlines import Overdue, overdue
+from pipeline.units.messages import MONTH_FORM, SEAL_USE_TIME_INVALID
 from pipeline.workspace import Workspace
 
 Month = tuple[int, int]
@@ -34,7 +35,7 @@ def parse_month(text: str) -> Month:
     """``2026-11`` → ``(2026, 11)``; a clear error for anything else."""
     match = _MONTH_RE.match(text)
     if match is None or not 1 <= int(match.group(2)) <= 12:
-        raise InputInvalid(f"月份格式应为 YYYY-MM / the month must be YYYY-MM, got {text!r}")
+        raise InputInvalid(MONTH_FORM(text=text))
     return int(match.group(1)), int(match.group(2))
 
 
@@ -187,7 +188,7 @@ class VillageMonth:
 def placed_at(value: object) -> dt.datetime:
     """A register time in China time (PostgreSQL gives it aware, SQLite as written)."""
     if not isinstance(value, dt.datetime):
-        raise InputInvalid(f"用印登记时间无效 / bad seal-use time {value!r}")
+        raise InputInvalid(SEAL_USE_TIME_INVALID(value=value))
     return value.astimezone(CHINA) if value.tzinfo else value
 
 

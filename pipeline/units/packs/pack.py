@@ -24,6 +24,7 @@ from pipeline.documents.stamp import SealUse, draw_seal, stamp_pdf
 from pipeline.errors import InputInvalid
 from pipeline.organisations import Place
 from pipeline.units.booklet import BookletBuilder, Job
+from pipeline.units.messages import ISSUED_BEFORE_MONTH
 from pipeline.units.notices import check_public_text
 from pipeline.units.packs.month import (
     ItemTally,
@@ -186,8 +187,7 @@ def _check_issue_date(issued_on: dt.date, month: Month) -> None:
     first, _ = month_days(month)
     if issued_on < first:
         raise InputInvalid(
-            f"发布日期 {chinese_date(issued_on)} 早于所公开的月份 {month_label(month)} / the date "
-            "of issue is before the month published"
+            ISSUED_BEFORE_MONTH(issued=chinese_date(issued_on), month=month_label(month))
         )
 
 

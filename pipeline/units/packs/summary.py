@@ -21,6 +21,7 @@ from pipeline.documents.engine import DocumentEngine
 from pipeline.documents.render import chinese_date
 from pipeline.errors import InputInvalid
 from pipeline.organisations import Directory, Place, Town
+from pipeline.units.messages import VILLAGE_NOT_IN_TOWN, unknown_town
 from pipeline.units.packs.month import (
     ItemTally,
     Month,
@@ -43,7 +44,7 @@ def find_town(directory: Directory, name_or_code: str) -> Town:
         if wanted in (town.code, town.name):
             return town
     known = "、".join(town.name for town in directory.district.towns)
-    raise InputInvalid(f"未知的镇（街道）unknown town {name_or_code!r}; 已知 known: {known}")
+    raise InputInvalid(unknown_town(name_or_code, known))
 
 
 def select_villages(
@@ -54,8 +55,7 @@ def select_villages(
         place = directory.get(village)
         if town is not None and find_town(directory, town).code != place.town.code:
             raise InputInvalid(
-                f"{place.village.name}属于{place.town.name}，不属于{town} / the village is not in "
-                "that town"
+                VILLAGE_NOT_IN_TOWN(village=place.village.name, its_town=place.town.name, town=town)
             )
         return [place]
     if town is not None:
