@@ -5,6 +5,7 @@ Only its error and warning texts: table headers and progress or success lines
 """
 
 from pipeline.errors import Bilingual
+from pipeline.messages import side_by_side
 
 # _app.py: an expected failure as printed
 
@@ -62,6 +63,24 @@ NO_SAMPLE_LEDGERS = Bilingual(
     "没有 {month} 的示例台账",
     "no sample ledgers in {folder}",
 )
+
+# monthly.py: xwql monthly
+
+PACKS_NOT_WRITTEN = Bilingual(  # printed 中文 English, see packs_not_written()
+    "{count} 个村未生成",
+    "not written",
+)
+PACKS_WRITTEN = Bilingual(  # printed 中文 English, see packs_not_written()
+    "{count} 个已生成",
+    "written",
+)
+
+
+def packs_not_written(failed: int, written: int) -> str:
+    """``2 个村未生成 not written; 5 个已生成 written``: the villages failed, the packs written."""
+    not_written = side_by_side(PACKS_NOT_WRITTEN, count=failed)
+    return f"{not_written}; {side_by_side(PACKS_WRITTEN, count=written)}"
+
 
 # web.py: xwql web
 

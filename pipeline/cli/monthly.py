@@ -19,6 +19,7 @@ from pipeline.cli._app import (
     print_json,
     today,
 )
+from pipeline.cli.messages import packs_not_written
 from pipeline.config import Settings
 from pipeline.errors import XwqlError
 from pipeline.rules.calendar import parse_iso_date
@@ -84,7 +85,7 @@ def monthly(
     else:
         _print_written(packs, failed, summary)
     if failed:
-        err_console.print(f"{len(failed)} 个村未生成 not written; {len(packs)} 个已生成 written")
+        err_console.print(packs_not_written(len(failed), len(packs)))
         raise typer.Exit(max(int(error.exit_code) for _, error in failed))
 
 
