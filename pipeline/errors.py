@@ -52,6 +52,15 @@ class Bilingual:
         """The message with its blanks filled, both languages kept apart."""
         return Bilingual(self.zh.format(**blanks), self.en.format(**blanks))
 
+    def joined(self, between: str, /, **blanks: object) -> str:
+        """The message with its blanks filled, ``between`` between Chinese and English."""
+        filled = self.fill(**blanks)
+        return f"{filled.zh}{between}{filled.en}"
+
+    def side_by_side(self, **blanks: object) -> str:
+        """The message as a short problem line, ``中文 English``, its blanks filled."""
+        return self.joined(" ", **blanks)
+
 
 class XwqlError(Exception):
     """Base of all expected xwql failures.

@@ -14,15 +14,15 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from pipeline.errors import InputInvalid, Problem
-from pipeline.messages import (
-    DUPLICATE_VILLAGE_CODES,
-    ORGANISATIONS_INVALID,
-    ORGANISATIONS_UNREADABLE,
-    side_by_side,
-    unknown_village,
-)
+from pipeline.errors import Bilingual, InputInvalid, Problem
 from pipeline.yamlfile import safe_load
+
+# The module's messages, in Chinese and English (see pipeline.errors.Bilingual).
+UNKNOWN_VILLAGE = Bilingual("未知的村", "unknown village {name!r}")
+KNOWN_VILLAGES = Bilingual("已知", "known: {known}… (xwql villages lists them all)")
+ORGANISATIONS_UNREADABLE = Bilingual("无法读取组织数据", "cannot read {path}: {error}")
+ORGANISATIONS_INVALID = Bilingual("组织数据有误", "{path} is not valid")
+DUPLICATE_VILLAGE_CODES = Bilingual("{path}: 村代码重复", "duplicate village codes: {codes}")
 
 OrgCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{1,23}$")]
 Phone = Annotated[str, StringConstraints(pattern=r"^[0-9-]{7,20}$")]
@@ -118,7 +118,10 @@ class Directory:
         place = self.find(name_or_code)
         if place is None:
             known = "、".join(p.village.name for p in self.villages[:8])
-            raise InputInvalid(unknown_village(name_or_code, known))
+            raise InputInvalid(
+                f"{UNKNOWN_VILLAGE.side_by_side(name=name_or_code)}; "
+                f"{KNOWN_VILLAGES.side_by_side(known=known)}"
+            )
         return place
 
 
@@ -139,5 +142,5 @@ def load_district(path: Path) -> Directory:
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
         codes_twice = ", ".join(duplicates)
-        raise InputInvalid(side_by_side(DUPLICATE_VILLAGE_CODES, path=path, codes=codes_twice))
+        raise InputInvalid(DUPLICATE_VILLAGE_CODES.side_by_side(path=path, codes=codes_twice))
     return Directory(district)

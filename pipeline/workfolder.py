@@ -13,7 +13,13 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.messages import KEEP_WORK_FOLDER, WORK_FOLDER_KEPT
+from pipeline.errors import Bilingual
+
+WORK_FOLDER_KEPT = Bilingual("工作文件夹已保留", "the work folder is kept for diagnosis: {path}")
+KEEP_WORK_FOLDER = Bilingual(
+    "设置 XWQL_KEEP_WORK=1 后重试可保留工作文件夹",
+    "run again with XWQL_KEEP_WORK=1 to keep the work folder ({path}) for diagnosis",
+)
 
 
 @contextlib.contextmanager

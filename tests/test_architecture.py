@@ -21,10 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 FLOORS: list[list[str]] = [
     ["pipeline", "pipeline.errors", "pipeline.config", "pipeline.filetypes", "pipeline.malloc",
      "pipeline.stages", "pipeline.yamlfile"],
-    ["pipeline.programs", "pipeline.organisations", "pipeline.catalog"],
+    ["pipeline.programs", "pipeline.organisations", "pipeline.catalog", "pipeline.workfolder"],
     ["pipeline.documents"],
-    ["pipeline.cases", "pipeline.accounts"],
-    ["pipeline.rules", "pipeline.workspace"],
+    ["pipeline.cases"],
+    ["pipeline.rules", "pipeline.workspace", "pipeline.accounts"],
     ["pipeline.intake", "pipeline.archive"],
     ["pipeline.units", "pipeline.doctor"],
     ["pipeline.jobs"],
@@ -110,7 +110,9 @@ def _inside(module: str, package: str) -> bool:
     return module == package or module.startswith(package + ".")
 
 
-def test_every_module_stands_on_a_floor() -> None:
+def test_every_module_stands_on_one_of_ten_floors_or_fewer() -> None:
+    # With no import running up a floor (below), this bounds how deep the imports go.
+    assert len(FLOORS) <= 10
     for module in modules():
         floor_of(module)
 

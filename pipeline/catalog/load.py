@@ -38,7 +38,6 @@ from pipeline.catalog.messages import (
 )
 from pipeline.catalog.model import CatalogItem, Edition
 from pipeline.errors import CatalogInvalid, Problem, UnknownItem
-from pipeline.messages import joined, side_by_side
 from pipeline.yamlfile import safe_load
 
 M = TypeVar("M", bound=BaseModel)
@@ -144,7 +143,7 @@ def _validate(model: type[M], data: Any, path: Path, problems: list[Problem]) ->
             loc = ".".join(str(part) for part in err["loc"]) or "(whole file)"
             value = err.get("input")
             shown = (
-                f" ({side_by_side(VALUE_SHOWN, value=value)})"
+                f" ({VALUE_SHOWN.side_by_side(value=value)})"
                 if not isinstance(value, dict | list)
                 else ""
             )
@@ -182,13 +181,11 @@ def _cross_check(edition: Edition, items: list[tuple[Path, CatalogItem]]) -> lis
                 Problem(
                     where,
                     "code",
-                    joined(CODE_NOT_NUMBER, "; ", code=item.code, number=item.number),
+                    CODE_NOT_NUMBER.joined("; ", code=item.code, number=item.number),
                 )
             )
         if path.stem != item.code:
-            problems.append(
-                Problem(where, "code", side_by_side(FILE_NAME_NOT_CODE, code=item.code))
-            )
+            problems.append(Problem(where, "code", FILE_NAME_NOT_CODE.side_by_side(code=item.code)))
         if item.category not in categories:
             problems.append(
                 Problem(
@@ -199,14 +196,14 @@ def _cross_check(edition: Edition, items: list[tuple[Path, CatalogItem]]) -> lis
             )
         step_ids = [s.id for s in item.steps]
         for dup in sorted({s for s in step_ids if step_ids.count(s) > 1}):
-            problems.append(Problem(where, "steps", side_by_side(DUPLICATE_STEP_ID, step=dup)))
+            problems.append(Problem(where, "steps", DUPLICATE_STEP_ID.side_by_side(step=dup)))
         for index, step in enumerate(item.steps):
             if step.kind == "notice" and not item.public_notice.days:
                 problems.append(
                     Problem(
                         where,
                         f"steps.{index}.kind",
-                        side_by_side(NOTICE_WITHOUT_DAYS),
+                        NOTICE_WITHOUT_DAYS.side_by_side(),
                     )
                 )
     return problems

@@ -1,7 +1,7 @@
 """The messages of the catalog, in Chinese and English (see ``pipeline.errors.Bilingual``).
 
 The problems of a catalog file are short and printed side by side, ``中文 English``
-(``pipeline.messages.side_by_side``); the others ``中文 / English``.
+(``Bilingual.side_by_side``); the others ``中文 / English``.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.errors import Bilingual
-from pipeline.messages import side_by_side
 
 # --- diff.py
 EDITION_UNREADABLE = Bilingual("无法读取目录版本", "cannot read catalog edition {source}")
@@ -28,7 +27,7 @@ CODE_PRINTED_ON_ANOTHER_ITEM = (  # Chinese only: the warning of a ``Resolution`
 
 def unknown_item_code(code: str, last: int) -> str:
     """``未知事项编码 unknown item code '…': 请用 …``: the code asked for, the codes there are."""
-    return f"{side_by_side(UNKNOWN_ITEM_CODE, code=code)}: {USE_A_LISTED_CODE.format(last=last)}"
+    return f"{UNKNOWN_ITEM_CODE.side_by_side(code=code)}: {USE_A_LISTED_CODE.format(last=last)}"
 
 
 # --- load.py: the problems of a file, printed side by side
@@ -51,7 +50,7 @@ NOTICE_WITHOUT_DAYS = Bilingual("公示步骤需要公示天数", "a notice step
 
 def duplicate(message: Bilingual, path: Path, /, **blanks: object) -> str:
     """``重复的… duplicate … (也在 also in path)``: ``message`` and the file that has it too."""
-    return f"{side_by_side(message, **blanks)} ({side_by_side(ALSO_IN, path=path)})"
+    return f"{message.side_by_side(**blanks)} ({ALSO_IN.side_by_side(path=path)})"
 
 
 # --- load.py: the catalog as a whole

@@ -5,7 +5,6 @@ Only its error and warning texts: table headers and progress or success lines
 """
 
 from pipeline.errors import Bilingual
-from pipeline.messages import side_by_side
 
 # _app.py: an expected failure as printed
 
@@ -78,8 +77,8 @@ PACKS_WRITTEN = Bilingual(  # printed 中文 English, see packs_not_written()
 
 def packs_not_written(failed: int, written: int) -> str:
     """``2 个村未生成 not written; 5 个已生成 written``: the villages failed, the packs written."""
-    not_written = side_by_side(PACKS_NOT_WRITTEN, count=failed)
-    return f"{not_written}; {side_by_side(PACKS_WRITTEN, count=written)}"
+    not_written = PACKS_NOT_WRITTEN.side_by_side(count=failed)
+    return f"{not_written}; {PACKS_WRITTEN.side_by_side(count=written)}"
 
 
 # web.py: xwql web

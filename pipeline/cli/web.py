@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+import os
 from typing import Annotated
 
 import typer
@@ -12,6 +12,8 @@ from pipeline.cli.messages import BAD_PORT
 from pipeline.errors import InputInvalid
 
 HOST = "127.0.0.1"
+APP_FACTORY = "pipeline.web.app:app_from_environment"
+"""What each worker imports to build the app (``xwql web`` never imports the pages itself)."""
 
 
 @app.command()
@@ -24,6 +26,9 @@ def web(
     secure_cookies: Annotated[
         bool, typer.Option(help="Mark cookies Secure (served over HTTPS by a proxy in front).")
     ] = False,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes; they share sessions and limits (database).")
+    ] = 1,
 ) -> None:
     """Serve the web pages: auditors search, view, verify and download; villagers check notices.
 
@@ -35,21 +40,22 @@ def web(
     """
     import uvicorn
 
-    from pipeline.web import create_app
-    from pipeline.web.config import WebConfig
-
     if not 1 <= port <= 65535:
         raise InputInvalid(BAD_PORT(port=port))
-    config = WebConfig()
+    if session_minutes is not None and session_minutes <= 0:
+        raise InputInvalid("--session-minutes must be more than 0")
+    if workers < 1:
+        raise InputInvalid("--workers must be 1 or more")
+    # Each worker process builds the app from the environment (uvicorn's factory):
+    # the options travel there as the variables WebConfig reads.
     if session_minutes is not None:
-        if session_minutes <= 0:
-            raise InputInvalid("--session-minutes must be more than 0")
-        config = replace(config, session_idle=session_minutes * 60)
+        os.environ["XWQL_WEB_SESSION_MINUTES"] = str(session_minutes)
     if secure_cookies:
-        config = replace(config, secure_cookies=True)
+        os.environ["XWQL_WEB_SECURE_COOKIES"] = "1"
+    current_settings()  # the settings are read, and refused if wrong, before serving
     console.print(
-        f"xwql web: http://{HOST}:{port}/  (公告核验)  http://{HOST}:{port}/login  (审计)",
+        f"xwql web: http://{HOST}:{port}/  (公告核验)  http://{HOST}:{port}/login  (登录)",
         highlight=False, soft_wrap=True,
     )  # fmt: skip
-    uvicorn.run(create_app(current_settings(), config=config), host=HOST, port=port,
+    uvicorn.run(APP_FACTORY, factory=True, host=HOST, port=port, workers=workers,
                 log_level="info", proxy_headers=False)  # fmt: skip

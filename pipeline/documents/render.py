@@ -40,7 +40,6 @@ from pipeline.documents.messages import (
     TEMPLATE_VALUE_MISSING,
 )
 from pipeline.errors import TemplateError
-from pipeline.messages import side_by_side
 from pipeline.stages import stage
 from pipeline.yamlfile import safe_load
 
@@ -143,12 +142,10 @@ class TemplateSet:
         used, listed = self.declared_fields(spec.name), set(spec.fields)
         problems = []
         if used - listed:
-            problems.append(
-                side_by_side(FIELDS_NOT_LISTED, fields=", ".join(sorted(used - listed)))
-            )
+            problems.append(FIELDS_NOT_LISTED.side_by_side(fields=", ".join(sorted(used - listed))))
         if listed - used:
             problems.append(
-                side_by_side(LISTED_FIELDS_UNUSED, fields=", ".join(sorted(listed - used)))
+                LISTED_FIELDS_UNUSED.side_by_side(fields=", ".join(sorted(listed - used)))
             )
         if problems:
             raise TemplateError(

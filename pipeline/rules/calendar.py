@@ -16,7 +16,6 @@ import chinese_calendar
 
 from pipeline.catalog.model import DayUnit
 from pipeline.errors import CalendarNotCovered, InputInvalid
-from pipeline.messages import joined
 from pipeline.rules.messages import CALENDAR_NOT_COVERED, NOT_AN_ISO_DATE
 
 _ONE_DAY = dt.timedelta(days=1)
@@ -42,8 +41,7 @@ def is_working_day(day: dt.date) -> bool:
     except NotImplementedError as exc:
         years = sorted({holiday.year for holiday in chinese_calendar.holidays})
         raise CalendarNotCovered(
-            joined(
-                CALENDAR_NOT_COVERED,
+            CALENDAR_NOT_COVERED.joined(
                 "\n",
                 version=chinese_calendar.__version__,
                 year=day.year,

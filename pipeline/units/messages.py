@@ -1,7 +1,6 @@
 """The messages of the issued units, in Chinese and English (see pipeline.errors.Bilingual)."""
 
 from pipeline.errors import Bilingual
-from pipeline.messages import joined, side_by_side
 
 # casefile.py: the case file and its filing
 
@@ -119,5 +118,5 @@ VILLAGE_NOT_IN_TOWN = Bilingual(
 
 def unknown_town(name: str, known: str) -> str:
     """``未知的镇（街道）unknown town '…'; 已知 known: …``: the town asked for, those there are."""
-    unknown = joined(UNKNOWN_TOWN, "", name=name)
-    return f"{unknown}; {side_by_side(KNOWN_TOWNS, known=known)}"
+    unknown = UNKNOWN_TOWN.joined("", name=name)
+    return f"{unknown}; {KNOWN_TOWNS.side_by_side(known=known)}"

@@ -41,7 +41,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pipeline.archive.auditors import AuditorRegistry, Role
 from pipeline.archive.index import MAX_LIMIT
 from pipeline.archive.metadata import UnitKind
-from pipeline.config import Settings
+from pipeline.config import Settings, load_settings
 from pipeline.errors import AccessDenied, InputInvalid, NotArchived, StorageError, XwqlError
 from pipeline.jobs.messages import READ_ACCESS_LOG
 from pipeline.rules.calendar import china_today, parse_iso_date
@@ -497,3 +497,8 @@ def create_app(
         return response
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app as ``xwql web`` serves it: settings and web config from the environment."""
+    return create_app(load_settings(), config=WebConfig())
