@@ -23,7 +23,6 @@ from pipeline.cli.messages import packs_not_written
 from pipeline.config import Settings
 from pipeline.errors import XwqlError
 from pipeline.rules.calendar import parse_iso_date
-from pipeline.workspace import Workspace
 
 if TYPE_CHECKING:
     from pipeline.units.packs.month import Month
@@ -99,46 +98,23 @@ def _write_packs(
     issued_on: dt.date,
     operator: str,
 ) -> tuple[list[MonthlyPack], list[tuple[str, XwqlError]], DistrictSummary]:
-    """Write the pack of each village chosen, then their summary.
+    """The month job with a progress bar; the packs, the failed villages and the summary."""
+    from pipeline.jobs.month import write_packs
 
-    Returns:
-        The packs written, the villages whose pack failed with why, and the summary
-        (of every village chosen, a failed one included).
-    """
-    from pipeline.documents.engine import DocumentEngine
-    from pipeline.units.packs.pack import build_monthly_pack
-    from pipeline.units.packs.summary import build_district_summary, select_villages
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=err_console, transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("月度公开材料 monthly packs", total=None)
 
-    packs: list[MonthlyPack] = []
-    failed: list[tuple[str, XwqlError]] = []
-    with Workspace.open(settings) as workspace:
-        places = select_villages(workspace.directory, town=town, village=village)
-        with (
-            DocumentEngine.open(settings) as engine,
-            Progress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), console=err_console, transient=True,
-            ) as progress,
-        ):  # fmt: skip
-            task = progress.add_task("月度公开材料 monthly packs", total=len(places))
-            for place in places:
-                progress.update(task, description=place.full_name)
-                try:
-                    packs.append(
-                        build_monthly_pack(
-                            workspace, engine, place, period, out,
-                            flowchart_cache_dir=settings.data / "cache" / "flowcharts",
-                            issued_on=issued_on, operator=operator,
-                        )
-                    )  # fmt: skip
-                except XwqlError as exc:
-                    failed.append((place.full_name, exc))
-                progress.advance(task)
-            progress.update(task, description="区汇总 district summary")
-            summary = build_district_summary(
-                workspace, engine, period, out, places=places, issued_on=issued_on
-            )
-    return packs, failed, summary
+        def show(message: str, done: int, total: int) -> None:
+            progress.update(task, description=message, completed=done, total=total)
+
+        written = write_packs(
+            settings, period, out, town=town, village=village, issued_on=issued_on,
+            operator=operator, progress=show,
+        )  # fmt: skip
+    return written.packs, written.failed, written.summary
 
 
 def _print_written(

@@ -5,8 +5,12 @@ Where each lives:
 * import a ledger — :func:`pipeline.intake.importing.import_ledger`;
 * record a step — :func:`pipeline.jobs.cases.record_step`;
 * write a case's own documents — :func:`pipeline.jobs.cases.case_documents`;
-* issue notices for posting (and file them) — :func:`pipeline.jobs.notices.issue_notices`;
+* issue notices for posting — :func:`pipeline.jobs.notices.issue_notices`, and file
+  them — :func:`pipeline.jobs.notices.archive_notices`;
+* write the month's packs and the district summary — :func:`pipeline.jobs.month.write_packs`;
 * file a case file, a village's notices, its monthly pack, the district summary, the
   catalog edition — :mod:`pipeline.jobs.village` (the grain the flows fan out over);
-* verify an archived package — :meth:`pipeline.archive.session.ArchiveSession.verifier`.
+* file the named cases — :func:`pipeline.jobs.village.file_cases`;
+* search, retrieve and verify archived packages, read the access log —
+  :class:`pipeline.jobs.audit.AuditDesk`.
 """
