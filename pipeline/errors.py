@@ -122,6 +122,10 @@ class BrokenRule(Protocol):
     def message(self) -> str:
         """What is wrong and what to do (Chinese / English)."""
 
+    @property
+    def text(self) -> Bilingual:
+        """The same, the two languages apart."""
+
 
 class StepRefused(InputInvalid):
     """A case step breaks its item's flow rules; every broken rule is in ``violations``."""

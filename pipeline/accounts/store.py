@@ -153,13 +153,17 @@ class AccountStore:
         self._clock = clock
 
     @classmethod
-    def of(cls, settings: Settings) -> AccountStore:
+    def of(cls, settings: Settings, *, clock: Callable[[], dt.datetime] = _utc_now) -> AccountStore:
         """The store in the settings' database (the case store's)."""
-        return cls(database_url(settings.data, settings.database_url))
+        return cls(database_url(settings.data, settings.database_url), clock=clock)
 
     def close(self) -> None:
         """Release the connections."""
         self.engine.dispose()
+
+    def now(self) -> dt.datetime:
+        """The time now by the store's clock (UTC)."""
+        return self._clock()
 
     # --- accounts ---------------------------------------------------------------------
 

@@ -33,21 +33,18 @@ if TYPE_CHECKING:
 
 
 def _row(case: Case, workspace: Workspace) -> dict[str, object]:
-    from pipeline.rules.deadlines import case_due_date
-    from pipeline.rules.flow import next_step
+    from pipeline.jobs.cases import case_overview
 
-    item = workspace.catalog.get(case.item_code)
-    place = workspace.directory.find(case.village)
-    pending = next_step(case, item)
+    seen = case_overview(workspace, case, today())
     return {
         "case_id": case.case_id,
-        "village": place.full_name if place else case.village,
-        "item": f"{item.code} {item.name}",
+        "village": seen.place.full_name,
+        "item": f"{seen.item.code} {seen.item.name}",
         "applicant": case.applicant.name,
         "received_on": case.received_on.isoformat(),
         "status": case.status.value,
-        "next_step": pending.name if pending else "",
-        "due": (d.isoformat() if (d := case_due_date(case, item)) else ""),
+        "next_step": seen.next_step.name if seen.next_step else "",
+        "due": seen.case_due.isoformat() if seen.case_due else "",
         "irregularities": len(case.irregularities),
     }
 

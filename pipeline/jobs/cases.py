@@ -11,17 +11,76 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.cases.model import Case, Irregularity, StepRecord
-from pipeline.catalog.model import DocumentKind, Step
+from pipeline.cases.model import Case, CaseStatus, Irregularity, StepRecord
+from pipeline.catalog import CatalogItem
+from pipeline.catalog.model import DayUnit, DocumentKind, Step
 from pipeline.config import Settings
 from pipeline.documents.engine import DocumentEngine
 from pipeline.errors import InputInvalid
 from pipeline.jobs.messages import NO_SUCH_STEP
+from pipeline.organisations import Place
+from pipeline.rules.calendar import working_days_between
+from pipeline.rules.deadlines import case_due_date, step_due_dates
 from pipeline.rules.documents import skipped_kinds
-from pipeline.rules.flow import apply_step
+from pipeline.rules.flow import apply_step, next_step
 from pipeline.units.case_documents import CaseDocument, write_case_documents
 from pipeline.units.writer import StampedWriter
 from pipeline.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class CaseOverview:
+    """Where a case stands: its next step, the deadlines, the days left.
+
+    Attributes:
+        case: The case.
+        item: Its catalog item.
+        place: Its village.
+        next_step: The step it waits for (None: its flow is complete).
+        step_due: When that step is due (None: no time limit, or the case is closed).
+        case_due: When the whole case is due (限时办结; None: no limit).
+        days_left: Days until ``step_due`` in the step's own unit (working days on
+            the PRC calendar, or calendar days); negative when late.
+        working_days: Whether ``days_left`` counts working days.
+    """
+
+    case: Case
+    item: CatalogItem
+    place: Place
+    next_step: Step | None
+    step_due: dt.date | None
+    case_due: dt.date | None
+    days_left: int | None
+    working_days: bool
+
+    @property
+    def late(self) -> bool:
+        """Whether the open case's pending step is past due."""
+        return self.days_left is not None and self.days_left < 0
+
+
+def case_overview(workspace: Workspace, case: Case, today: dt.date) -> CaseOverview:
+    """Where ``case`` stands on ``today``.
+
+    Raises:
+        UnknownItem: The case's item is not in the catalog.
+        CalendarNotCovered: A working-day count falls in a year the calendar lacks.
+    """
+    item = workspace.catalog.get(case.item_code)
+    place = workspace.directory.get(case.village)
+    pending = next_step(case, item) if case.status == CaseStatus.OPEN else None
+    due = next(
+        (d.due for d in step_due_dates(case, item) if pending and d.step.id == pending.id), None
+    )
+    working = (
+        pending is not None
+        and pending.time_limit is not None
+        and (pending.time_limit.unit == DayUnit.WORKING)
+    )
+    left = None
+    if due is not None:
+        left = working_days_between(today, due) if working else (due - today).days
+    return CaseOverview(case, item, place, pending, due, case_due_date(case, item), left, working)
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -38,25 +36,51 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pipeline.accounts.model import Scope
+from pipeline.accounts.store import AccountStore
 from pipeline.archive.auditors import AuditorRegistry, Role
 from pipeline.archive.index import MAX_LIMIT
 from pipeline.archive.metadata import UnitKind
 from pipeline.config import Settings, load_settings
-from pipeline.errors import AccessDenied, InputInvalid, NotArchived, StorageError, XwqlError
+from pipeline.errors import (
+    AccessDenied,
+    InputInvalid,
+    NotArchived,
+    StorageError,
+    TooManyAttempts,
+    XwqlError,
+)
 from pipeline.jobs.messages import READ_ACCESS_LOG
 from pipeline.rules.calendar import china_today, parse_iso_date
 from pipeline.web import labels
 from pipeline.web.backend import ArchiveBackend, normalise_code
 from pipeline.web.config import WebConfig
 from pipeline.web.messages import FORM_EXPIRED
-from pipeline.web.security import RateLimiter, SessionStore, WebSession, new_token, same_token
+from pipeline.web.security import RateLimiter, new_token, same_token
+from pipeline.web.state import (
+    ACCOUNT,
+    AUDITOR,
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    LoginRequired,
+    WebSession,
+    WebState,
+    WorkspaceSource,
+    auditor_session,
+    client_address,
+    file_response,
+    find_session,
+    render,
+    set_cookie,
+    web_state,
+)
+from pipeline.web.workspace import WORKSPACE_ROUTERS
 
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-SESSION_COOKIE = "xwql_session"
-LOGIN_COOKIE = "xwql_login"
 MAX_TOKEN_INPUT = 200
+MAX_NAME_INPUT = 40
 MAX_PAGE = 10_000
 CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
 SEARCH_FIELDS = ("text", "village", "town", "item", "person", "id_number", "code", "kind")
@@ -66,92 +90,12 @@ _CSP = (
 )
 
 
-@dataclass
-class WebState:
-    """What the routes share: settings, the archive, sessions, limits, templates."""
-
-    settings: Settings
-    config: WebConfig
-    backend: ArchiveBackend
-    sessions: SessionStore
-    users: AuditorRegistry
-    lookups: RateLimiter
-    logins: RateLimiter
-    templates: Jinja2Templates
-
-
-class LoginRequired(Exception):
-    """The page needs a logged-in auditor; ``expired`` when the browser had a session."""
-
-    def __init__(self, *, expired: bool) -> None:
-        super().__init__("login required")
-        self.expired = expired
-
-
-def _state(request: Request) -> WebState:
-    state: WebState = request.app.state.web
-    return state
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def _render(
-    request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200
-) -> HTMLResponse:
-    return _state(request).templates.TemplateResponse(
-        request, name, context or {}, status_code=status
-    )
-
-
 def _context(request: Request) -> dict[str, Any]:
     """What every template sees: the logged-in session (if the route looked it up), labels."""
     return {"session": getattr(request.state, "session", None), "labels": labels}
 
 
-def current_session(request: Request) -> WebSession:
-    """The auditor's live session (its idle time restarted).
-
-    Raises:
-        LoginRequired: No session, or it expired, or its user was revoked.
-    """
-    state = _state(request)
-    cookie = request.cookies.get(SESSION_COOKIE)
-    session = state.sessions.get(cookie)
-    if session is None:
-        raise LoginRequired(expired=cookie is not None)
-    registered = {(name, role) for name, role, _ in state.users.users()}
-    if (session.user.name, session.user.role) not in registered:
-        state.sessions.end(session.id)
-        raise LoginRequired(expired=True)
-    request.state.session = session
-    return session
-
-
-SessionDep = Annotated[WebSession, Depends(current_session)]
-
-
-def _set_cookie(response: Response, state: WebState, name: str, value: str, path: str) -> None:
-    response.set_cookie(
-        name, value, path=path, httponly=True, samesite="strict",
-        secure=state.config.secure_cookies,
-    )  # fmt: skip
-
-
-def _inline(data: bytes, name: str) -> Response:
-    """A file for the browser: PDFs inline (its viewer), anything else as a download."""
-    pdf = name.lower().endswith(".pdf")
-    disposition = "inline" if pdf else "attachment"
-    ascii_name = "".join(c if (c.isascii() and c.isalnum()) or c in ".-_" else "_" for c in name)
-    return Response(
-        data,
-        media_type="application/pdf" if pdf else "application/octet-stream",
-        headers={
-            "Content-Disposition": f'{disposition}; filename="{ascii_name}"; '
-            f"filename*=UTF-8''{quote(name)}"
-        },
-    )
+SessionDep = Annotated[WebSession, Depends(auditor_session)]
 
 
 # --- public ----------------------------------------------------------------------------
@@ -162,13 +106,13 @@ public = APIRouter()
 @public.get("/", response_class=HTMLResponse)
 def verify_form(request: Request) -> HTMLResponse:
     """The public verification page: a form for the code printed on a notice."""
-    return _render(request, "verify.html")
+    return render(request, "verify.html")
 
 
 def _limit(request: Request) -> HTMLResponse | None:
-    if _state(request).lookups.allow(_client(request)):
+    if web_state(request).lookups.allow(client_address(request)):
         return None
-    return _render(
+    return render(
         request, "error.html",
         {"title": "查询过于频繁", "message": "请稍等一分钟后再查询。"}, status=429,
     )  # fmt: skip
@@ -178,7 +122,7 @@ def _limit(request: Request) -> HTMLResponse | None:
 def verify(request: Request, code: str = "") -> HTMLResponse:
     """Whether a notice with this code was issued, and the notice as posted."""
     if not code.strip():
-        return _render(request, "verify.html", {"error": "请输入公告上的核验码。"}, status=400)
+        return render(request, "verify.html", {"error": "请输入公告上的核验码。"}, status=400)
     refused = _limit(request)
     if refused is not None:
         return refused
@@ -186,11 +130,11 @@ def verify(request: Request, code: str = "") -> HTMLResponse:
         normal = normalise_code(code)
     except InputInvalid:
         error = "核验码格式不对：应为 8 位字母和数字，如 7K3D-Q9XM。"
-        return _render(request, "verify.html", {"error": error, "code": code[:40]}, status=400)
-    notice = _state(request).backend.find_notice(normal)
+        return render(request, "verify.html", {"error": error, "code": code[:40]}, status=400)
+    notice = web_state(request).backend.find_notice(normal)
     if notice is None:
-        return _render(request, "not_found.html", {"code": normal}, status=404)
-    return _render(request, "notice.html", {"notice": notice})
+        return render(request, "not_found.html", {"code": normal}, status=404)
+    return render(request, "notice.html", {"notice": notice})
 
 
 @public.get("/verify/{code}/sheet.pdf")
@@ -199,22 +143,25 @@ def notice_sheet(request: Request, code: str) -> Response:
     refused = _limit(request)
     if refused is not None:
         return refused
-    notice, data = _state(request).backend.notice_sheet(normalise_code(code))
-    return _inline(data, notice.sheet.path)
+    notice, data = web_state(request).backend.notice_sheet(normalise_code(code))
+    return file_response(data, notice.sheet.path)
 
 
 # --- login -----------------------------------------------------------------------------
 
 auth = APIRouter()
 
+HOME = {AUDITOR: "/audit/search", ACCOUNT: "/w"}
+"""Where each kind of user starts."""
+
 
 def _login_page(request: Request, *, message: str = "", status: int = 200) -> HTMLResponse:
-    state = _state(request)
+    state = web_state(request)
     form_token = new_token()
-    response = _render(
+    response = render(
         request, "login.html", {"message": message, "form_token": form_token}, status=status
     )
-    _set_cookie(response, state, LOGIN_COOKIE, form_token, "/login")
+    set_cookie(response, state, LOGIN_COOKIE, form_token, "/login")
     if request.cookies.get(SESSION_COOKIE) and status == 401:
         response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -222,44 +169,65 @@ def _login_page(request: Request, *, message: str = "", status: int = 200) -> HT
 
 @auth.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, bye: int = 0) -> Response:
-    """The login form (a logged-in auditor goes on to the search)."""
-    if _state(request).sessions.get(request.cookies.get(SESSION_COOKIE)):
-        return RedirectResponse("/audit/search", status_code=303)
+    """The login form of every user (a logged-in user goes on to their start page)."""
+    session = find_session(request)
+    if session is not None:
+        return RedirectResponse(HOME[session.kind], status_code=303)
     return _login_page(request, message="已退出登录。" if bye else "")
 
 
 @auth.post("/login", response_class=HTMLResponse)
 def login(
     request: Request,
+    name: Annotated[str, Form(max_length=MAX_NAME_INPUT)] = "",
+    password: Annotated[str, Form(max_length=MAX_TOKEN_INPUT)] = "",
     token: Annotated[str, Form(max_length=MAX_TOKEN_INPUT)] = "",
     form_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    """Check the audit token once; start a server-side session (the token is not kept)."""
-    state = _state(request)
+    """Log in with an account's name and password, or with an audit token.
+
+    The password or token is checked once and never kept; the session lives in the
+    database. Logins are limited per address, and an account is locked after five
+    wrong passwords (every failure is logged).
+    """
+    state = web_state(request)
+    address = client_address(request)
     if not same_token(form_token, request.cookies.get(LOGIN_COOKIE)):
         return _login_page(request, message="登录表单已失效，请重新输入。", status=403)
-    if not state.logins.allow(_client(request)):
-        return _login_page(request, message="登录尝试过于频繁，请一分钟后再试。", status=429)
     try:
-        user = state.users.authenticate(token)
+        state.accounts.limit(
+            "login", address, per=dt.timedelta(minutes=1), most=state.config.logins_per_minute
+        )
+        if token.strip():
+            user = state.users.authenticate(token)
+            kind, who, role, scope = AUDITOR, user.name, user.role.value, Scope()
+        else:
+            account = state.accounts.authenticate(name.strip(), password, address=address)
+            kind, who, role, scope = ACCOUNT, account.name, account.role.value, account.scope
+    except TooManyAttempts as exc:
+        refused = _login_page(request, message=str(exc).split(" / ")[0], status=429)
+        refused.headers["Retry-After"] = str(math.ceil(exc.retry_after))
+        return refused
     except AccessDenied:
-        return _login_page(request, message="审计口令无效（已吊销或输入有误）。", status=401)
-    state.sessions.end(request.cookies.get(SESSION_COOKIE))
-    session = state.sessions.start(user)
-    response = RedirectResponse("/audit/search", status_code=303)
-    _set_cookie(response, state, SESSION_COOKIE, session.id, "/")
+        message = "审计口令无效（已吊销或输入有误）。" if token.strip() else "账号或密码不对。"
+        return _login_page(request, message=message, status=401)
+    state.accounts.end_session(request.cookies.get(SESSION_COOKIE))
+    session_id, _ = state.accounts.start_session(kind=kind, name=who, role=role, scope=scope)
+    response = RedirectResponse(HOME[kind], status_code=303)
+    set_cookie(response, state, SESSION_COOKIE, session_id, "/")
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
 
 
 @auth.post("/logout")
-def logout(
-    request: Request, session: SessionDep, form_token: Annotated[str, Form(max_length=100)] = ""
-) -> Response:
+def logout(request: Request, form_token: Annotated[str, Form(max_length=100)] = "") -> Response:
     """End the session (the form carries the session's token)."""
+    session = find_session(request)
+    if session is None:
+        raise LoginRequired(expired=request.cookies.get(SESSION_COOKIE) is not None)
     if not same_token(form_token, session.csrf):
         raise AccessDenied(FORM_EXPIRED())
-    _state(request).sessions.end(session.id)
+    web_state(request).accounts.end_session(session.id)
     response = RedirectResponse("/login?bye=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -292,7 +260,7 @@ def _filters(form: dict[str, str]) -> dict[str, object]:
 @audit.get("/search", response_class=HTMLResponse)
 def search(request: Request, session: SessionDep) -> HTMLResponse:
     """The search form; with a query, one page of results (every search is logged)."""
-    state = _state(request)
+    state = web_state(request)
     form = {key: value.strip()[:500] for key, value in request.query_params.items()}
     context: dict[str, Any] = {
         "form": form,
@@ -300,7 +268,7 @@ def search(request: Request, session: SessionDep) -> HTMLResponse:
         "internal": session.user.role.allows(Role.INTERNAL),
     }
     if not request.query_params:
-        return _render(request, "search.html", context)
+        return render(request, "search.html", context)
     try:
         page_number = min(max(int(form.get("page") or 1), 1), MAX_PAGE)
     except ValueError:
@@ -312,7 +280,7 @@ def search(request: Request, session: SessionDep) -> HTMLResponse:
         )
     except InputInvalid as exc:
         context["error"] = str(exc).split(" / ")[0]
-        return _render(request, "search.html", context, status=400)
+        return render(request, "search.html", context, status=400)
     pages = max(math.ceil(found.total / size), 1)
     query = {k: v for k, v in form.items() if k != "page" and v}
 
@@ -323,20 +291,20 @@ def search(request: Request, session: SessionDep) -> HTMLResponse:
         results=found.entries, total=found.total, page=page_number, pages=pages,
         first=(page_number - 1) * size + 1, page_link=page_link,
     )  # fmt: skip
-    return _render(request, "search.html", context)
+    return render(request, "search.html", context)
 
 
 @audit.get("/record/{code}", response_class=HTMLResponse)
 def record(request: Request, session: SessionDep, code: str) -> HTMLResponse:
     """A package: metadata, PDFs with a viewer, the verification report (logged)."""
-    view = _state(request).backend.case_file(session.user, code)
-    return _render(request, "record.html", {"view": view})
+    view = web_state(request).backend.case_file(session.user, code)
+    return render(request, "record.html", {"view": view})
 
 
 @audit.get("/record/{code}/package.zip")
 def package_zip(request: Request, session: SessionDep, code: str) -> Response:
     """The BagIt package as a zip file (logged as a download)."""
-    data = _state(request).backend.package_zip(session.user, code)
+    data = web_state(request).backend.package_zip(session.user, code)
     return Response(
         data,
         media_type="application/zip",
@@ -347,8 +315,8 @@ def package_zip(request: Request, session: SessionDep, code: str) -> Response:
 @audit.get("/record/{code}/files/{path:path}")
 def document(request: Request, session: SessionDep, code: str, path: str) -> Response:
     """One file of a package as archived; PDFs open in the browser (logged as a view)."""
-    data = _state(request).backend.document(session.user, code, path)
-    return _inline(data, path.rsplit("/", 1)[-1])
+    data = web_state(request).backend.document(session.user, code, path)
+    return file_response(data, path.rsplit("/", 1)[-1])
 
 
 @audit.get("/log", response_class=HTMLResponse)
@@ -365,7 +333,7 @@ def access_log(
         raise InputInvalid("日期格式应为 YYYY-MM-DD") from exc
     since = dt.datetime.combine(first, dt.time(), CHINA)
     until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), CHINA)
-    lines = _state(request).backend.accesses(
+    lines = web_state(request).backend.accesses(
         session.user, actor=actor.strip()[:200] or None, since=since, until=until
     )
     context = {
@@ -373,7 +341,7 @@ def access_log(
         "actor": actor, "start": first.isoformat(), "end": last.isoformat(),
         "truncated": len(lines) >= MAX_LIMIT, "limit": MAX_LIMIT,
     }  # fmt: skip
-    return _render(request, "log.html", context)
+    return render(request, "log.html", context)
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -388,11 +356,11 @@ _ERRORS: list[tuple[type[XwqlError], int, str, str]] = [
 
 
 def _error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
-    return _render(request, "error.html", {"title": title, "message": message}, status=status)
+    return render(request, "error.html", {"title": title, "message": message}, status=status)
 
 
 def _logged_in(request: Request) -> bool:
-    return _state(request).sessions.get(request.cookies.get(SESSION_COOKIE)) is not None
+    return find_session(request) is not None
 
 
 async def _xwql_error(request: Request, exc: Exception) -> Response:
@@ -410,8 +378,10 @@ async def _xwql_error(request: Request, exc: Exception) -> Response:
 async def _login_required(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LoginRequired)
     if exc.expired:
-        minutes = round(_state(request).config.session_idle / 60)
+        minutes = round(web_state(request).config.session_idle / 60)
         message = f"登录已过期（{minutes} 分钟未操作）或已失效，请重新登录。"
+    elif exc.kind == ACCOUNT:
+        message = "请先用账号和密码登录。"
     else:
         message = "请先用审计口令登录。"
     return _login_page(request, message=message, status=401)
@@ -440,25 +410,31 @@ def create_app(
     settings: Settings,
     *,
     config: WebConfig | None = None,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> FastAPI:
-    """The web app over the archive the settings name.
+    """The web app over the archive and case store the settings name.
 
     Args:
         settings: The settings (the same ``XWQL_*`` as the command line).
         config: Session, paging and limit settings (default: from the environment).
-        clock: Monotonic seconds for session expiry and limits (injectable for tests).
+        clock: The time now, in UTC, for sessions, lock-outs and limits (injectable
+            for tests).
 
     Returns:
         The app; serve it with uvicorn on 127.0.0.1 (``xwql web``).
     """
     config = config or WebConfig()
+    now = clock or (lambda: dt.datetime.now(dt.UTC))
     backend = ArchiveBackend(settings)
+    workspace = WorkspaceSource(settings)
+    accounts = AccountStore.of(settings, clock=now)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         backend.close()
+        workspace.close()
+        accounts.close()
 
     app = FastAPI(title="xwql", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     templates = Jinja2Templates(directory=HERE / "templates", context_processors=[_context])
@@ -466,16 +442,14 @@ def create_app(
         settings=settings,
         config=config,
         backend=backend,
-        sessions=SessionStore(
-            idle=config.session_idle, lifetime=config.session_lifetime, clock=clock
-        ),
+        workspace=workspace,
+        accounts=accounts,
         users=AuditorRegistry.of(settings),
-        lookups=RateLimiter(config.lookups_per_minute, clock=clock),
-        logins=RateLimiter(config.logins_per_minute, clock=clock),
+        lookups=RateLimiter(config.lookups_per_minute, clock=lambda: now().timestamp()),
         templates=templates,
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for router in (public, auth, audit):
+    for router in (public, auth, audit, *WORKSPACE_ROUTERS):
         app.include_router(router)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(XwqlError, _xwql_error)

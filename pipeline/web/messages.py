@@ -13,6 +13,13 @@ FORM_EXPIRED = Bilingual(
     "the form token does not match: reload the page",
 )
 
+# workspace/: the clerks' and offices' pages
+
+NOT_ALLOWED = Bilingual(
+    "无权进行此操作，或所涉村不在您的管辖范围内",
+    "not allowed: {action} is outside your role or your villages",
+)
+
 # backend.py: notices and packages as the pages show them
 
 CODE_TOO_LONG = Bilingual(

@@ -3,6 +3,7 @@ S3 server (a bucket of this module's own) with internal personal data, and users
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import uuid
@@ -45,13 +46,23 @@ class SampleArchive:
 
 
 class Clock:
-    """A monotonic clock the tests move by hand (session expiry, rate limits)."""
+    """A clock the tests move by hand (sessions, lock-outs, rate limits); ``now`` in seconds.
+
+    Each clock starts a day after the one before: the sessions and limits a test
+    leaves in the module's database are long past for the next test.
+    """
+
+    started = 0
 
     def __init__(self) -> None:
-        self.now = 1000.0
+        Clock.started += 1
+        self.start = dt.datetime(2026, 11, 24, 1, 0, tzinfo=dt.UTC) + dt.timedelta(
+            days=Clock.started
+        )
+        self.now = 0.0
 
-    def __call__(self) -> float:
-        return self.now
+    def __call__(self) -> dt.datetime:
+        return self.start + dt.timedelta(seconds=self.now)
 
 
 def archive_settings(data: Path, s3_server: EmbeddedS3, bucket: str) -> Settings:

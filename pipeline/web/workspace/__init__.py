@@ -1,0 +1,16 @@
+"""The workspace of the people who make the paper trail, in the browser.
+
+Village clerks, town offices, the district administrator (and, reading, the
+supervision committee). Each module is one part of it, with its routes under
+``/w``; every route asks the one access question (:mod:`pipeline.web.workspace.base`)
+before it reads or writes.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from pipeline.web.workspace import cases
+
+WORKSPACE_ROUTERS: tuple[APIRouter, ...] = (cases.router,)
+"""The workspace's routers, in the order the app includes them."""
