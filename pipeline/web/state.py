@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 
 from pipeline.accounts.model import AccountRole, Scope
+from pipeline.accounts.permissions import ROLE_ACTIONS, Action
 from pipeline.accounts.store import AccountStore, SessionActor
 from pipeline.archive.auditors import Auditor, AuditorRegistry, Role
 from pipeline.config import Settings
@@ -121,6 +122,13 @@ class WebSession:
     def user(self) -> Auditor:
         """The archive user of an auditor's session (only auditors' pages ask)."""
         return Auditor(self.actor.name, Role(self.actor.role))
+
+    def may(self, action: str) -> bool:
+        """Whether the account's role has ``action`` (an ``Action`` value) at all, somewhere.
+
+        For the page's links only: every route asks the full question, with its village.
+        """
+        return self.role is not None and Action(action) in ROLE_ACTIONS[self.role]
 
     @property
     def role_label(self) -> str:

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from pipeline.accounts.permissions import ROLE_ACTIONS, Action, allowed
+from pipeline.accounts.permissions import Action, allowed
 from pipeline.cases.model import Case, CaseStatus, Irregularity, Person
 from pipeline.catalog.model import StepKind
 from pipeline.errors import InputInvalid, StepRefused
@@ -91,17 +91,8 @@ def home(request: Request, session: AccountDep) -> Response:
             }
         )  # fmt: skip
     directory = workspace.directory
-    context = {
-        "scope": session.scope.label(directory), "today": day, "villages": villages,
-        "may": _may(session),
-    }  # fmt: skip
+    context = {"scope": session.scope.label(directory), "today": day, "villages": villages}
     return page(request, "workspace/home.html", context)
-
-
-def _may(session: WebSession) -> dict[str, bool]:
-    """Which actions the session's role has at all (for the page's links)."""
-    actions = ROLE_ACTIONS[session.role] if session.role is not None else frozenset()
-    return {action.name.lower(): action in actions for action in Action}
 
 
 @router.get("/cases")
