@@ -122,7 +122,7 @@ def test_auditor_and_villager_pages_in_chromium(
             assert answer is not None and answer.status == 401
             shot(page, "01-login")
             page.fill("#token", auditor)
-            page.click("button:has-text('登录')")
+            page.click("button:has-text('登录档案检索')")
             page.wait_for_url(f"{base}/audit/search")
 
             # Search by a two-character name: the case file and its notice.
@@ -162,7 +162,7 @@ def test_auditor_and_villager_pages_in_chromium(
             desk.clear_cookies()
             page.goto(f"{base}/login")
             page.fill("#token", admin)
-            page.click("button:has-text('登录')")
+            page.click("button:has-text('登录档案检索')")
             page.goto(f"{base}/audit/log")
             log = page.inner_text("table.log")
             assert "审计甲" in log and "检索" in log and "下载" in log and code in log
