@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from pipeline.accounts.store import AccountStore
+from pipeline.config import Settings
 from tests.conftest import CORPUS, ROOT, pdf_text
 
 SAMPLE = ROOT / "examples" / "linzi" / "南马村-2026-11-台账.xlsx"
@@ -135,6 +137,15 @@ def test_demo_from_scratch(tmp_path: Path) -> None:
                               check=False)  # fmt: skip
         assert done.returncode == 0, done.stdout + done.stderr
         assert "示例完成" in done.stdout and "核验结论 verdict: 通过 passed" in done.stdout
+        # The demo ends with the workspace's address and a ready clerk login for 南马村.
+        login = re.search(r"http://127\.0\.0\.1:8080/w .*clerk login: (\S+) / (\S+)", done.stdout)
+        assert login is not None, done.stdout
+        accounts = AccountStore.of(Settings(data=tmp_path / "data"))
+        try:
+            clerk = accounts.authenticate(login.group(1), login.group(2), address="test")
+        finally:
+            accounts.close()
+        assert clerk.scope.village == "QL-NM"
         assert list((out / "catalog").glob("*流程图汇编.pdf"))
         assert list((out / "monthly").glob("QL-NM-2026-11-*.pdf"))
         public = sorted((out / "notices" / "南马村").glob("*.pdf"))

@@ -72,7 +72,37 @@ def demo(
     _show_a_search_and_a_verification(settings, out)
     if summary.new_work == 0:
         console.print("无新工作 / nothing new: everything was archived already")
+    _show_the_workspace_login(settings)
     console.print(f"[green]✓[/] 示例完成 demo done: {out}")
+
+
+DEMO_CLERK = "nm-demo"
+"""The demo's clerk account of 南马村 (demo data only)."""
+
+
+def _show_the_workspace_login(settings: Settings) -> None:
+    """A ready clerk login for 南马村 and the workspace's address (a new password each run)."""
+    import secrets
+
+    from pipeline.accounts.model import AccountRole, Scope
+    from pipeline.accounts.store import AccountStore
+    from pipeline.organisations import load_district
+
+    password = secrets.token_urlsafe(9)
+    store = AccountStore.of(settings)
+    try:
+        if store.get(DEMO_CLERK) is None:
+            directory = load_district(settings.district_path)
+            store.add(DEMO_CLERK, AccountRole.CLERK, Scope(village="南马村"), password, directory)
+        else:
+            store.set_password(DEMO_CLERK, password)
+    finally:
+        store.close()
+    console.print(
+        "\n[bold]工作台 workspace[/] (xwql web): http://127.0.0.1:8080/w  "
+        f"南马村经办人 clerk login: {DEMO_CLERK} / {password}  (仅示例数据 demo data only)",
+        highlight=False, soft_wrap=True,
+    )  # fmt: skip
 
 
 def _show_a_search_and_a_verification(settings: Settings, out: Path) -> None:
