@@ -6,6 +6,8 @@ hash made with older parameters is replaced on the next good login.
 
 from __future__ import annotations
 
+import secrets
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -17,6 +19,11 @@ MIN_LENGTH = 10
 # Hashed once, so that a login with an unknown name costs what a wrong password costs
 # (the time taken does not tell which names exist).
 _DUMMY = _HASHER.hash("xwql: no such account")
+
+
+def new_password() -> str:
+    """A new random password, to be shown once (16 URL-safe characters, 96 bits)."""
+    return secrets.token_urlsafe(12)
 
 
 def hash_password(password: str) -> str:

@@ -174,11 +174,11 @@ def cases_overdue(
 
     Example: xwql cases overdue --today 2026-11-30
     """
-    from pipeline.rules.deadlines import overdue
+    from pipeline.jobs.registers import overdue_register
 
     day = parse_iso_date(on) if on else today()
     with Workspace.open(current_settings()) as workspace:
-        late = overdue(workspace.store.find(), workspace.catalog, day)
+        late = overdue_register(workspace, day)
         names = {p.village.code: p.full_name for p in workspace.directory.villages}
     if as_json:
         print_json([vars(o) | {"due": o.due.isoformat()} for o in late])
@@ -390,18 +390,18 @@ def seals(
 
     Example: xwql seals --village 南马村
     """
+    from pipeline.jobs.registers import seal_register
+
     with Workspace.open(current_settings()) as workspace:
-        organisation = workspace.directory.get(village).village.seal_text if village else None
-        rows = workspace.store.seal_uses(organisation=organisation)
+        lines = seal_register(workspace, [workspace.directory.get(village)] if village else None)
     if as_json:
-        print_json(rows)
+        print_json([line.as_dict() for line in lines])
         return
     table = Table("时间 time", "印章 seal", "文件 document", "页", "事由 purpose", "经办人")
-    for row in rows:
+    for line in lines:
         table.add_row(
-            str(row["placed_at"])[:19],
-            str(row["organisation"]), str(row["document"]), str(row["page"]),
-            str(row["purpose"]), str(row["operator"]),
+            f"{line.placed_at:%Y-%m-%d %H:%M:%S}", line.organisation, line.document,
+            str(line.page), line.purpose, line.operator,
         )  # fmt: skip
     console.print(table)
 

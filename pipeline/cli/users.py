@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 from rich.table import Table
 
 from pipeline.accounts.model import AccountRole, Scope
+from pipeline.accounts.passwords import new_password
 from pipeline.accounts.store import AccountStore
 from pipeline.cli._app import JsonOption, app, console, current_settings, print_json
 from pipeline.organisations import load_district
@@ -30,7 +30,7 @@ def _password(password_file: Path | None) -> tuple[str, bool]:
     """The password to set, and whether it was made here (and must be shown)."""
     if password_file is not None:
         return password_file.read_text(encoding="utf-8").strip(), False
-    return secrets.token_urlsafe(12), True
+    return new_password(), True
 
 
 def _show_password(name: str, password: str) -> None:

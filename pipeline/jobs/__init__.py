@@ -11,6 +11,8 @@ Where each lives:
 * file a case file, a village's notices, its monthly pack, the district summary, the
   catalog edition — :mod:`pipeline.jobs.village` (the grain the flows fan out over);
 * file the named cases — :func:`pipeline.jobs.village.file_cases`;
+* read the seal-use register and the overdue list — :func:`pipeline.jobs.registers.seal_register`,
+  :func:`pipeline.jobs.registers.overdue_register`;
 * search, retrieve and verify archived packages, read the access log —
   :class:`pipeline.jobs.audit.AuditDesk`.
 """
