@@ -1,17 +1,19 @@
 """The clerk's notice job: print the notices (公示, 结果公开) of cases for posting.
 
 One function for every face: ``xwql notice`` prints what it returns, the converter
-service runs it for the command's thin client, the web pages will call it too.
+service runs it for the command's thin client, the workspace's notices page calls it
+too (and collates the day's sheets into one PDF to print, :func:`collate_for_posting`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.cases.model import Case
 from pipeline.config import Settings
 from pipeline.documents.engine import DocumentEngine
 from pipeline.errors import InputInvalid, XwqlError
@@ -62,6 +64,24 @@ class IssuedNotices:
     failed: list[tuple[NoticeJob, XwqlError]]
 
 
+def notices_of(
+    workspace: Workspace, cases: Iterable[Case], day: dt.date | None = None
+) -> list[NoticeJob]:
+    """Every notice (公示, 结果公开) recorded on ``cases``, in their order; ``day``'s only if given.
+
+    Raises:
+        InputInvalid: An item's notice step has no notice period.
+    """
+    return [
+        job
+        for case in cases
+        for job in notice_jobs(
+            case, workspace.catalog.get(case.item_code), workspace.directory.get(case.village)
+        )
+        if day is None or job.step.date == day
+    ]
+
+
 def select_notices(workspace: Workspace, request: NoticeRequest) -> list[NoticeJob]:
     """The notices ``request`` names, in the cases' order.
 
@@ -74,14 +94,7 @@ def select_notices(workspace: Workspace, request: NoticeRequest) -> list[NoticeJ
     else:
         assert request.village is not None
         cases = workspace.store.find(village=workspace.directory.get(request.village).village.code)
-    jobs = [
-        job
-        for case in cases
-        for job in notice_jobs(
-            case, workspace.catalog.get(case.item_code), workspace.directory.get(case.village)
-        )
-        if request.day is None or job.step.date == request.day
-    ]
+    jobs = notices_of(workspace, cases, request.day)
     if request.case_ids:
         # For named cases, the latest notice of each (a reprint gives the same sheet).
         jobs = list({job.case.case_id: job for job in jobs}.values())
@@ -119,6 +132,27 @@ def issue_notices(
             )
             batch = issuer.issue_all(jobs, request.out, progress=progress)
     return IssuedNotices(batch.issued, batch.failed)
+
+
+def collate_for_posting(
+    issued: Sequence[IssuedFiles], target: Path, *, title: str, author: str
+) -> int:
+    """One PDF of the issued sheets (never their internal copies), to print in one go.
+
+    The sheets follow in ``issued``'s order (the posting order: the cases' order,
+    a case's notices in step order), each page as issued (its size, its seal, no
+    page number added, nothing rasterised), with a bookmark per sheet.
+
+    Returns:
+        The PDF's page count.
+
+    Raises:
+        OutputError: Nothing was issued.
+    """
+    from pipeline.documents.collate import DocumentInfo, Part, collate  # pikepdf, reportlab
+
+    parts = [Part(files.public_pdf, files.public_pdf.stem, numbered=False) for files in issued]
+    return collate(parts, target, DocumentInfo(title=title, author=author))
 
 
 def archive_notices(settings: Settings, issued: list[IssuedFiles]) -> list[Archived]:

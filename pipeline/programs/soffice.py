@@ -11,6 +11,7 @@ that instance; the pool goes on with the next document.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import itertools
 import json
 import logging
@@ -65,13 +66,15 @@ def probe() -> tuple[int, ...]:
             f"LibreOffice {'.'.join(map(str, version))} is too old; xwql needs "
             f"{'.'.join(map(str, MIN_VERSION))} or newer: sudo apt-get install {APT_PACKAGES}"
         )
-    try:
-        import uno  # noqa: F401
-    except ImportError as exc:
+    # Found, not imported: importing uno replaces this process's __import__ with one
+    # that turns a failed ``from x import y`` into an AttributeError of its own (seen
+    # as "createTypeDescriptionEnumeration" from a thread importing a module that
+    # another thread had half imported). Only the converter workers import it.
+    if importlib.util.find_spec("uno") is None:
         raise MissingDependency(
             "Python cannot import uno (LibreOffice's bridge). Install python3-uno and make the "
             "virtual environment with /usr/bin/python3 -m venv --system-site-packages"
-        ) from exc
+        )
     return version
 
 

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,9 +13,9 @@ import pikepdf
 import pytest
 
 from pipeline.documents.render import TemplateSet
-from pipeline.errors import ConversionError, ConversionTimeout
+from pipeline.errors import ConversionError, ConversionTimeout, MissingDependency
 from pipeline.programs.fonts import FontSetup
-from pipeline.programs.soffice import ConverterPool
+from pipeline.programs.soffice import ConverterPool, probe
 from tests.conftest import assert_fonts_embedded_sc, pdf_text
 from tests.documents.test_render import NASTY, _cover_context
 from tests.programs.processes import gone
@@ -189,3 +192,25 @@ def test_blank_pages_at_the_end_are_dropped_and_a_lone_blank_page_kept(tmp_path:
     with pikepdf.open(pdf("only-blank.pdf", [""])) as document:
         assert not drop_blank_last_pages(document)
         assert len(document.pages) == 1
+
+
+def test_probe_finds_the_uno_bridge_without_importing_it_here() -> None:
+    # Importing uno replaces __import__ in the importing process; only the workers may.
+    script = (
+        "import sys\nfrom pipeline.programs.soffice import probe\nprobe()\n"
+        "assert 'uno' not in sys.modules, 'the probe imported uno'\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_missing_uno_bridge_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A machine without python3-uno cannot be made here: its lookup is made to miss.
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "uno" else real(name, *a)
+    )
+    with pytest.raises(MissingDependency, match="Install python3-uno"):
+        probe()

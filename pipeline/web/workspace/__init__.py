@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pipeline.web.workspace import cases
+from pipeline.web.workspace import cases, notices
 
-WORKSPACE_ROUTERS: tuple[APIRouter, ...] = (cases.router,)
+WORKSPACE_ROUTERS: tuple[APIRouter, ...] = (cases.router, notices.router)
 """The workspace's routers, in the order the app includes them."""
