@@ -20,17 +20,6 @@ NOT_ALLOWED = Bilingual(
     "not allowed: {action} is outside your role or your villages",
 )
 
-# workspace/notices.py: the day's notices for the board
-
-NO_SUCH_SHEET = Bilingual(
-    "{village} {day} 的张贴公告中没有文件 {name}",
-    "no such file among the notices printed for the board",
-)
-FILING_FAILED = Bilingual(
-    "公告已生成，可照常打印张贴；但归档未能完成（已记录），将在下次打印或月度归档时补办",
-    "the notices are printed but could not be filed; the next run files them",
-)
-
 # backend.py: notices and packages as the pages show them
 
 CODE_TOO_LONG = Bilingual(
@@ -56,4 +45,15 @@ NO_SUCH_FILE = Bilingual(
 FILE_UNREADABLE = Bilingual(
     "{code}/{path}: 文件不可读",
     "could not be read",
+)
+
+# workspace/accounts.py: the administrator's accounts page
+
+UNKNOWN_ROLE = Bilingual(
+    "未知的角色 {role!r}（可选：{roles}）",
+    "unknown role {role!r}; roles: {roles}",
+)
+OWN_ACCOUNT = Bilingual(
+    "不能在此停用自己的账号或重置自己的密码",
+    "your own account cannot be disabled or its password reset here: use xwql users",
 )

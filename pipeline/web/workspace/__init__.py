@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pipeline.web.workspace import cases, notices
+from pipeline.web.workspace import accounts, cases, registers
 
-WORKSPACE_ROUTERS: tuple[APIRouter, ...] = (cases.router, notices.router)
+WORKSPACE_ROUTERS: tuple[APIRouter, ...] = (cases.router, registers.router, accounts.router)
 """The workspace's routers, in the order the app includes them."""
