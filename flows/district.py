@@ -45,7 +45,7 @@ from pipeline.config import Settings, load_settings
 from pipeline.errors import ConversionError, ExitCode, StorageError, XwqlError
 from pipeline.jobs import village as jobs
 from pipeline.rules.calendar import china_today
-from pipeline.units.packs.month import month_text, parse_month
+from pipeline.units.packs.month import month_text, parse_month, previous_month
 
 TRANSIENT = (StorageError, ConversionError)
 RETRY_DELAYS: list[float] = [2, 10]
@@ -419,12 +419,6 @@ def case_file_flow(
     return _finish(summary)
 
 
-def previous_month(day: dt.date) -> str:
-    """The month before ``day``'s, as YYYY-MM (what the schedule on the 1st publishes)."""
-    last = day.replace(day=1) - dt.timedelta(days=1)
-    return month_text((last.year, last.month))
-
-
 @flow(name="monthly-packs", task_runner=_runner(), flow_run_name="monthly-packs {month}")
 def monthly_pack_flow(
     month: str | None = None,
@@ -433,7 +427,7 @@ def monthly_pack_flow(
     issued_on: str | None = None,
 ) -> RunSummary:
     """Every village's monthly pack (the previous month by default) and the district summary."""
-    chosen_month = month or previous_month(china_today())
+    chosen_month = month or month_text(previous_month(china_today()))
     with _flow_context(out, issued_on) as context:
         summary = _fan_out(
             lambda code, label: monthly_pack_task.submit(code, label, chosen_month),

@@ -7,7 +7,8 @@ Where each lives:
 * write a case's own documents — :func:`pipeline.jobs.cases.case_documents`;
 * issue notices for posting — :func:`pipeline.jobs.notices.issue_notices`, and file
   them — :func:`pipeline.jobs.notices.archive_notices`;
-* write the month's packs and the district summary — :func:`pipeline.jobs.month.write_packs`;
+* write the month's packs and the district summary — :func:`pipeline.jobs.month.write_packs`,
+  or from a page, followed in the database — :func:`pipeline.jobs.runs.build_month_run`;
 * file a case file, a village's notices, its monthly pack, the district summary, the
   catalog edition — :mod:`pipeline.jobs.village` (the grain the flows fan out over);
 * file the named cases — :func:`pipeline.jobs.village.file_cases`;

@@ -24,3 +24,22 @@ NOTHING_TO_POST = Bilingual(
     "没有需要张贴的公示或结果公开",
     "no notice or result step recorded yet",
 )
+
+# runs.py: long jobs started from the pages, followed in the database
+
+RUN_BUSY = Bilingual(
+    "所选村的 {month} 月度公开材料正在生成（任务 {run}），请等它完成后再开始",
+    "run {run} is still building the packs of {month}: wait until it has finished",
+)
+NO_SUCH_RUN = Bilingual(
+    "没有生成任务 {run}",
+    "no such run",
+)
+RUN_INTERRUPTED = Bilingual(
+    "生成中断：服务重启或进程退出（interrupted），请重新开始",
+    "interrupted: the process building it stopped; start it again",
+)
+RUN_CRASHED = Bilingual(
+    "内部错误，生成未完成（已记录）",
+    "internal error: the run did not finish (logged)",
+)

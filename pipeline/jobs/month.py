@@ -8,7 +8,7 @@ call this and show its result.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,11 +43,12 @@ def write_packs(
     *,
     town: str | None = None,
     village: str | None = None,
+    villages: Sequence[str] = (),
     issued_on: dt.date,
     operator: str,
     progress: Callable[[str, int, int], None] = lambda message, done, total: None,
 ) -> MonthPacks:
-    """Write the pack of each village chosen (a town's, one, or all), then their summary.
+    """Write the pack of each village chosen (a town's, one, some, or all), then their summary.
 
     Args:
         settings: The settings.
@@ -55,6 +56,8 @@ def write_packs(
         out: Where the PDFs (and the summary's .xlsx) go.
         town: Only this town's villages (name or code).
         village: Only this village (name or code).
+        villages: Only these villages (names or codes, each checked against ``town``),
+            in this order; instead of ``village``.
         issued_on: The date of issue printed on the covers.
         operator: Who places the seals (用印经办人).
         progress: Told what is being done, and how many of how many are done.
@@ -65,7 +68,12 @@ def write_packs(
     packs: list[MonthlyPack] = []
     failed: list[tuple[str, XwqlError]] = []
     with Workspace.open(settings) as workspace:
-        places = select_villages(workspace.directory, town=town, village=village)
+        chosen: Sequence[str | None] = villages or [village]
+        places = [
+            place
+            for one in chosen
+            for place in select_villages(workspace.directory, town=town, village=one)
+        ]
         with DocumentEngine.open(settings) as engine:
             for done, place in enumerate(places):
                 progress(place.full_name, done, len(places))

@@ -57,3 +57,10 @@ OWN_ACCOUNT = Bilingual(
     "不能在此停用自己的账号或重置自己的密码",
     "your own account cannot be disabled or its password reset here: use xwql users",
 )
+
+# workspace/month.py: the month's packs
+
+NO_VILLAGES_CHOSEN = Bilingual(
+    "请至少选择一个村（社区）",
+    "choose at least one village",
+)

@@ -47,6 +47,12 @@ def month_days(month: Month) -> tuple[dt.date, dt.date]:
     return first, following - dt.timedelta(days=1)
 
 
+def previous_month(day: dt.date) -> Month:
+    """The month before ``day``'s (what the schedule on the 1st and the month page publish)."""
+    last = day.replace(day=1) - dt.timedelta(days=1)
+    return last.year, last.month
+
+
 def month_text(month: Month) -> str:
     """``(2026, 11)`` → ``2026-11`` (file names, archive records)."""
     return f"{month[0]:04d}-{month[1]:02d}"

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pipeline.web.workspace import accounts, cases, registers
+from pipeline.web.workspace import accounts, cases, month, registers
 
-WORKSPACE_ROUTERS: tuple[APIRouter, ...] = (cases.router, registers.router, accounts.router)
+WORKSPACE_ROUTERS: tuple[APIRouter, ...] = (
+    cases.router,
+    registers.router,
+    accounts.router,
+    month.router,
+)
 """The workspace's routers, in the order the app includes them."""
