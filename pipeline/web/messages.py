@@ -20,6 +20,17 @@ NOT_ALLOWED = Bilingual(
     "not allowed: {action} is outside your role or your villages",
 )
 
+# workspace/notices.py: the day's notices for the board
+
+NO_SUCH_SHEET = Bilingual(
+    "{village} {day} 的张贴公告中没有文件 {name}",
+    "no such file among the notices printed for the board",
+)
+FILING_FAILED = Bilingual(
+    "公告已生成，可照常打印张贴；但归档未能完成（已记录），将在下次打印或月度归档时补办",
+    "the notices are printed but could not be filed; the next run files them",
+)
+
 # backend.py: notices and packages as the pages show them
 
 CODE_TOO_LONG = Bilingual(
