@@ -41,7 +41,7 @@ def test_an_account_whose_scope_does_not_fit_is_refused_with_a_clear_message(
 ) -> None:  # type: ignore[no-untyped-def]
     refused = cli("users", "add", "x", "--role", "clerk", "--town", "齐陵街道")
     assert refused.code == ExitCode.INPUT_INVALID
-    assert "clerk 账号须指定一个村（--village）" in refused.err
+    assert "clerk 账号须指定一个村（社区）" in refused.err
     assert "Traceback" not in refused.err
     refused = cli("users", "add", "x", "--role", "office", "--town", "没有这个镇")
     assert refused.code == ExitCode.INPUT_INVALID and "未知的镇" in refused.err

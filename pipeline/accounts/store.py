@@ -471,14 +471,8 @@ def _check_scope(role: AccountRole, scope: Scope, directory: Directory) -> Scope
 
 
 _SCOPE_NEEDED = {
-    AccountRole.CLERK: ("指定一个村（--village）", "one village (--village)"),
-    AccountRole.OFFICE: (
-        "指定一个镇或街道（--town），不指定村",
-        "one town (--town) and no village",
-    ),
-    AccountRole.SUPERVISOR: (
-        "指定一个村（--village）或一个镇（--town）",
-        "one village (--village) or one town (--town)",
-    ),
+    AccountRole.CLERK: ("指定一个村（社区）", "one village"),
+    AccountRole.OFFICE: ("指定一个镇（街道），不指定村", "one town and no village"),
+    AccountRole.SUPERVISOR: ("指定一个村（社区）或一个镇（街道）", "one village or one town"),
     AccountRole.ADMIN: ("不指定村或镇（全区）", "no village or town (the whole district)"),
 }

@@ -82,13 +82,12 @@ DEMO_CLERK = "nm-demo"
 
 def _show_the_workspace_login(settings: Settings) -> None:
     """A ready clerk login for 南马村 and the workspace's address (a new password each run)."""
-    import secrets
-
     from pipeline.accounts.model import AccountRole, Scope
+    from pipeline.accounts.passwords import new_password
     from pipeline.accounts.store import AccountStore
     from pipeline.organisations import load_district
 
-    password = secrets.token_urlsafe(9)
+    password = new_password()
     store = AccountStore.of(settings)
     try:
         if store.get(DEMO_CLERK) is None:
