@@ -336,7 +336,7 @@ def intake(
     Example: xwql intake --template --out 台账模板.xlsx
     """
     from pipeline.cases.store import Change
-    from pipeline.intake import write_error_report, write_template_ledger
+    from pipeline.intake import write_template_ledger
     from pipeline.intake.importing import import_ledger
 
     with Workspace.open(current_settings()) as workspace:
@@ -347,11 +347,9 @@ def intake(
             return
         if file is None:
             raise InputInvalid(GIVE_A_LEDGER())
-        outcome = import_ledger(file, workspace)
+        report_path = report or file.with_name(f"{file.stem}-导入问题.xlsx")
+        outcome = import_ledger(file, workspace, report=report_path)
     result = outcome.result
-    report_path = report or file.with_name(f"{file.stem}-导入问题.xlsx")
-    if result.errors or result.warnings:
-        write_error_report(report_path, result)
     if as_json:
         print_json(
             {
@@ -360,7 +358,7 @@ def intake(
                 "changes": {k.value: v for k, v in outcome.changes.items()},
                 "errors": [str(issue) for issue in result.errors],
                 "warnings": [str(issue) for issue in result.warnings],
-                "report": str(report_path) if result.errors or result.warnings else None,
+                "report": str(outcome.report) if outcome.report else None,
             }
         )  # fmt: skip
     else:
@@ -375,8 +373,8 @@ def intake(
             f"新增 added {changes[Change.ADDED]} · 更新 updated {changes[Change.UPDATED]} · "
             f"未变 unchanged {changes[Change.UNCHANGED]}"
         )
-        if result.errors or result.warnings:
-            console.print(f"问题清单 report: {report_path}")
+        if outcome.report:
+            console.print(f"问题清单 report: {outcome.report}")
     if not result.ok:
         raise typer.Exit(ExitCode.INPUT_INVALID)
 

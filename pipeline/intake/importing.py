@@ -5,19 +5,25 @@ row (the clerk corrects the ledger, or an administrator forces the step with
 ``xwql cases step --force``); every other case is saved. Saving is idempotent.
 A step the ledger records as forced (its 强制理由, ``forced_reason``) is accepted,
 and every rule it breaks becomes an irregularity of the case, as if it had been
-forced with ``xwql cases step --force``.
+forced with ``xwql cases step --force``. An importer held to some villages (a
+clerk's, a town office's) has a ledger holding any other village's case refused
+whole: nothing of it is saved.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.cases.model import Case, CaseStatus, Irregularity
 from pipeline.cases.store import Change
 from pipeline.catalog import CatalogItem
-from pipeline.intake import IntakeResult, Issue, Location, read_ledger
-from pipeline.intake.messages import CORRECT_OR_FORCE
+from pipeline.errors import AccessDenied
+from pipeline.intake import IntakeResult, Issue, Location, read_ledger, write_error_report
+from pipeline.intake.messages import CORRECT_OR_FORCE, VILLAGES_OUTSIDE_SCOPE
+from pipeline.organisations import Directory
 from pipeline.rules.flow import check_step, next_step, validate_history
 from pipeline.workspace import Workspace
 
@@ -26,10 +32,17 @@ _STEPS_SHEET = "办理环节"  # the step rows are not kept: the case's own row 
 
 @dataclass(frozen=True)
 class ImportOutcome:
-    """The ledger as read and checked, and what saving it changed."""
+    """The ledger as read and checked, what saving it changed, and its error report.
+
+    Attributes:
+        result: The cases, the located errors and warnings, the counts.
+        changes: How many cases saving added, updated or left unchanged.
+        report: The error report written (None: none asked for, or nothing to report).
+    """
 
     result: IntakeResult
     changes: dict[Change, int]
+    report: Path | None = None
 
 
 def with_forced_irregularities(case: Case, item: CatalogItem) -> Case:
@@ -90,8 +103,52 @@ def check_histories(result: IntakeResult, workspace: Workspace) -> IntakeResult:
     return replace(result, cases=kept, errors=errors, rows_rejected=result.rows_rejected + rejected)
 
 
-def import_ledger(path: Path, workspace: Workspace) -> ImportOutcome:
-    """Read ``path``, reject cases with broken histories, save the rest."""
-    result = check_histories(read_ledger(path, workspace.catalog, workspace.directory), workspace)
+def _refuse_other_villages(
+    result: IntakeResult, villages: Collection[str], directory: Directory
+) -> None:
+    """Refuse a ledger holding a case of a village not in ``villages`` (codes).
+
+    Raises:
+        AccessDenied: Naming each other village found, with its number of cases.
+    """
+    others = Counter(case.village for case in result.cases if case.village not in villages)
+    if others:
+        found = [(directory.get(code), count) for code, count in sorted(others.items())]
+        names = "、".join(f"{p.town.name}{p.village.name}（{n} 件）" for p, n in found)
+        raise AccessDenied(VILLAGES_OUTSIDE_SCOPE(villages=names))
+
+
+def import_ledger(
+    path: Path,
+    workspace: Workspace,
+    *,
+    villages: Collection[str] | None = None,
+    report: Path | None = None,
+) -> ImportOutcome:
+    """Read ``path``, reject cases with broken histories, save the rest.
+
+    Args:
+        path: The ledger (``.xlsx``, ``.csv`` with its steps beside it, ``.json``).
+        workspace: The catalog, villages and case store.
+        villages: The codes of the villages the importer answers for (a clerk's
+            village, a town office's villages); None for the whole district.
+        report: Where to write the error report if there are errors or warnings.
+
+    Returns:
+        The result, the changes saved, and the report if one was written.
+
+    Raises:
+        InputInvalid: The file does not exist or is of no ledger type.
+        AccessDenied: ``villages`` is given and a case of the ledger belongs to
+            another village; nothing is saved and no report written.
+        OutputError: The report cannot be written (the cases are saved).
+    """
+    result = read_ledger(path, workspace.catalog, workspace.directory)
+    if villages is not None:
+        _refuse_other_villages(result, villages, workspace.directory)
+    result = check_histories(result, workspace)
     changes = workspace.store.save_all(result.cases, source=path.name)
-    return ImportOutcome(result=result, changes=changes)
+    if report is None or not (result.errors or result.warnings):
+        return ImportOutcome(result=result, changes=changes)
+    write_error_report(report, result)
+    return ImportOutcome(result=result, changes=changes, report=report)

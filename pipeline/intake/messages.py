@@ -493,6 +493,11 @@ CORRECT_OR_FORCE = Bilingual(
     "force an exception with xwql cases step --force and a reason, or "
     "approve writing the reason in the step's 强制理由 column",
 )
+VILLAGES_OUTSIDE_SCOPE = Bilingual(
+    "台账中有不在您管辖范围内的村（社区）的办件：{villages}。整份台账未导入，"
+    "请只导入您负责的村（社区）的台账",
+    "the ledger holds cases of villages outside your scope: {villages}; nothing of it was imported",
+)
 
 # --- report.py
 REPORT_NOT_WRITTEN = Bilingual("无法写入错误报告", "cannot write the error report {path}: {error}")

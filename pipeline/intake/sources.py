@@ -138,10 +138,17 @@ def _unopenable(path: Path, exc: Exception) -> Finding:
         kind = sniff(path)
     except OSError:
         kind = FileKind.OTHER
-    fix = _FIXES.get(kind, SAVE_AS_XLSX)
     if kind is FileKind.XLSX:
-        return Finding(WORKBOOK_DAMAGED.fill(error_type=type(exc).__name__, error=exc), fix)
-    return Finding(NOT_A_WORKBOOK.fill(kind_zh=kind.zh, kind_en=kind.en), fix)
+        damaged = WORKBOOK_DAMAGED.fill(error_type=type(exc).__name__, error=exc)
+        return Finding(damaged, _FIXES[kind])
+    return not_a_workbook(kind)
+
+
+def not_a_workbook(kind: FileKind) -> Finding:
+    """Why a file that holds ``kind`` (not a workbook) opens as none, and how to get one."""
+    return Finding(
+        NOT_A_WORKBOOK.fill(kind_zh=kind.zh, kind_en=kind.en), _FIXES.get(kind, SAVE_AS_XLSX)
+    )
 
 
 def _warn_about_sheet(sheet: Any, path: Path, result: IntakeResult, *, read: bool) -> None:

@@ -31,6 +31,40 @@ FILING_FAILED = Bilingual(
     "the notices are printed but could not be filed; the next run files them",
 )
 
+# uploads.py and workspace/ledger.py: a ledger uploaded and imported
+
+UPLOAD_MALFORMED = Bilingual(
+    "上传不完整或格式不对，请重新选择文件上传",
+    "the upload is not a complete form of files: choose the file and upload again",
+)
+UPLOAD_TOO_LARGE = Bilingual(
+    "文件太大：一次上传的文件合计不能超过 {limit} MB，未导入",
+    "too large: the files of one upload may hold {limit} MB at most; nothing was imported",
+)
+UPLOAD_NOT_WRITTEN = Bilingual(
+    "上传的文件无法保存，请稍后再试",
+    "the upload could not be written: {error}",
+)
+NO_LEDGER_CHOSEN = Bilingual(
+    "请选择要上传的台账文件（.xlsx、.csv 或 .json）",
+    "choose the ledger file to upload (.xlsx, .csv or .json)",
+)
+UPLOAD_NOT_A_WORKBOOK = Bilingual(  # the problem and fix: the intake's, for what the file is
+    "「{name}」{problem_zh}，未导入。{fix_zh}",
+    "{name}: {problem_en}; nothing was imported: {fix_en}",
+)
+UPLOAD_NOT_TEXT = Bilingual(
+    "「{name}」的内容不是 CSV 或 JSON 文本，而是{kind_zh}，未导入。"
+    "Excel 工作簿请以 .xlsx 为后缀上传",
+    "{name} holds no CSV or JSON text but {kind_en}; nothing was imported: "
+    "upload a workbook as .xlsx",
+)
+STEPS_ONLY_WITH_CSV = Bilingual(
+    "办理环节 CSV 只随 CSV 台账上传；Excel 台账的办理环节在其“办理环节”表中，未导入",
+    "a steps CSV goes with a CSV ledger only (a workbook keeps its steps in its "
+    "办理环节 sheet); nothing was imported",
+)
+
 # backend.py: notices and packages as the pages show them
 
 CODE_TOO_LONG = Bilingual(

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pipeline.web.workspace import accounts, cases, month, notices, registers
+from pipeline.web.workspace import accounts, cases, ledger, month, notices, registers
 
 WORKSPACE_ROUTERS: tuple[APIRouter, ...] = (
     cases.router,
+    ledger.router,
     notices.router,
     registers.router,
     accounts.router,
