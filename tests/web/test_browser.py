@@ -9,62 +9,30 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
-import threading
-import time
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import bagit
 import pytest
-import uvicorn
 
 from pipeline.archive.objectstore import ObjectStore
 from pipeline.cases.store import CaseStore, database_url
 from pipeline.config import load_settings
-from pipeline.programs.ports import free_port
 from pipeline.programs.s3server import EmbeddedS3
 from pipeline.web import create_app
 from tests.conftest import ROOT, CliResult, pdf_text
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, serve
 
 pytestmark = [pytest.mark.s3, pytest.mark.soffice, pytest.mark.slow]
 
 LEDGER = ROOT / "examples" / "linzi" / "南马村-2026-11-台账.xlsx"
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# As root, in a sandbox with no network: no sandbox of its own, no background connections.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 ISSUED = re.compile(r"(\S+)\.pdf\s+核验码 ([0-9A-Z]{4}-[0-9A-Z]{4})")
 
 
 def _ok(result: CliResult) -> str:
     assert result.code == 0, result.err
     return result.out
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """The app on a free 127.0.0.1 port, in a thread; its base URL."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{server.config.port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 def test_auditor_and_villager_pages_in_chromium(
