@@ -369,14 +369,22 @@ def _check_actor(step: Step, record: StepRecord) -> list[Violation]:
     ]
 
 
-def _check_dates(case: Case, record: StepRecord) -> list[Violation]:
+def _named(item: CatalogItem, step_id: str) -> str:
+    """A step as the messages name it, “村级公示”（notice）; its id when the item lacks it."""
+    step = next((s for s in item.steps if s.id == step_id), None)
+    return _label(step) if step is not None else step_id
+
+
+def _check_dates(case: Case, item: CatalogItem, record: StepRecord) -> list[Violation]:
     found: list[Violation] = []
     if record.date < case.received_on:
         found.append(
             Violation(
                 RuleId.DATE_ORDER,
                 record.step,
-                BEFORE_RECEIVED.fill(step=record.step, date=record.date, received=case.received_on),
+                BEFORE_RECEIVED.fill(
+                    step=_named(item, record.step), date=record.date, received=case.received_on
+                ),
             )
         )
     if case.steps and record.date < case.steps[-1].date:
@@ -386,9 +394,9 @@ def _check_dates(case: Case, record: StepRecord) -> list[Violation]:
                 RuleId.DATE_ORDER,
                 record.step,
                 BEFORE_PREVIOUS_STEP.fill(
-                    step=record.step,
+                    step=_named(item, record.step),
                     date=record.date,
-                    previous=previous.step,
+                    previous=_named(item, previous.step),
                     previous_date=previous.date,
                 ),
             )
@@ -427,7 +435,7 @@ def check_step(case: Case, item: CatalogItem, record: StepRecord) -> list[Violat
     found += _check_proxy(case, record)
     if step is not None:
         found += _check_actor(step, record)
-    found += _check_dates(case, record)
+    found += _check_dates(case, item, record)
     return found
 
 

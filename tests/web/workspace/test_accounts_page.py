@@ -69,7 +69,7 @@ def test_refusals_of_the_store_are_shown_in_the_form(
     log_in(app_client, "district-admin")
     refused = {
         "账号 nm-clerk 已存在": {"name": "nm-clerk", "role": "clerk", "village": "QL-DZ"},
-        "office 账号须指定一个镇或街道": {"name": "ql-2", "role": "office", "village": "QL-NM"},
+        "office 账号须指定一个镇（街道）": {"name": "ql-2", "role": "office", "village": "QL-NM"},
         "clerk 账号须指定一个村": {"name": "ql-3", "role": "clerk", "town": "QL"},
         "账号名须为 1–40 个字符": {"name": "two words", "role": "admin"},
         "未知的角色 &#39;root&#39;": {"name": "root", "role": "root"},
