@@ -28,8 +28,9 @@ class Workspace:
     @contextlib.contextmanager
     def open(cls, settings: Settings) -> Iterator[Workspace]:
         """Load catalog and organisations, connect to the store; close it afterwards."""
-        from pipeline.cases.store import CaseStore, database_url
+        from pipeline.cases.store import CaseStore
         from pipeline.catalog import load_catalog
+        from pipeline.database import database_url
         from pipeline.organisations import load_district
 
         catalog = load_catalog(settings.catalog_dir)

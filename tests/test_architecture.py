@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FLOORS: list[list[str]] = [
     ["pipeline", "pipeline.errors", "pipeline.config", "pipeline.filetypes", "pipeline.malloc",
      "pipeline.stages", "pipeline.yamlfile"],
-    ["pipeline.programs", "pipeline.organisations", "pipeline.catalog", "pipeline.workfolder"],
+    ["pipeline.programs", "pipeline.organisations", "pipeline.catalog", "pipeline.workfolder",
+     "pipeline.database"],
     ["pipeline.documents"],
     ["pipeline.cases"],
     ["pipeline.rules", "pipeline.workspace", "pipeline.accounts"],

@@ -23,10 +23,11 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from pipeline.cases.store import CaseStore, database_url
+from pipeline.cases.store import CaseStore
 from pipeline.cli._client import parse_notice
 from pipeline.cli.converters import converter_service
 from pipeline.config import load_settings
+from pipeline.database import database_url
 from pipeline.programs._service_address import socket_path
 from pipeline.programs.converter_service.lifecycle import ConverterService
 from pipeline.programs.fonts import ensure_sc_fonts

@@ -22,7 +22,6 @@ import datetime as dt
 import hashlib
 import secrets
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -30,8 +29,7 @@ import sqlalchemy as sa
 from pipeline.accounts import messages as msg
 from pipeline.accounts.model import Account, AccountRole, Scope
 from pipeline.accounts.passwords import MIN_LENGTH, check_password, hash_password, needs_rehash
-from pipeline.cases.store import database_url
-from pipeline.config import Settings
+from pipeline.database import SqlStore, as_utc
 from pipeline.errors import AccessDenied, InputInvalid, TooManyAttempts
 from pipeline.organisations import Directory
 
@@ -96,15 +94,6 @@ activity_table = sa.Table(
 )  # fmt: skip
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    """A time read back from SQLite (which drops the zone) as UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -139,31 +128,15 @@ class Activity:
     address: str
 
 
-class AccountStore:
+class AccountStore(SqlStore):
     """Accounts and what the web pages share across workers, in SQL.
 
     Args:
-        url: The database (``pipeline.cases.store.database_url``).
+        url: The database (``pipeline.database.database_url``).
         clock: The time now, in UTC (injectable for tests).
     """
 
-    def __init__(self, url: str, *, clock: Callable[[], dt.datetime] = _utc_now) -> None:
-        self.engine = sa.create_engine(url, future=True)
-        _metadata.create_all(self.engine)
-        self._clock = clock
-
-    @classmethod
-    def of(cls, settings: Settings, *, clock: Callable[[], dt.datetime] = _utc_now) -> AccountStore:
-        """The store in the settings' database (the case store's)."""
-        return cls(database_url(settings.data, settings.database_url), clock=clock)
-
-    def close(self) -> None:
-        """Release the connections."""
-        self.engine.dispose()
-
-    def now(self) -> dt.datetime:
-        """The time now by the store's clock (UTC)."""
-        return self._clock()
+    metadata = _metadata
 
     # --- accounts ---------------------------------------------------------------------
 
@@ -287,7 +260,7 @@ class AccountStore:
         ).scalars().all()  # fmt: skip
         if len(recent) < MAX_FAILURES:
             return None
-        return _aware(recent[0]) + LOCK_TIME
+        return as_utc(recent[0]) + LOCK_TIME
 
     # --- sessions ---------------------------------------------------------------------
 
@@ -321,7 +294,7 @@ class AccountStore:
             ).first()
             if row is None:
                 return None
-            over = now - _aware(row.seen_at) > idle or now - _aware(row.started_at) > lifetime
+            over = now - as_utc(row.seen_at) > idle or now - as_utc(row.started_at) > lifetime
             if over or (row.kind == "account" and not self._active(db, row.name)):
                 db.execute(sa.delete(sessions_table).where(sessions_table.c.id_sha256 == key))
                 return None
@@ -385,7 +358,7 @@ class AccountStore:
                 .order_by(rate_table.c.at.desc()).limit(most)
             ).scalars().all()  # fmt: skip
             if len(events) >= most:
-                wait = (_aware(events[-1]) + per - now).total_seconds()
+                wait = (as_utc(events[-1]) + per - now).total_seconds()
                 raise TooManyAttempts(msg.TOO_MANY(seconds=max(1, round(wait))), max(1.0, wait))
             db.execute(sa.insert(rate_table).values(bucket=bucket, key=key, at=now))
 
@@ -403,7 +376,7 @@ class AccountStore:
             query = query.where(activity_table.c.actor == actor)
         with self.engine.connect() as db:
             rows = db.execute(query).all()
-        return [Activity(_aware(r.at), r.actor, r.action, r.what, r.address) for r in rows]
+        return [Activity(as_utc(r.at), r.actor, r.action, r.what, r.address) for r in rows]
 
     @staticmethod
     def _log(
@@ -430,7 +403,7 @@ def _locked(until: dt.datetime, now: dt.datetime) -> TooManyAttempts:
 def _account(row: sa.Row[tuple[object, ...]]) -> Account:
     return Account(
         name=str(row.name), role=AccountRole(row.role), scope=Scope(row.town, row.village),
-        active=bool(row.active), created_at=_aware(row.created_at),
+        active=bool(row.active), created_at=as_utc(row.created_at),
     )  # fmt: skip
 
 

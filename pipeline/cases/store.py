@@ -15,13 +15,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from pipeline.cases.messages import NO_SUCH_CASE
 from pipeline.cases.model import Case
+from pipeline.database import SqlStore
 from pipeline.errors import InputInvalid
 
 if TYPE_CHECKING:  # stamping (pikepdf, PDFium, Pillow) is imported by those who stamp
@@ -123,25 +123,10 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def database_url(data_dir: Path, url: str | None) -> str:
-    """The configured URL, or a SQLite file in the data folder."""
-    if url:
-        return url
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{(data_dir / 'xwql.sqlite3').resolve()}"
-
-
-class CaseStore:
+class CaseStore(SqlStore):
     """Cases in SQL. Create with ``CaseStore(url)``; tables are created on first use."""
 
-    def __init__(self, url: str) -> None:
-        """Connect to ``url`` and create missing tables."""
-        self.engine = sa.create_engine(url, future=True)
-        _metadata.create_all(self.engine)
-
-    def close(self) -> None:
-        """Release the connections."""
-        self.engine.dispose()
+    metadata = _metadata
 
     def save(self, case: Case, *, source: str) -> Change:
         """Insert or update ``case``; an unchanged case is left alone."""

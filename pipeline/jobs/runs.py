@@ -22,7 +22,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -30,8 +30,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pipeline.cases.store import database_url
 from pipeline.config import Settings
+from pipeline.database import SqlStore, as_utc
 from pipeline.errors import InputInvalid, XwqlError
 from pipeline.jobs import messages as msg
 from pipeline.jobs.month import MonthPacks, write_packs
@@ -70,15 +70,6 @@ locks_table = sa.Table(
     sa.Column("village", sa.String(24), primary_key=True),
     sa.Column("run_id", sa.Integer, nullable=False, index=True),
 )  # fmt: skip
-
-
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    """A time read back from SQLite (which drops the zone) as UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def this_process() -> str:
@@ -169,27 +160,15 @@ class Run:
         return names + [summary[kind] for kind in ("pdf", "xlsx") if kind in summary]
 
 
-class RunStore:
+class RunStore(SqlStore):
     """The runs started from the pages, in SQL (the case store's database).
 
     Args:
-        url: The database (``pipeline.cases.store.database_url``).
+        url: The database (``pipeline.database.database_url``).
         clock: The time now, in UTC (injectable for tests).
     """
 
-    def __init__(self, url: str, *, clock: Callable[[], dt.datetime] = _utc_now) -> None:
-        self.engine = sa.create_engine(url, future=True)
-        _metadata.create_all(self.engine)
-        self._clock = clock
-
-    @classmethod
-    def of(cls, settings: Settings, *, clock: Callable[[], dt.datetime] = _utc_now) -> RunStore:
-        """The store in the settings' database."""
-        return cls(database_url(settings.data, settings.database_url), clock=clock)
-
-    def close(self) -> None:
-        """Release the connections."""
-        self.engine.dispose()
+    metadata = _metadata
 
     def start(
         self,
@@ -305,7 +284,7 @@ class RunStore:
                     runs_table.c.state.in_(_UNFINISHED)
                 )
             ).all()
-            gone = [r.id for r in unfinished if _aware(r.beat_at) < stale or _owner_gone(r.owner)]
+            gone = [r.id for r in unfinished if as_utc(r.beat_at) < stale or _owner_gone(r.owner)]
             for run_id in gone:
                 self._end(db, run_id, RunState.FAILED, msg.RUN_INTERRUPTED(), {})
         return len(gone)
@@ -335,8 +314,8 @@ def _run(row: sa.Row[tuple[object, ...]]) -> Run:
     return Run(
         id=int(row.id), account=str(row.account), scope=str(row.scope), month=str(row.month),
         villages=tuple(json.loads(row.villages)), state=RunState(row.state), done=int(row.done),
-        total=int(row.total), message=str(row.message), started_at=_aware(row.started_at),
-        finished_at=_aware(row.finished_at) if row.finished_at is not None else None,
+        total=int(row.total), message=str(row.message), started_at=as_utc(row.started_at),
+        finished_at=as_utc(row.finished_at) if row.finished_at is not None else None,
         result=json.loads(row.result),
     )  # fmt: skip
 

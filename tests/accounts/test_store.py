@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from pipeline.accounts.model import AccountRole, Scope
 from pipeline.accounts.store import LOCK_TIME, MAX_FAILURES, AccountStore
-from pipeline.cases.store import database_url
 from pipeline.config import Settings
+from pipeline.database import database_url
 from pipeline.errors import AccessDenied, InputInvalid, TooManyAttempts
 from pipeline.organisations import Directory, load_district
 

@@ -15,7 +15,8 @@ import bagit
 import pytest
 
 from pipeline.archive.objectstore import ObjectStore
-from pipeline.cases.store import CaseStore, database_url
+from pipeline.cases.store import CaseStore
+from pipeline.database import database_url
 from pipeline.programs.s3server import EmbeddedS3
 from tests.conftest import ROOT, CliResult
 

@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from pipeline.cases.model import Case, Person, StepRecord
-from pipeline.cases.store import CaseStore, Change, IssuedNotice, content_hash, database_url
+from pipeline.cases.store import CaseStore, Change, IssuedNotice, content_hash
+from pipeline.database import database_url
 from pipeline.documents.stamp import SealUse
 from pipeline.errors import InputInvalid
 

@@ -22,9 +22,10 @@ from pipeline.archive.objectstore import ObjectStore, open_store
 from pipeline.archive.retrieval import census
 from pipeline.archive.signing import KeyStore
 from pipeline.archive.verify import Verifier, sweep
-from pipeline.cases.store import CaseStore, database_url
+from pipeline.cases.store import CaseStore
 from pipeline.catalog import Catalog
 from pipeline.config import Settings, load_settings
+from pipeline.database import database_url
 from pipeline.organisations import load_district
 from pipeline.programs.s3server import EmbeddedS3
 from tests.conftest import ROOT, pdf_text

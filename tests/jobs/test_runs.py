@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from pipeline.cases.store import database_url
 from pipeline.config import Settings
+from pipeline.database import database_url
 from pipeline.errors import InputInvalid
 from pipeline.jobs.runs import STALE, RunBusy, RunState, RunStore, build_month_run
 

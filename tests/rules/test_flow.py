@@ -305,7 +305,9 @@ def test_step_dated_before_the_case_was_received_is_refused(catalog: Catalog) ->
     case = make_case("xwql-022", D(2025, 3, 3))
     violations = check_step(case, item, record("apply", "申请人", D(2025, 3, 1)))
     assert rules_of(violations) == [RuleId.DATE_ORDER]
-    assert "步骤 “提出申请”（apply） 日期 2025-03-01 早于受理日期 2025-03-03" in violations[0].message
+    assert (
+        "步骤 “提出申请”（apply） 日期 2025-03-01 早于受理日期 2025-03-03" in violations[0].message
+    )
     assert "before the case was received on 2025-03-03" in violations[0].message
 
 
@@ -316,7 +318,9 @@ def test_step_dated_before_the_previous_step_is_refused(catalog: Catalog) -> Non
     violations = check_step(case, item, decision)
     assert rules_of(violations) == [RuleId.DATE_ORDER]
     assert "早于上一步 “入户调查”（investigate） 的日期 2025-03-05" in violations[0].message
-    assert "before the previous step “入户调查”（investigate） on 2025-03-05" in violations[0].message
+    assert (
+        "before the previous step “入户调查”（investigate） on 2025-03-05" in violations[0].message
+    )
 
 
 # --- forcing -----------------------------------------------------------------------

@@ -12,10 +12,11 @@ import pikepdf
 import pytest
 
 from pipeline.cases.model import Case, Person, StepRecord
-from pipeline.cases.store import CaseStore, database_url
+from pipeline.cases.store import CaseStore
 from pipeline.catalog import Catalog
 from pipeline.catalog.model import CatalogItem, DayUnit, StepKind
 from pipeline.config import Settings
+from pipeline.database import database_url
 from pipeline.documents.engine import DocumentEngine
 from pipeline.documents.render import Image
 from pipeline.organisations import Directory, load_district

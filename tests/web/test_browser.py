@@ -17,8 +17,9 @@ import bagit
 import pytest
 
 from pipeline.archive.objectstore import ObjectStore
-from pipeline.cases.store import CaseStore, database_url
+from pipeline.cases.store import CaseStore
 from pipeline.config import load_settings
+from pipeline.database import database_url
 from pipeline.programs.s3server import EmbeddedS3
 from pipeline.web import create_app
 from tests.conftest import ROOT, CliResult, pdf_text
