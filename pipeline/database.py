@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 import sqlalchemy as sa
+from sqlalchemy import event
 
 from pipeline.config import Settings
 
@@ -48,6 +49,8 @@ class SqlStore:
 
     def __init__(self, url: str, *, clock: Callable[[], dt.datetime] = utc_now) -> None:
         self.engine = sa.create_engine(url, future=True)
+        if self.engine.dialect.name == "sqlite":
+            _serialise_writers(self.engine)
         self.metadata.create_all(self.engine)
         self._clock = clock
 
@@ -63,3 +66,21 @@ class SqlStore:
     def now(self) -> dt.datetime:
         """The time now by the store's clock (UTC)."""
         return self._clock()
+
+
+def _serialise_writers(engine: sa.Engine) -> None:
+    """Make SQLite writers wait their turn instead of failing when processes write at once.
+
+    Several processes use one file (the web's workers, the command line, the converter
+    service). In SQLite's default journal a writer must wait for every reader to finish
+    before it commits; under load readers kept coming, the driver's 5 s wait ran out and
+    a page failed with "database is locked". With the write-ahead log readers and one
+    writer go on side by side, and a writer waits up to 30 s for another.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connect(connection: Any, _: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()

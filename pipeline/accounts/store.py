@@ -220,16 +220,19 @@ class AccountStore(SqlStore):
                 message for all: the page does not tell which names exist).
         """
         now = self._clock()
+        with self.engine.connect() as db:
+            locked_until = self._locked_until(db, name, now)
+            row = db.execute(sa.select(accounts_table).where(accounts_table.c.name == name)).first()
+        if locked_until is not None:
+            raise _locked(locked_until, now)
+        # Checked outside any transaction: Argon2 takes a while, and the database
+        # must not stay locked for it (two workers log in at once).
+        stored = row.password_hash if row is not None and row.active else None
+        good = check_password(stored, password)  # as slow for an unknown name
         refusal: AccessDenied | None = None
         # The failure is committed before the refusal is raised (raising inside the
         # transaction would roll the count back).
         with self.engine.begin() as db:
-            locked_until = self._locked_until(db, name, now)
-            if locked_until is not None:
-                raise _locked(locked_until, now)
-            row = db.execute(sa.select(accounts_table).where(accounts_table.c.name == name)).first()
-            stored = row.password_hash if row is not None and row.active else None
-            good = check_password(stored, password)  # as slow for an unknown name
             if row is None or not good:
                 db.execute(sa.insert(failures_table).values(name=name, address=address, at=now))
                 self._log(db, name, "login-failed", "", address, now)
