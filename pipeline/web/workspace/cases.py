@@ -30,6 +30,8 @@ from pipeline.jobs.cases import CaseOverview, StepEntry, case_documents, case_ov
 from pipeline.rules.calendar import parse_iso_date
 from pipeline.rules.deadlines import step_due_dates
 from pipeline.rules.flow import actor_alternatives
+from pipeline.units.notices import notice_jobs
+from pipeline.web import labels
 from pipeline.web.state import WebSession, file_response, page, web_state
 from pipeline.web.workspace.base import (
     AccountDep,
@@ -41,6 +43,7 @@ from pipeline.web.workspace.base import (
     require,
     today,
 )
+from pipeline.workspace import Workspace
 
 router = APIRouter(prefix="/w")
 
@@ -160,6 +163,7 @@ def case_page(request: Request, session: AccountDep, case_id: str) -> Response:
             for v in workspace.store.history(case.case_id)
         ],
         "documents": sorted(p.name for p in folder.glob("*.pdf")) if folder.is_dir() else [],
+        "notices": _notices(workspace, case, seen),
         "may_step": seen.next_step is not None
         and bool(allowed(session.role, session.scope, Action.RECORD_STEP, seen.place)),
         "may_documents": bool(
@@ -204,6 +208,23 @@ def _steps(case: Case, seen: CaseOverview) -> list[dict[str, Any]]:
                 "due": due.due,
                 "forced": (record.forced_reason or "") if record else "",
                 "waiting": seen.next_step is not None and due.step.id == seen.next_step.id,
+            }
+        )
+    return rows
+
+
+def _notices(workspace: Workspace, case: Case, seen: CaseOverview) -> list[dict[str, Any]]:
+    """The case's 公示 and 结果公开: the day each is posted, whether printed, where to print it."""
+    rows = []
+    for job in notice_jobs(case, seen.item, seen.place):
+        printed = workspace.store.notice(job.verification_code) is not None
+        rows.append(
+            {
+                "kind": labels.label(labels.DOCUMENTS, job.kind.value),
+                "date": job.step.date,
+                "period_end": job.end,
+                "verification_code": job.verification_code if printed else "",
+                "page": f"/w/notices?village={seen.place.village.code}&date={job.step.date}",
             }
         )
     return rows

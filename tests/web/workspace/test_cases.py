@@ -178,3 +178,25 @@ def test_text_typed_by_a_clerk_shows_literally(app_client: TestClient, district:
     page = app_client.get(f"/w/cases/{case_id}")
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; 𠮷" in page.text
     assert "<script>alert" not in page.text
+
+
+def test_a_case_page_names_its_notices_and_where_to_print_them(
+    app_client: TestClient, district: District
+) -> None:
+    from pipeline.units.notices import notice_jobs
+
+    with Workspace.open(district.settings) as workspace:
+        posted = next(
+            case
+            for case in workspace.store.find(village="QL-NM")
+            if notice_jobs(
+                case, workspace.catalog.get(case.item_code), workspace.directory.get("QL-NM")
+            )
+        )
+    log_in(app_client, "nm-clerk")
+    notices = app_client.get(f"/w/cases/{posted.case_id}?format=json").json()["notices"]
+    assert notices and {n["kind"] for n in notices} <= {"公示", "结果公开"}
+    first = notices[0]
+    assert first["page"] == f"/w/notices?village=QL-NM&date={first['date']}"
+    assert app_client.get(first["page"]).status_code == 200
+    assert "当日张贴公告" in app_client.get(f"/w/cases/{posted.case_id}").text
