@@ -39,6 +39,14 @@ RUN_INTERRUPTED = Bilingual(
     "生成中断：服务重启或进程退出（interrupted），请重新开始",
     "interrupted: the process building it stopped; start it again",
 )
+RUN_FILING = Bilingual(
+    "签章归档",
+    "signing and filing the packs",
+)
+RUN_FILING_FAILED = Bilingual(
+    "材料已生成，可照常打印；但签章归档未能完成（已记录），请稍后重新生成以补办归档",
+    "the packs are printed but could not be filed; run it again later to file them",
+)
 RUN_CRASHED = Bilingual(
     "内部错误，生成未完成（已记录）",
     "internal error: the run did not finish (logged)",

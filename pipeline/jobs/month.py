@@ -1,8 +1,9 @@
 """The town office's month job: each village's disclosure pack (五公开) and the district summary.
 
-Printed, not archived: filing the packs is the monthly-packs flow's (``xwql monthly
---archive``, the schedule on the 1st). ``xwql monthly`` and the workspace's month page
-call this and show its result.
+:func:`write_packs` prints; :func:`file_packs` signs and files the packs written (the
+month page does, when asked; the monthly-packs flow files each village's pack through
+:func:`file_pack`). ``xwql monthly`` and the workspace's month page call these and
+show their result.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.archive.archiver import Archived
+from pipeline.archive.session import ArchiveSession
 from pipeline.config import Settings
 from pipeline.documents.engine import DocumentEngine
 from pipeline.errors import XwqlError
+from pipeline.units.filing import archive_monthly_pack
 from pipeline.units.packs.month import Month
 from pipeline.units.packs.pack import MonthlyPack, build_monthly_pack
 from pipeline.units.packs.summary import DistrictSummary, build_district_summary, select_villages
@@ -92,3 +96,27 @@ def write_packs(
                 workspace, engine, month, out, places=places, issued_on=issued_on
             )
     return MonthPacks(packs, failed, summary)
+
+
+def file_pack(session: ArchiveSession, pack: MonthlyPack) -> Archived:
+    """Sign a built pack with its village's key and file it, unless it is filed already.
+
+    A pack made from the same source as its month's current version adds nothing
+    (outcome unchanged); a changed source files a new version.
+
+    Raises:
+        XwqlError: The pack could not be signed or filed.
+    """
+    work = session.settings.data / "work" / "packs"
+    return archive_monthly_pack(pack, session.keys, session.archiver, work=work)
+
+
+def file_packs(settings: Settings, packs: Sequence[MonthlyPack]) -> list[Archived]:
+    """Sign and file each pack written (see :func:`file_pack`), in their order.
+
+    Raises:
+        XwqlError: The archive cannot be reached or refused a pack (WORM not enforced,
+            store down); a package begun stays in the outbox and the next run files it.
+    """
+    with ArchiveSession.open(settings, writing=True) as session:
+        return [file_pack(session, pack) for pack in packs]

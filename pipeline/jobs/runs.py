@@ -30,11 +30,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from pipeline.archive.archiver import Archived
 from pipeline.config import Settings
 from pipeline.database import SqlStore, as_utc
 from pipeline.errors import InputInvalid, XwqlError
 from pipeline.jobs import messages as msg
-from pipeline.jobs.month import MonthPacks, write_packs
+from pipeline.jobs.month import MonthPacks, file_packs, write_packs
 from pipeline.units.packs.month import parse_month
 
 log = logging.getLogger(__name__)
@@ -136,8 +137,10 @@ class Run:
         message: What it is doing now; once failed, why.
         started_at: When it was started (UTC).
         finished_at: When it ended (UTC), None before.
-        result: Once done: ``packs`` (village code, name, file, pages), ``summary``
-            (pdf, xlsx, pages) and ``failed`` (village's full name, error).
+        result: ``archive``: whether the packs are to be signed and filed too (from
+            the start). Once done: ``packs`` (village code, name, file, pages and,
+            once filed, archival code and outcome), ``summary`` (pdf, xlsx, pages)
+            and ``failed`` (village's full name, error).
     """
 
     id: int
@@ -152,6 +155,11 @@ class Run:
     started_at: dt.datetime
     finished_at: dt.datetime | None
     result: dict[str, Any]
+
+    @property
+    def archive(self) -> bool:
+        """Whether the run signs and files the packs it writes."""
+        return bool(self.result.get("archive"))
 
     def files(self) -> list[str]:
         """The names of the files the run wrote (in its output folder)."""
@@ -177,6 +185,7 @@ class RunStore(SqlStore):
         scope: str,
         month: str,
         villages: Sequence[str],
+        archive: bool = False,
         owner: str | None = None,
     ) -> Run:
         """Record a new run, queued, holding ``villages`` for ``month``.
@@ -186,6 +195,8 @@ class RunStore(SqlStore):
             scope: The villages chosen, as the pages print them.
             month: ``YYYY-MM``.
             villages: Village codes, in the order they are to be built.
+            archive: Sign and file the packs too (kept in the result, whose column
+                every database of the runs has).
             owner: The process that runs it (default: this one).
 
         Raises:
@@ -197,7 +208,8 @@ class RunStore(SqlStore):
             "account": account[:60], "scope": scope[:200], "month": month,
             "villages": json.dumps(list(villages)), "state": RunState.QUEUED.value, "done": 0,
             "total": len(villages), "message": "", "owner": owner or this_process(),
-            "started_at": now, "beat_at": now, "finished_at": None, "result": "{}",
+            "started_at": now, "beat_at": now, "finished_at": None,
+            "result": json.dumps({"archive": True} if archive else {}),
         }  # fmt: skip
         try:
             return self.get(self._insert(values, month, villages))
@@ -332,7 +344,9 @@ def build_month_run(
     """Build the packs and the summary of run ``run_id`` into ``out``, telling ``store``.
 
     Never raises: a failure is the run's (failed, with its message), so a thread of
-    the web process can run it and any later visit can show it.
+    the web process can run it and any later visit can show it. A run asked to
+    archive then signs and files the packs written (:func:`file_packs`); when that
+    fails the run is still done, its packs printed, and its message says so.
 
     Args:
         store: Where the run is followed.
@@ -364,6 +378,7 @@ def build_month_run(
                     run_id, done=done, total=total, message=message
                 ),
             )  # fmt: skip
+            filed, message = _file(store, run, settings, written)
     except XwqlError as exc:
         return store.finish(run_id, RunState.FAILED, message=str(exc))
     except Exception:
@@ -373,7 +388,24 @@ def build_month_run(
     finally:
         stop.set()
         beating.join()
-    return store.finish(run_id, RunState.DONE, result=month_result(written))
+    result = {"archive": run.archive, **month_result(written, filed)}
+    return store.finish(run_id, RunState.DONE, message=message, result=result)
+
+
+def _file(
+    store: RunStore, run: Run, settings: Settings, written: MonthPacks
+) -> tuple[list[Archived], str]:
+    """File the packs written if the run asks to: what was filed, and the run's message."""
+    if not run.archive or not written.packs:
+        return [], ""
+    store.progress(run.id, done=run.total, total=run.total, message=msg.RUN_FILING())
+    try:
+        return file_packs(settings, written.packs), ""
+    except XwqlError:
+        # The packs stand, to print; the archiver's outbox keeps a package begun, so
+        # the next run (or the monthly flow) files them. Why goes to the log.
+        log.warning("run %s: the packs could not be filed", run.id, exc_info=True)
+        return [], msg.RUN_FILING_FAILED()
 
 
 def _beat(store: RunStore, run_id: int, stop: threading.Event) -> None:
@@ -385,14 +417,22 @@ def _beat(store: RunStore, run_id: int, stop: threading.Event) -> None:
             log.warning("run %s: could not record its beat", run_id, exc_info=True)
 
 
-def month_result(written: MonthPacks) -> dict[str, Any]:
-    """What a run keeps of the month job's result: file names (in its folder) and failures."""
+def month_result(written: MonthPacks, filed: Sequence[Archived] = ()) -> dict[str, Any]:
+    """What a run keeps of the month job's result: file names (in its folder) and failures.
+
+    Args:
+        written: What the month job wrote.
+        filed: What filing each pack did, in the packs' order (none when not filed).
+    """
     summary = written.summary
+    archived: list[Archived | None] = list(filed) or [None] * len(written.packs)
     return {
         "packs": [
             {"village": p.place.village.code, "name": p.place.village.name,
-             "file": p.path.name, "pages": p.pages}
-            for p in written.packs
+             "file": p.path.name, "pages": p.pages,
+             "archival_code": done.archival_code if done else "",
+             "outcome": done.outcome.value if done else ""}
+            for p, done in zip(written.packs, archived, strict=True)
         ],
         "summary": {"pdf": summary.pdf.name, "xlsx": summary.xlsx.name, "pages": summary.pages},
         "failed": [{"village": name, "error": str(error)} for name, error in written.failed],

@@ -29,13 +29,13 @@ from pipeline.config import Settings
 from pipeline.documents.engine import DocumentEngine
 from pipeline.errors import XwqlError
 from pipeline.intake.importing import ImportOutcome, import_ledger
+from pipeline.jobs.month import file_pack
 from pipeline.malloc import limit_arenas
 from pipeline.organisations import Place
 from pipeline.units.booklet import PublishedCatalog, publish_catalog
 from pipeline.units.casefile import CaseFiler
 from pipeline.units.filing import (
     archive_edition,
-    archive_monthly_pack,
     archive_notice,
     edition_source_sha256,
     notice_source_sha256,
@@ -240,10 +240,7 @@ def village_monthly_pack(context: JobContext, village: str, month: Month) -> Arc
         flowchart_cache_dir=context.settings.data / "cache" / "flowcharts",
         issued_on=context.issued_on,
     )  # fmt: skip
-    return archive_monthly_pack(
-        pack, context.session.keys, context.session.archiver,
-        work=context.settings.data / "work" / "packs",
-    )  # fmt: skip
+    return file_pack(context.session, pack)
 
 
 def district_summary(

@@ -4,18 +4,22 @@
 ``GET /w/month?town``                      choose the month and the villages; the runs
                                            started before
 ``POST /w/month``                          start a run (refused while another run of the
-                                           month holds one of the villages)
+                                           month holds one of the villages); ``archive``
+                                           signs and files the packs too
 ``GET /w/month/runs/{id}``                 a run: how far it got, village by village
                                            (refreshes itself every 2 s while it runs);
-                                           once done, its files and failures
+                                           once done, its files, archival codes and
+                                           failures
 ``GET /w/month/runs/{id}/files/{name}``    a pack or the summary, to open or print
 =========================================  =============================================
 
 A run is the month job of ``xwql monthly`` (:func:`pipeline.jobs.month.write_packs`,
 through :func:`pipeline.jobs.runs.build_month_run`) in a thread of the web process; the
-run lives in the database, so any worker and a later visit show it. Packs built here
-are printed, not archived: filing them is the monthly flow's (``xwql monthly
---archive``, the schedule on the 1st).
+run lives in the database, so any worker and a later visit show it. With 同时签章归档
+(checked by default) the run then signs and files each pack written, as the monthly
+flow does (:func:`pipeline.jobs.month.file_packs`): a pack filed already from the same
+source is not filed twice. When filing fails the packs are still there to print and
+the run's page says filing failed.
 
 Every page has a JSON twin (``?format=json``) made from the same context.
 """
@@ -33,8 +37,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from pipeline.accounts.model import AccountRole
 from pipeline.accounts.permissions import Action, allowed
+from pipeline.archive.archiver import Outcome
 from pipeline.config import Settings
 from pipeline.errors import InputInvalid
+from pipeline.jobs import messages as job_messages
 from pipeline.jobs.runs import Run, RunBusy, RunState, RunStore, build_month_run
 from pipeline.organisations import Directory, Place
 from pipeline.rules.calendar import CHINA
@@ -51,6 +57,7 @@ from pipeline.web.workspace.base import (
     require,
     today,
 )
+from pipeline.web.workspace.notices import FILED
 
 router = APIRouter(prefix="/w")
 
@@ -186,6 +193,7 @@ def _month_context(
         "town": town,
         "towns": list(scope_towns.items()) if len(scope_towns) > 1 else [],
         "month": form["month"],
+        "archive": form["archive"],
         "villages": [
             {"code": p.village.code, "name": p.village.name, "town": p.town.name,
              "checked": chosen is None or p.village.code in chosen}
@@ -202,7 +210,7 @@ def _month_context(
 @router.get("/month")
 def month_page(request: Request, session: AccountDep, town: str = "") -> Response:
     """Choose the month (last month by default) and the villages; the runs started before."""
-    form = {"month": month_text(previous_month(today(request))), "villages": None}
+    form = {"month": month_text(previous_month(today(request))), "villages": None, "archive": True}
     return page(request, "workspace/month.html", _month_context(request, session, town, form))
 
 
@@ -213,13 +221,14 @@ def start_run(
     month: Annotated[str, Form(max_length=20)] = "",
     village: Annotated[list[str] | None, Form(max_length=MAX_VILLAGES)] = None,
     town: Annotated[str, Form(max_length=40)] = "",
+    archive: Annotated[bool, Form()] = False,
     form_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    """Start building the packs of the villages chosen, and go to the run's page."""
+    """Start building (and, with ``archive``, filing) the villages' packs; go to the run."""
     check_form(session, form_token)
     _builder_villages(request, session, town)
     directory = open_workspace(request).directory
-    form = {"month": month, "villages": village or []}
+    form = {"month": month, "villages": village or [], "archive": archive}
     try:
         period = parse_month(month)
         asked = [directory.get(code) for code in dict.fromkeys(village or [])]
@@ -237,6 +246,7 @@ def start_run(
             run = store.start(
                 account=session.name, scope=_scope_label(directory, chosen),
                 month=month_text(period), villages=[place.village.code for place in chosen],
+                archive=archive,
             )  # fmt: skip
         except RunBusy as busy:
             log(request, session, "month-refused", f"{month_text(period)}: run {busy.run_id}")
@@ -244,7 +254,9 @@ def start_run(
                 request, session, town, form, error=_chinese(str(busy)), busy_run=busy.run_id
             )
             return page(request, "workspace/month.html", context, status=409)
-    log(request, session, "month-packs", f"run {run.id}: {run.month} {' '.join(run.villages)}")
+    filing = ", filing" if run.archive else ""
+    what = f"run {run.id}: {run.month} {' '.join(run.villages)}{filing}"
+    log(request, session, "month-packs", what)
     _build_in_background(request, session, run)
     return RedirectResponse(f"/w/month/runs/{run.id}", status_code=303)
 
@@ -260,11 +272,13 @@ def _build_in_background(request: Request, session: WebSession, run: Run) -> Non
                 store, run.id, state.settings, run_folder(state.settings, run.id),
                 issued_on=issued_on, slot=_build_slot,
             )  # fmt: skip
-        failed = len(ended.result.get("failed", []))
-        what = f"run {run.id}: {ended.state.value}, {len(ended.result.get('packs', []))} packs"
-        state.accounts.log(
-            session.name, "month-packs-end", f"{what}, {failed} failed", address=address
-        )
+        packs = ended.result.get("packs", [])
+        what = f"run {run.id}: {ended.state.value}, {len(packs)} packs"
+        what += f", {len(ended.result.get('failed', []))} failed"
+        if ended.archive and ended.state is RunState.DONE:
+            filed = sum(1 for pack in packs if pack["archival_code"])
+            what += f", {filed} filed" if filed or not packs else ", filing failed"
+        state.accounts.log(session.name, "month-packs-end", what, address=address)
 
     threading.Thread(target=build, name=f"month-run-{run.id}", daemon=True).start()
 
@@ -273,13 +287,14 @@ def _build_in_background(request: Request, session: WebSession, run: Run) -> Non
 
 
 def _village_rows(directory: Directory, run: Run) -> list[dict[str, Any]]:
-    """Each village of the run: waiting, being built, built (with its file) or failed (why)."""
+    """Each village of the run: waiting, being built, built (its file; its 档号 once filed)."""
     packs = {pack["village"]: pack for pack in run.result.get("packs", [])}
     failed = {f["village"]: f["error"] for f in run.result.get("failed", [])}
     rows = []
     for index, code in enumerate(run.villages):
         place = directory.get(code)
         pack, error = packs.get(code), failed.get(place.full_name, "")
+        outcome = pack.get("outcome", "") if pack else ""
         if pack:
             status = "built"
         elif error:
@@ -296,6 +311,8 @@ def _village_rows(directory: Directory, run: Run) -> list[dict[str, Any]]:
                 "code": code, "name": place.village.name, "town": place.town.name,
                 "status": status, "label": VILLAGE_STATES[status],
                 "file": pack["file"] if pack else "", "pages": pack["pages"] if pack else 0,
+                "archival_code": pack.get("archival_code", "") if pack else "",
+                "outcome": outcome, "filed": FILED[Outcome(outcome)] if outcome else "",
                 "error": _chinese(error),
             }
         )  # fmt: skip
@@ -309,7 +326,10 @@ def _run_context(request: Request, session: WebSession, run: Run) -> dict[str, A
         "finished_at": run.finished_at.astimezone(CHINA) if run.finished_at else None,
         "finished": run.state.finished,
         "message": run.message if not run.state.finished else "",
+        "filing_now": run.message == job_messages.RUN_FILING(),
+        "archive": run.archive,
         "error": _chinese(run.message) if run.state is RunState.FAILED else "",
+        "filing_error": _chinese(run.message) if run.state is RunState.DONE else "",
         "villages": _village_rows(directory, run),
         "summary": run.result.get("summary"),
         "failures": [

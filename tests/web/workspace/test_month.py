@@ -1,27 +1,90 @@
-"""The month page: an office builds its villages' packs in the background and follows the
-run; nobody reaches a run, a file or a village outside their scope."""
+"""The month page: an office builds its villages' packs in the background, files them if
+asked, and follows the run; nobody reaches a run, a file or a village outside their scope.
+
+Filing goes to a bucket of this module's own on the session's S3 server, through an app
+on the module's district with archive settings (the other tests' app has none).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
 
 import httpx
 import pypdfium2
 import pytest
 from fastapi.testclient import TestClient
 
+from pipeline.archive.idkey import load_id_key
+from pipeline.archive.index import ArchiveIndex
+from pipeline.archive.objectstore import EMBEDDED_REGION, ObjectStore
+from pipeline.config import Settings
 from pipeline.jobs.runs import Run, RunState, RunStore
+from pipeline.programs.s3server import EmbeddedS3
+from pipeline.web import create_app
 from pipeline.web.workspace import month as month_module
 from tests.jobs.test_runs import ended_process
-from tests.web.workspace.conftest import District, activity, log_in, session_token
+from tests.web.conftest import archive_settings
+from tests.web.workspace.conftest import Clock, District, activity, log_in, session_token
 
 MONTH = "2026-11"  # the sample ledgers' month
 BUILD_TIMEOUT = 240.0
 
 
-def _start(client: TestClient, *villages: str, month: str = MONTH) -> httpx.Response:
-    form = {"month": month, "village": list(villages), "form_token": session_token(client)}
+def _start(
+    client: TestClient, *villages: str, month: str = MONTH, archive: bool = False
+) -> httpx.Response:
+    form: dict[str, Any] = {
+        "month": month,
+        "village": list(villages),
+        "form_token": session_token(client),
+    }
+    if archive:  # a checkbox left unticked sends nothing
+        form["archive"] = "true"
     return client.post("/w/month", data=form, follow_redirects=False)
+
+
+def _ended(client: TestClient, run_page: str) -> tuple[dict[str, Any], list[tuple[str, int]]]:
+    """The run's JSON once it has ended, and the (state, done) seen on the way."""
+    seen, deadline = [], time.monotonic() + BUILD_TIMEOUT
+    while True:
+        run = client.get(f"{run_page}?format=json").json()
+        seen.append((run["state"], run["done"]))
+        if run["state"] in ("done", "failed") or time.monotonic() > deadline:
+            return run, seen
+        time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def filing_settings(district: District, s3_server: EmbeddedS3) -> Settings:
+    """The module's district, filing into a bucket of this module's own."""
+    bucket = ObjectStore(
+        s3_server.endpoint(), f"xwql-wm-{uuid.uuid4().hex[:10]}", region=EMBEDDED_REGION
+    )
+    bucket.ensure_bucket()
+    settings = archive_settings(district.settings.data, s3_server, bucket.bucket)
+    return replace(settings, converter_workers=1)
+
+
+@contextlib.contextmanager
+def _office(settings: Settings, clock: Clock) -> Iterator[TestClient]:
+    """The office, logged in to an app on ``settings``."""
+    app = create_app(settings, clock=clock)
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
+        log_in(client, "ql-office")
+        yield client
+
+
+@pytest.fixture
+def filing_client(filing_settings: Settings, clock: Clock) -> Iterator[TestClient]:
+    """The office, logged in to an app that files into the module's bucket."""
+    with _office(filing_settings, clock) as client:
+        yield client
 
 
 def _finished_run(district: District, village: str, month: str, *, owner: str | None = None) -> Run:
@@ -61,13 +124,7 @@ def test_an_office_builds_a_pack_and_follows_the_run_to_its_files(
         assert "正在生成" in again.text and f'href="{run_page}"' in again.text
     finally:
         month_module._build_slot.release()
-    seen, deadline = [], time.monotonic() + BUILD_TIMEOUT
-    while True:
-        run = app_client.get(f"{run_page}?format=json").json()
-        seen.append((run["state"], run["done"]))
-        if run["state"] in ("done", "failed") or time.monotonic() > deadline:
-            break
-        time.sleep(0.3)
+    run, seen = _ended(app_client, run_page)
     assert run["state"] == "done", run
     assert (run["done"], run["total"], run["failures"]) == (1, 1, [])
     assert ("running", 0) in seen  # the village was seen being built
@@ -105,6 +162,7 @@ def test_the_page_offers_last_month_and_the_offices_villages(
     assert page["prefect_url"] == "" and page["towns"] == []
     html = app_client.get("/w/month")
     assert "不归档" in html.text and 'name="form_token"' in html.text
+    assert page["archive"] is True and '"archive" value="true" checked' in html.text
 
 
 def test_a_clerk_is_refused_everywhere_and_it_is_logged(
@@ -193,3 +251,68 @@ def test_a_run_whose_process_is_gone_shows_as_interrupted(
     assert shown["villages"][0]["status"] == "not-built"
     page = app_client.get(f"/w/month/runs/{run.id}")
     assert "http-equiv" not in page.text and "中断" in page.text
+
+
+@pytest.mark.s3
+@pytest.mark.soffice
+def test_an_office_files_the_packs_once_and_the_index_finds_them(
+    filing_client: TestClient, filing_settings: Settings, district: District
+) -> None:
+    started = _start(filing_client, "QL-NM", archive=True)
+    assert started.status_code == 303, started.text
+    run_page = started.headers["location"]
+    run, _ = _ended(filing_client, run_page)
+    assert run["state"] == "done" and run["archive"] is True, run
+    assert run["filing_error"] == "" and run["failures"] == []
+    [village] = run["villages"]
+    code = village["archival_code"]
+    assert code.startswith("LZ-QL-") and village["outcome"] == "added"
+    assert village["filed"] == "已归档" and village["file"].endswith("南马村月度公开材料.pdf")
+    page = filing_client.get(run_page).text
+    assert code in page and "已归档" in page and "不归档" not in page
+    assert filing_client.get(f"{run_page}/files/{village['file']}").status_code == 200
+    with ArchiveIndex(
+        filing_settings.archive_index_url, id_key=load_id_key(filing_settings)
+    ) as index:
+        found = index.search(village="QL-NM", kind="monthly_pack").entries
+        assert [entry.archival_code for entry in found] == [code]
+        filed = index.count()
+    log = activity(district, "ql-office")
+    assert ("month-packs", f"run {run['id']}: {MONTH} QL-NM, filing") in log
+    assert ("month-packs-end", f"run {run['id']}: done, 1 packs, 0 failed, 1 filed") in log
+
+    second = _start(filing_client, "QL-NM", archive=True).headers["location"]
+    again, _ = _ended(filing_client, second)
+    [same] = again["villages"]
+    assert (same["archival_code"], same["outcome"]) == (code, "unchanged")
+    assert same["filed"] == "此前已归档，未变"
+    with ArchiveIndex(
+        filing_settings.archive_index_url, id_key=load_id_key(filing_settings)
+    ) as index:
+        assert index.count() == filed
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.s3
+@pytest.mark.soffice
+def test_when_filing_fails_the_packs_are_still_there_to_print(
+    filing_settings: Settings, clock: Clock, district: District
+) -> None:
+    down = replace(filing_settings, s3_url=f"http://127.0.0.1:{_closed_port()}")
+    with _office(down, clock) as client:
+        run, _ = _ended(client, _start(client, "QL-DZ", archive=True).headers["location"])
+        assert run["state"] == "done", run
+        assert "签章归档未能完成" in run["filing_error"] and " / " not in run["filing_error"]
+        [village] = run["villages"]
+        assert village["status"] == "built" and village["archival_code"] == ""
+        page = client.get(f"/w/month/runs/{run['id']}").text
+        assert "签章归档未能完成" in page and "未归档" in page
+        pack = client.get(f"/w/month/runs/{run['id']}/files/{village['file']}")
+        assert pack.status_code == 200 and pack.content.startswith(b"%PDF")
+    end = f"run {run['id']}: done, 1 packs, 0 failed, filing failed"
+    assert ("month-packs-end", end) in activity(district, "ql-office")
