@@ -32,8 +32,7 @@ from pipeline.accounts.passwords import MIN_LENGTH, check_password, hash_passwor
 from pipeline.database import SqlStore, as_utc
 from pipeline.errors import AccessDenied, InputInvalid, TooManyAttempts
 from pipeline.organisations import Directory
-
-CHINA = dt.timezone(dt.timedelta(hours=8))
+from pipeline.rules.calendar import CHINA
 
 MAX_FAILURES = 5
 """Wrong passwords within ``LOCK_TIME`` that lock an account."""
@@ -317,11 +316,6 @@ class AccountStore(SqlStore):
                         sessions_table.c.id_sha256 == _sha256(session_id)
                     )
                 )
-
-    def end_sessions_of(self, name: str) -> None:
-        """End every session of ``name`` (an auditor revoked)."""
-        with self.engine.begin() as db:
-            _end_sessions_of(db, name)
 
     def drop_expired(self, *, older_than: dt.timedelta) -> int:
         """Forget sessions and rate events not seen within ``older_than``; how many sessions."""

@@ -51,11 +51,12 @@ from pipeline.errors import (
     XwqlError,
 )
 from pipeline.jobs.messages import READ_ACCESS_LOG
-from pipeline.rules.calendar import china_today, parse_iso_date
+from pipeline.rules.calendar import CHINA, china_today, parse_iso_date
 from pipeline.web import labels
 from pipeline.web.backend import ArchiveBackend, normalise_code
 from pipeline.web.config import WebConfig
 from pipeline.web.messages import FORM_EXPIRED
+from pipeline.web.opened import OpenedOnce
 from pipeline.web.security import RateLimiter, new_token, same_token
 from pipeline.web.state import (
     ACCOUNT,
@@ -65,7 +66,6 @@ from pipeline.web.state import (
     LoginRequired,
     WebSession,
     WebState,
-    WorkspaceSource,
     auditor_session,
     client_address,
     file_response,
@@ -75,6 +75,7 @@ from pipeline.web.state import (
     web_state,
 )
 from pipeline.web.workspace import WORKSPACE_ROUTERS
+from pipeline.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,6 @@ HERE = Path(__file__).resolve().parent
 MAX_TOKEN_INPUT = 200
 MAX_NAME_INPUT = 40
 MAX_PAGE = 10_000
-CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
 SEARCH_FIELDS = ("text", "village", "town", "item", "person", "id_number", "code", "kind")
 _CSP = (
     "default-src 'self'; img-src 'self' data:; object-src 'self'; frame-src 'self'; "
@@ -212,6 +212,8 @@ def login(
         message = "审计口令无效（已吊销或输入有误）。" if token.strip() else "账号或密码不对。"
         return _login_page(request, message=message, status=401)
     state.accounts.end_session(request.cookies.get(SESSION_COOKIE))
+    # Sessions past their lifetime and old limit events go here, not in a job of their own.
+    state.accounts.drop_expired(older_than=max(state.lifetime, dt.timedelta(days=1)))
     session_id, _ = state.accounts.start_session(kind=kind, name=who, role=role, scope=scope)
     response = RedirectResponse(HOME[kind], status_code=303)
     set_cookie(response, state, SESSION_COOKIE, session_id, "/")
@@ -426,7 +428,7 @@ def create_app(
     config = config or WebConfig()
     now = clock or (lambda: dt.datetime.now(dt.UTC))
     backend = ArchiveBackend(settings)
-    workspace = WorkspaceSource(settings)
+    workspace = OpenedOnce(lambda: Workspace.open(settings))
     accounts = AccountStore.of(settings, clock=now)
 
     @asynccontextmanager

@@ -18,7 +18,6 @@ import datetime as dt
 import hashlib
 import io
 import tempfile
-import threading
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -49,6 +48,7 @@ from pipeline.web.messages import (
     RECORD_UNREADABLE,
     SHEET_NOT_AS_ARCHIVED,
 )
+from pipeline.web.opened import OpenedOnce
 
 MAX_CODE_INPUT = 40
 """Longer verification-code input is refused before it is parsed."""
@@ -120,9 +120,7 @@ class ArchiveBackend:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._lock = threading.Lock()
-        self._stack: contextlib.ExitStack | None = None
-        self._opened: AuditDesk | None = None
+        self._desk = OpenedOnce(lambda: AuditDesk.open(settings))
 
     def _open(self) -> AuditDesk:
         """The auditors' desk over the archive and workspace, opened on first use.
@@ -130,23 +128,11 @@ class ArchiveBackend:
         Raises:
             StorageError: The store cannot be reached (the next call tries again).
         """
-        with self._lock:
-            if self._opened is None:
-                stack = contextlib.ExitStack()
-                try:
-                    desk = stack.enter_context(AuditDesk.open(self.settings))
-                except BaseException:
-                    stack.close()
-                    raise
-                self._stack, self._opened = stack, desk
-            return self._opened
+        return self._desk.get()
 
     def close(self) -> None:
         """Close the index and the case store (at shutdown)."""
-        with self._lock:
-            if self._stack is not None:
-                self._stack.close()
-            self._stack, self._opened = None, None
+        self._desk.close()
 
     @contextlib.contextmanager
     def _scratch(self) -> Iterator[Path]:

@@ -10,9 +10,7 @@ own pages.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import threading
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -26,40 +24,16 @@ from pipeline.accounts.permissions import ROLE_ACTIONS, Action
 from pipeline.accounts.store import AccountStore, SessionActor
 from pipeline.archive.auditors import Auditor, AuditorRegistry, Role
 from pipeline.config import Settings
+from pipeline.web import labels
 from pipeline.web.backend import ArchiveBackend
 from pipeline.web.config import WebConfig
+from pipeline.web.opened import OpenedOnce
 from pipeline.web.security import RateLimiter
 from pipeline.workspace import Workspace
 
 SESSION_COOKIE = "xwql_session"
 LOGIN_COOKIE = "xwql_login"
 AUDITOR, ACCOUNT = "auditor", "account"
-
-
-class WorkspaceSource:
-    """The catalog, organisations and case store, opened on first use and kept."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._lock = threading.Lock()
-        self._stack: contextlib.ExitStack | None = None
-        self._opened: Workspace | None = None
-
-    def get(self) -> Workspace:
-        """The open workspace (opened now if it is not yet)."""
-        with self._lock:
-            if self._opened is None:
-                stack = contextlib.ExitStack()
-                self._opened = stack.enter_context(Workspace.open(self.settings))
-                self._stack = stack
-            return self._opened
-
-    def close(self) -> None:
-        """Close the case store (at shutdown)."""
-        with self._lock:
-            if self._stack is not None:
-                self._stack.close()
-            self._stack, self._opened = None, None
 
 
 @dataclass
@@ -69,7 +43,7 @@ class WebState:
     settings: Settings
     config: WebConfig
     backend: ArchiveBackend
-    workspace: WorkspaceSource
+    workspace: OpenedOnce[Workspace]
     accounts: AccountStore
     users: AuditorRegistry
     lookups: RateLimiter
@@ -133,8 +107,6 @@ class WebSession:
     @property
     def role_label(self) -> str:
         """The role as the header prints it."""
-        from pipeline.web import labels
-
         if self.role is not None:
             return self.role.label
         return labels.label(labels.ROLES, self.actor.role)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,19 +135,32 @@ def registers(request: Request, session: AccountDep, village: str = "") -> Respo
 @router.get("/seals.xlsx")
 def seals_workbook(request: Request, session: AccountDep, village: str = "") -> Response:
     """The seal-use register as an ``.xlsx`` workbook, titled with the scope and the day."""
-    asked = registers_of(request, session, village)
-    title = f"{asked.label}用印登记（截至{chinese_date(asked.today)}）"
-    data = workbook(title, "用印登记", SEAL_COLUMNS, asked.seals(open_workspace(request)))
-    return file_response(data, f"{asked.label}-用印登记-{asked.today}.xlsx", XLSX)
+    title = "{scope}用印登记（截至{day}）"
+    return _download(request, session, village, "用印登记", title, SEAL_COLUMNS, Registers.seals)
 
 
 @router.get("/overdue.xlsx")
 def overdue_workbook(request: Request, session: AccountDep, village: str = "") -> Response:
     """The overdue list as an ``.xlsx`` workbook, titled with the scope and the day."""
+    title = "{scope}逾期办件（限时办结，{day}）"
+    rows = Registers.overdue
+    return _download(request, session, village, "逾期办件", title, OVERDUE_COLUMNS, rows)
+
+
+def _download(
+    request: Request,
+    session: WebSession,
+    village: str,
+    name: str,
+    title: str,
+    columns: Sequence[Column],
+    rows: Callable[[Registers, Workspace], list[dict[str, Any]]],
+) -> Response:
+    """One register of the scope (or of ``village``) as a workbook titled ``title``."""
     asked = registers_of(request, session, village)
-    title = f"{asked.label}逾期办件（限时办结，{chinese_date(asked.today)}）"
-    data = workbook(title, "逾期办件", OVERDUE_COLUMNS, asked.overdue(open_workspace(request)))
-    return file_response(data, f"{asked.label}-逾期办件-{asked.today}.xlsx", XLSX)
+    heading = title.format(scope=asked.label, day=chinese_date(asked.today))
+    data = workbook(heading, name, columns, rows(asked, open_workspace(request)))
+    return file_response(data, f"{asked.label}-{name}-{asked.today}.xlsx", XLSX)
 
 
 def workbook(
