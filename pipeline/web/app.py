@@ -54,6 +54,7 @@ from pipeline.jobs.messages import READ_ACCESS_LOG
 from pipeline.rules.calendar import CHINA, china_today, parse_iso_date
 from pipeline.web import labels
 from pipeline.web.backend import ArchiveBackend, normalise_code
+from pipeline.web.board import BOARD_ROUTERS
 from pipeline.web.config import WebConfig
 from pipeline.web.messages import FORM_EXPIRED
 from pipeline.web.opened import OpenedOnce
@@ -451,7 +452,7 @@ def create_app(
         templates=templates,
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for router in (public, auth, audit, *WORKSPACE_ROUTERS):
+    for router in (public, auth, audit, *WORKSPACE_ROUTERS, *BOARD_ROUTERS):
         app.include_router(router)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(XwqlError, _xwql_error)
