@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from pipeline.cases.messages import NO_SUCH_CASE
-from pipeline.cases.model import Case
+from pipeline.cases.model import Case, CaseObjection
 from pipeline.database import SqlStore
 from pipeline.errors import InputInvalid
 
@@ -114,8 +114,13 @@ class IssuedNotice:
 
 
 def content_hash(case: Case) -> str:
-    """SHA-256 of the case's canonical JSON."""
-    canonical = json.dumps(case.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+    """SHA-256 of the case's canonical JSON.
+
+    A case without objections hashes as before objections were kept, so the
+    cases stored then are not seen as changed.
+    """
+    data = case.model_dump(mode="json", exclude={"objections"} if not case.objections else None)
+    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -255,9 +260,33 @@ class CaseStore(SqlStore):
             ).one_or_none()
         return IssuedNotice(**row._mapping) if row is not None else None
 
+    def notices_of_village(self, village: str) -> list[IssuedNotice]:
+        """Every notice issued for ``village`` (its code), newest first."""
+        query = (
+            sa.select(notices_table)
+            .where(notices_table.c.village == village)
+            .order_by(notices_table.c.issued_on.desc(), notices_table.c.verification_code)
+        )
+        with self.engine.connect() as db:
+            return [IssuedNotice(**row._mapping) for row in db.execute(query)]
+
     def save_all(self, cases: Sequence[Case], *, source: str) -> dict[Change, int]:
-        """Save many cases; count what happened to them."""
+        """Save many cases from a ledger; count what happened to them.
+
+        A ledger never carries objections (they come from the board), so a case
+        imported again keeps the objections recorded on it.
+        """
         counts = dict.fromkeys(Change, 0)
         for case in cases:
+            if not case.objections:
+                kept = self._objections(case.case_id)
+                case = case.model_copy(update={"objections": kept}) if kept else case
             counts[self.save(case, source=source)] += 1
         return counts
+
+    def _objections(self, case_id: str) -> list[CaseObjection]:
+        with self.engine.connect() as db:
+            data = db.execute(
+                sa.select(cases_table.c.data).where(cases_table.c.case_id == case_id)
+            ).scalar_one_or_none()
+        return Case.model_validate_json(data).objections if data is not None else []
