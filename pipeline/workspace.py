@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 from pipeline.config import Settings
 
 if TYPE_CHECKING:  # imported by open(): a command module can name Workspace for free
+    from pipeline.cases.objections import ObjectionStore
     from pipeline.cases.store import CaseStore
     from pipeline.catalog import Catalog
     from pipeline.organisations import Directory
@@ -24,6 +26,13 @@ class Workspace:
     directory: Directory
     store: CaseStore
 
+    @functools.cached_property
+    def objections(self) -> ObjectionStore:
+        """The villagers' objections and reports, in the case store's database."""
+        from pipeline.cases.objections import ObjectionStore
+
+        return ObjectionStore(self.store.engine.url.render_as_string(hide_password=False))
+
     @classmethod
     @contextlib.contextmanager
     def open(cls, settings: Settings) -> Iterator[Workspace]:
@@ -36,7 +45,10 @@ class Workspace:
         catalog = load_catalog(settings.catalog_dir)
         directory = load_district(settings.district_path)
         store = CaseStore(database_url(settings.data, settings.database_url))
+        workspace = cls(settings=settings, catalog=catalog, directory=directory, store=store)
         try:
-            yield cls(settings=settings, catalog=catalog, directory=directory, store=store)
+            yield workspace
         finally:
             store.close()
+            if "objections" in workspace.__dict__:  # opened on first use only
+                workspace.objections.close()

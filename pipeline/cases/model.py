@@ -69,6 +69,48 @@ class Irregularity(_Model):
     reason: str
 
 
+class ObjectionDecision(StrEnum):
+    """What the supervision committee (村务监督委员会) found an objection to be."""
+
+    UPHELD = "成立"
+    PARTLY_UPHELD = "部分成立"
+    NOT_UPHELD = "不成立"
+
+    @property
+    def sends_back(self) -> bool:
+        """Whether the case goes back to be checked again (有异议的重新核实)."""
+        return self is not ObjectionDecision.NOT_UPHELD
+
+
+class ObjectionAnswer(_Model):
+    """How the supervision committee handled an objection (异议处理)."""
+
+    findings: str = Field(min_length=1, max_length=2000, description="核实情况: what it found")
+    decision: ObjectionDecision = Field(description="处理意见: upheld, partly or not")
+    answered_on: dt.date
+    answered_by: Name = Field(description="The supervisor who recorded the handling")
+    steps_before: int = Field(
+        ge=0, description="Steps the case had when answered: an upheld objection restarts there"
+    )
+
+
+class CaseObjection(_Model):
+    """An objection to one of the case's notices, as the case's record keeps it.
+
+    The objector's name and phone are not here: they stay in the objection's own
+    record (``pipeline.cases.objections``), read only by the supervision committee.
+    """
+
+    receipt: str = Field(description="The receipt code the villager follows it with")
+    notice_step: str = Field(description="The notice (公示) step objected to")
+    notice_code: str = Field(description="The posted sheet's verification code (核验码)")
+    received_on: dt.date
+    in_period: bool = Field(description="Received while the notice's period ran: it blocks")
+    steps_before: int = Field(ge=0, description="Steps the case had when it was received")
+    text: str = Field(max_length=2000)
+    answer: ObjectionAnswer | None = None
+
+
 class CaseStatus(StrEnum):
     """Where a case stands."""
 
@@ -96,6 +138,9 @@ class Case(_Model):
     result: str | None = None
     status: CaseStatus = CaseStatus.OPEN
     irregularities: list[Irregularity] = Field(default_factory=list)
+    objections: list[CaseObjection] = Field(
+        default_factory=list, description="Objections to its notices, recorded from the board"
+    )
 
     @property
     def applicant(self) -> Person:

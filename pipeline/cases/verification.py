@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import secrets
 
 from pipeline.cases.messages import NOT_A_VERIFICATION_CODE
 from pipeline.cases.model import Case
@@ -41,7 +42,19 @@ def verification_code(data: bytes) -> str:
         The code, e.g. ``7K3D-Q9XM``.
 
     """
-    number = int.from_bytes(hashlib.sha256(data).digest()[:5], "big")
+    return _written(int.from_bytes(hashlib.sha256(data).digest()[:5], "big"))
+
+
+def receipt_code() -> str:
+    """A new random receipt code (回执码) for an objection, in the 核验码's alphabet.
+
+    Random, not derived: a receipt must not be guessable from what the objection says.
+    """
+    return _written(secrets.randbits(40))
+
+
+def _written(number: int) -> str:
+    """40 bits as ``XXXX-XXXX`` in Crockford base 32."""
     chars = "".join(CROCKFORD[(number >> shift) & 31] for shift in range(35, -1, -5))
     return f"{chars[:4]}-{chars[4:]}"
 

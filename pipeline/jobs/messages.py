@@ -51,3 +51,38 @@ RUN_CRASHED = Bilingual(
     "内部错误，生成未完成（已记录）",
     "internal error: the run did not finish (logged)",
 )
+
+# objections.py: what a villager sends, what the committee answers
+
+OBJECTION_EMPTY = Bilingual(
+    "请写明异议或反映的内容。", "write what the objection or report is about"
+)
+OBJECTION_TOO_LONG = Bilingual(
+    "内容最多 {most} 个字，现有 {length} 个字；请精简后再提交。",
+    "at most {most} characters; this has {length}",
+)
+NAME_TOO_LONG = Bilingual("姓名最多 {most} 个字。", "a name has at most {most} characters")
+NOT_A_PHONE = Bilingual(
+    "联系电话只能有数字、空格和连字符，如 13800000000 或 0533-1234567。",
+    "a phone number has digits, spaces and hyphens only",
+)
+PHOTO_TOO_BIG = Bilingual("照片不能超过 {mb} MB。", "a photo has at most {mb} MB")
+NOT_A_PHOTO = Bilingual(
+    "附件不是能打开的 JPG 或 PNG 照片；请拍照后直接上传。",
+    "the attachment is not a JPEG or PNG image that opens",
+)
+NOT_OBJECTABLE = Bilingual(
+    "核验码 {code} 不是一份公示，不能对其提出异议；可以向村务监督委员会反映问题。",
+    "{code} is not a notice with a notice period; report the matter to the supervision "
+    "committee instead",
+)
+PERIOD_NOT_RUNNING = Bilingual(
+    "公示 {code} 的公示期（{start} 至 {end}）不在今天，不能再提出异议；"
+    "可以向村务监督委员会反映问题。",
+    "the notice period of {code} ({start} to {end}) is not running; report the matter to the "
+    "supervision committee instead",
+)
+FINDINGS_MISSING = Bilingual("请填写核实情况。", "write what the committee found")
+ANSWERED_BEFORE_RECEIVED = Bilingual(
+    "答复日期 {date} 早于收到日期 {received}。", "the answer's date {date} is before {received}"
+)

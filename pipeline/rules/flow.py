@@ -1,4 +1,4 @@
-"""A case follows its item's steps, in catalog order, under six rules.
+"""A case follows its item's steps, in catalog order, under seven rules.
 
 Each rule has a stable id (``RuleId``), used in refusals, in the irregularities a
 forced step leaves on the case, and in the monthly pack for the supervision
@@ -23,6 +23,12 @@ committee (村务监督委员会):
     The acting body is one of the catalog step's actors (see ``actor_alternatives``).
 ``date-order``
     A step is not dated before the case was received nor before the previous step.
+``objection``
+    An objection (异议) received while a notice period ran blocks every step until
+    the supervision committee records its handling. An objection found upheld (成立,
+    部分成立) sends the case back, as the catalog's flows say (有异议的重新核实): the
+    step before the notice is recorded again, then the notice is posted again with
+    a new period, then the case goes on.
 
 All functions are pure: ``apply_step`` returns a new ``Case``.
 """
@@ -34,7 +40,14 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pipeline.cases.model import Case, CaseStatus, Irregularity, StepRecord
+from pipeline.cases.model import (
+    Case,
+    CaseObjection,
+    CaseStatus,
+    Irregularity,
+    ObjectionDecision,
+    StepRecord,
+)
 from pipeline.catalog.model import CatalogItem, DayUnit, Step, StepKind
 from pipeline.errors import Bilingual, InputInvalid, StepRefused
 from pipeline.rules.calendar import add_days
@@ -53,6 +66,8 @@ from pipeline.rules.messages import (
     NO_AUTHORISATION_DATE,
     NO_PROXY,
     NO_SUCH_STEP,
+    OBJECTION_PENDING,
+    OBJECTION_UPHELD,
     STEP_ALREADY_RECORDED,
     STEP_OUT_OF_ORDER,
     STEP_REFUSED,
@@ -70,6 +85,7 @@ class RuleId(StrEnum):
     PROXY_AUTHORISATION = "proxy-authorisation"
     ACTOR = "actor"
     DATE_ORDER = "date-order"
+    OBJECTION = "objection"
 
 
 @dataclass(frozen=True)
@@ -91,6 +107,12 @@ class Violation:
         """The text as printed, ``中文 / English`` (already filled: not formatted again)."""
         return f"{self.text.zh} / {self.text.en}"
 
+
+_DECISIONS_EN = {
+    ObjectionDecision.UPHELD: "upheld",
+    ObjectionDecision.PARTLY_UPHELD: "partly upheld",
+    ObjectionDecision.NOT_UPHELD: "not upheld",
+}
 
 # Separators between alternative actors, at the top level of an actor string (not
 # inside parentheses); full-width and half-width forms.
@@ -222,16 +244,51 @@ def _label(step: Step) -> str:
     return f"“{step.name}”（{step.id}）"
 
 
+@dataclass(frozen=True)
+class _Restart:
+    """Where an upheld objection sent the case back: the steps since, and the first one due."""
+
+    objection: CaseObjection
+    since: int
+    step_index: int
+
+
+def _restart(case: Case, item: CatalogItem) -> _Restart | None:
+    """The latest sending back of ``case`` by an upheld objection, if one applies yet."""
+    ids = [step.id for step in item.steps]
+    found: _Restart | None = None
+    for objection in case.objections:
+        answer = objection.answer
+        if answer is None or not answer.decision.sends_back or objection.notice_step not in ids:
+            continue
+        if answer.steps_before > len(case.steps):
+            continue  # answered after the steps seen so far (a replay of the history)
+        if found is None or answer.steps_before >= found.since:
+            back = max(ids.index(objection.notice_step) - 1, 0)
+            found = _Restart(objection, answer.steps_before, back)
+    return found
+
+
+def _current_steps(case: Case, item: CatalogItem) -> list[StepRecord]:
+    """The steps of the case's current pass: all, or those since it was sent back."""
+    restart = _restart(case, item)
+    return case.steps if restart is None else case.steps[restart.since :]
+
+
 def _last_known_index(case: Case, item: CatalogItem) -> int | None:
     ids = [step.id for step in item.steps]
-    for record in reversed(case.steps):
+    for record in reversed(_current_steps(case, item)):
         if record.step in ids:
             return ids.index(record.step)
-    return None
+    restart = _restart(case, item)
+    return None if restart is None else restart.step_index - 1
 
 
 def next_step(case: Case, item: CatalogItem) -> Step | None:
     """The step the case is waiting for: the one after its last recorded step.
+
+    After an upheld objection, the step before the objected notice (or the notice
+    itself, when it is the first step), then on from there.
 
     Returns:
         The item's first step for a case with no steps; ``None`` when the item's
@@ -254,7 +311,7 @@ def _check_order(case: Case, item: CatalogItem, record: StepRecord) -> list[Viol
                 NO_SUCH_STEP.fill(item=item.code, name=item.name, step=record.step, known=known),
             )
         ]
-    done = next((r for r in case.steps if r.step == record.step), None)
+    done = next((r for r in _current_steps(case, item) if r.step == record.step), None)
     if done is not None:
         return [
             Violation(
@@ -270,6 +327,25 @@ def _check_order(case: Case, item: CatalogItem, record: StepRecord) -> list[Viol
                 RuleId.STEP_ORDER,
                 step.id,
                 AFTER_LAST_STEP.fill(step=_label(step)),
+            )
+        ]
+    restart = _restart(case, item)
+    if expected.id != step.id and restart is not None and restart.since == len(case.steps):
+        objection, answer = restart.objection, restart.objection.answer
+        assert answer is not None
+        return [
+            Violation(
+                RuleId.STEP_ORDER,
+                step.id,
+                OBJECTION_UPHELD.fill(
+                    step=_label(step),
+                    notice=_named(item, objection.notice_step),
+                    receipt=objection.receipt,
+                    answered=answer.answered_on,
+                    decision=answer.decision.value,
+                    decision_en=_DECISIONS_EN[answer.decision],
+                    expected=_label(expected),
+                ),
             )
         ]
     if expected.id != step.id:
@@ -295,7 +371,8 @@ def _check_notice(case: Case, item: CatalogItem, step: Step, record: StepRecord)
     for notice in item.steps[:position]:
         if notice.kind is not StepKind.NOTICE:
             continue
-        posted = next((r for r in case.steps if r.step == notice.id), None)
+        # The latest posting counts: an upheld objection has the notice posted again.
+        posted = next((r for r in reversed(case.steps) if r.step == notice.id), None)
         period = notice_period(item, notice, posted.date) if posted is not None else None
         if posted is None or period is None:
             continue
@@ -321,6 +398,26 @@ def _check_notice(case: Case, item: CatalogItem, step: Step, record: StepRecord)
             )
         )
     return found
+
+
+def _check_objections(case: Case, item: CatalogItem, record: StepRecord) -> list[Violation]:
+    """An objection received in a notice period and not answered blocks every step."""
+    return [
+        Violation(
+            RuleId.OBJECTION,
+            record.step,
+            OBJECTION_PENDING.fill(
+                step=_named(item, record.step),
+                received=objection.received_on,
+                notice=_named(item, objection.notice_step),
+                receipt=objection.receipt,
+            ),
+        )
+        for objection in case.objections
+        if objection.in_period
+        and objection.answer is None
+        and objection.steps_before <= len(case.steps)
+    ]
 
 
 def _check_meeting(step: Step, record: StepRecord) -> list[Violation]:
@@ -419,7 +516,7 @@ def check_step(case: Case, item: CatalogItem, record: StepRecord) -> list[Violat
 
     Returns:
         The violations, in rule order (step-order, notice-period, meeting-record,
-        proxy-authorisation, actor, date-order); empty when the step is in order.
+        proxy-authorisation, actor, date-order, objection); empty when the step is in order.
         Rules that need the catalog step are skipped for an unknown step id.
 
     Raises:
@@ -436,6 +533,7 @@ def check_step(case: Case, item: CatalogItem, record: StepRecord) -> list[Violat
     if step is not None:
         found += _check_actor(step, record)
     found += _check_dates(case, item, record)
+    found += _check_objections(case, item, record)
     return found
 
 

@@ -86,3 +86,16 @@ STEP_REFUSED = Bilingual(
     "step {step} of case {case} breaks {count} rule(s) and was not recorded; correct it, "
     "or have an administrator force it with a written reason",
 )
+OBJECTION_PENDING = Bilingual(
+    "{step}不能办理：村民于 {received} 对{notice}提出异议（回执 {receipt}），"
+    "村务监督委员会尚未答复；请待监督委员会记录核实情况和处理意见后再办理",
+    "step {step} is blocked: a villager objected to {notice} on {received} (receipt "
+    "{receipt}) and the supervision committee has not answered yet; record the step once "
+    "the committee has recorded what it found and decided",
+)
+OBJECTION_UPHELD = Bilingual(
+    "{step}不能现在办理：对{notice}的异议（回执 {receipt}）于 {answered} 认定{decision}，"
+    "应重新办理{expected}，再重新公示",
+    "step {step} is out of order: the objection to {notice} (receipt {receipt}) was found "
+    "{decision_en} on {answered}; record {expected} again, then post the notice again",
+)
