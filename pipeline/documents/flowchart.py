@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import textwrap
 from pathlib import Path
@@ -46,15 +47,20 @@ def _node_label(number: int, step: Step) -> str:
     )
 
 
-def flowchart_dot(item: CatalogItem) -> str:
-    """The DOT text of an item's flow; long flows snake over two columns."""
+def flowchart_dot(item: CatalogItem, *, phone: bool = False) -> str:
+    """The DOT text of an item's flow.
+
+    For the booklet's page (the default) long flows snake over two columns filling
+    the page's drawing area; for a phone's screen (``phone``) the steps go down one
+    column at their natural size.
+    """
     steps = item.steps
-    rows = len(steps) if len(steps) <= 5 else math.ceil(len(steps) / 2)
+    rows = len(steps) if phone or len(steps) <= 5 else math.ceil(len(steps) / 2)
+    # Fill the page's drawing area: the boxes keep their size, the spacing stretches.
+    area = "" if phone else f'size="{CHART_WIDTH_IN},{CHART_HEIGHT_IN}!", ratio=fill, '
     lines = [
         "digraph flow {",
-        # Fill the page's drawing area: the boxes keep their size, the spacing stretches.
-        f'  graph [rankdir=TB, size="{CHART_WIDTH_IN},{CHART_HEIGHT_IN}!", ratio=fill,'
-        " nodesep=0.4, ranksep=0.3, margin=0.05];",
+        f"  graph [rankdir=TB, {area}nodesep=0.4, ranksep=0.3, margin=0.05];",
         f'  node [shape=box, style="rounded,filled", fillcolor="#fffdf7", color="#333333",'
         f' fontname="{SERIF}", penwidth=1.2, margin="0.15,0.08"];',
         '  edge [color="#333333", arrowsize=0.8, penwidth=1.2];',
@@ -79,3 +85,18 @@ def flowchart_dot(item: CatalogItem) -> str:
 def render_flowchart(item: CatalogItem, target: Path, fonts: FontSetup) -> Path:
     """Draw ``item``'s flowchart as a PNG at ``target``."""
     return render_dot(flowchart_dot(item), target, fonts)
+
+
+def flowchart_svg(item: CatalogItem, cache: Path, fonts: FontSetup) -> str:
+    """``item``'s flow for a phone's screen, as SVG text (its text selectable).
+
+    Drawn once per flow: the file is kept in ``cache`` under the hash of its DOT
+    text, so a new catalog edition that changes the flow draws it anew. The XML
+    prolog is left out, for the SVG to go inline in a page.
+    """
+    source = flowchart_dot(item, phone=True)
+    target = cache / f"{hashlib.sha256(source.encode()).hexdigest()[:32]}.svg"
+    if not target.is_file():
+        render_dot(source, target, fonts, output="svg")
+    text = target.read_text(encoding="utf-8")
+    return text[text.index("<svg") :]

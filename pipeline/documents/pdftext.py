@@ -1,5 +1,8 @@
 """The text of a PDF's pages, and where a phrase is printed: for seals and the privacy check.
 
+Also a page drawn as a PNG, for the screens that cannot show a PDF (the village board
+on a phone).
+
 Read with PDFium (pypdfium2) rather than pypdf: a notice's page takes about a
 third of the time, and PDFium does it in C without holding Python's GIL, so
 the threads rendering and archiving other documents go on meanwhile (pypdf's
@@ -10,6 +13,7 @@ every use of it goes through one lock.
 from __future__ import annotations
 
 import ctypes
+import io
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,10 +76,7 @@ def read_pdf_text(pdf: Path, *, find: str | None = None) -> PdfText:
     pages: list[str] = []
     found: Found | None = None
     with _PDFIUM:
-        try:
-            document = pypdfium2.PdfDocument(pdf)
-        except pypdfium2.PdfiumError as exc:
-            raise PdfUnreadable(PDF_UNREADABLE(pdf=pdf.name, error=exc)) from exc
+        document = _open(pdf)
         try:
             for index in range(len(document)):
                 page = document[index]
@@ -126,3 +127,50 @@ def _characters(text_page: pypdfium2.PdfTextPage, count: int) -> list[tuple[int,
             characters.append((i, chr(high)))
             i += 1
     return characters
+
+
+def page_count(pdf: Path) -> int:
+    """How many pages ``pdf`` has.
+
+    Raises:
+        PdfUnreadable: PDFium cannot open the file.
+    """
+    with _PDFIUM:
+        document = _open(pdf)
+        try:
+            return len(document)
+        finally:
+            document.close()
+
+
+def page_png(pdf: Path, index: int, *, width_px: int) -> bytes:
+    """Page ``index`` (0 for the first) of ``pdf`` as a PNG ``width_px`` wide.
+
+    Raises:
+        PdfUnreadable: PDFium cannot open the file.
+        IndexError: The PDF has no such page.
+    """
+    with _PDFIUM:
+        document = _open(pdf)
+        try:
+            if not 0 <= index < len(document):
+                raise IndexError(f"{pdf.name} has no page {index + 1}")
+            page = document[index]
+            try:
+                bitmap = page.render(scale=width_px / page.get_width(), may_draw_forms=True)
+                image = bitmap.to_pil().copy()  # its own pixels, not PDFium's buffer
+            finally:
+                page.close()
+        finally:
+            document.close()
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _open(pdf: Path) -> pypdfium2.PdfDocument:
+    """The PDF opened with PDFium (the caller holds the lock)."""
+    try:
+        return pypdfium2.PdfDocument(pdf)
+    except pypdfium2.PdfiumError as exc:
+        raise PdfUnreadable(PDF_UNREADABLE(pdf=pdf.name, error=exc)) from exc

@@ -11,11 +11,19 @@ names them (``张*``), never with an ID number or a phone.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
+from pipeline.archive.index import MAX_LIMIT, ArchiveIndex
+from pipeline.archive.metadata import UnitKind
 from pipeline.cases.model import Case
 from pipeline.cases.store import IssuedNotice
 from pipeline.catalog.model import CatalogItem, DayUnit, StepKind
+from pipeline.documents.pdftext import page_count, page_png
 from pipeline.organisations import Place, Town
 from pipeline.rules.calendar import working_days_between
 from pipeline.rules.flow import notice_period
@@ -65,13 +73,6 @@ class BoardNotice:
     in_period: bool
     title: str
     sheet_sha256: str = ""
-
-    @property
-    def days_left_text(self) -> str:
-        """``还剩3个工作日`` or ``还剩5天``; empty outside the period."""
-        if self.days_left is None:
-            return ""
-        return f"还剩{self.days_left}{'个工作日' if self.working_days else '天'}"
 
 
 def masked_name(name: str) -> str:
@@ -156,3 +157,187 @@ def village_place(workspace: Workspace, code: str) -> Place | None:
     """The village with ``code`` (case-insensitive, ``ql-nm``), if the district has one."""
     wanted = code.strip().upper()
     return next((p for p in workspace.directory.villages if p.village.code == wanted), None)
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` months earlier (the month's last day where it is shorter)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("every month has 28 days")
+
+
+@dataclass(frozen=True)
+class BoardPack:
+    """A village's monthly pack (月度公开材料, 五公开) as filed in the archive.
+
+    Attributes:
+        month: ``2026-11``.
+        title: Its title (题名).
+        archival_code: Its archival code (档号), the latest version.
+        filed_on: The record's date.
+    """
+
+    month: str
+    title: str
+    archival_code: str
+    filed_on: dt.date
+
+
+def village_packs(index: ArchiveIndex, village: str) -> list[BoardPack]:
+    """The village's (code) monthly packs in the archive: the latest version each, newest first."""
+    found = index.search(kind=UnitKind.MONTHLY_PACK.value, village=village, limit=MAX_LIMIT)
+    latest: dict[str, BoardPack] = {}
+    versions: dict[str, int] = {}
+    for entry in found.entries:
+        if entry.village_code != village or not entry.unit:
+            continue
+        month = entry.unit.rsplit("/", 1)[-1]
+        if versions.get(month, 0) < entry.version:
+            versions[month] = entry.version
+            latest[month] = BoardPack(month, entry.title, entry.archival_code, entry.date)
+    return [latest[month] for month in sorted(latest, reverse=True)]
+
+
+def village_summary(place: Place) -> dict[str, str]:
+    """A village as the board names it: code, name, town, committee and the public phones."""
+    return {
+        "code": place.village.code,
+        "name": place.village.name,
+        "full_name": place.full_name,
+        "town_code": place.town.code,
+        "town": place.town.name,
+        "committee": place.village.committee,
+        "supervision_phone": place.village.supervision_phone,
+        "service_phone": place.village.service_phone,
+        "town_phone": place.town.phone,
+        "district_phone": place.district.supervision_phone,
+    }
+
+
+def village_board(
+    workspace: Workspace, village: str, today: dt.date, *, packs: Sequence[BoardPack] = ()
+) -> dict[str, Any] | None:
+    """A village's board on ``today``; None when the district has no such village (code).
+
+    Returns:
+        ``village`` (:func:`village_summary`), ``live`` (公示 in their period, the
+        first to end first), ``results`` (结果公开 of the last three months, newest
+        first), ``packs`` (the monthly packs given, as dicts) and ``today``.
+    """
+    place = village_place(workspace, village)
+    if place is None:
+        return None
+    notices = village_notices(workspace, place.village.code, today)
+    since = _months_before(today, RESULTS_SHOWN_MONTHS)
+    live = sorted((n for n in notices if n.in_period), key=lambda n: (n.end, n.code))
+    results = [n for n in notices if n.kind == RESULT and since <= n.posted_on <= today]
+    return {
+        "village": village_summary(place),
+        "today": today,
+        "live": [asdict(n) for n in live],
+        "results": [asdict(n) for n in results],
+        "packs": [asdict(p) for p in packs],
+    }
+
+
+def _town_summary(town: Town) -> dict[str, Any]:
+    return {
+        "code": town.code,
+        "name": town.name,
+        "phone": town.phone,
+        "villages": [{"code": v.code, "name": v.name} for v in town.villages],
+    }
+
+
+def district_board(workspace: Workspace) -> dict[str, Any]:
+    """The district's towns and streets, each with its villages (in data order)."""
+    district = workspace.directory.district
+    return {
+        "district": {"name": district.name, "supervision_phone": district.supervision_phone},
+        "towns": [_town_summary(town) for town in district.towns],
+    }
+
+
+def town_board(workspace: Workspace, code: str) -> dict[str, Any] | None:
+    """A town's or street's villages; None when the district has no such town (code)."""
+    town = town_of(workspace, code)
+    if town is None:
+        return None
+    district = workspace.directory.district
+    return {
+        "district": {"name": district.name, "supervision_phone": district.supervision_phone},
+        "town": _town_summary(town),
+    }
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class PageImages:
+    """Pages of public PDFs as PNG images, drawn once and kept by the PDF's SHA-256.
+
+    For phones, which show nothing of a PDF in a page: a PDF is kept under
+    ``folder/<sha256>/`` with its page count; each page is drawn the first time it
+    is asked for (a monthly pack has many), and kept.
+
+    Args:
+        folder: Where the PDFs and their pages are kept (inside the data folder).
+        width_px: How wide a page is drawn (enough for a phone's sharp screen).
+    """
+
+    def __init__(self, folder: Path, *, width_px: int = 1000) -> None:
+        self.folder = folder
+        self.width_px = width_px
+
+    def _place(self, sha256: str) -> Path:
+        if not _SHA256.fullmatch(sha256):
+            raise ValueError(f"not a SHA-256: {sha256!r}")
+        return self.folder / sha256
+
+    def pages(self, sha256: str) -> int | None:
+        """The page count of the PDF kept under ``sha256``; None when it is not kept."""
+        count = self._place(sha256) / "pages"
+        return int(count.read_text(encoding="ascii")) if count.is_file() else None
+
+    def keep(self, data: bytes) -> tuple[str, int]:
+        """Keep a PDF (once): its SHA-256 and page count.
+
+        Raises:
+            PdfUnreadable: PDFium cannot read it.
+        """
+        sha256 = hashlib.sha256(data).hexdigest()
+        place = self._place(sha256)
+        known = self.pages(sha256)
+        if known is not None:
+            return sha256, known
+        place.mkdir(parents=True, exist_ok=True)
+        _write(place / "document.pdf", data)
+        count = page_count(place / "document.pdf")
+        _write(place / "pages", str(count).encode("ascii"))
+        return sha256, count
+
+    def png(self, sha256: str, number: int) -> bytes | None:
+        """Page ``number`` (1 for the first) of the PDF kept under ``sha256``, as a PNG.
+
+        None when the PDF is not kept or has no such page.
+        """
+        count = self.pages(sha256)
+        if count is None or not 1 <= number <= count:
+            return None
+        place = self._place(sha256)
+        image = place / f"page-{number}.png"
+        if not image.is_file():
+            _write(image, page_png(place / "document.pdf", number - 1, width_px=self.width_px))
+        return image.read_bytes()
+
+
+def _write(target: Path, data: bytes) -> None:
+    """Write through a temporary file renamed into place (readers never see half a file)."""
+    partial = target.with_name(f".{target.name}.{hashlib.sha256(data).hexdigest()[:8]}.part")
+    partial.write_bytes(data)
+    partial.replace(target)

@@ -24,13 +24,23 @@ def probe() -> tuple[int, ...]:
 
 
 def render_dot(
-    source: str, target: Path, fonts: FontSetup, *, dpi: int = 200, timeout: float = 60
+    source: str,
+    target: Path,
+    fonts: FontSetup,
+    *,
+    dpi: int = 200,
+    timeout: float = 60,
+    output: str = "png",
 ) -> Path:
-    """Render DOT ``source`` to a PNG at ``target`` with the SC faces."""
+    """Render DOT ``source`` to ``target`` with the SC faces.
+
+    ``output`` is ``png`` (at ``dpi``) or ``svg`` (text kept as text, sized in points).
+    """
     dot = require("dot", package=APT_PACKAGE)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.part")
-    argv = [dot, "-Tpng", f"-Gdpi={dpi}", "-o", str(partial)]
+    resolution = [f"-Gdpi={dpi}"] if output == "png" else []
+    argv = [dot, f"-T{output}", *resolution, "-o", str(partial)]
     try:
         with _RUNNING:
             done = subprocess.run(
