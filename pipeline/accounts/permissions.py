@@ -28,6 +28,7 @@ class Action(StrEnum):
     BUILD_PACKS = "build-packs"  # build the month's packs and the summary
     VIEW_REGISTERS = "view-registers"  # seal-use register, overdue list
     MANAGE_ACCOUNTS = "manage-accounts"  # add, disable, reset accounts
+    ANSWER_OBJECTIONS = "answer-objections"  # read objections with contacts, record answers
 
 
 ROLE_ACTIONS: dict[AccountRole, frozenset[Action]] = {
@@ -51,7 +52,9 @@ ROLE_ACTIONS: dict[AccountRole, frozenset[Action]] = {
             Action.VIEW_REGISTERS,
         }
     ),
-    AccountRole.SUPERVISOR: frozenset({Action.VIEW_CASES, Action.VIEW_REGISTERS}),
+    AccountRole.SUPERVISOR: frozenset(
+        {Action.VIEW_CASES, Action.VIEW_REGISTERS, Action.ANSWER_OBJECTIONS}
+    ),
     AccountRole.ADMIN: frozenset(Action),
 }
 """What each role may do, within its scope."""

@@ -92,6 +92,22 @@ class PublicObjection:
             return f"已答复（{self.answer.decision.value}）"
         return "逾期未答复" if self.overdue else "待答复"
 
+    def as_dict(self) -> dict[str, object]:
+        """The view as plain data (the page's JSON twin); the answer without who gave it."""
+        answer = None
+        if self.answer is not None:
+            answer = {
+                "findings": self.answer.findings,
+                "decision": self.answer.decision.value,
+                "answered_on": self.answer.answered_on,
+            }
+        return {
+            "receipt": self.receipt, "kind": self.kind, "village": self.village,
+            "subject": self.subject, "text": self.text, "received_on": self.received_on,
+            "due_on": self.due_on, "state": self.state, "overdue": self.overdue,
+            "answer": answer,
+        }  # fmt: skip
+
 
 def _received(now: dt.datetime) -> dt.date:
     return now.astimezone(CHINA).date()

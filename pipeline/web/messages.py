@@ -109,3 +109,16 @@ NO_VILLAGES_CHOSEN = Bilingual(
     "请至少选择一个村（社区）",
     "choose at least one village",
 )
+
+# board/: the village board online (public)
+
+NO_SUCH_PACK = Bilingual(
+    "档案中没有 {village} {month} 的月度公开材料",
+    "no monthly pack of {village} for {month} is archived",
+)
+PACK_NOT_AS_ARCHIVED = Bilingual(
+    "{village} {month} 的月度公开材料与存档记录不符",
+    "the monthly pack of {village} for {month} does not match its archived record",
+)
+NO_SUCH_VILLAGE = Bilingual("没有村 {village!r}", "no village {village!r}")
+NO_PHOTO = Bilingual("回执 {receipt} 没有照片", "{receipt} came with no photo")

@@ -86,8 +86,9 @@ class _FormReader:
         fields: Collection[str],
         files: Collection[str],
         before_files: Callable[[dict[str, str]], None],
+        field_limit: int,
     ) -> None:
-        self.folder, self.limit = folder, limit
+        self.folder, self.limit, self.field_limit = folder, limit, field_limit
         self.wanted_fields, self.wanted_files = fields, files
         self.before_files = before_files
         self.checked = False
@@ -139,7 +140,7 @@ class _FormReader:
             if part.kept:
                 self.pending.append((part.name, data[start:end]))
         elif part.kept:
-            if part.size > MAX_FIELD:
+            if part.size > self.field_limit:
                 raise UploadRefused(UPLOAD_MALFORMED())
             part.data.extend(data[start:end])
 
@@ -214,6 +215,7 @@ async def receive_form(
     fields: Collection[str],
     files: Collection[str],
     before_files: Callable[[dict[str, str]], None],
+    field_limit: int = MAX_FIELD,
 ) -> ReceivedForm:
     """Read a ``multipart/form-data`` body: fields into memory, each file to ``folder``.
 
@@ -228,13 +230,15 @@ async def receive_form(
         before_files: Called with the fields read so far as the first file begins,
             or at the end if no file came: it raises to refuse the form before any
             file byte is written.
+        field_limit: Bytes a plain field may hold (a villager's text needs more
+            than a token).
 
     Returns:
         The fields and files kept.
 
     Raises:
         UploadRefused: Not a form of files, malformed or cut short, a field over
-            ``MAX_FIELD`` bytes, a file field twice (400); files over ``limit`` (413).
+            ``field_limit`` bytes, a file field twice (400); files over ``limit`` (413).
         OutputError: The folder cannot be written.
     """
     kind, options = parse_options_header(request.headers.get("content-type"))
@@ -244,7 +248,7 @@ async def receive_form(
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > most:
         raise UploadRefused(UPLOAD_TOO_LARGE(limit=limit >> 20), status=413)
-    reader = _FormReader(folder, limit, fields, files, before_files)
+    reader = _FormReader(folder, limit, fields, files, before_files, field_limit)
     read = 0
     try:
         parser = MultipartParser(options[b"boundary"], reader.callbacks)

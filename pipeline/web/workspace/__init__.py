@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pipeline.web.workspace import accounts, cases, ledger, month, notices, registers
+from pipeline.web.workspace import (
+    accounts,
+    cases,
+    ledger,
+    month,
+    notices,
+    registers,
+    supervision,
+)
 
 WORKSPACE_ROUTERS: tuple[APIRouter, ...] = (
     cases.router,
@@ -19,5 +27,6 @@ WORKSPACE_ROUTERS: tuple[APIRouter, ...] = (
     registers.router,
     accounts.router,
     month.router,
+    supervision.router,
 )
 """The workspace's routers, in the order the app includes them."""
