@@ -96,6 +96,9 @@ class Settings:
             (``XWQL_PERMANENT_RETENTION_YEARS``, default 100).
         keep_work: Keep the work folder of a case file or pack that failed, for
             diagnosis (``XWQL_KEEP_WORK=1``); by default it is removed.
+        public_url: Where villagers reach the web pages (``XWQL_PUBLIC_URL``, default
+            ``http://127.0.0.1:8000``, no trailing slash): a posted notice's QR code
+            opens ``<public_url>/n/<核验码>``.
     """
 
     home: Path = field(default_factory=lambda: _env_path("XWQL_HOME", _SOURCE_ROOT))
@@ -136,6 +139,11 @@ class Settings:
         default_factory=lambda: (
             _env_path("XWQL_DISTRICT", Path()) if os.environ.get("XWQL_DISTRICT") else None
         )
+    )
+    public_url: str = field(
+        default_factory=lambda: (
+            os.environ.get("XWQL_PUBLIC_URL", "").strip() or "http://127.0.0.1:8000"
+        ).rstrip("/")
     )
 
     @property

@@ -75,9 +75,21 @@ class BoardNotice:
     sheet_sha256: str = ""
 
 
+_BODIES = ("委员会", "支部", "村", "社区", "公司", "合作社", "小组", "中心", "学校", "站", "队")
+"""How the names of organisations end (an applicant may be the committee itself)."""
+_LONGEST_NAME = 4
+
+
 def masked_name(name: str) -> str:
-    """A person's name as a headline shows it: the surname and one star (``张*``)."""
+    """An applicant's name as a headline shows it: ``张*`` (organisations in full).
+
+    A person keeps the surname and one star, whatever the name's length; a name
+    longer than four characters ending like an organisation's (``南马村民委员会``)
+    is no person's and stays.
+    """
     name = name.strip()
+    if len(name) > _LONGEST_NAME and "·" not in name and name.endswith(_BODIES):
+        return name
     return f"{name[:1]}*" if name else "*"
 
 
@@ -276,6 +288,7 @@ def town_board(workspace: Workspace, code: str) -> dict[str, Any] | None:
 
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_KEY = re.compile(r"[0-9A-Za-z][0-9A-Za-z.-]{0,99}")
 
 
 class PageImages:
@@ -320,6 +333,23 @@ class PageImages:
         count = page_count(place / "document.pdf")
         _write(place / "pages", str(count).encode("ascii"))
         return sha256, count
+
+    def remember(self, key: str, sha256: str) -> None:
+        """Note that the PDF filed under ``key`` (an archival code, never reused) is ``sha256``."""
+        _write(self._key(key), sha256.encode("ascii"))
+
+    def recall(self, key: str) -> str | None:
+        """The SHA-256 of the PDF noted under ``key``, if its pages are kept."""
+        noted = self._key(key)
+        sha256 = noted.read_text(encoding="ascii") if noted.is_file() else None
+        return sha256 if sha256 and self.pages(sha256) is not None else None
+
+    def _key(self, key: str) -> Path:
+        if not _KEY.fullmatch(key):
+            raise ValueError(f"not a key of a kept PDF: {key!r}")
+        folder = self.folder / "by-key"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / key
 
     def png(self, sha256: str, number: int) -> bytes | None:
         """Page ``number`` (1 for the first) of the PDF kept under ``sha256``, as a PNG.

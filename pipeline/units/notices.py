@@ -142,11 +142,20 @@ def check_public_text(pdf: Path, text: PdfText | None = None) -> None:
             raise PrivacyLeak(PUBLIC_SHEET_LEAKED(file=pdf.name))
 
 
-def _qr(code: str, target: Path) -> Image:
+def _qr(code: str, target: Path, public_url: str) -> Image:
+    """The QR code printed beside the code: it opens the notice's page on the village board.
+
+    ``<public_url>/n/7K3D-Q9XM`` is about 40 characters: version 3 at error correction M
+    (29 modules), about 0.6 mm a module at 18 mm, which a phone reads off a board.
+    """
     import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    qrcode.make(f"XWQL:{code}", border=1).save(str(target))
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=1)
+    qr.add_data(f"{public_url}/n/{code}")
+    qr.make(fit=True)
+    qr.make_image().save(str(target))
     return Image(target, width_mm=18)
 
 
@@ -176,7 +185,8 @@ class NoticeIssuer(StampedWriter):
         from pipeline.documents.pdftext import read_pdf_text
 
         code = job.verification_code
-        context = self._context(job, code, _qr(code, self.work / f"qr-{code}.png"))
+        qr = _qr(code, self.work / f"qr-{code}.png", self.engine.settings.public_url)
+        context = self._context(job, code, qr)
         name = _KIND_NAMES[job.kind]
         public_pdf = out / f"{job.file_stem}.pdf"
         internal_pdf = out / "internal" / f"{job.file_stem}-内部.pdf"

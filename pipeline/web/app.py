@@ -4,7 +4,7 @@ Routes (all server-rendered, Chinese text):
 
 =====================================  ================================================
 ``GET /``                              公告核验: enter (or scan) a notice's code
-``GET /verify?code=…``                 the notice with that code, or 未找到
+``GET /verify?code=…``                 the notice with that code (its board page), or 未找到
 ``GET /verify/{code}/sheet.pdf``       the sheet as posted (masked), inline
 ``GET|POST /login``, ``POST /logout``  auditors log in with their audit token
 ``GET /audit/search?…``                search form and results, with paging (logged)
@@ -120,8 +120,12 @@ def _limit(request: Request) -> HTMLResponse | None:
 
 
 @public.get("/verify", response_class=HTMLResponse)
-def verify(request: Request, code: str = "") -> HTMLResponse:
-    """Whether a notice with this code was issued, and the notice as posted."""
+def verify(request: Request, code: str = "") -> Response:
+    """Whether a notice with this code was issued, and the notice as posted.
+
+    A notice the case store registered goes on to its page on the village board
+    (``/n/{code}``); one only the archive knows is shown here.
+    """
     if not code.strip():
         return render(request, "verify.html", {"error": "请输入公告上的核验码。"}, status=400)
     refused = _limit(request)
@@ -132,6 +136,8 @@ def verify(request: Request, code: str = "") -> HTMLResponse:
     except InputInvalid:
         error = "核验码格式不对：应为 8 位字母和数字，如 7K3D-Q9XM。"
         return render(request, "verify.html", {"error": error, "code": code[:40]}, status=400)
+    if web_state(request).workspace.get().store.notice(normal) is not None:
+        return RedirectResponse(f"/n/{normal}", status_code=303)  # the board's page of it
     notice = web_state(request).backend.find_notice(normal)
     if notice is None:
         return render(request, "not_found.html", {"code": normal}, status=404)

@@ -40,11 +40,14 @@ from pipeline.cases.verification import parse_verification_code
 from pipeline.config import Settings
 from pipeline.errors import InputInvalid, NotArchived
 from pipeline.jobs.audit import AuditDesk
+from pipeline.jobs.board import BoardPack, village_packs
 from pipeline.web.messages import (
     CODE_TOO_LONG,
     FILE_UNREADABLE,
     NO_NOTICE_WITH_CODE,
     NO_SUCH_FILE,
+    NO_SUCH_PACK,
+    PACK_NOT_AS_ARCHIVED,
     RECORD_UNREADABLE,
     SHEET_NOT_AS_ARCHIVED,
 )
@@ -52,8 +55,12 @@ from pipeline.web.opened import OpenedOnce
 
 MAX_CODE_INPUT = 40
 """Longer verification-code input is refused before it is parsed."""
+MAX_SCANNED_INPUT = 300
+"""Longer input is refused before a scanned address is taken apart."""
 QR_PREFIX = "XWQL:"
-"""What the QR code on a notice holds before the code (``XWQL:7K3D-Q9XM``)."""
+"""What the QR code of notices printed before the village board held before the code."""
+_NOTICE_PATH = "/n/"
+"""What the QR code on a notice holds before the code: ``<public_url>/n/7K3D-Q9XM``."""
 
 
 @dataclass(frozen=True)
@@ -98,12 +105,19 @@ class PublicNotice:
 
 
 def normalise_code(text: str) -> str:
-    """A verification code as typed or scanned (``xwql:7k3d q9xm``) → ``7K3D-Q9XM``.
+    """A verification code as typed or scanned → ``7K3D-Q9XM``.
+
+    Scanned is the address a notice's QR code opens (``https://…/n/7K3D-Q9XM``) or,
+    on older notices, ``XWQL:7K3D-Q9XM``; typed may differ in case and spacing.
 
     Raises:
         InputInvalid: Too long, or not 8 characters of Crockford base 32.
     """
     text = text.strip()
+    if len(text) > MAX_SCANNED_INPUT:
+        raise InputInvalid(CODE_TOO_LONG())
+    if _NOTICE_PATH in text and text.lower().startswith(("http://", "https://")):
+        text = text.rsplit(_NOTICE_PATH, 1)[1].split("?", 1)[0].split("#", 1)[0].strip("/")
     if len(text) > MAX_CODE_INPUT:
         raise InputInvalid(CODE_TOO_LONG())
     if text.upper().startswith(QR_PREFIX):
@@ -254,6 +268,35 @@ class ArchiveBackend:
         if hashlib.sha256(data).hexdigest() != notice.sheet.sha256:
             raise NotArchived(SHEET_NOT_AS_ARCHIVED(code=code))
         return notice, data
+
+    def packs(self, village: str) -> list[BoardPack]:
+        """The village's (code) monthly packs in the archive, newest month first.
+
+        Raises:
+            StorageError: The index cannot be read.
+        """
+        return village_packs(self._open().session.index, village)
+
+    def pack(self, village: str, month: str) -> tuple[BoardPack, bytes]:
+        """A village's monthly pack (``2026-11``) as archived: the latest version's PDF.
+
+        Raises:
+            NotArchived: No such pack is archived, or its PDF is not as archived.
+            StorageError: The index or the bucket cannot be read.
+        """
+        pack = next((p for p in self.packs(village) if p.month == month), None)
+        store = self._open().session.store
+        read = read_record(store, pack.archival_code) if pack is not None else None
+        if pack is None or read is None:
+            raise NotArchived(NO_SUCH_PACK(village=village, month=month))
+        main = next((f for f in read[0].files if f.role == FileRole.MAIN), None)
+        if main is None:
+            raise NotArchived(NO_SUCH_PACK(village=village, month=month))
+        with self._scratch() as folder:
+            data = _payload(download_package(store, pack.archival_code, folder), main.path)
+        if hashlib.sha256(data).hexdigest() != main.sha256:
+            raise NotArchived(PACK_NOT_AS_ARCHIVED(village=village, month=month))
+        return pack, data
 
 
 def _payload(downloaded: Downloaded, path: str) -> bytes:

@@ -18,7 +18,7 @@
       var tick = function () {
         detector.detect(video).then(function (codes) {
           var found = codes.map(function (c) { return c.rawValue; })
-            .filter(function (v) { return /^XWQL:/i.test(v); })[0];
+            .filter(function (v) { return /^XWQL:|\/n\/[0-9A-Z]{4}-?[0-9A-Z]{4}/i.test(v); })[0];
           if (found) {
             stream.getTracks().forEach(function (t) { t.stop(); });
             input.value = found;
