@@ -22,7 +22,7 @@ from pipeline.archive.index import MAX_LIMIT, ArchiveIndex
 from pipeline.archive.metadata import UnitKind
 from pipeline.cases.model import Case
 from pipeline.cases.store import IssuedNotice
-from pipeline.catalog.model import CatalogItem, DayUnit, StepKind
+from pipeline.catalog.model import CatalogItem, DayUnit, DocumentKind, StepKind
 from pipeline.documents.pdftext import page_count, page_png
 from pipeline.organisations import Place, Town
 from pipeline.rules.calendar import working_days_between
@@ -31,7 +31,7 @@ from pipeline.workspace import Workspace
 
 NOTICE = "公示"
 RESULT = "结果公开"
-"""The kinds of notices, as the notices table stores them."""
+"""The kinds of notices as the board names them."""
 RESULTS_SHOWN_MONTHS = 3
 """How far back a village's board shows results (结果公开)."""
 _ONE_DAY = dt.timedelta(days=1)
@@ -44,7 +44,8 @@ class BoardNotice:
     Attributes:
         code: Its verification code (核验码, ``XXXX-XXXX``).
         case_id: The case it belongs to.
-        kind: ``公示`` or ``结果公开`` (as the notices table stores it).
+        kind: ``公示`` or ``结果公开`` (the notices table's ``public_notice``,
+            ``result_notice``).
         village: The village's code.
         item_code: The power-list item's code.
         item_name: The item's name.
@@ -125,12 +126,13 @@ def board_notice(workspace: Workspace, notice: IssuedNotice, today: dt.date) -> 
     case = workspace.store.get(notice.case_id)
     item = workspace.catalog.get(notice.item_code)
     working = _unit(case, item, notice.issued_on) is DayUnit.WORKING
+    kind = NOTICE if notice.kind == DocumentKind.PUBLIC_NOTICE.value else RESULT
     start, end = notice.period_start, notice.period_end
     in_period = start is not None and end is not None and start <= today <= end
     return BoardNotice(
         code=notice.verification_code,
         case_id=notice.case_id,
-        kind=notice.kind,
+        kind=kind,
         village=notice.village,
         item_code=item.code,
         item_name=item.name,
@@ -140,7 +142,7 @@ def board_notice(workspace: Workspace, notice: IssuedNotice, today: dt.date) -> 
         working_days=working,
         days_left=days_left(end, today, working_days=working) if in_period and end else None,
         in_period=in_period,
-        title=notice_title(case, item, notice.kind),
+        title=notice_title(case, item, kind),
         sheet_sha256=notice.public_sha256,
     )
 

@@ -17,12 +17,10 @@ import pytest
 
 from pipeline.cases.store import IssuedNotice
 from pipeline.catalog.load import Catalog
-from pipeline.catalog.model import DayUnit, DocumentKind, StepKind, TimeLimit
+from pipeline.catalog.model import DayUnit, StepKind, TimeLimit
 from pipeline.config import Settings
 from pipeline.intake.importing import import_ledger
 from pipeline.jobs.board import (
-    NOTICE,
-    RESULT,
     PageImages,
     days_left,
     district_board,
@@ -48,7 +46,7 @@ def _register(workspace: Workspace, jobs: list[NoticeJob]) -> None:
         workspace.store.register_notice(
             IssuedNotice(
                 verification_code=job.verification_code, case_id=job.case.case_id,
-                kind=NOTICE if job.kind == DocumentKind.PUBLIC_NOTICE else RESULT,
+                kind=job.kind.value,
                 village=job.place.village.code,
                 item_code=job.item.code, period_start=job.start, period_end=job.end,
                 issued_on=job.step.date, public_sha256="0" * 64, public_file="x.pdf",
