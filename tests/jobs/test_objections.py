@@ -14,7 +14,6 @@ from PIL import Image
 
 from pipeline.cases.model import ObjectionDecision
 from pipeline.cases.objections import ObjectionKind
-from pipeline.cases.store import IssuedNotice
 from pipeline.config import Settings
 from pipeline.errors import InputInvalid, StepRefused
 from pipeline.intake.importing import import_ledger
@@ -32,6 +31,7 @@ from pipeline.rules.flow import RuleId
 from pipeline.units.notices import notice_jobs
 from pipeline.workspace import Workspace
 from tests.conftest import ROOT
+from tests.jobs.posting import post_notice as posted
 
 LEDGER = ROOT / "examples" / "linzi" / "ledgers" / "2026-11" / "南马村-2026-11-台账.xlsx"
 CASE = "NM-2026-10-004"  # 低保申请 (xwql-022), waiting for its notice
@@ -52,20 +52,7 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
 
 
 def post_notice(workspace: Workspace) -> str:
-    """Record the case's notice step and register its sheet's code, as issuing does."""
-    recorded = record_step(workspace, CASE, StepEntry("notice", "村民委员会", POSTED), via="test")
-    case = recorded.case
-    item = workspace.catalog.get(case.item_code)
-    job = notice_jobs(case, item, workspace.directory.get(case.village))[-1]
-    workspace.store.register_notice(
-        IssuedNotice(
-            verification_code=job.verification_code, case_id=case.case_id,
-            kind=job.kind.value, village=case.village, item_code=item.code,
-            period_start=job.start, period_end=job.end, issued_on=POSTED,
-            public_sha256="0" * 64, public_file=f"{job.file_stem}.pdf",
-        )
-    )  # fmt: skip
-    return job.verification_code
+    return posted(workspace, CASE, POSTED)
 
 
 CONFIRM = StepEntry("confirm", "区民政局", dt.date(2026, 12, 7))

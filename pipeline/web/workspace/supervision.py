@@ -84,19 +84,22 @@ def desk(request: Request, session: AccountDep, village: str = "") -> Response:
 
 
 @router.get("/{receipt}")
-def objection(request: Request, session: AccountDep, receipt: str, error: str = "") -> Response:
+def objection(request: Request, session: AccountDep, receipt: str) -> Response:
     """One objection or report with its contact details, and the form to answer it."""
-    found = _objection(request, session, receipt)
+    return _page(request, _objection(request, session, receipt))
+
+
+def _page(request: Request, found: Objection, error: str = "", status: int = 200) -> Response:
     workspace = open_workspace(request)
     place = workspace.directory.get(found.village)
     item = workspace.catalog.get(found.item_code) if found.item_code else None
     context = {
         "objection": found, "place": f"{place.town.name}{place.village.name}",
         "item": f"{item.code} {item.name}" if item else "", "today": today(request),
-        "decisions": [d.value for d in ObjectionDecision], "error": error[:200],
+        "decisions": [d.value for d in ObjectionDecision], "error": error,
         "overdue": found.overdue(today(request)),
     }  # fmt: skip
-    return page(request, "workspace/objection.html", context)
+    return page(request, "workspace/objection.html", context, status=status)
 
 
 @router.post("/{receipt}")
@@ -114,19 +117,19 @@ def answer(
     found = _objection(request, session, receipt)
     workspace = open_workspace(request)
     if decision not in {d.value for d in ObjectionDecision}:
-        return objection(request, session, found.receipt, error="请选择处理意见。")
+        return _page(request, found, "请选择处理意见。", 400)
     if len(findings.strip()) > MAX_FINDINGS:
-        return objection(request, session, found.receipt, error="核实情况最多 2000 字。")
+        return _page(request, found, "核实情况最多 2000 字。", 400)
     day = parse_iso_date(answered_on) if answered_on.strip() else today(request)
     if day > today(request):
-        return objection(request, session, found.receipt, error="答复日期不能晚于今天。")
+        return _page(request, found, "答复日期不能晚于今天。", 400)
     try:
         answer_objection(
             workspace, found.receipt, findings=findings, decision=ObjectionDecision(decision),
             answered_on=day, answered_by=session.name,
         )  # fmt: skip
     except InputInvalid as exc:
-        return objection(request, session, found.receipt, error=str(exc).split(" / ")[0])
+        return _page(request, found, str(exc).split(" / ")[0], 409)
     log(request, session, "answer-objection", f"{found.receipt} {decision}")
     return RedirectResponse(f"/w/supervision/{found.receipt}", status_code=303)
 

@@ -125,5 +125,21 @@ def village_case(district: District, village: str, *, open_only: bool = True) ->
     raise AssertionError(f"no case in {village}")
 
 
+_REPORTS: dict[tuple[str, str], str] = {}
+
+
+def village_report(district: District, village: str) -> str:
+    """The receipt of a villager's report (反映问题) to ``village``'s committee, made once."""
+    from pipeline.jobs.objections import Submission, report_problem
+
+    key = (str(district.settings.data), village)
+    if key not in _REPORTS:
+        with Workspace.open(district.settings) as workspace:
+            sent = Submission("村里的路灯坏了。", name="报告人", phone="13912345678")
+            now = dt.datetime(2026, 11, 27, 2, tzinfo=dt.UTC)
+            _REPORTS[key] = report_problem(workspace, village, sent, now=now).receipt
+    return _REPORTS[key]
+
+
 def the_files(path: Path) -> list[str]:
     return sorted(p.name for p in path.iterdir()) if path.is_dir() else []

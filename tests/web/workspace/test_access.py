@@ -14,7 +14,14 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from pipeline.web.workspace import WORKSPACE_ROUTERS
-from tests.web.workspace.conftest import District, activity, log_in, session_token, village_case
+from tests.web.workspace.conftest import (
+    District,
+    activity,
+    log_in,
+    session_token,
+    village_case,
+    village_report,
+)
 
 # The other village for each account: outside its village, or outside its town.
 OTHER = {"nm-clerk": "QL-DZ", "nm-supervisor": "QL-DZ", "ql-office": "JX-BY"}
@@ -28,7 +35,7 @@ def _get(path: str) -> Attempt:
         village = OTHER[account]
         return client.get(
             path.format(case=village_case(district, village), village=village,
-                        town=OTHER_TOWN[account])
+                        town=OTHER_TOWN[account], receipt=village_report(district, village))
         )  # fmt: skip
 
     return attempt
@@ -39,7 +46,9 @@ def _post(path: str, **form: str) -> Attempt:
         village = OTHER[account]
         fields = {key: value.format(village=village) for key, value in form.items()}
         fields["form_token"] = session_token(client)
-        target = path.format(case=village_case(district, village))
+        target = path.format(
+            case=village_case(district, village), receipt=village_report(district, village)
+        )
         return client.post(target, data=fields, follow_redirects=False)
 
     return attempt
@@ -69,6 +78,13 @@ ATTEMPTS: dict[tuple[str, str], Attempt] = {
     ("POST", "/w/accounts"): _post("/w/accounts", name="x", role="clerk", village="{village}"),
     ("POST", "/w/accounts/{change}"): _post("/w/accounts/disable", name="dz-clerk"),
     ("GET", "/w/activity"): _get("/w/activity"),
+    # The supervision desk: another village's objections, contacts and photos.
+    ("GET", "/w/supervision"): _get("/w/supervision?village={village}"),
+    ("GET", "/w/supervision/{receipt}"): _get("/w/supervision/{receipt}"),
+    ("POST", "/w/supervision/{receipt}"): _post(
+        "/w/supervision/{receipt}", findings="核实", decision="不成立"
+    ),
+    ("GET", "/w/supervision/{receipt}/photo"): _get("/w/supervision/{receipt}/photo"),
 }
 
 OWN_SCOPE_ONLY = {
