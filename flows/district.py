@@ -45,6 +45,7 @@ from pipeline.config import Settings, load_settings
 from pipeline.errors import ConversionError, ExitCode, StorageError, XwqlError
 from pipeline.jobs import village as jobs
 from pipeline.rules.calendar import china_today
+from pipeline.units.filing import objection_source_sha256
 from pipeline.units.packs.month import month_text, parse_month, previous_month
 
 TRANSIENT = (StorageError, ConversionError)
@@ -168,9 +169,11 @@ def _village_key(job: str) -> Callable[[TaskRunContext, dict[str, Any]], str]:
         place = context.place(parameters["village"])
         cases = sorted(content_hash(c) for c in context.workspace.store.find(
             village=place.village.code))  # fmt: skip
+        kept = context.workspace.objections.find(villages=[place.village.code])
+        objections = sorted(objection_source_sha256(o) for o in kept)
         store = context.session.store
         return _digest(
-            job, parameters, cases, context.workspace.catalog.edition.version,
+            job, parameters, cases, objections, context.workspace.catalog.edition.version,
             store.url, store.bucket, str(context.out.resolve()), context.issued_on,
         )  # fmt: skip
 
@@ -235,6 +238,14 @@ def case_files_task(village: str, label: str) -> list[Archived]:
     result = jobs.village_case_files(current(), village)
     _report(f"案卷 {label}")
     return _checked("case-files", result)
+
+
+@_village_task("objections", "objections {label}")
+def objections_task(village: str, label: str) -> list[Archived]:
+    """Archive the records of a village's objections and reports (异议, 反映问题)."""
+    result = jobs.village_objections(current(), village)
+    _report(f"异议 {label}")
+    return _checked("objections", result)
 
 
 @_village_task("monthly-pack", "monthly-pack {month} {label}")
@@ -351,7 +362,7 @@ def district_month_flow(
     out: str | None = None,
     issued_on: str | None = None,
 ) -> RunSummary:
-    """The district month: import ledgers, notices, case files, packs, summary, catalog."""
+    """The district month: ledgers, notices, objections, case files, packs, summary, catalog."""
     summary = RunSummary()
     with _flow_context(out, issued_on) as context:
         for path in ledgers or []:
@@ -362,6 +373,7 @@ def district_month_flow(
         # Submitted stage by stage: a task waiting for its village's previous stage
         # holds a worker thread, so every runnable task must be queued before it.
         notices = {code: notices_task.submit(code, label, month) for code, label in chosen}
+        objections = [objections_task.submit(code, label) for code, label in chosen]
         files = {
             code: case_files_task.submit(code, label, wait_for=[notices[code]])
             for code, label in chosen
@@ -370,7 +382,9 @@ def district_month_flow(
             code: monthly_pack_task.submit(code, label, month, wait_for=[files[code]])
             for code, label in chosen
         }
-        _collect(summary, [catalog, *notices.values(), *files.values(), *packs.values()])
+        _collect(
+            summary, [catalog, *notices.values(), *objections, *files.values(), *packs.values()]
+        )
         _summarise(summary, month, chosen, villages)
     return _finish(summary)
 

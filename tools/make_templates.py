@@ -580,6 +580,35 @@ def result_notice():
     return doc
 
 
+def objection_record():
+    """异议处理记录: a villager's objection or report and the supervision committee's handling."""
+    doc = new_document(body_size=12)
+    paragraph(doc, "{{ place_name }}", align=WD_ALIGN_PARAGRAPH.CENTER, face=SANS, size=14)
+    paragraph(doc, "{{ title }}", style="Title")
+    paragraph(doc, "回执码：{{ receipt }}", align=WD_ALIGN_PARAGRAPH.RIGHT, size=12)
+    form_table(
+        doc,
+        (
+            ("类　　别", "{{ kind }}"),
+            ("事　　项", "{{ subject }}"),
+            ("收到日期", "{{ received_on }}"),
+            ("反 映 人", "{{ contact_name }}"),
+            ("联系电话", "{{ contact_phone }}"),
+            ("内　　容", "{{ text }}"),
+            ("答复期限", "{{ due_on }}"),
+            ("核实情况", "{{ findings }}"),
+            ("处理意见", "{{ decision }}"),
+            ("答复日期", "{{ answered_on }}"),
+            ("记 录 人", "{{ answered_by }}"),
+        ),
+        size=12,
+        tall=("内　　容", "核实情况"),
+    )
+    body_text(doc, "{{ note }}", size=12).paragraph_format.space_before = Pt(12)
+    issuer_block(doc, size=12, blank_lines=1)
+    return doc
+
+
 def case_file_cover():
     """案卷封面: the case file's cover, as archives print it."""
     doc = new_document(body_size=16)
@@ -862,6 +891,7 @@ def district_summary():
 
 BUILDERS = {
     "case_file_cover.docx": case_file_cover,
+    "objection_record.docx": objection_record,
     "case_file_contents.docx": case_file_contents,
     "catalog_directory.docx": catalog_directory,
     "flowchart_page.docx": flowchart_page,

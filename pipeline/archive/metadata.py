@@ -312,6 +312,7 @@ class UnitKind(StrEnum):
     NOTICE = "notice"  # 公示 / 结果公开 as posted
     MONTHLY_PACK = "monthly_pack"  # 月度公开材料
     CATALOG_EDITION = "catalog_edition"  # 清单版本 and its booklet
+    OBJECTION = "objection"  # 异议 / 反映问题 and the supervision committee's handling
 
 
 class FileRole(StrEnum):
@@ -483,6 +484,9 @@ class PublicRecord(_Model):
     verification_code: VerificationCode | None = Field(
         default=None, description="核验码 printed on a notice, for checking it against the archive"
     )
+    receipt: VerificationCode | None = Field(
+        default=None, description="回执码 of an objection, which its objector follows it with"
+    )
     month: YearMonth | None = Field(default=None, description="Month of a monthly pack")
     edition: Text | None = Field(default=None, description="Version of a catalog edition")
     persons: list[PersonRef] = Field(default_factory=list)
@@ -537,12 +541,15 @@ class PublicRecord(_Model):
             ),
             UnitKind.MONTHLY_PACK: ("town", "village", "month"),
             UnitKind.CATALOG_EDITION: ("edition",),
+            UnitKind.OBJECTION: ("town", "village", "receipt"),
         }[self.kind]
         problems = [f"a {self.kind} record needs {n}" for n in needed if not getattr(self, n)]
         if self.month is not None and self.kind != UnitKind.MONTHLY_PACK:
             problems.append("only a monthly_pack record has a month")
         if self.edition is not None and self.kind != UnitKind.CATALOG_EDITION:
             problems.append("only a catalog_edition record has an edition")
+        if self.receipt is not None and self.kind != UnitKind.OBJECTION:
+            problems.append("only an objection record has a receipt")
         if self.document is not None and self.kind != UnitKind.NOTICE:
             problems.append("only a notice record names its document")
         return problems
@@ -625,7 +632,7 @@ def unit_key(record: PublicRecord) -> str:
     """What the record is of, the same across its versions.
 
     ``case_file/NM-2026-11-001``, ``notice/NM-2026-11-001/public_notice/2026-11-09``,
-    ``monthly_pack/QL-NM/2026-11``, ``catalog_edition/2026.1``.
+    ``monthly_pack/QL-NM/2026-11``, ``catalog_edition/2026.1``, ``objection/7K3D-Q9XM``.
     """
     match record.kind:
         case UnitKind.CASE_FILE:
@@ -637,6 +644,8 @@ def unit_key(record: PublicRecord) -> str:
             return f"monthly_pack/{village}/{record.month}"
         case UnitKind.CATALOG_EDITION:
             return f"catalog_edition/{record.edition}"
+        case UnitKind.OBJECTION:
+            return f"objection/{record.receipt}"
 
 
 def record_json(record: PublicRecord) -> str:

@@ -105,6 +105,7 @@ class CaseObjection(_Model):
     notice_step: str = Field(description="The notice (公示) step objected to")
     notice_code: str = Field(description="The posted sheet's verification code (核验码)")
     received_on: dt.date
+    due_on: dt.date = Field(description="The last day the committee may answer on")
     in_period: bool = Field(description="Received while the notice's period ran: it blocks")
     steps_before: int = Field(ge=0, description="Steps the case had when it was received")
     text: str = Field(max_length=2000)

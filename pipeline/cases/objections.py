@@ -18,9 +18,12 @@ from enum import StrEnum
 import sqlalchemy as sa
 
 from pipeline.cases.messages import ALREADY_ANSWERED, NO_SUCH_OBJECTION
-from pipeline.cases.model import ObjectionAnswer, ObjectionDecision
+from pipeline.cases.model import Case, CaseObjection, ObjectionAnswer, ObjectionDecision
 from pipeline.database import SqlStore, as_utc
 from pipeline.errors import InputInvalid
+
+_CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
+"""China's time (no summer time), for the start of a day known only by its date."""
 
 _metadata = sa.MetaData()
 
@@ -103,6 +106,19 @@ class Objection:
     def overdue(self, today: dt.date) -> bool:
         """Whether it is still unanswered after its last day."""
         return self.answer is None and today > self.due_on
+
+    @classmethod
+    def of_case(cls, case: Case, kept: CaseObjection) -> Objection:
+        """An objection as the case's record keeps it: no contact details, no photo."""
+        return cls(
+            receipt=kept.receipt, kind=ObjectionKind.OBJECTION, village=case.village,
+            case_id=case.case_id, notice_code=kept.notice_code, notice_step=kept.notice_step,
+            item_code=case.item_code, text=kept.text, contact_name=None, contact_phone=None,
+            photo_type=None,
+            received_at=dt.datetime.combine(kept.received_on, dt.time(), _CHINA_TIME),
+            received_on=kept.received_on, in_period=kept.in_period, due_on=kept.due_on,
+            answer=kept.answer,
+        )  # fmt: skip
 
 
 class ObjectionStore(SqlStore):

@@ -224,7 +224,8 @@ def object_to_notice(
     workspace.objections.add(objection, photo=photo)
     on_case = CaseObjection(
         receipt=objection.receipt, notice_step=job.step.step, notice_code=code,
-        received_on=objection.received_on, in_period=True, steps_before=len(case.steps),
+        received_on=objection.received_on, due_on=objection.due_on, in_period=True,
+        steps_before=len(case.steps),
         text=objection.text,
     )  # fmt: skip
     updated = case.model_copy(update={"objections": [*case.objections, on_case]})

@@ -24,6 +24,7 @@ from typing import TypeVar
 from pipeline.archive.archiver import Archived, Outcome
 from pipeline.archive.session import ArchiveSession
 from pipeline.cases.model import CaseStatus
+from pipeline.cases.objections import Objection
 from pipeline.catalog.load import catalog_snapshot
 from pipeline.config import Settings
 from pipeline.documents.engine import DocumentEngine
@@ -38,6 +39,7 @@ from pipeline.units.filing import (
     archive_edition,
     archive_notice,
     edition_source_sha256,
+    file_objection,
     notice_source_sha256,
     notice_unit,
     pack_unit,
@@ -194,6 +196,28 @@ def village_case_files(context: JobContext, village: str) -> VillageResult:
     archived, failed = _each(
         context, lambda case: context.filer.file(case, catalog.get(case.item_code), place), closed
     )
+    return VillageResult(place.village.code, archived, failed)
+
+
+def village_objections(context: JobContext, village: str) -> VillageResult:
+    """Archive the record of every objection and report of the village, as it stands.
+
+    One archived when received is archived again, as a new version, once answered;
+    one archived as it stands is left alone.
+    """
+    place = context.place(village)
+    workspace = context.workspace
+
+    def file(objection: Objection) -> Archived:
+        item = workspace.catalog.get(objection.item_code) if objection.item_code else None
+        return file_objection(
+            objection, workspace.objections.photo(objection.receipt), place, item,
+            context.issuer, context.session.archiver, work=context.settings.data / "work" /
+            "objections", keep_work=context.settings.keep_work,
+        )  # fmt: skip
+
+    kept = workspace.objections.find(villages=[place.village.code])
+    archived, failed = _each(context, file, [(o.receipt, o) for o in kept])
     return VillageResult(place.village.code, archived, failed)
 
 

@@ -27,6 +27,7 @@ from pipeline.archive.metadata import (
 from pipeline.archive.package import Package, build_package
 from pipeline.archive.signing import KeyStore, sign_pdf
 from pipeline.cases.model import Case, CaseStatus
+from pipeline.cases.objections import Objection
 from pipeline.cases.store import content_hash
 from pipeline.catalog.model import CatalogItem, DocumentKind
 from pipeline.documents.collate import DocumentInfo, Part, collate, page_count
@@ -38,6 +39,7 @@ from pipeline.units.case_documents import write_case_documents
 from pipeline.units.filing import notice_source_sha256, notice_unit
 from pipeline.units.messages import CASE_HAS_NO_DOCUMENTS, CASE_STILL_OPEN
 from pipeline.units.notices import NoticeIssuer, NoticeJob, notice_jobs
+from pipeline.units.objections import supervision_committee, write_objection_record
 from pipeline.workfolder import work_folder
 
 
@@ -156,15 +158,25 @@ def collect_documents(
 ) -> list[FiledDocument]:
     """Write every document of the case into ``out`` and list them for filing.
 
-    The internal documents (full data) and the notices as posted (masked), each
-    stamped where the village issues it. A notice for which ``posted`` gives the
-    sheet that was put up is filed as it is, not printed again.
+    The internal documents (full data), the notices as posted (masked), each
+    stamped where the village issues it, and the record of every objection to the
+    case's notices with the supervision committee's handling (the objector not
+    named). A notice for which ``posted`` gives the sheet that was put up is filed
+    as it is, not printed again.
     """
     filed = [
         FiledDocument(document.title, _author(document.kind, case, place), case.received_on,
                       document.pdf, kind=document.kind)
         for document in write_case_documents(case, item, place, issuer, out)
     ]  # fmt: skip
+    for kept in case.objections:
+        objection = Objection.of_case(case, kept)
+        record = write_objection_record(objection, place, item, issuer, out, internal=False)
+        state = f"异议{kept.answer.decision.value}" if kept.answer else "尚未答复"
+        filed.append(
+            FiledDocument(f"异议处理记录（回执 {kept.receipt}）", supervision_committee(place),
+                          kept.received_on, record.public_pdf, note=state)
+        )  # fmt: skip
     for job in notice_jobs(case, item, place):
         sheet = posted(job) or issuer.issue(job, out).public_pdf
         title = f"{item.name}{'公示' if job.kind == DocumentKind.PUBLIC_NOTICE else '结果公开'}"

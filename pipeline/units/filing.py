@@ -9,6 +9,10 @@
   village: the pack and its record (contents by section, amounts, irregularities,
   the month's numbers). Its source is the pack's own source digest (the cases as
   they stood, the items, the seal register lines, the catalog edition).
+* An **objection** (异议) or report (反映问题) is archived when received and again,
+  as a new version, once the supervision committee has answered: its record's
+  public copy (the objector not named) and internal copy (with the contact details
+  given), and the photo sent with it. Its source is the objection's own data.
 * A **catalog edition** (清单版本) is archived when it is published: the booklet
   (目录及流程图汇编, the main file), the directory (附件1) and the edition's data
   snapshot. Its archival code is the district's (the district's fonds and code).
@@ -16,18 +20,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 from pathlib import Path
 
-from pipeline.archive.archiver import Archived, Archiver
+from pipeline.archive.archiver import Archived, Archiver, Outcome
 from pipeline.archive.metadata import (
     Amount,
     ArchivalCode,
     ArchiveRecord,
     ContentEntry,
     FileRole,
+    ItemRef,
     Links,
     OrgRef,
     PreviousVersion,
@@ -36,15 +42,25 @@ from pipeline.archive.metadata import (
 )
 from pipeline.archive.package import Package, build_package
 from pipeline.archive.signing import KeyStore, sign_pdf
+from pipeline.cases.objections import Objection
+from pipeline.cases.privacy import mask_text
 from pipeline.cases.verification import verification_payload
 from pipeline.catalog import Catalog
-from pipeline.catalog.model import DocumentKind, Retention
+from pipeline.catalog.model import CatalogItem, DocumentKind, Retention
 from pipeline.errors import InputInvalid
 from pipeline.organisations import District, Place
 from pipeline.units.booklet import PublishedCatalog
 from pipeline.units.messages import DISTRICT_NOT_CODED
 from pipeline.units.notices import IssuedFiles, NoticeJob
+from pipeline.units.objections import (
+    ObjectionRecordFiles,
+    objection_title,
+    supervision_committee,
+    write_objection_record,
+)
 from pipeline.units.packs.pack import MonthlyPack
+from pipeline.units.writer import StampedWriter
+from pipeline.workfolder import work_folder
 
 _NOTICE_NAMES = {DocumentKind.PUBLIC_NOTICE: "公示", DocumentKind.RESULT_NOTICE: "结果公开"}
 
@@ -227,3 +243,106 @@ def archive_monthly_pack(
     work.mkdir(parents=True, exist_ok=True)
     unit = pack_unit(place, pack.month_text)
     return archiver.archive(unit, pack.source_sha256, base, build)
+
+
+OBJECTION_RETENTION = Retention.YEARS_30
+"""Kept as long as a monthly pack; an objection to a case is kept as long as the case."""
+
+
+def objection_unit(objection: Objection) -> str:
+    """The unit key of an objection (``objection/7K3D-Q9XM``)."""
+    return f"objection/{objection.receipt}"
+
+
+def objection_source_sha256(objection: Objection) -> str:
+    """What an objection's record is made from: everything kept of it (an answer changes it)."""
+    data = dataclasses.asdict(objection)
+    data["answer"] = objection.answer.model_dump(mode="json") if objection.answer else None
+    return _sha256_json(data)
+
+
+def archive_objection(
+    objection: Objection,
+    written: ObjectionRecordFiles,
+    photo: Path | None,
+    place: Place,
+    item: CatalogItem | None,
+    archiver: Archiver,
+) -> Archived:
+    """Archive an objection's record (public and internal copies, and its photo).
+
+    Args:
+        objection: The objection as kept (its answer too, once given).
+        written: Its record's copies (:func:`~pipeline.units.objections.write_objection_record`).
+        photo: The photo sent with it, if any (a file named for its type).
+        place: Its village.
+        item: The item of the case objected to (None for a report).
+        archiver: Files the package.
+    """
+    source = objection_source_sha256(objection)
+    retention = item.retention if item is not None else OBJECTION_RETENTION
+    base = ArchivalCode(
+        place.village.fonds, objection.received_on.year, retention, place.village.code,
+        item.code if item is not None else None, 1,
+    )  # fmt: skip
+    answer = objection.answer
+    state = f"已答复，异议{answer.decision.value}" if answer else "待答复"
+    abstract = f"{objection.kind.value}（{state}）：{mask_text(objection.text)}"[:500]
+
+    def build(code: ArchivalCode, previous: PreviousVersion | None, folder: Path) -> Package:
+        record = ArchiveRecord(
+            kind=UnitKind.OBJECTION, title=objection_title(objection, place),
+            responsible_body=supervision_committee(place), date=objection.received_on,
+            archival_code=str(code), retention=retention, district=place.district.name,
+            town=OrgRef(code=place.town.code, name=place.town.name),
+            village=OrgRef(code=place.village.code, name=place.village.name),
+            item=ItemRef(code=item.code, name=item.name) if item is not None else None,
+            case_id=objection.case_id, receipt=objection.receipt,
+            abstract=abstract, source_sha256=source, links=Links(previous_version=previous),
+            worm_override=archiver.worm_override,
+        )  # fmt: skip
+        files = [
+            (written.public_pdf.name, written.public_pdf, FileRole.MAIN),
+            (written.internal_pdf.name, written.internal_pdf, FileRole.ATTACHMENT),
+        ]
+        if photo is not None:
+            files.append((f"照片{photo.suffix}", photo, FileRole.ATTACHMENT))
+        return build_package(folder, files, record)
+
+    return archiver.archive(objection_unit(objection), source, base, build)
+
+
+_PHOTO_SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png"}
+
+
+def file_objection(
+    objection: Objection,
+    photo: bytes | None,
+    place: Place,
+    item: CatalogItem | None,
+    writer: StampedWriter,
+    archiver: Archiver,
+    *,
+    work: Path,
+    keep_work: bool = False,
+) -> Archived:
+    """Write an objection's record and archive it, unless archived as it stands already.
+
+    ``keep_work`` keeps the record's scratch folder when filing fails (for diagnosis).
+
+    Raises:
+        PrivacyLeak: The public copy would show an ID or mobile number.
+        StorageError: The bucket failed; the next run finishes the package.
+    """
+    source = objection_source_sha256(objection)
+    unit = objection_unit(objection)
+    current = archiver.current(unit, source)
+    if current is not None:
+        return Archived(unit, current.archival_code, current.version, Outcome.UNCHANGED)
+    with work_folder(work / objection.receipt, keep_on_failure=keep_work) as folder:
+        written = write_objection_record(objection, place, item, writer, folder)
+        picture = None
+        if photo is not None and objection.photo_type in _PHOTO_SUFFIXES:
+            picture = folder / f"photo{_PHOTO_SUFFIXES[objection.photo_type]}"
+            picture.write_bytes(photo)
+        return archive_objection(objection, written, picture, place, item, archiver)
