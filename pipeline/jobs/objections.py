@@ -16,17 +16,22 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipeline.cases.model import CaseObjection, ObjectionAnswer, ObjectionDecision
 from pipeline.cases.objections import Objection, ObjectionKind
 from pipeline.cases.verification import receipt_code
 from pipeline.catalog.model import DayUnit, DocumentKind
+from pipeline.config import Settings
 from pipeline.errors import InputInvalid
 from pipeline.jobs import messages as msg
 from pipeline.organisations import Place
 from pipeline.rules.calendar import CHINA, add_days
 from pipeline.units.notices import notice_jobs
 from pipeline.workspace import Workspace
+
+if TYPE_CHECKING:  # the archive (pyHanko, minio) is imported only when objections are filed
+    from pipeline.archive.archiver import Archived
 
 MAX_TEXT = 2000
 """Characters an objection may have (as the villager sees them)."""
@@ -308,6 +313,46 @@ def public_view(workspace: Workspace, objection: Objection, today: dt.date) -> P
         text=objection.text, received_on=objection.received_on, due_on=objection.due_on,
         answer=objection.answer, overdue=objection.overdue(today),
     )  # fmt: skip
+
+
+def file_objections(settings: Settings, receipts: Sequence[str]) -> list[Archived]:
+    """File the records of these objections now, each unless archived as it stands.
+
+    The supervision desk files an objection right after its answer; the district's
+    monthly run files every objection and report too, so one the desk could not
+    file (the archive down) is filed then.
+
+    Raises:
+        XwqlError: A receipt is unknown, a record cannot be written, or the archive
+            cannot be used (what was filed before the failure stays filed).
+    """
+    from pipeline.archive.session import ArchiveSession
+    from pipeline.documents.engine import DocumentEngine
+    from pipeline.units.filing import file_objection
+    from pipeline.units.writer import StampedWriter
+
+    with (
+        Workspace.open(settings) as workspace,
+        ArchiveSession.open(settings, writing=True) as session,
+        DocumentEngine.open(settings) as engine,
+    ):
+        writer = StampedWriter(
+            engine, workspace.store,
+            supervision_phone=workspace.directory.district.supervision_phone,
+            operator="xwql", work=settings.data / "work" / "objections",
+        )  # fmt: skip
+        filed = []
+        for receipt in receipts:
+            objection = workspace.objections.get(receipt)
+            item = workspace.catalog.get(objection.item_code) if objection.item_code else None
+            done = file_objection(
+                objection, workspace.objections.photo(receipt),
+                workspace.directory.get(objection.village), item, writer, session.archiver,
+                work=settings.data / "work" / "objections", keep_work=settings.keep_work,
+            )  # fmt: skip
+            workspace.objections.mark_archived(receipt, done.archival_code)
+            filed.append(done)
+        return filed
 
 
 def objections_of(

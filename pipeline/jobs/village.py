@@ -210,11 +210,13 @@ def village_objections(context: JobContext, village: str) -> VillageResult:
 
     def file(objection: Objection) -> Archived:
         item = workspace.catalog.get(objection.item_code) if objection.item_code else None
-        return file_objection(
+        done = file_objection(
             objection, workspace.objections.photo(objection.receipt), place, item,
             context.issuer, context.session.archiver, work=context.settings.data / "work" /
             "objections", keep_work=context.settings.keep_work,
         )  # fmt: skip
+        workspace.objections.mark_archived(objection.receipt, done.archival_code)
+        return done
 
     kept = workspace.objections.find(villages=[place.village.code])
     archived, failed = _each(context, file, [(o.receipt, o) for o in kept])

@@ -122,3 +122,7 @@ PACK_NOT_AS_ARCHIVED = Bilingual(
 )
 NO_SUCH_VILLAGE = Bilingual("没有村 {village!r}", "no village {village!r}")
 NO_PHOTO = Bilingual("回执 {receipt} 没有照片", "{receipt} came with no photo")
+OBJECTION_FILING_FAILED = Bilingual(
+    "答复已记录，村民可以看到；但归档未能完成（已记录），将在月度归档时补办",
+    "the answer is recorded and shown; filing it failed and the monthly run files it",
+)

@@ -46,7 +46,13 @@ def test_what_each_role_may_do() -> None:
     assert Action.BUILD_PACKS not in ROLE_ACTIONS[AccountRole.CLERK]
     assert {Action.FORCE_STEP, Action.BUILD_PACKS} <= ROLE_ACTIONS[AccountRole.OFFICE]
     assert Action.MANAGE_ACCOUNTS not in ROLE_ACTIONS[AccountRole.OFFICE]
-    assert ROLE_ACTIONS[AccountRole.SUPERVISOR] == {Action.VIEW_CASES, Action.VIEW_REGISTERS}
+    assert ROLE_ACTIONS[AccountRole.SUPERVISOR] == {
+        Action.VIEW_CASES,
+        Action.VIEW_REGISTERS,
+        Action.ANSWER_OBJECTIONS,
+    }
+    assert Action.ANSWER_OBJECTIONS not in ROLE_ACTIONS[AccountRole.CLERK]
+    assert Action.ANSWER_OBJECTIONS not in ROLE_ACTIONS[AccountRole.OFFICE]
     assert ROLE_ACTIONS[AccountRole.ADMIN] == set(Action)
 
 

@@ -26,12 +26,12 @@ from pipeline.accounts.permissions import Action
 from pipeline.cases.model import ObjectionDecision
 from pipeline.cases.objections import Objection
 from pipeline.cases.verification import parse_verification_code
-from pipeline.errors import InputInvalid, NotArchived
-from pipeline.jobs.objections import answer_objection
+from pipeline.errors import InputInvalid, NotArchived, XwqlError
+from pipeline.jobs.objections import answer_objection, file_objections
 from pipeline.jobs.supervision import supervision_desk
 from pipeline.rules.calendar import parse_iso_date
-from pipeline.web.messages import NO_PHOTO
-from pipeline.web.state import WebSession, page
+from pipeline.web.messages import NO_PHOTO, OBJECTION_FILING_FAILED
+from pipeline.web.state import WebSession, page, web_state
 from pipeline.web.workspace.base import (
     AccountDep,
     check_form,
@@ -84,9 +84,10 @@ def desk(request: Request, session: AccountDep, village: str = "") -> Response:
 
 
 @router.get("/{receipt}")
-def objection(request: Request, session: AccountDep, receipt: str) -> Response:
+def objection(request: Request, session: AccountDep, receipt: str, unfiled: int = 0) -> Response:
     """One objection or report with its contact details, and the form to answer it."""
-    return _page(request, _objection(request, session, receipt))
+    error = OBJECTION_FILING_FAILED.zh if unfiled else ""
+    return _page(request, _objection(request, session, receipt), error)
 
 
 def _page(request: Request, found: Objection, error: str = "", status: int = 200) -> Response:
@@ -131,7 +132,14 @@ def answer(
     except InputInvalid as exc:
         return _page(request, found, str(exc).split(" / ")[0], 409)
     log(request, session, "answer-objection", f"{found.receipt} {decision}")
-    return RedirectResponse(f"/w/supervision/{found.receipt}", status_code=303)
+    try:
+        filed = file_objections(web_state(request).settings, [found.receipt])
+        log(request, session, "objection-filed", f"{found.receipt} {filed[0].archival_code}")
+        return RedirectResponse(f"/w/supervision/{found.receipt}", status_code=303)
+    except XwqlError as exc:
+        # The answer stands: the district's monthly run files the record.
+        log(request, session, "objection-filing-failed", f"{found.receipt}: {exc}")
+        return RedirectResponse(f"/w/supervision/{found.receipt}?unfiled=1", status_code=303)
 
 
 @router.get("/{receipt}/photo")

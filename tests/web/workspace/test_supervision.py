@@ -5,13 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import uuid
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from pipeline.archive.objectstore import EMBEDDED_REGION, ObjectStore
+from pipeline.programs.s3server import Credentials, EmbeddedS3
 from pipeline.workspace import Workspace
 from tests.jobs.posting import post_notice
+from tests.s3 import boto_client
+from tests.web.conftest import archive_settings
 from tests.web.workspace.conftest import (
     District,
     activity,
@@ -22,7 +28,22 @@ from tests.web.workspace.conftest import (
 
 CASE = "NM-2026-10-004"  # 低保申请 of 南马村, waiting for its notice
 NAME, PHONE = "赵异议", "13955556666"
+ARCHIVAL_CODE = re.compile(r"LZ-QL-[0-9A-Z.\-]+")
 RECEIPT = re.compile(r"/objection/([0-9A-Z]{4}-[0-9A-Z]{4})\?new=1")
+
+
+pytestmark = [pytest.mark.s3, pytest.mark.soffice]
+
+
+@pytest.fixture(scope="module")
+def district(district: District, s3_server: EmbeddedS3) -> District:
+    """The workspace's sample district, filing into a bucket of this module's own."""
+    bucket = ObjectStore(
+        s3_server.endpoint(), f"xwql-ws-{uuid.uuid4().hex[:10]}", region=EMBEDDED_REGION
+    )
+    bucket.ensure_bucket()
+    settings = archive_settings(district.settings.data, s3_server, bucket.bucket)
+    return District(replace(settings, converter_workers=1))
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +102,10 @@ def test_an_objection_holds_the_case_until_the_committee_answers(
     answer = {"findings": "经核实，车辆登记在其子名下，不影响认定。", "decision": "不成立",
               "answered_on": "2026-11-30", "form_token": session_token(app_client)}  # fmt: skip
     done = app_client.post(f"/w/supervision/{receipt}", data=answer, follow_redirects=False)
-    assert done.status_code == 303
+    assert done.status_code == 303 and done.headers["location"] == f"/w/supervision/{receipt}"
+    filed = ARCHIVAL_CODE.search(app_client.get(f"/w/supervision/{receipt}").text)
+    assert filed, "the answered objection is filed at once"
+    assert_locked(district, filed.group(0))
     assert ("answer-objection", f"{receipt} 不成立") in activity(district, "nm-supervisor")
     again = app_client.post(f"/w/supervision/{receipt}", data=answer)
     assert again.status_code == 409 and "已经答复" in again.text
@@ -95,6 +119,20 @@ def test_an_objection_holds_the_case_until_the_committee_answers(
     step["form_token"] = session_token(app_client)
     went_on = app_client.post(f"/w/cases/{CASE}/step", data=step, follow_redirects=False)
     assert went_on.status_code == 303, went_on.text
+
+
+def assert_locked(district: District, code: str) -> None:
+    """Every object of the package ``code`` is under a retention lock, read with boto3."""
+    settings = district.settings
+    s3 = boto_client(settings.s3_url or "", Credentials(settings.s3_access_key or "",
+                                                      settings.s3_secret_key or ""))  # fmt: skip
+    listed = s3.list_objects_v2(Bucket=settings.s3_bucket, Prefix="")["Contents"]
+    keys = [entry["Key"] for entry in listed if code in entry["Key"]]
+    assert any(key.endswith("metadata.json") for key in keys), keys
+    for key in keys:
+        lock = s3.get_object_retention(Bucket=settings.s3_bucket, Key=key)["Retention"]
+        assert lock["Mode"] in ("COMPLIANCE", "GOVERNANCE")
+        assert lock["RetainUntilDate"] > dt.datetime.now(dt.UTC) + dt.timedelta(days=365)
 
 
 def test_a_report_shows_its_text_literally(app_client: TestClient) -> None:
