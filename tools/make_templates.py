@@ -818,6 +818,22 @@ def monthly_pack_irregularities():
     )
 
 
+def monthly_pack_objections():
+    return pack_section(
+        ("序号", "回执码", "类别", "事项", "收到日期", "答复期限", "办理情况"),
+        (
+            ("{{ row.number }}", C),
+            ("{{ row.receipt }}", C),
+            ("{{ row.kind }}", C),
+            ("{{ row.subject }}", L),
+            ("{{ row.received_on }}", C),
+            ("{{ row.due_on }}", C),
+            ("{{ row.state }}", L),
+        ),
+        widths_mm(13, 28, 22, 80, 31, 31, 42),
+    )
+
+
 def monthly_pack_seals():
     return pack_section(
         ("序号", "用印时间", "文件", "页", "事由", "关联办件", "经办人"),
@@ -911,6 +927,7 @@ BUILDERS = {
     "monthly_pack_overdue.docx": monthly_pack_overdue,
     "monthly_pack_irregularities.docx": monthly_pack_irregularities,
     "monthly_pack_seals.docx": monthly_pack_seals,
+    "monthly_pack_objections.docx": monthly_pack_objections,
     "district_summary.docx": district_summary,
 }
 

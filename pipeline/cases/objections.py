@@ -10,6 +10,7 @@ leave them out.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -106,6 +107,18 @@ class Objection:
     def overdue(self, today: dt.date) -> bool:
         """Whether it is still unanswered after its last day."""
         return self.answer is None and today > self.due_on
+
+    def as_data(self) -> dict[str, object]:
+        """Everything kept of it as plain JSON data (what its archived record is made from)."""
+        data = dataclasses.asdict(self)
+        data["answer"] = self.answer.model_dump(mode="json") if self.answer else None
+        return {key: _plain(value) for key, value in data.items()}
+
+    def as_of(self, day: dt.date) -> Objection:
+        """The objection as it stood at the end of ``day`` (an answer given later left out)."""
+        if self.answer is not None and self.answer.answered_on > day:
+            return dataclasses.replace(self, answer=None)
+        return self
 
     @classmethod
     def of_case(cls, case: Case, kept: CaseObjection) -> Objection:
@@ -212,6 +225,12 @@ class ObjectionStore(SqlStore):
         query = sa.select(*columns).where(*conditions).order_by(objections_table.c.received_at)
         with self.engine.connect() as db:
             return [_objection(row._mapping) for row in db.execute(query)]
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value.value if isinstance(value, StrEnum) else value
 
 
 def _objection(row: sa.RowMapping) -> Objection:

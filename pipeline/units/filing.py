@@ -20,7 +20,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -256,9 +255,7 @@ def objection_unit(objection: Objection) -> str:
 
 def objection_source_sha256(objection: Objection) -> str:
     """What an objection's record is made from: everything kept of it (an answer changes it)."""
-    data = dataclasses.asdict(objection)
-    data["answer"] = objection.answer.model_dump(mode="json") if objection.answer else None
-    return _sha256_json(data)
+    return _sha256_json(objection.as_data())
 
 
 def archive_objection(

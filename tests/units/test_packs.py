@@ -14,7 +14,7 @@ import pikepdf
 import pytest
 from openpyxl import load_workbook
 
-from pipeline.cases.model import CaseStatus, StepRecord
+from pipeline.cases.model import CaseStatus, ObjectionDecision, StepRecord
 from pipeline.catalog import Catalog
 from pipeline.config import Settings
 from pipeline.documents.engine import DocumentEngine
@@ -22,6 +22,7 @@ from pipeline.documents.render import TemplateSet
 from pipeline.documents.stamp import SealUse
 from pipeline.errors import InputInvalid
 from pipeline.intake.importing import import_ledger
+from pipeline.jobs.objections import Submission, answer_objection, report_problem
 from pipeline.programs.fonts import FontSetup
 from pipeline.programs.soffice import ConverterPool
 from pipeline.rules.flow import apply_step
@@ -47,12 +48,14 @@ HEADINGS = (
     "五、逾期办件",
     "六、违规办理",
     "七、用印登记",
+    "八、异议与反映",
 )
+REPORTER, REPORTER_PHONE = "赵反映", "13966667777"
 
 
 @pytest.fixture(scope="module")
 def workspace(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    """The sample month imported, plus one forced step and one seal use in November."""
+    """The sample month imported, plus one forced step, one seal use and a report in November."""
     own = dataclasses.replace(settings, data=tmp_path_factory.mktemp("packs-data"))
     with Workspace.open(own) as opened:
         assert import_ledger(SAMPLE, opened).result.ok
@@ -67,6 +70,14 @@ def workspace(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
             placed_at=dt.datetime(2026, 11, 7, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8))),
         )  # fmt: skip
         opened.store.record_seal_use(use, document_sha256="0" * 64, case_id="NM-2026-11-001")
+        sent = Submission("村集体收入公开不及时。", REPORTER, REPORTER_PHONE)
+        received = dt.datetime(2026, 11, 16, 2, tzinfo=dt.UTC)
+        report = report_problem(opened, "南马村", sent, now=received)
+        answer_objection(
+            opened, report.receipt, findings="已督促村委会按月公开。",
+            decision=ObjectionDecision.PARTLY_UPHELD, answered_on=dt.date(2026, 11, 20),
+            answered_by="王监督",
+        )  # fmt: skip
         yield opened
 
 
@@ -273,6 +284,11 @@ def test_process_results_overdue_irregular_and_seal_sections(
     assert "138****" in irregular and "13805331021" not in irregular  # the reason, masked
     seals = _section_text(pack, "七、用印登记")
     assert "2026年11月7日" in seals and "刘芳" in seals and "370305********1012" in seals
+    objections = _section_text(pack, "八、异议与反映")
+    assert "本月收到异议0件、反映问题1件，已答复1件，成立1件（含部分成立）" in objections
+    assert "反映问题" in objections and "2026年11月20日答复：异议部分成立" in objections
+    assert REPORTER not in objections and REPORTER_PHONE not in objections
+    assert pack.counts.objections == pack.counts.objections_upheld == 1
 
 
 @pytest.mark.soffice
@@ -313,7 +329,7 @@ def test_second_build_reuses_every_flowchart_page(
     )  # fmt: skip
     assert again.flowcharts_rendered == 0
     assert not [target for target in converted if target.parent == cache]
-    assert len(converted) == 8  # cover, contents and six table sections
+    assert len(converted) == 9  # cover, contents and seven table sections
     assert {path: path.stat().st_mtime_ns for path in cache.glob("*.pdf")} == cached
     assert again.pages == pack.pages and again.source_sha256 == pack.source_sha256
 
@@ -332,6 +348,7 @@ def test_a_village_without_cases_gets_a_pack_that_says_so(
     assert [t.split("：")[0] for t in titles[2:]] == list(HEADINGS)
     text = _text(empty.path)
     assert "本月无办件" in text and "截至月末无逾期办件" in text and "本月无用印登记" in text
+    assert "本月未收到异议或反映" in text
     assert empty.pages == sum(section.pages for section in empty.sections)
     with pikepdf.open(empty.path) as pdf:
         assert pdf.open_metadata().pdfa_status == "2B"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.cases.model import Case, CaseStatus, Irregularity
+from pipeline.cases.objections import Objection
 from pipeline.cases.privacy import mask_text
 from pipeline.catalog.model import CatalogItem
 from pipeline.errors import InputInvalid
@@ -107,6 +108,9 @@ class MonthCounts:
     irregular: int
     seal_uses: int
     items_used: int
+    objections: int = 0
+    objections_answered: int = 0
+    objections_upheld: int = 0
 
     def __add__(self, other: MonthCounts) -> MonthCounts:
         """Field-by-field sum (``items_used`` too: distinct items are counted by the caller)."""
@@ -141,6 +145,8 @@ class VillageMonth:
         irregularities: Irregularities dated in the month, with their case.
         seal_uses: The month's lines of the seal-use register of the village's seal.
         items: The catalog items of ``cases``, in catalog order.
+        objections: Objections and reports (异议, 反映问题) received in the month, as
+            they stood on its last day.
         addresses: Addresses of every applicant of the village's cases: masked
             wherever they occur in printed free text.
 
@@ -155,6 +161,7 @@ class VillageMonth:
     seal_uses: list[dict[str, Any]]
     items: list[CatalogItem]
     addresses: list[str]
+    objections: list[Objection] = dataclasses.field(default_factory=list)
 
     @property
     def counts(self) -> MonthCounts:
@@ -166,6 +173,11 @@ class VillageMonth:
             irregular=len({case.case_id for case, _ in self.irregularities}),
             seal_uses=len(self.seal_uses),
             items_used=len(self.items),
+            objections=len(self.objections),
+            objections_answered=sum(1 for o in self.objections if o.answer is not None),
+            objections_upheld=sum(
+                1 for o in self.objections if o.answer is not None and o.answer.decision.sends_back
+            ),
         )
 
     def tallies(self) -> list[ItemTally]:
@@ -233,4 +245,9 @@ def village_month(workspace: Workspace, place: Place, month: Month) -> VillageMo
             key=len,
             reverse=True,  # a longer address first, before a shorter one inside it
         ),
+        objections=[
+            objection.as_of(last)
+            for objection in workspace.objections.find(villages=[place.village.code])
+            if first <= objection.received_on <= last
+        ],
     )

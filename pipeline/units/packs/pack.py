@@ -141,6 +141,8 @@ def source_digest(facts: VillageMonth, catalog: Catalog) -> str:
         "items": [item.model_dump(mode="json") for item in facts.items],
         "seal_uses": [{k: str(v) for k, v in sorted(row.items())} for row in facts.seal_uses],
     }
+    if facts.objections:  # a month without any hashes as before objections were kept
+        data["objections"] = [objection.as_data() for objection in facts.objections]
     canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 

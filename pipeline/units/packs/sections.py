@@ -8,12 +8,14 @@ village's addresses (:meth:`VillageMonth.mask`).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from pipeline.cases.model import Case, CaseStatus
+from pipeline.cases.objections import ObjectionKind
 from pipeline.catalog.load import Catalog
 from pipeline.catalog.model import CatalogItem
 from pipeline.documents.render import chinese_date
@@ -229,6 +231,41 @@ def _irregular_summary(facts: VillageMonth, count: int) -> str:
     return f"本月违规（强制）办理记录共{count}条。" if count else "本月无违规办理情况。"
 
 
+def objection_rows(facts: VillageMonth) -> list[dict[str, str]]:
+    """The month's objections and reports: what about and how handled, never by whom."""
+    names = _item_names(facts)
+    rows = []
+    for index, objection in enumerate(facts.objections, 1):
+        item = names.get(objection.item_code or "")
+        subject = "村务"
+        if objection.case_id is not None:
+            about = f"{item.name}（{objection.case_id}）" if item else objection.case_id
+            subject = f"{about}公示，核验码 {objection.notice_code}"
+        answer = objection.answer
+        state = "逾期未答复" if objection.overdue(month_days(facts.month)[1]) else "待答复"
+        if answer is not None:
+            state = f"{chinese_date(answer.answered_on)}答复：异议{answer.decision.value}"
+        rows.append(
+            {
+                "number": str(index), "receipt": objection.receipt, "kind": objection.kind.value,
+                "subject": subject, "received_on": chinese_date(objection.received_on),
+                "due_on": chinese_date(objection.due_on), "state": state,
+            }
+        )  # fmt: skip
+    return rows
+
+
+def _objection_summary(facts: VillageMonth, count: int) -> str:
+    if not count:
+        return "本月未收到异议或反映。"
+    counts = facts.counts
+    kinds = Counter(objection.kind for objection in facts.objections)
+    return (
+        f"本月收到异议{kinds[ObjectionKind.OBJECTION]}件、反映问题{kinds[ObjectionKind.REPORT]}件，"
+        f"已答复{counts.objections_answered}件，成立{counts.objections_upheld}件（含部分成立）。"
+    )
+
+
 def _seal_summary(facts: VillageMonth, count: int) -> str:
     if not count:
         return "本月无用印登记。"
@@ -290,6 +327,10 @@ TABLE_SECTIONS = (
         "monthly_pack_seals", "七、用印登记", "本月村委会公章使用登记", seal_rows,
         _seal_summary,
     ),
+    TableSection(
+        "monthly_pack_objections", "八、异议与反映", "村民异议和反映问题的办理情况",
+        objection_rows, _objection_summary,
+    ),
 )  # fmt: skip
 
 
@@ -325,7 +366,7 @@ def cover_context(facts: VillageMonth, catalog: Catalog, issued_on: dt.date) -> 
         "place_name": place.full_name,
         "title": PACK_TITLE,
         "month": month_label(facts.month),
-        "scope": "清单、制度、流程、过程、结果（五公开）\n逾期办件、违规办理、用印登记",
+        "scope": "清单、制度、流程、过程、结果（五公开）\n逾期办件、违规办理、用印登记、异议与反映",
         "period": f"{chinese_date(first)}至{chinese_date(last)}",
         "cases_line": cases_line,
         "items_line": items_line,

@@ -136,6 +136,9 @@ def _count_cells(counts: MonthCounts) -> dict[str, str]:
         "overdue": str(counts.overdue),
         "irregular": str(counts.irregular),
         "seal_uses": str(counts.seal_uses),
+        "objections": str(counts.objections),
+        "answered": str(counts.objections_answered),
+        "upheld": str(counts.objections_upheld),
     }
 
 
@@ -159,7 +162,7 @@ def _summary_rows(lines: Sequence[VillageLine], totals: MonthCounts) -> list[dic
 _VILLAGE_COLUMNS = (
     ("town", "镇（街道）"), ("village", "村（社区）"), ("cases", "本月办件"),
     ("closed", "其中办结"), ("overdue", "逾期"), ("irregular", "违规"), ("seal_uses", "用印"),
-    ("used", "涉及事项"),
+    ("objections", "异议和反映"), ("answered", "已答复"), ("upheld", "成立"), ("used", "涉及事项"),
 )  # fmt: skip
 _ITEM_COLUMNS = (
     ("number", "序号"), ("code", "事项编码"), ("name", "事项名称"), ("category", "类别"),
@@ -222,7 +225,8 @@ def _summary_text(towns: int, lines: Sequence[VillageLine], totals: MonthCounts)
         f"本月统计{towns}个镇（街道）{len(lines)}个村（社区），其中{with_cases}个有办件；"
         f"在办办件{totals.cases_active}件，办结{totals.cases_closed}件，"
         f"逾期{totals.overdue}件，违规办理{totals.irregular}件，用印{totals.seal_uses}次，"
-        f"涉及清单事项{totals.items_used}项。"
+        f"涉及清单事项{totals.items_used}项；收到异议和反映{totals.objections}件，"
+        f"已答复{totals.objections_answered}件，成立{totals.objections_upheld}件。"
     )
 
 
