@@ -397,6 +397,7 @@ def test_district_summary_counts_per_town_village_and_item(
     assert "临淄区2026年11月村级小微权力运行情况汇总表" in text
     assert "南马村" in text and "稷下街道" in text and "合计" in text and "小计" in text
     assert "xwql-022" in text and "低保申请" in text
+    assert "收到异议和反映1件，已答复1件，成立1件" in text
     with pikepdf.open(summary.pdf) as pdf:
         assert pdf.open_metadata().pdfa_status == "2B"
     book = load_workbook(summary.xlsx)
