@@ -97,7 +97,7 @@ class Settings:
         keep_work: Keep the work folder of a case file or pack that failed, for
             diagnosis (``XWQL_KEEP_WORK=1``); by default it is removed.
         public_url: Where villagers reach the web pages (``XWQL_PUBLIC_URL``, default
-            ``http://127.0.0.1:8000``, no trailing slash): a posted notice's QR code
+            ``http://127.0.0.1:8080``, where ``xwql web`` serves by default; no trailing slash): a posted notice's QR code
             opens ``<public_url>/n/<核验码>``.
     """
 
@@ -142,7 +142,7 @@ class Settings:
     )
     public_url: str = field(
         default_factory=lambda: (
-            os.environ.get("XWQL_PUBLIC_URL", "").strip() or "http://127.0.0.1:8000"
+            os.environ.get("XWQL_PUBLIC_URL", "").strip() or "http://127.0.0.1:8080"
         ).rstrip("/")
     )
 

@@ -146,6 +146,13 @@ def test_demo_from_scratch(tmp_path: Path) -> None:
         finally:
             accounts.close()
         assert clerk.scope.village == "QL-NM"
+        # And with the village board's address and the notice whose period ends last.
+        board = re.search(
+            r"board \(xwql web\): http://127\.0\.0\.1:8080/v/QL-NM\n"
+            r"  .+: http://127\.0\.0\.1:8080/n/[0-9A-Z]{4}-[0-9A-Z]{4}  \(公示至 2026-1[12]-\d\d",
+            done.stdout,
+        )
+        assert board is not None, done.stdout
         assert list((out / "catalog").glob("*流程图汇编.pdf"))
         assert list((out / "monthly").glob("QL-NM-2026-11-*.pdf"))
         public = sorted((out / "notices" / "南马村").glob("*.pdf"))

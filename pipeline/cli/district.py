@@ -20,7 +20,7 @@ from pipeline.config import Settings
 from pipeline.errors import InputInvalid
 
 if TYPE_CHECKING:
-    pass
+    from pipeline.organisations import Place
 
 DEMO_ACTOR = "演示审计员 demo auditor"
 
@@ -73,6 +73,7 @@ def demo(
     if summary.new_work == 0:
         console.print("无新工作 / nothing new: everything was archived already")
     _show_the_workspace_login(settings)
+    _show_the_board(settings, places)
     console.print(f"[green]✓[/] 示例完成 demo done: {out}")
 
 
@@ -100,6 +101,38 @@ def _show_the_workspace_login(settings: Settings) -> None:
     console.print(
         "\n[bold]工作台 workspace[/] (xwql web): http://127.0.0.1:8080/w  "
         f"南马村经办人 clerk login: {DEMO_CLERK} / {password}  (仅示例数据 demo data only)",
+        highlight=False, soft_wrap=True,
+    )  # fmt: skip
+
+
+def _show_the_board(settings: Settings, places: list[Place]) -> None:
+    """The village board's address, and a notice villagers may still object to today.
+
+    Of the demo's villages, the notice whose period ends last; when every period
+    has ended (the sample month is past), the last one, saying so.
+    """
+    from pipeline.jobs.board import village_notices
+    from pipeline.rules.calendar import china_today
+    from pipeline.workspace import Workspace
+
+    today = china_today()
+    with Workspace.open(settings) as workspace:
+        notices = [
+            notice
+            for place in places
+            for notice in village_notices(workspace, place.village.code, today)
+            if notice.end is not None
+        ]
+    if not notices:
+        return
+    latest = max(notices, key=lambda notice: (notice.end or today, notice.code))
+    base = settings.public_url
+    period = f"公示至 {latest.end}"
+    if not latest.in_period:
+        period += "，已结束 ended: objections are closed, reports stay open"
+    console.print(
+        f"[bold]村务公开栏 board[/] (xwql web): {base}/v/{latest.village}\n"
+        f"  {latest.title}: {base}/n/{latest.code}  ({period})",
         highlight=False, soft_wrap=True,
     )  # fmt: skip
 
