@@ -60,7 +60,7 @@ import tempfile
 import time
 from collections import Counter
 from contextlib import ExitStack
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,12 +70,17 @@ from pipeline.accounts.model import AccountRole, Scope
 from pipeline.accounts.store import AccountStore
 from pipeline.config import Settings
 from pipeline.intake.importing import import_ledger
+from pipeline.jobs.month import file_packs, write_packs
+from pipeline.jobs.notices import NoticeRequest, archive_notices, issue_notices
+from pipeline.rules.calendar import CHINA
+from pipeline.web.config import WebConfig
 from pipeline.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 XWQL = BIN / "xwql"
 LOCUSTFILE = ROOT / "bench" / "locust_workspace.py"
+LOCUST_BOARD = ROOT / "bench" / "locust_board.py"
 LEDGERS = ROOT / "examples" / "linzi" / "ledgers" / "2026-11"
 DEFAULT_CSV = ROOT / "bench" / "results" / "web.csv"
 PASSWORD = "bench password 2026"
@@ -84,6 +89,14 @@ NOTICE_CLERK, NOTICE_VILLAGE, NOTICE_DAY = "bench-ql-nm", "QL-NM", "2026-11-02"
 PAGES = ("/w/cases", "/w/cases/[id]", "/w")
 TARGET_PAGE_P95_MS = 150.0
 TARGET_PRINT_S = 1.0
+BOARD_PAGES = ("/v/[village]", "/n/[code]")
+TARGET_BOARD_P95_MS, TARGET_BOARD_RPS = 100.0, 300.0
+BOARD_MONTH, BOARD_PACKS_ISSUED, OPERATOR = (2026, 11), dt.date(2026, 12, 1), "基准测试"
+FLOOD_ADDRESS, FLOOD_VILLAGE = "127.0.99.1", "QL-NM"
+FLOOD_ROUTE = "/v/[village]/report (flood)"
+BOARD_LOOKUPS = 6000
+"""Notice look-ups an address may make a minute in C (the app's default is 20): each villager
+here reads a notice every second or faster, which a person does not do for long."""
 FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 ELSEWHERE = (
     "XWQL_DATABASE_URL", "XWQL_INDEX_URL", "XWQL_INDEX_KEY", "XWQL_S3_URL", "XWQL_S3_BUCKET",
@@ -241,18 +254,69 @@ def _figures(route: str, requests: list[tuple[float, bool]], seconds: float) -> 
 
 def _table(title: str, rows: list[dict[str, Any]]) -> None:
     print(title)
-    print(f"  {'route':<22}{'requests':>9}{'median':>8}{'p95':>7}{'p99':>7}{'max':>7}"
+    print(f"  {'route':<44}{'requests':>9}{'median':>8}{'p95':>7}{'p99':>7}{'max':>7}"
           f"{'req/s':>7}{'failed':>7}   (ms)")  # fmt: skip
     for row in rows:
         verdict = ""
-        if row["route"].removeprefix("GET ") in PAGES:
-            met = row["p95_ms"] <= TARGET_PAGE_P95_MS and not row["failures"]
-            verdict = f"  p95 target ≤ {TARGET_PAGE_P95_MS:.0f} ms: {'meets' if met else 'MISSES'}"
+        route = row["route"].removeprefix("GET ")
+        target = {**dict.fromkeys(PAGES, TARGET_PAGE_P95_MS),
+                  **dict.fromkeys(BOARD_PAGES, TARGET_BOARD_P95_MS)}.get(route)  # fmt: skip
+        if target is not None:
+            met = row["p95_ms"] <= target and not row["failures"]
+            verdict = f"  p95 target ≤ {target:.0f} ms: {'meets' if met else 'MISSES'}"
         print(
-            f"  {row['route']:<22}{row['requests']:>9}{row['median_ms']:>8.0f}"
+            f"  {row['route']:<44}{row['requests']:>9}{row['median_ms']:>8.0f}"
             f"{row['p95_ms']:>7.0f}{row['p99_ms']:>7.0f}{row['max_ms']:>7.0f}{row['rps']:>7.1f}"
             f"{row['failures']:>7}{verdict}"
         )
+
+
+@dataclass(frozen=True)
+class LocustRun:
+    """What one locust run did: its requests as written, and the CPU the server and it used.
+
+    Attributes:
+        read: The rows of the requests file (route, start, ms, status, error).
+        requests: Route, start (epoch seconds), milliseconds and whether it failed, each.
+        server_cpu: CPU seconds of the server's processes over the run.
+        locust_cpu: CPU seconds of locust over the run.
+    """
+
+    read: list[dict[str, str]]
+    requests: list[tuple[str, float, float, bool]]
+    server_cpu: float
+    locust_cpu: float
+
+
+def _locust(
+    locustfile: Path, users: int, spawn_rate: float, duration: int, env: dict[str, str],
+    url: str, server: int, work: Path,
+) -> LocustRun:  # fmt: skip
+    """Run ``locustfile`` headless with ``users`` for ``duration`` seconds; what it did."""
+    log = work / f"requests-{locustfile.stem}.csv"
+    log.unlink(missing_ok=True)
+    command = [
+        str(BIN / "locust"), "-f", str(locustfile), "--headless", "--only-summary",
+        "-u", str(users), "-r", f"{spawn_rate:g}", "-t", f"{duration}s",
+        "--host", url, "--logfile", str(work / f"{locustfile.stem}.log"),
+    ]  # fmt: skip
+    cpu_before = _tree_cpu(server)
+    used_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(
+        command, cwd=ROOT, env={**env, "XWQL_BENCH_REQUESTS": str(log)},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_cpu = _tree_cpu(server) - cpu_before
+    locust_cpu = (used.ru_utime - used_before.ru_utime) + (used.ru_stime - used_before.ru_stime)
+    if not log.is_file():  # locust failed before it ran (a bad option, the locustfile)
+        raise SystemExit(f"locust failed ({done.returncode}):\n{done.stderr}")
+    with log.open(newline="") as handle:
+        read = list(csv.DictReader(handle))
+    requests = [(r["route"], float(r["start"]), float(r["ms"]), bool(r["error"])) for r in read]
+    if not requests:
+        raise SystemExit(f"locust made no request:\n{done.stderr}")
+    return LocustRun(read, requests, server_cpu, locust_cpu)
 
 
 def scenario_a(
@@ -267,32 +331,13 @@ def scenario_a(
     login; the whole run's, logins included, follow.
     """
     think = f"{args.think[0]:g} {args.think[1]:g}"
-    log = work / "requests.csv"
-    command = [
-        str(BIN / "locust"), "-f", str(LOCUSTFILE), "--headless", "--only-summary",
-        "-u", str(args.users), "-r", f"{args.spawn_rate:g}", "-t", f"{args.duration}s",
-        "--host", url, "--logfile", str(work / "locust.log"),
-    ]  # fmt: skip
     print(f"A: {args.users} users (+{args.spawn_rate:g}/s), {args.duration} s, think {think} s; "
           f"load average {_load()}", flush=True)  # fmt: skip
     _warm_up(url)
-    cpu_before = _tree_cpu(server)
-    used_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    extra = {"XWQL_BENCH_SEATS": str(work / "seats.json"), "XWQL_BENCH_THINK": think,
-             "XWQL_BENCH_REQUESTS": str(log)}  # fmt: skip
-    done = subprocess.run(
-        command, cwd=ROOT, env={**env, **extra}, capture_output=True, text=True, check=False
-    )
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    server_cpu = _tree_cpu(server) - cpu_before
-    locust_cpu = (used.ru_utime - used_before.ru_utime) + (used.ru_stime - used_before.ru_stime)
-    if not log.is_file():  # locust failed before it ran (a bad option, the locustfile)
-        raise SystemExit(f"locust failed ({done.returncode}):\n{done.stderr}")
-    with log.open(newline="") as handle:
-        read = list(csv.DictReader(handle))
-    requests = [(r["route"], float(r["start"]), float(r["ms"]), bool(r["error"])) for r in read]
-    if not requests:
-        raise SystemExit(f"locust made no request:\n{done.stderr}")
+    extra = {"XWQL_BENCH_SEATS": str(work / "seats.json"), "XWQL_BENCH_THINK": think}
+    run = _locust(LOCUSTFILE, args.users, args.spawn_rate, args.duration, {**env, **extra},
+                  url, server, work)  # fmt: skip
+    read, requests, server_cpu, locust_cpu = run.read, run.requests, run.server_cpu, run.locust_cpu
     first = min(start for _, start, _, _ in requests)
     last = max(start + ms / 1000 for _, start, ms, _ in requests)
     logins = [start + ms / 1000 for route, start, ms, _ in requests if route == "POST /login"]
@@ -407,6 +452,143 @@ def scenario_b(args: argparse.Namespace, env: dict[str, str], url: str) -> list[
     ]
 
 
+def prepare_board(settings: Settings, users: int) -> dict[str, Any]:
+    """Issue, post and file every notice of the district, file the packs; the villagers' seats.
+
+    As the clerks' notice job does (the converter and storage services up): each
+    village's notices of the month printed, stamped, registered in the case store
+    with their codes and filed in the archive; each village's November pack written
+    and filed. The board's pages then read what a district's board would hold.
+    """
+    started = time.perf_counter()
+    out = settings.data / "posted"
+    with Workspace.open(settings) as workspace:
+        villages = [place.village.code for place in workspace.directory.villages]
+    issued = 0
+    for village in villages:
+        request = NoticeRequest([], village, None, out / village, operator=OPERATOR)
+        done = issue_notices(settings, request)
+        if done.failed:
+            raise SystemExit(f"notices of {village} not issued: {done.failed}")
+        archive_notices(settings, done.issued)
+        issued += len(done.issued)
+    noticed = time.perf_counter()
+    packs = write_packs(settings, BOARD_MONTH, out / "packs", issued_on=BOARD_PACKS_ISSUED,
+                        operator=OPERATOR)  # fmt: skip
+    if packs.failed:
+        raise SystemExit(f"packs not written: {packs.failed}")
+    file_packs(settings, packs.packs)
+    with Workspace.open(settings) as workspace:
+        codes = {
+            village: [n.verification_code for n in workspace.store.notices_of_village(village)]
+            for village in villages
+        }
+    posted = [village for village in villages if codes[village]]
+    seats = [{"village": v, "codes": codes[v]} for v in (posted[n % len(posted)]
+             for n in range(users))]  # fmt: skip
+    print(
+        f"board prepared: {issued} notices of {len(posted)} villages issued and filed in "
+        f"{noticed - started:.0f} s, {len(packs.packs)} monthly packs written and filed in "
+        f"{time.perf_counter() - noticed:.0f} s",
+        flush=True,
+    )
+    return {"seats": seats, "flood": {"address": FLOOD_ADDRESS, "village": FLOOD_VILLAGE}}
+
+
+def _warm_board(url: str, board: dict[str, Any]) -> None:
+    """Every village's board and every notice once, untimed, on new connections; checked.
+
+    Each worker opens the workspace and the archive's index on its first board;
+    each notice's sheet is fetched from the archive on the first view of its page
+    and its pages kept (a notice's page seen once already on a real board).
+    Raises SystemExit unless every page renders with its sheet.
+    """
+    no_keep_alive = httpx.Limits(max_keepalive_connections=0)
+    villages = {seat["village"]: seat["codes"] for seat in board["seats"]}
+    with httpx.Client(base_url=url, timeout=60, limits=no_keep_alive) as client:
+        for village, codes in villages.items():
+            for _ in range(2):
+                answer = client.get(f"/v/{village}")
+                if answer.status_code != 200:
+                    raise SystemExit(f"/v/{village} answered {answer.status_code}")
+            for code in codes:
+                answer = client.get(f"/n/{code}")
+                if answer.status_code != 200 or f"/n/{code}/page-1.png" not in answer.text:
+                    raise SystemExit(f"/n/{code} answered {answer.status_code} without its sheet")
+
+
+def scenario_c(
+    args: argparse.Namespace, env: dict[str, str], url: str, server: int, work: Path,
+    board: dict[str, Any],
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Villagers read the board while a flood of reports from one address is refused."""
+    think = f"{args.board_think[0]:g} {args.board_think[1]:g}"
+    users, flooders = args.board_users, args.flooders
+    codes = sum(len(codes) for codes in {s["village"]: s["codes"] for s in board["seats"]}.values())
+    print(
+        f"C: {users} villagers (+{args.board_spawn_rate:g}/s; {codes} notices of "
+        f"{len({s['village'] for s in board['seats']})} villages), think {think} s, and "
+        f"{flooders} flooders from {FLOOD_ADDRESS} sending reports to {FLOOD_VILLAGE} without "
+        f"pause; {args.board_duration} s; load average {_load()}",
+        flush=True,
+    )
+    _warm_board(url, board)
+    (work / "board.json").write_text(json.dumps(board, ensure_ascii=False))
+    extra = {"XWQL_BENCH_BOARD": str(work / "board.json"), "XWQL_BENCH_THINK": think,
+             "XWQL_BENCH_FLOODERS": str(flooders)}  # fmt: skip
+    run = _locust(LOCUST_BOARD, users + flooders, args.board_spawn_rate, args.board_duration,
+                  {**env, **extra}, url, server, work)  # fmt: skip
+    first = min(start for _, start, _, _ in run.requests)
+    last = max(start + ms / 1000 for _, start, ms, _ in run.requests)
+    seconds = last - first
+    pages = [f"GET {path}" for path in BOARD_PAGES]
+    rows = [
+        _figures(route, [(ms, f) for r, _, ms, f in run.requests if r == route], seconds)
+        for route in pages
+        if any(r == route for r, *_ in run.requests)
+    ]
+    reading = [(ms, f) for r, _, ms, f in run.requests if r in pages]
+    rows.append(_figures("board pages", reading, seconds))
+    flood = [row for row in run.read if row["route"] == f"POST {FLOOD_ROUTE}"]
+    answers = Counter(row["status"] for row in flood)
+    for status, label in (("303", "accepted (303)"), ("429", "refused (429)")):
+        sends = [(float(r["ms"]), bool(r["error"])) for r in flood if r["status"] == status]
+        if sends:
+            rows.append(_figures(f"POST {FLOOD_ROUTE} {label}", sends, seconds))
+    forms = [(ms, f) for r, _, ms, f in run.requests if r == f"GET {FLOOD_ROUTE}"]
+    if forms:
+        rows.append(_figures(f"GET {FLOOD_ROUTE}", forms, seconds))
+    _table(f"C: the board ({seconds:.0f} s, {users} villagers, {flooders} flooders):", rows)
+    total = next(row for row in rows if row["route"] == "board pages")
+    met = total["rps"] >= TARGET_BOARD_RPS and all(
+        row["p95_ms"] <= TARGET_BOARD_P95_MS and not row["failures"]
+        for row in rows
+        if row["route"] in pages
+    )
+    print(
+        f"board pages: {total['rps']:.0f} requests/s, p95 {total['p95_ms']:.0f} ms (target: "
+        f"p95 ≤ {TARGET_BOARD_P95_MS:.0f} ms and ≥ {TARGET_BOARD_RPS:.0f}/s with {users} "
+        f"users: {'meets' if met else 'MISSES'})",
+        flush=True,
+    )
+    others = {k: v for k, v in answers.items() if k not in ("303", "429")}
+    print(
+        f"flood: {len(flood)} reports sent from one address, {answers['303']} accepted, "
+        f"{answers['429']} refused (429)" + (f", other answers {dict(others)}" if others else ""),
+        flush=True,
+    )
+    print(
+        f"CPU: server {run.server_cpu:.1f} s ({1000 * run.server_cpu / len(run.requests):.2f} ms "
+        f"a request), locust {run.locust_cpu:.1f} s, of the {seconds * (os.cpu_count() or 1):.0f} "
+        f"core-seconds of the run ({os.cpu_count()} cores); load average after {_load()}",
+        flush=True,
+    )
+    errors = Counter(f"{r['route']}: {r['status']} {r['error']}" for r in run.read if r["error"])
+    for error, count in errors.most_common(5):
+        print(f"  failed {count}×  {error}", flush=True)
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--users", type=int, default=50, help="simulated users in A (50)")
@@ -417,8 +599,24 @@ def main() -> int:
         help="seconds a user waits between pages (1 3)",
     )  # fmt: skip
     parser.add_argument("--prints", type=int, default=5, help="reprints timed in B (5)")
-    parser.add_argument("--skip-pages", action="store_true", help="run B only")
-    parser.add_argument("--skip-notice", action="store_true", help="run A only")
+    parser.add_argument("--board-users", type=int, default=200, help="villagers in C (200)")
+    parser.add_argument("--flooders", type=int, default=3,
+                        help="senders of reports from one address in C (3)")  # fmt: skip
+    parser.add_argument("--board-spawn-rate", type=float, default=100,
+                        help="villagers started a second in C (100)")  # fmt: skip
+    parser.add_argument("--board-duration", type=int, default=30, help="seconds of C (30)")
+    parser.add_argument(
+        "--board-think", type=float, nargs=2, default=(0.0, 0.0), metavar=("MIN", "MAX"),
+        help="seconds a villager waits between pages in C (0 0: as fast as answered)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--lookups-per-minute", type=int, default=BOARD_LOOKUPS,
+        help=f"the server's limit of notice look-ups per address in C ({BOARD_LOOKUPS})",
+    )  # fmt: skip
+    parser.add_argument("--skip-pages", action="store_true", help="skip A")
+    parser.add_argument("--skip-notice", action="store_true", help="skip B")
+    parser.add_argument("--skip-board", action="store_true", help="skip C")
+    parser.add_argument("--only-board", action="store_true", help="run C only")
     parser.add_argument("--csv", type=Path, default=DEFAULT_CSV, help="where rows are appended")
     parser.add_argument(
         "--keep", action="store_true", help="keep the data folder and the logs (web.log, requests)"
@@ -446,24 +644,57 @@ def main() -> int:
             cleanup.callback(shutil.rmtree, work, ignore_errors=True)
         seats = prepare(settings, args.users)
         (work / "seats.json").write_text(json.dumps(seats, ensure_ascii=False))
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
-        server = serve(env, port, work / "web.log")
-        cleanup.callback(stop, server)
-        if not args.skip_pages:
+        run_a = not (args.skip_pages or args.only_board)
+        run_b = not (args.skip_notice or args.only_board)
+        run_c = not args.skip_board
+        server = None
+        if run_a or run_b:
+            port = _free_port()
+            url = f"http://127.0.0.1:{port}"
+            server = serve(env, port, work / "web.log")
+            cleanup.callback(stop, server)
+        if run_a:
+            assert server is not None
             think = f"{args.think[0]:g}-{args.think[1]:g}"
             for scenario, rows in scenario_a(args, env, url, server.pid, work):
                 figures.append((scenario, args.users, think, args.duration, rows))
-        if not args.skip_notice:
+        if run_b or run_c:
             up = _xwql(["converters", "up"], env)
             cleanup.callback(_stop_service, "converters", env)
             storage = _xwql(["storage", "up"], env)
             cleanup.callback(_stop_service, "storage", env)
             print(f"converters up {up:.1f} s, storage up (with its WORM self-check) "
                   f"{storage:.1f} s", flush=True)  # fmt: skip
+        if run_b:
             started = time.perf_counter()
             rows = scenario_b(args, env, url)
             figures.append(("B", 1, "", round(time.perf_counter() - started), rows))
+        if server is not None:
+            stop(server)
+        if run_c:
+            board = prepare_board(settings, args.board_users)
+            port = _free_port()
+            url = f"http://127.0.0.1:{port}"
+            lookups = {"XWQL_WEB_LOOKUPS_PER_MINUTE": str(args.lookups_per_minute)}
+            limits = WebConfig()
+            print(
+                f"C's server: XWQL_WEB_LOOKUPS_PER_MINUTE={args.lookups_per_minute} (default 20 "
+                "a minute per address; each simulated villager reads a notice every second or "
+                "faster, so the default would refuse them after 20: the limit is still checked "
+                "on every look-up). Sends limited as the server reads them: "
+                f"{limits.objections_per_hour} an hour per address, "
+                f"{limits.objections_per_notice} an hour per notice. "
+                f"The app's today is the system clock's, {dt.datetime.now(CHINA).date()} in China: "
+                "November's notices have ended their periods (the boards show them as results; "
+                "no objection can be made), so the flood sends reports, which need no period.",
+                flush=True,
+            )
+            board_server = serve({**env, **lookups}, port, work / "web-board.log")
+            cleanup.callback(stop, board_server)
+            rows = scenario_c(args, env, url, board_server.pid, work, board)
+            think = f"{args.board_think[0]:g}-{args.board_think[1]:g}"
+            figures.append((f"C board {args.board_users} users + {args.flooders} flooders",
+                            args.board_users, think, args.board_duration, rows))  # fmt: skip
 
     args.csv.parent.mkdir(parents=True, exist_ok=True)
     new = not args.csv.is_file()

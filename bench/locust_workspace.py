@@ -6,11 +6,8 @@ they start: the account's name and password and the case ids it may open. Each
 user logs in through the login form (its hidden token and cookie, as a browser
 sends them back), then goes round the cases list, one of its cases and the start
 page, waiting ``XWQL_BENCH_THINK`` ("MIN MAX" seconds) between pages, as a clerk
-reads a page before the next click. Every request is written, when locust ends,
-to the CSV file ``XWQL_BENCH_REQUESTS`` names (route, start, milliseconds, error):
-``bench_web.py`` takes its figures from there, exact and over the window it
-chooses (locust's own tables round percentiles over 100 ms to tens of
-milliseconds and cover the whole run only).
+reads a page before the next click. Every request is written down for
+``bench_web.py`` (``locust_common.py``).
 
 Each user connects from an address of its own on the loopback (127.0.x.y): the
 login limit counts attempts per address (ten a minute), as it would for clerks
@@ -19,7 +16,6 @@ at their own desks; from one address the eleventh login of a minute is refused.
 
 from __future__ import annotations
 
-import csv
 import itertools
 import json
 import os
@@ -28,42 +24,14 @@ import re
 from pathlib import Path
 from typing import Any, ClassVar
 
-from locust import HttpUser, SequentialTaskSet, between, events, task
-from locust.clients import LocustHttpAdapter
+from locust import HttpUser, SequentialTaskSet, between, task
 from locust.exception import StopUser
-from urllib3 import PoolManager
+from locust_common import connect_from, source_address
 
 FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 SEATS: list[dict[str, Any]] = json.loads(Path(os.environ["XWQL_BENCH_SEATS"]).read_text())
 THINK_MIN, THINK_MAX = (float(s) for s in os.environ.get("XWQL_BENCH_THINK", "1 3").split())
 _started = itertools.count()
-_requests: list[tuple[str, float, float, str]] = []
-
-
-@events.request.add_listener
-def _record(
-    request_type: str,
-    name: str,
-    response_time: float,
-    start_time: float,
-    exception: BaseException | None,
-    **_: Any,
-) -> None:
-    error = "" if exception is None else " ".join(str(exception).split())[:200]
-    _requests.append((f"{request_type} {name}", start_time, response_time, error))
-
-
-@events.quitting.add_listener
-def _write(**_: Any) -> None:
-    with Path(os.environ["XWQL_BENCH_REQUESTS"]).open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["route", "start", "ms", "error"])
-        writer.writerows(_requests)
-
-
-def source_address(number: int) -> str:
-    """The loopback address user ``number`` connects from (127.0.0.1 is left to others)."""
-    return f"127.0.{1 + number // 250}.{2 + number % 250}"
 
 
 class Round(SequentialTaskSet):
@@ -94,8 +62,7 @@ class Clerk(HttpUser):
     def on_start(self) -> None:
         number = next(_started)
         self.seat = SEATS[number % len(SEATS)]
-        pool = PoolManager(source_address=(source_address(number), 0))
-        self.client.mount("http://", LocustHttpAdapter(pool_manager=pool))
+        connect_from(self, source_address(number))
         form = self.client.get("/login", name="/login")
         match = FORM_TOKEN.search(form.text)
         fields = {
