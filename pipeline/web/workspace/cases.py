@@ -23,7 +23,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from pipeline.accounts.permissions import Action, allowed
-from pipeline.cases.model import Case, CaseStatus, Irregularity, Person
+from pipeline.cases.model import Case, CaseObjection, CaseStatus, Irregularity, Person
 from pipeline.catalog.model import StepKind
 from pipeline.errors import InputInvalid, StepRefused
 from pipeline.jobs.cases import CaseOverview, StepEntry, case_documents, case_overview, record_step
@@ -140,6 +140,17 @@ def cases(
     return page(request, "workspace/cases.html", context)
 
 
+def _objection(kept: CaseObjection) -> dict[str, object]:
+    """An objection to the case's notice as its page lists it (the objector is not named)."""
+    answer = kept.answer
+    return {
+        "receipt": kept.receipt, "received_on": kept.received_on, "due_on": kept.due_on,
+        "text": kept.text, "blocking": kept.in_period and answer is None,
+        "state": f"已答复：异议{answer.decision.value}" if answer else "待监督委员会答复",
+        "findings": answer.findings if answer else "",
+    }  # fmt: skip
+
+
 @router.get("/cases/{case_id}")
 def case_page(request: Request, session: AccountDep, case_id: str) -> Response:
     """One case: who, what, every step with its deadline, irregularities, versions, documents."""
@@ -158,6 +169,7 @@ def case_page(request: Request, session: AccountDep, case_id: str) -> Response:
         "case_due": seen.case_due,
         "steps": _steps(case, seen),
         "irregularities": [_irregularity(i) for i in case.irregularities],
+        "objections": [_objection(o) for o in case.objections],
         "versions": [
             {"recorded_at": v.recorded_at, "source": v.source}
             for v in workspace.store.history(case.case_id)

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from pipeline.archive.objectstore import EMBEDDED_REGION, ObjectStore
-from pipeline.programs.s3server import Credentials, EmbeddedS3
+from pipeline.programs.s3server import EmbeddedS3
 from pipeline.workspace import Workspace
 from tests.jobs.posting import post_notice
-from tests.s3 import boto_client
+from tests.s3 import assert_locked
 from tests.web.conftest import archive_settings
 from tests.web.workspace.conftest import (
     District,
@@ -88,6 +88,8 @@ def test_an_objection_holds_the_case_until_the_committee_answers(
     step = {"actor": "区民政局", "date": "2026-12-04", "form_token": session_token(app_client)}
     held = app_client.post(f"/w/cases/{CASE}/step", data=step)
     assert held.status_code == 409 and receipt in held.text and "尚未答复" in held.text
+    case_page = app_client.get(f"/w/cases/{CASE}").text
+    assert receipt in case_page and "不能办理下一步" in case_page and NAME not in case_page
     assert app_client.get("/w/supervision").status_code == 403  # a clerk has no desk
 
     # The committee reads who objected and answers.
@@ -105,7 +107,7 @@ def test_an_objection_holds_the_case_until_the_committee_answers(
     assert done.status_code == 303 and done.headers["location"] == f"/w/supervision/{receipt}"
     filed = ARCHIVAL_CODE.search(app_client.get(f"/w/supervision/{receipt}").text)
     assert filed, "the answered objection is filed at once"
-    assert_locked(district, filed.group(0))
+    assert_locked(district.settings, filed.group(0))
     assert ("answer-objection", f"{receipt} 不成立") in activity(district, "nm-supervisor")
     again = app_client.post(f"/w/supervision/{receipt}", data=answer)
     assert again.status_code == 409 and "已经答复" in again.text
@@ -119,20 +121,6 @@ def test_an_objection_holds_the_case_until_the_committee_answers(
     step["form_token"] = session_token(app_client)
     went_on = app_client.post(f"/w/cases/{CASE}/step", data=step, follow_redirects=False)
     assert went_on.status_code == 303, went_on.text
-
-
-def assert_locked(district: District, code: str) -> None:
-    """Every object of the package ``code`` is under a retention lock, read with boto3."""
-    settings = district.settings
-    s3 = boto_client(settings.s3_url or "", Credentials(settings.s3_access_key or "",
-                                                      settings.s3_secret_key or ""))  # fmt: skip
-    listed = s3.list_objects_v2(Bucket=settings.s3_bucket, Prefix="")["Contents"]
-    keys = [entry["Key"] for entry in listed if code in entry["Key"]]
-    assert any(key.endswith("metadata.json") for key in keys), keys
-    for key in keys:
-        lock = s3.get_object_retention(Bucket=settings.s3_bucket, Key=key)["Retention"]
-        assert lock["Mode"] in ("COMPLIANCE", "GOVERNANCE")
-        assert lock["RetainUntilDate"] > dt.datetime.now(dt.UTC) + dt.timedelta(days=365)
 
 
 def test_a_report_shows_its_text_literally(app_client: TestClient) -> None:
