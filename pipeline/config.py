@@ -97,8 +97,8 @@ class Settings:
         keep_work: Keep the work folder of a case file or pack that failed, for
             diagnosis (``XWQL_KEEP_WORK=1``); by default it is removed.
         public_url: Where villagers reach the web pages (``XWQL_PUBLIC_URL``, default
-            ``http://127.0.0.1:8080``, where ``xwql web`` serves by default; no trailing slash): a posted notice's QR code
-            opens ``<public_url>/n/<核验码>``.
+            ``http://127.0.0.1:8080``, where ``xwql web`` serves by default; no trailing
+            slash): a posted notice's QR code opens ``<public_url>/n/<核验码>``.
     """
 
     home: Path = field(default_factory=lambda: _env_path("XWQL_HOME", _SOURCE_ROOT))

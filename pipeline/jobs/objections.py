@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.cases.model import CaseObjection, ObjectionAnswer, ObjectionDecision
 from pipeline.cases.objections import Objection, ObjectionKind
+from pipeline.cases.privacy import mask_text
 from pipeline.cases.verification import receipt_code
 from pipeline.catalog.model import DayUnit, DocumentKind
 from pipeline.config import Settings
@@ -301,8 +302,15 @@ def answer_objection(
 
 
 def public_view(workspace: Workspace, objection: Objection, today: dt.date) -> PublicObjection:
-    """What the villager following ``objection``'s receipt may see (no name, no phone)."""
+    """What the villager following ``objection``'s receipt may see (no name, no phone).
+
+    ID and mobile numbers typed into the text or the findings are masked: a receipt's
+    page is public to whoever holds the code, like the board.
+    """
     place = workspace.directory.get(objection.village)
+    answer = objection.answer
+    if answer is not None:
+        answer = answer.model_copy(update={"findings": mask_text(answer.findings)})
     subject = f"{place.village.name}村务"
     if objection.item_code is not None:
         item = workspace.catalog.get(objection.item_code)
@@ -310,8 +318,8 @@ def public_view(workspace: Workspace, objection: Objection, today: dt.date) -> P
     return PublicObjection(
         receipt=objection.receipt, kind=objection.kind.value,
         village=f"{place.town.name}{place.village.name}", subject=subject,
-        text=objection.text, received_on=objection.received_on, due_on=objection.due_on,
-        answer=objection.answer, overdue=objection.overdue(today),
+        text=mask_text(objection.text), received_on=objection.received_on,
+        due_on=objection.due_on, answer=answer, overdue=objection.overdue(today),
     )  # fmt: skip
 
 

@@ -141,6 +141,15 @@ def test_a_report_to_the_committee_and_what_its_receipt_shows(workspace: Workspa
     assert "李四" not in shown and "0533-1234567" not in shown
 
 
+def test_numbers_typed_into_an_objection_are_masked_on_its_receipt(workspace: Workspace) -> None:
+    sent = Submission("张某身份证 370305198001011234，电话 13812345678，家里有车。")
+    kept = report_problem(workspace, "南马村", sent, now=at(POSTED))
+    shown = public_view(workspace, kept, POSTED).text
+    assert "370305198001011234" not in shown and "13812345678" not in shown
+    assert "家里有车" in shown
+    assert workspace.objections.get(kept.receipt).text == sent.text  # the committee reads all
+
+
 def test_a_ledger_imported_again_keeps_the_objections(workspace: Workspace) -> None:
     code = post_notice(workspace)
     object_to_notice(workspace, code, Submission("有异议"), now=at(POSTED))

@@ -21,8 +21,8 @@ def posted(catalog: Catalog) -> Case:
 def objected(case: Case, answer: ObjectionAnswer | None = None) -> Case:
     objection = CaseObjection(
         receipt="R7K3-Q9XM", notice_step="notice", notice_code="7K3D-Q9XM",
-        received_on=D(2025, 3, 15), due_on=D(2025, 3, 21), in_period=True, steps_before=len(case.steps),
-        text="申请人家中有轿车，不符合低保条件。", answer=answer,
+        received_on=D(2025, 3, 15), due_on=D(2025, 3, 21), in_period=True,
+        steps_before=len(case.steps), text="申请人家中有轿车，不符合低保条件。", answer=answer,
     )  # fmt: skip
     return case.model_copy(update={"objections": [*case.objections, objection]})
 
