@@ -31,6 +31,7 @@ from pipeline.catalog.messages import (
     NO_EDITION,
     NO_ITEM_FILES,
     NOTICE_WITHOUT_DAYS,
+    ON_OBJECTION_NOT_EARLIER,
     VALUE_SHOWN,
     YAML_INVALID,
     duplicate,
@@ -198,6 +199,16 @@ def _cross_check(edition: Edition, items: list[tuple[Path, CatalogItem]]) -> lis
         for dup in sorted({s for s in step_ids if step_ids.count(s) > 1}):
             problems.append(Problem(where, "steps", DUPLICATE_STEP_ID.side_by_side(step=dup)))
         for index, step in enumerate(item.steps):
+            if step.on_objection is not None and (
+                step.kind != "notice" or step.on_objection not in step_ids[:index]
+            ):
+                problems.append(
+                    Problem(
+                        where,
+                        f"steps.{index}.on_objection",
+                        ON_OBJECTION_NOT_EARLIER.side_by_side(step=step.on_objection),
+                    )
+                )
             if step.kind == "notice" and not item.public_notice.days:
                 problems.append(
                     Problem(

@@ -46,6 +46,10 @@ CATEGORY_NOT_LISTED = Bilingual(  # printed 中文 / English
 )
 DUPLICATE_STEP_ID = Bilingual("步骤 id 重复", "duplicate step id {step!r}")
 NOTICE_WITHOUT_DAYS = Bilingual("公示步骤需要公示天数", "a notice step needs public_notice.days")
+ON_OBJECTION_NOT_EARLIER = Bilingual(
+    "on_objection 只能写在公示步骤上，并指向本事项此前的步骤",
+    "on_objection belongs on a notice step and names an earlier step of the item, not {step!r}",
+)
 
 
 def duplicate(message: Bilingual, path: Path, /, **blanks: object) -> str:

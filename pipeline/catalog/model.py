@@ -123,6 +123,12 @@ class Step(_Strict):
     )
     documents: list[DocumentKind] = Field(default_factory=list)
     public: bool = False
+    on_objection: str | None = Field(
+        default=None,
+        description="A notice step's: the earlier step done again when an objection to the "
+        "notice is upheld, as its action says (有异议的重新调查核实); the step before the "
+        "notice when not set.",
+    )
 
 
 class Material(_Strict):

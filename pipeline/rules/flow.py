@@ -27,8 +27,9 @@ committee (村务监督委员会):
     An objection (异议) received while a notice period ran blocks every step until
     the supervision committee records its handling. An objection found upheld (成立,
     部分成立) sends the case back, as the catalog's flows say (有异议的重新核实): the
-    step before the notice is recorded again, then the notice is posted again with
-    a new period, then the case goes on.
+    step the notice step's ``on_objection`` names (else the step before the notice)
+    is recorded again, and every step after it, the notice posted again with a new
+    period, then the case goes on.
 
 All functions are pure: ``apply_step`` returns a new ``Case``.
 """
@@ -264,7 +265,12 @@ def _restart(case: Case, item: CatalogItem) -> _Restart | None:
         if answer.steps_before > len(case.steps):
             continue  # answered after the steps seen so far (a replay of the history)
         if found is None or answer.steps_before >= found.since:
-            back = max(ids.index(objection.notice_step) - 1, 0)
+            notice = item.steps[ids.index(objection.notice_step)]
+            back = (
+                ids.index(notice.on_objection)
+                if notice.on_objection in ids
+                else max(ids.index(notice.id) - 1, 0)
+            )
             found = _Restart(objection, answer.steps_before, back)
     return found
 

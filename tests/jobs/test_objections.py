@@ -104,10 +104,13 @@ def test_an_upheld_objection_sends_the_case_back_and_the_notice_is_posted_again(
 
     with pytest.raises(StepRefused) as refused:
         record_step(workspace, CASE, CONFIRM, via="test")
-    assert "应重新办理“镇（街道）审核”（town_review）" in str(refused.value.violations[0].message)
-    record_step(
-        workspace, CASE, StepEntry("town_review", "镇（街道）", dt.date(2026, 12, 2)), via="test"
-    )
+    assert "应重新办理“入户调查”（investigate）" in str(refused.value.violations[0].message)
+    for again in (
+        StepEntry("investigate", "镇（街道）调查人员", dt.date(2026, 12, 2)),
+        StepEntry("democratic_review", "村民委员会", dt.date(2026, 12, 2), meeting_record="评议-2"),
+        StepEntry("town_review", "镇（街道）", dt.date(2026, 12, 2)),
+    ):
+        record_step(workspace, CASE, again, via="test")
     again = record_step(
         workspace, CASE, StepEntry("notice", "村民委员会", dt.date(2026, 12, 3)), via="test"
     ).case

@@ -61,6 +61,15 @@ def test_an_objection_outside_the_period_does_not_block(catalog: Catalog) -> Non
     assert check_step(case.model_copy(update={"objections": [late]}), item, CONFIRM) == []
 
 
+def test_without_on_objection_the_step_before_the_notice_is_done_again(catalog: Catalog) -> None:
+    item = catalog.get("xwql-022")
+    notice = item.steps[5].model_copy(update={"on_objection": None})
+    plain = item.model_copy(update={"steps": [*item.steps[:5], notice, *item.steps[6:]]})
+    case = posted(catalog)
+    case = objected(case, answered(case, ObjectionDecision.UPHELD))
+    assert next_step(case, plain) == item.steps[4]  # 镇（街道）审核
+
+
 def test_a_rejected_objection_lets_the_case_go_on(catalog: Catalog) -> None:
     item = catalog.get("xwql-022")
     case = posted(catalog)
@@ -76,16 +85,19 @@ def test_an_upheld_objection_sends_the_case_back_before_the_notice(
     item = catalog.get("xwql-022")
     case = posted(catalog)
     case = objected(case, answered(case, decision))
-    assert next_step(case, item) == item.steps[4]  # 镇（街道）审核, before the notice
+    # 有异议的重新调查核实: the notice step's on_objection names the household survey.
+    assert next_step(case, item) == item.steps[2]
 
     (violation,) = check_step(case, item, CONFIRM)
     assert violation.rule is RuleId.STEP_ORDER
     assert f"异议（回执 R7K3-Q9XM）于 2025-03-18 认定{decision.value}" in violation.message
-    assert "应重新办理“镇（街道）审核”（town_review），再重新公示" in violation.message
+    assert "应重新办理“入户调查”（investigate），再重新公示" in violation.message
 
-    # Checked again, posted again with a new period, then on.
+    # Surveyed, reviewed and checked again, posted again with a new period, then on.
     again = run(
-        case, item, record("town_review", "镇（街道）", D(2025, 3, 19)),
+        case, item, record("investigate", "镇（街道）调查人员", D(2025, 3, 19)),
+        record("democratic_review", "村民委员会", D(2025, 3, 19), meeting_record="评议-2"),
+        record("town_review", "镇（街道）", D(2025, 3, 19)),
         record("notice", "村民委员会", D(2025, 3, 20)),
     )  # fmt: skip
     (early,) = check_step(again, item, CONFIRM.model_copy(update={"date": D(2025, 3, 25)}))
