@@ -72,6 +72,7 @@ class Flooder(HttpUser):
     """One of a few senders from the same address, posting reports as fast as answered."""
 
     fixed_count = FLOODERS
+    abstract = FLOODERS == 0  # no flood: locust would otherwise give the class a weight
     wait_time = constant(0)
 
     def on_start(self) -> None:

@@ -121,14 +121,28 @@ def days_left(end: dt.date, today: dt.date, *, working_days: bool) -> int:
     return (end - today).days + 1
 
 
-def board_notice(workspace: Workspace, notice: IssuedNotice, today: dt.date) -> BoardNotice:
-    """One issued notice as the board shows it on ``today``."""
-    case = workspace.store.get(notice.case_id)
+def _in_period(notice: IssuedNotice, today: dt.date) -> bool:
+    start, end = notice.period_start, notice.period_end
+    return start is not None and end is not None and start <= today <= end
+
+
+def _case(workspace: Workspace, case_id: str, read: dict[str, Case]) -> Case:
+    """The case ``case_id``, read once into ``read`` (a case may have several notices)."""
+    if case_id not in read:
+        read[case_id] = workspace.store.get(case_id)
+    return read[case_id]
+
+
+def board_notice(
+    workspace: Workspace, notice: IssuedNotice, today: dt.date, *, case: Case | None = None
+) -> BoardNotice:
+    """One issued notice as the board shows it on ``today`` (``case``: its case, if read)."""
+    case = case if case is not None else workspace.store.get(notice.case_id)
     item = workspace.catalog.get(notice.item_code)
     working = _unit(case, item, notice.issued_on) is DayUnit.WORKING
     kind = NOTICE if notice.kind == DocumentKind.PUBLIC_NOTICE.value else RESULT
     start, end = notice.period_start, notice.period_end
-    in_period = start is not None and end is not None and start <= today <= end
+    in_period = _in_period(notice, today)
     return BoardNotice(
         code=notice.verification_code,
         case_id=notice.case_id,
@@ -246,8 +260,20 @@ def village_board(
     place = village_place(workspace, village)
     if place is None:
         return None
-    notices = village_notices(workspace, place.village.code, today)
     since = _months_before(today, RESULTS_SHOWN_MONTHS)
+    # Only the notices shown are read with their cases: a village's notices of past
+    # years stay in the store, unread.
+    shown = [
+        notice
+        for notice in workspace.store.notices_of_village(place.village.code)
+        if _in_period(notice, today)
+        or (notice.kind != DocumentKind.PUBLIC_NOTICE.value and since <= notice.issued_on <= today)
+    ]
+    cases: dict[str, Case] = {}
+    notices = [
+        board_notice(workspace, notice, today, case=_case(workspace, notice.case_id, cases))
+        for notice in shown
+    ]
     live = sorted((n for n in notices if n.in_period), key=lambda n: (n.end, n.code))
     results = [n for n in notices if n.kind == RESULT and since <= n.posted_on <= today]
     return {

@@ -20,11 +20,19 @@
 No login; codes are case-insensitive (``/v/ql-nm``). Every page has a JSON twin
 (``?format=json``). Only public data is shown: applicants as headlines name them
 (``张*``), the sheets as posted (masked); the committees' phones are public.
+
+A village's board and a notice's page are read far more often than they change:
+each worker keeps what it read for them a few seconds (:data:`FRESH_SECONDS`), so a
+notice posted or a pack filed shows within that time, and a crowd of villagers
+costs the case store and the archive's index one read per page every few seconds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -54,6 +62,65 @@ from pipeline.web.workspace.base import open_workspace, today
 router = APIRouter()
 
 PNG = "image/png"
+FRESH_SECONDS = 5.0
+"""How long a worker keeps what it read for a village's board or a notice's page."""
+KEPT_MOST = 4096
+"""Most pages a worker keeps (all are forgotten when it is full: a bound, not a policy)."""
+
+
+class Recent:
+    """What the board's pages read, kept a few seconds per worker (thread-safe).
+
+    Only pages read in full are kept (a notice found, a board with its packs); a
+    page that could not reach the archive, or a code no notice has, is read again
+    next time.
+
+    Args:
+        seconds: How long a page's facts are kept.
+        most: How many are kept at most.
+        clock: Monotonic seconds (injectable for tests).
+    """
+
+    def __init__(
+        self,
+        seconds: float = FRESH_SECONDS,
+        *,
+        most: int = KEPT_MOST,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.seconds = seconds
+        self.most = most
+        self._clock = clock
+        self._kept: dict[Hashable, tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> dict[str, Any] | None:
+        """A copy of what is kept under ``key``, if kept less than ``seconds`` ago."""
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept is None or self._clock() - kept[0] >= self.seconds:
+            return None
+        return dict(kept[1])  # the page adds its own keys to the context it is given
+
+    def put(self, key: Hashable, context: dict[str, Any]) -> None:
+        """Keep (a copy of) ``context`` under ``key``."""
+        with self._lock:
+            if len(self._kept) >= self.most:
+                self._kept.clear()
+            self._kept[key] = (self._clock(), dict(context))
+
+
+_recent_made = threading.Lock()
+
+
+def _recent(request: Request) -> Recent:
+    """The :class:`Recent` of the request's app (made on first use)."""
+    state = request.app.state
+    with _recent_made:
+        recent: Recent | None = getattr(state, "board_recent", None)
+        if recent is None:
+            recent = state.board_recent = Recent()
+    return recent
 
 
 def _missing(request: Request, title: str, message: str) -> HTMLResponse:
@@ -113,14 +180,21 @@ def village(request: Request, village: str) -> Response:
     place = _place(request, village)
     if place is None:
         return _no_village(request)
-    state = web_state(request)
-    try:
-        packs, packs_error = state.backend.packs(place.village.code), ""
-    except StorageError:
-        packs, packs_error = [], "档案库暂时无法访问，月度公开材料稍后再看。"
-    board = village_board(open_workspace(request), place.village.code, today(request), packs=packs)
-    assert board is not None  # the village was found above
-    return page(request, "board/village.html", board | {"packs_error": packs_error})
+    day = today(request)
+    recent = _recent(request)
+    key = ("village", place.village.code, day)
+    context = recent.get(key)
+    if context is None:
+        try:
+            packs, packs_error = web_state(request).backend.packs(place.village.code), ""
+        except StorageError:
+            packs, packs_error = [], "档案库暂时无法访问，月度公开材料稍后再看。"
+        board = village_board(open_workspace(request), place.village.code, day, packs=packs)
+        assert board is not None  # the village was found above
+        context = board | {"packs_error": packs_error}
+        if not packs_error:
+            recent.put(key, context)
+    return page(request, "board/village.html", context)
 
 
 # --- the list and its flows ------------------------------------------------------------------
@@ -240,15 +314,31 @@ def notice(request: Request, code: str) -> Response:
     if refused is not None:
         return refused
     try:
-        normal, found = _notice(request, code)
+        normal = normalise_code(code)
     except InputInvalid:
         return _missing(request, "核验码格式不对", "核验码应为 8 位字母和数字，如 7K3D-Q9XM。")
+    day = today(request)
+    recent = _recent(request)
+    key = ("notice", normal, day)
+    context = recent.get(key)
+    if context is None:
+        context = _notice_context(request, normal, day)
+        if context is None:
+            return render(request, "board/not_found.html", {"code": normal}, status=404)
+        if not context["sheet_error"]:
+            recent.put(key, context)
+    return page(request, "board/notice.html", context)
+
+
+def _notice_context(request: Request, normal: str, day: dt.date) -> dict[str, Any] | None:
+    """What the page of the notice ``normal`` (its code) shows on ``day``; None if none has it."""
+    found = find_notice(open_workspace(request), normal, day)
     if found is None:
-        return render(request, "board/not_found.html", {"code": normal}, status=404)
+        return None
     place = village_place(open_workspace(request), found.village)
     assert place is not None  # a notice is issued for a village of the district
     pages, sheet_error = _sheet_pages(request, found)
-    context = {
+    return {
         "notice": found.__dict__,
         "village": {
             "code": place.village.code,
@@ -265,7 +355,6 @@ def notice(request: Request, code: str) -> Response:
         "objection": f"/n/{found.code}/objection" if found.in_period else "",
         "report": f"/v/{place.village.code}/report",
     }
-    return page(request, "board/notice.html", context)
 
 
 @router.get("/n/{code}/sheet.pdf")
