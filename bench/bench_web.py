@@ -71,7 +71,7 @@ from pipeline.accounts.store import AccountStore
 from pipeline.config import Settings
 from pipeline.intake.importing import import_ledger
 from pipeline.jobs.month import file_packs, write_packs
-from pipeline.jobs.notices import NoticeRequest, archive_notices, issue_notices
+from pipeline.jobs.notices import NoticeRequest, archive_notices, issue_notices, notices_of
 from pipeline.rules.calendar import CHINA
 from pipeline.web.config import WebConfig
 from pipeline.workspace import Workspace
@@ -254,7 +254,7 @@ def _figures(route: str, requests: list[tuple[float, bool]], seconds: float) -> 
 
 def _table(title: str, rows: list[dict[str, Any]]) -> None:
     print(title)
-    print(f"  {'route':<44}{'requests':>9}{'median':>8}{'p95':>7}{'p99':>7}{'max':>7}"
+    print(f"  {'route':<48}{'requests':>9}{'median':>8}{'p95':>7}{'p99':>7}{'max':>7}"
           f"{'req/s':>7}{'failed':>7}   (ms)")  # fmt: skip
     for row in rows:
         verdict = ""
@@ -265,7 +265,7 @@ def _table(title: str, rows: list[dict[str, Any]]) -> None:
             met = row["p95_ms"] <= target and not row["failures"]
             verdict = f"  p95 target ≤ {target:.0f} ms: {'meets' if met else 'MISSES'}"
         print(
-            f"  {row['route']:<44}{row['requests']:>9}{row['median_ms']:>8.0f}"
+            f"  {row['route']:<48}{row['requests']:>9}{row['median_ms']:>8.0f}"
             f"{row['p95_ms']:>7.0f}{row['p99_ms']:>7.0f}{row['max_ms']:>7.0f}{row['rps']:>7.1f}"
             f"{row['failures']:>7}{verdict}"
         )
@@ -456,22 +456,30 @@ def prepare_board(settings: Settings, users: int) -> dict[str, Any]:
     """Issue, post and file every notice of the district, file the packs; the villagers' seats.
 
     As the clerks' notice job does (the converter and storage services up): each
-    village's notices of the month printed, stamped, registered in the case store
-    with their codes and filed in the archive; each village's November pack written
-    and filed. The board's pages then read what a district's board would hold.
+    village's notices printed day by day, stamped, registered in the case store with
+    their codes and filed in the archive (those issued already, by B, are left as
+    they are: a second print would register another sheet than the one filed); each
+    village's November pack written and filed. The board's pages then read what a
+    district's board would hold.
     """
     started = time.perf_counter()
     out = settings.data / "posted"
     with Workspace.open(settings) as workspace:
         villages = [place.village.code for place in workspace.directory.villages]
+        days: dict[str, list[dt.date]] = {}  # the days of notices not issued yet (B's is)
+        for village in villages:
+            known = {n.verification_code for n in workspace.store.notices_of_village(village)}
+            jobs = notices_of(workspace, workspace.store.find(village=village))
+            days[village] = sorted({j.step.date for j in jobs if j.verification_code not in known})
     issued = 0
     for village in villages:
-        request = NoticeRequest([], village, None, out / village, operator=OPERATOR)
-        done = issue_notices(settings, request)
-        if done.failed:
-            raise SystemExit(f"notices of {village} not issued: {done.failed}")
-        archive_notices(settings, done.issued)
-        issued += len(done.issued)
+        for day in days[village]:
+            request = NoticeRequest([], village, day, out / village, operator=OPERATOR)
+            done = issue_notices(settings, request)
+            if done.failed:
+                raise SystemExit(f"notices of {village} on {day} not issued: {done.failed}")
+            archive_notices(settings, done.issued)
+            issued += len(done.issued)
     noticed = time.perf_counter()
     packs = write_packs(settings, BOARD_MONTH, out / "packs", issued_on=BOARD_PACKS_ISSUED,
                         operator=OPERATOR)  # fmt: skip
