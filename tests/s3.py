@@ -7,6 +7,7 @@ keys of its own; tests that list a whole bucket take a fresh one.
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import uuid
@@ -19,6 +20,7 @@ import pytest
 from botocore.config import Config
 
 from pipeline.archive.objectstore import EMBEDDED_REGION, ObjectStore
+from pipeline.config import Settings
 from pipeline.programs.s3server import Credentials, EmbeddedS3
 
 ARCHIVE_BUCKET = "xwql-test-archive"
@@ -86,6 +88,21 @@ def boto_client(url: str, credentials: Credentials | None) -> Any:
             s3={"addressing_style": "path"},
         ),
     )
+
+
+def assert_locked(settings: Settings, code: str) -> None:
+    """Every object of the package ``code`` in ``settings``' bucket is under a retention
+    lock of a year and more, read with boto3 (not with the archive's own client)."""
+    s3 = boto_client(settings.s3_url or "", Credentials(settings.s3_access_key or "",
+                                                      settings.s3_secret_key or ""))  # fmt: skip
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=settings.s3_bucket)
+    keys = [entry["Key"] for page in pages for entry in page.get("Contents", [])]
+    keys = [key for key in keys if code in key]
+    assert any(key.endswith("metadata.json") for key in keys), (code, keys)
+    for key in keys:
+        lock = s3.get_object_retention(Bucket=settings.s3_bucket, Key=key)["Retention"]
+        assert lock["Mode"] in ("COMPLIANCE", "GOVERNANCE"), (key, lock)
+        assert lock["RetainUntilDate"] > dt.datetime.now(dt.UTC) + dt.timedelta(days=365), key
 
 
 @pytest.fixture(scope="session")
