@@ -289,21 +289,37 @@ def _notice(request: Request, code: str) -> tuple[str, BoardNotice | None]:
     return normal, find_notice(open_workspace(request), normal, today(request))
 
 
+def _sheet_key(notice: BoardNotice) -> str:
+    return f"notice-{notice.code}"
+
+
+def _sheet_sha256(request: Request, notice: BoardNotice) -> str:
+    """The SHA-256 of the sheet as archived: the one read before, else the one registered.
+
+    A reprint registers a new copy's hash while the archive keeps the sheet filed
+    first; the archive's copy is the one shown.
+    """
+    return _images(request).recall(_sheet_key(notice)) or notice.sheet_sha256
+
+
 def _sheet_pages(request: Request, notice: BoardNotice) -> tuple[int, str]:
     """How many pages the archived sheet has (drawn and kept), or 0 and why not."""
     images = _images(request)
-    count = images.pages(notice.sheet_sha256) if notice.sheet_sha256 else None
+    known = _sheet_sha256(request, notice)
+    count = images.pages(known) if known else None
     if count is not None:
         return count, ""
     try:
+        # Checked against the archive's own record of the sheet (its SHA-256).
         _, data = web_state(request).backend.notice_sheet(notice.code)
-    except NotArchived:
+    except NotArchived as exc:
+        if str(exc) == SHEET_NOT_AS_ARCHIVED(code=notice.code):
+            return 0, SHEET_NOT_AS_ARCHIVED.zh.format(code=notice.code)
         return 0, "公告原件尚未存档，请以张贴的纸质公告为准。"
     except StorageError:
         return 0, "档案库暂时无法访问，公告原件稍后再看。"
     sha256, count = images.keep(data)
-    if sha256 != notice.sheet_sha256:
-        return 0, SHEET_NOT_AS_ARCHIVED.zh
+    images.remember(_sheet_key(notice), sha256)
     return count, ""
 
 
@@ -374,7 +390,7 @@ def notice_page(request: Request, code: str, number: int) -> Response:
         _, found = _notice(request, code)
     except InputInvalid:
         found = None
-    image = _images(request).png(found.sheet_sha256, number) if found else None
+    image = _images(request).png(_sheet_sha256(request, found), number) if found else None
     if image is None:
         return _missing(request, "没有这一页", "请从公告页面打开。")
     return _png(image)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections import deque
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pipeline.documents.pdftext import read_pdf_text
+from pipeline.jobs.notices import NoticeRequest, issue_notices
 from pipeline.units.notices import check_public_text
 from pipeline.web.backend import normalise_code
 from pipeline.workspace import Workspace
@@ -196,3 +198,20 @@ def test_no_page_of_the_board_shows_an_id_number_or_a_phone(
                     queue.append(target)
     assert kinds.get("application/pdf", 0) >= 5 and kinds.get("image/png", 0) >= 5, kinds
     assert {"/v/QL-NM/items/xwql-022", "/v/QL-NM/packs/2026-11"} <= seen
+
+
+def test_a_reprinted_notice_still_shows_the_sheet_the_archive_keeps(board: Board) -> None:
+    """A reprint registers its own copy's hash; the page shows the archived sheet all the same."""
+    code = board.codes[SUBSIDY]
+    out = board.settings.data / "reprinted"
+    request = NoticeRequest([SUBSIDY[0]], None, None, out, operator="测试员")
+    assert issue_notices(board.settings, request).issued
+    with Workspace.open(board.settings) as workspace:
+        registered = workspace.store.notice(code)
+    shutil.rmtree(board.settings.data / "cache" / "board", ignore_errors=True)
+    with board_client(board) as client:
+        page = client.get(f"/n/{code}")
+        assert page.status_code == 200 and "不符" not in page.text, page.text
+        assert client.get(f"/n/{code}/page-1.png").status_code == 200
+        shown = client.get(f"/n/{code}?format=json").json()
+    assert registered is not None and shown["pages"] == [f"/n/{code}/page-1.png"]
