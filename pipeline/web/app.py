@@ -447,6 +447,8 @@ def create_app(
 
     app = FastAPI(title="xwql", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     templates = Jinja2Templates(directory=HERE / "templates", context_processors=[_context])
+    # The templates ship with the package: no need to look at each file's time on every page.
+    templates.env.auto_reload = False
     app.state.web = WebState(
         settings=settings,
         config=config,

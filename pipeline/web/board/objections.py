@@ -16,6 +16,7 @@ literally (escaped) and never the objector's name, phone or photo.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import shutil
@@ -50,6 +51,7 @@ FORM_COOKIE = "xwql_board_form"
 FIELD_LIMIT = 64 * 1024
 """Bytes the text field may hold: room for 2 000 characters and more, so that a longer
 text is refused with the page's own words rather than as a broken form."""
+MINUTE = dt.timedelta(minutes=1)
 PUBLIC_ACTOR = "村民"
 """Who the log of writes names for a villager (no account)."""
 
@@ -81,7 +83,12 @@ def _limit(request: Request, *, notice: str | None) -> None:
                 "objection-notice", notice, per=hour, most=state.config.objections_per_notice
             )
     except TooManyAttempts:
-        state.accounts.log(PUBLIC_ACTOR, "objection-limited", notice or "report", address=address)
+        # Logged once a minute per address: a flood costs the database reads, not writes.
+        with contextlib.suppress(TooManyAttempts):
+            state.accounts.limit("objection-limited-log", address, per=MINUTE, most=1)
+            state.accounts.log(
+                PUBLIC_ACTOR, "objection-limited", notice or "report", address=address
+            )
         raise
 
 
