@@ -75,6 +75,16 @@ def archive_settings(data: Path, s3_server: EmbeddedS3, bucket: str) -> Settings
     )  # fmt: skip
 
 
+def own_bucket_settings(data: Path, s3_server: EmbeddedS3, prefix: str) -> Settings:
+    """Settings filing into a new bucket of the caller's own (``<prefix>-<random>``), with
+    one converter (the web tests' documents are few)."""
+    bucket = ObjectStore(
+        s3_server.endpoint(), f"{prefix}-{uuid.uuid4().hex[:10]}", region=EMBEDDED_REGION
+    )
+    bucket.ensure_bucket()
+    return replace(archive_settings(data, s3_server, bucket.bucket), converter_workers=1)
+
+
 def _file(archiver: Archiver, record: ArchiveRecord, files: list[tuple[str, Path, str]]) -> str:
     source = hashlib.sha256(record.title.encode()).hexdigest()
     code = record.code

@@ -8,14 +8,12 @@ session's S3 server. The app's clock stands on 2026-11-09 in China.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
 
-from pipeline.archive.objectstore import EMBEDDED_REGION, ObjectStore
 from pipeline.config import Settings
 from pipeline.jobs.month import file_packs, write_packs
 from pipeline.jobs.notices import NoticeRequest, archive_notices, issue_notices
@@ -23,7 +21,7 @@ from pipeline.programs.s3server import EmbeddedS3
 from pipeline.web import create_app
 from pipeline.web.config import WebConfig
 from pipeline.workspace import Workspace
-from tests.web.conftest import archive_settings
+from tests.web.conftest import own_bucket_settings
 from tests.web.workspace.conftest import Clock, District, district  # noqa: F401
 
 POSTED = (dt.date(2026, 11, 5), dt.date(2026, 11, 7))
@@ -40,13 +38,7 @@ class Board:
 
 @pytest.fixture(scope="module")
 def board(district: District, s3_server: EmbeddedS3) -> Board:  # noqa: F811
-    bucket = ObjectStore(
-        s3_server.endpoint(), f"xwql-wb-{uuid.uuid4().hex[:10]}", region=EMBEDDED_REGION
-    )
-    bucket.ensure_bucket()
-    settings = replace(
-        archive_settings(district.settings.data, s3_server, bucket.bucket), converter_workers=1
-    )
+    settings = own_bucket_settings(district.settings.data, s3_server, "xwql-wb")
     out = settings.data / "posted"
     for day in POSTED:
         request = NoticeRequest([], "QL-NM", day, out / day.isoformat(), operator="测试员")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import socket
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -22,14 +21,13 @@ from fastapi.testclient import TestClient
 
 from pipeline.archive.idkey import load_id_key
 from pipeline.archive.index import ArchiveIndex
-from pipeline.archive.objectstore import EMBEDDED_REGION, ObjectStore
 from pipeline.config import Settings
 from pipeline.jobs.runs import Run, RunState, RunStore
 from pipeline.programs.s3server import EmbeddedS3
 from pipeline.web import create_app
 from pipeline.web.workspace import month as month_module
 from tests.jobs.test_runs import ended_process
-from tests.web.conftest import archive_settings
+from tests.web.conftest import own_bucket_settings
 from tests.web.workspace.conftest import Clock, District, activity, log_in, session_token
 
 MONTH = "2026-11"  # the sample ledgers' month
@@ -63,12 +61,7 @@ def _ended(client: TestClient, run_page: str) -> tuple[dict[str, Any], list[tupl
 @pytest.fixture(scope="module")
 def filing_settings(district: District, s3_server: EmbeddedS3) -> Settings:
     """The module's district, filing into a bucket of this module's own."""
-    bucket = ObjectStore(
-        s3_server.endpoint(), f"xwql-wm-{uuid.uuid4().hex[:10]}", region=EMBEDDED_REGION
-    )
-    bucket.ensure_bucket()
-    settings = archive_settings(district.settings.data, s3_server, bucket.bucket)
-    return replace(settings, converter_workers=1)
+    return own_bucket_settings(district.settings.data, s3_server, "xwql-wm")
 
 
 @contextlib.contextmanager

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import socket
 import subprocess
-import uuid
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,11 +18,10 @@ from fastapi.testclient import TestClient
 
 from pipeline.archive.idkey import load_id_key
 from pipeline.archive.index import ArchiveIndex
-from pipeline.archive.objectstore import EMBEDDED_REGION, ObjectStore
 from pipeline.programs.s3server import EmbeddedS3
 from pipeline.web import create_app
 from tests.conftest import pdf_text
-from tests.web.conftest import archive_settings
+from tests.web.conftest import own_bucket_settings
 from tests.web.workspace.conftest import Clock, District, activity, log_in, session_token
 
 pytestmark = pytest.mark.s3
@@ -37,12 +35,7 @@ ARCHIVAL_CODE = re.compile(r"LZ-QL-[0-9A-Z.\-]+")
 @pytest.fixture(scope="module")
 def district(district: District, s3_server: EmbeddedS3) -> District:
     """The workspace's sample district, filing into a bucket of this module's own."""
-    bucket = ObjectStore(
-        s3_server.endpoint(), f"xwql-wn-{uuid.uuid4().hex[:10]}", region=EMBEDDED_REGION
-    )
-    bucket.ensure_bucket()
-    settings = archive_settings(district.settings.data, s3_server, bucket.bucket)
-    return District(replace(settings, converter_workers=1))
+    return District(own_bucket_settings(district.settings.data, s3_server, "xwql-wn"))
 
 
 def _pages(pdf: Path) -> int:

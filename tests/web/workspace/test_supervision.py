@@ -5,19 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import uuid
-from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from pipeline.archive.objectstore import EMBEDDED_REGION, ObjectStore
 from pipeline.programs.s3server import EmbeddedS3
 from pipeline.workspace import Workspace
 from tests.jobs.posting import post_notice
 from tests.s3 import assert_locked
-from tests.web.conftest import archive_settings
+from tests.web.conftest import own_bucket_settings
 from tests.web.workspace.conftest import (
     District,
     activity,
@@ -38,12 +35,7 @@ pytestmark = [pytest.mark.s3, pytest.mark.soffice]
 @pytest.fixture(scope="module")
 def district(district: District, s3_server: EmbeddedS3) -> District:
     """The workspace's sample district, filing into a bucket of this module's own."""
-    bucket = ObjectStore(
-        s3_server.endpoint(), f"xwql-ws-{uuid.uuid4().hex[:10]}", region=EMBEDDED_REGION
-    )
-    bucket.ensure_bucket()
-    settings = archive_settings(district.settings.data, s3_server, bucket.bucket)
-    return District(replace(settings, converter_workers=1))
+    return District(own_bucket_settings(district.settings.data, s3_server, "xwql-ws"))
 
 
 @pytest.fixture(scope="module")
