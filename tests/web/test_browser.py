@@ -148,9 +148,12 @@ def test_auditor_and_villager_pages_in_chromium(
             shot(mobile, "05-public-form")
             mobile.fill("#code", issued[0][1].lower())
             mobile.click("button:has-text('核验')")
-            mobile.wait_for_selector(".verdict.ok")
+            # A code the case store registered opens that notice's page on the village board.
+            mobile.wait_for_url(f"**/n/{issued[0][1]}")
+            mobile.wait_for_selector(".badge.done")
             facts = mobile.inner_text("dl.facts")
-            assert "南马村" in facts and notice.item_code in facts
+            assert "南马村" in facts and issued[0][1] in facts
+            mobile.wait_for_selector(".sheet-pages img")
             assert applicant.id_number not in mobile.content()
             sheet = mobile.request.get(f"{base}/verify/{issued[0][1]}/sheet.pdf")
             assert sheet.ok and sheet.headers["content-type"] == "application/pdf"
