@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Lowest first. A package stands for all its modules.
 FLOORS: list[list[str]] = [
     ["pipeline", "pipeline.errors", "pipeline.config", "pipeline.filetypes", "pipeline.malloc",
-     "pipeline.stages", "pipeline.yamlfile"],
+     "pipeline.pdfdate", "pipeline.stages", "pipeline.yamlfile"],
     ["pipeline.programs", "pipeline.organisations", "pipeline.catalog", "pipeline.workfolder",
      "pipeline.database"],
     ["pipeline.documents"],

@@ -73,7 +73,9 @@ from cryptography.hazmat.primitives.asymmetric.types import (
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.metadata.model import VENDOR as PYHANKO
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
@@ -124,6 +126,7 @@ from pipeline.archive.messages import (
 )
 from pipeline.errors import PdfUnreadable, SigningError, SigningKeysInvalid
 from pipeline.organisations import Place, Village
+from pipeline.pdfdate import parse_pdf_date
 from pipeline.stages import stage
 
 logger = logging.getLogger(__name__)
@@ -517,35 +520,12 @@ def sign_pdf(
         except OSError as exc:
             raise SigningError(CANNOT_READ(path=source, reason=exc.strerror)) from exc
         claim = _pdfa_claim(original, source)
-        output = io.BytesIO()
-        try:
-            writer = IncrementalPdfFileWriter(io.BytesIO(original))
-            if writer.prev.embedded_signatures:
-                raise SigningError(ALREADY_SIGNED(source=source))
-            metadata = signers.PdfSignatureMetadata(
-                field_name=SIGNATURE_FIELD,
-                reason=reason,
-                location=location,
-                subfilter=SigSeedSubFilter.PADES,
-                md_algorithm="sha256",
-                validation_context=_validation_context(signer.trust_roots, signer.chain),
-                signer_key_usage=set(_KEY_USAGES),
-            )
-            signers.PdfSigner(metadata, signer._pyhanko_signer).sign_pdf(
-                writer, output=output, bytes_reserved=signer.reserved_hex_digits
-            )
-        except (PdfError, ValueError, PathError, ValidationError) as exc:
-            cause = exc.__cause__ if isinstance(exc.__cause__, PathError | ValidationError) else exc
-            raise SigningError(
-                CANNOT_SIGN_AS(
-                    source=source,
-                    name=signer.common_name,
-                    code=signer.village_code,
-                    reason=exc,
-                    cause=f" ({cause})" if cause is not exc else "",
-                )
-            ) from exc
-        signed = output.getvalue()
+        # The signature's update dates the document info and the XMP apart: on the rare
+        # run that crosses a second between the two, they differ, so sign once more.
+        for _ in range(_SIGNING_ATTEMPTS):
+            signed = _sign(original, source, signer, reason=reason, location=location)
+            if _metadata_in_sync(signed):
+                break
         if _pdfa_claim(signed, target) != claim:
             raise SigningError(PDFA_CLAIM_LOST(source=source, claim=claim))
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -559,6 +539,85 @@ def sign_pdf(
         except OSError as exc:
             partial.unlink(missing_ok=True)
             raise SigningError(CANNOT_WRITE(path=target, reason=exc.strerror)) from exc
+
+
+_SIGNING_ATTEMPTS = 2
+
+
+def _sign(
+    original: bytes, source: Path, signer: VillageSigner, *, reason: str, location: str
+) -> bytes:
+    """``original`` signed by ``signer`` (PAdES B-B, an incremental update).
+
+    The update names pyHanko as the producer in the document info and the XMP alike:
+    signing appends pyHanko to the info's ``/Producer`` but writes the XMP's
+    ``pdf:Producer`` as pyHanko alone, and PDF/A-2 (ISO 19005-2, 6.6.2.3.1) wants the
+    two equal. The info says exactly that in the update before the signature is
+    made; the tools that made the file stay named as its creator (``/Creator``).
+    """
+    output = io.BytesIO()
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(original))
+        if writer.prev.embedded_signatures:
+            raise SigningError(ALREADY_SIGNED(source=source))
+        info = generic.DictionaryObject(_info_of(writer))  # type: ignore[no-untyped-call]
+        info[generic.NameObject("/Producer")] = generic.TextStringObject(PYHANKO)
+        writer.set_info(info)
+        metadata = signers.PdfSignatureMetadata(
+            field_name=SIGNATURE_FIELD,
+            reason=reason,
+            location=location,
+            subfilter=SigSeedSubFilter.PADES,
+            md_algorithm="sha256",
+            validation_context=_validation_context(signer.trust_roots, signer.chain),
+            signer_key_usage=set(_KEY_USAGES),
+        )
+        signers.PdfSigner(metadata, signer._pyhanko_signer).sign_pdf(
+            writer, output=output, bytes_reserved=signer.reserved_hex_digits
+        )
+    except (PdfError, ValueError, PathError, ValidationError) as exc:
+        cause = exc.__cause__ if isinstance(exc.__cause__, PathError | ValidationError) else exc
+        raise SigningError(
+            CANNOT_SIGN_AS(
+                source=source,
+                name=signer.common_name,
+                code=signer.village_code,
+                reason=exc,
+                cause=f" ({cause})" if cause is not exc else "",
+            )
+        ) from exc
+    return output.getvalue()
+
+
+def _info_of(writer: IncrementalPdfFileWriter) -> dict[generic.NameObject, generic.PdfObject]:
+    """The entries of the document's info dictionary (none when it has none)."""
+    try:
+        info = writer.prev.trailer_view["/Info"]
+    except KeyError:
+        return {}
+    return dict(info.get_object().items())
+
+
+def _metadata_in_sync(signed: bytes) -> bool:
+    """Whether the signed file's document info and XMP agree on producer and dates."""
+    with pikepdf.open(io.BytesIO(signed)) as pdf:
+        xmp = pdf.open_metadata()
+        info = pdf.docinfo
+        pairs = (("/Producer", "pdf:Producer"), ("/ModDate", "xmp:ModifyDate"))
+        return all(_same_value(info.get(key), xmp.get(name)) for key, name in pairs if key in info)
+
+
+def _same_value(info: object, xmp: object) -> bool:
+    """An info entry and its XMP property, dates compared as instants to the second."""
+    text = str(info) if info is not None else None
+    if text is not None and text.startswith("D:"):
+        try:
+            return parse_pdf_date(text) == dt.datetime.fromisoformat(str(xmp)).replace(
+                microsecond=0
+            )
+        except ValueError:
+            return False
+    return text == (str(xmp) if xmp is not None else None)
 
 
 def verify_pdf(

@@ -156,7 +156,8 @@ def _seal_xobject(pdf: pikepdf.Pdf, seal: Seal) -> pikepdf.Stream:
     colour, alpha = _seal_samples(seal.png)
     xobject = _image_stream(pdf, colour, pikepdf.Name.DeviceRGB)
     xobject.SMask = _image_stream(pdf, alpha, pikepdf.Name.DeviceGray)
-    xobject.Interpolate = True
+    # No /Interpolate: PDF/A-2 (ISO 19005-2, 6.2.8) forbids it being true; the seal's
+    # samples are dense enough to print without it.
     return xobject
 
 

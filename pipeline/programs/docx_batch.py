@@ -282,7 +282,8 @@ def join_docx(sources: Sequence[Path], target: Path) -> None:
 def split_pdf(joined: Path, targets: Sequence[Path]) -> None:
     """Cut ``joined`` (converted from :func:`join_docx`) into ``targets``, in order.
 
-    Each part keeps the PDF/A output intent and XMP metadata of the whole.
+    Each part keeps the PDF/A output intent, the XMP metadata and the PDF version of
+    the whole.
 
     Raises:
         BatchRefused: The named destinations do not mark ``len(targets)`` documents in order.
@@ -304,7 +305,9 @@ def split_pdf(joined: Path, targets: Sequence[Path]) -> None:
                 # every part would carry every picture of the batch.
                 page.remove_unreferenced_resources()
             partial = target.with_name(f".{target.name}.part.pdf")
-            part.save(partial)
+            # A new PDF would be written as 1.3; the part is of the version the whole was
+            # (1.6 from LibreOffice), which its PDF/A-2 metadata requires (≥ 1.4).
+            part.save(partial, min_version=pdf.pdf_version)
             partial.replace(target)
 
 

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.metadata.model import VENDOR as PYHANKO
 from reportlab.pdfgen import canvas
 
 from pipeline.archive.signing import (
@@ -36,6 +37,8 @@ from pipeline.config import Settings
 from pipeline.documents.collate import DocumentInfo, Part, collate
 from pipeline.errors import PdfUnreadable, SigningError, SigningKeysInvalid
 from pipeline.organisations import Directory, Place, load_district
+from pipeline.pdfdate import parse_pdf_date
+from tests.pdfa import pdfa_problems
 
 REASON = "归档 / archived case file"
 LOCATION = "齐陵街道"
@@ -147,6 +150,20 @@ def test_signing_is_an_incremental_update_that_keeps_pdfa(signed: Path, collated
         assert str(field.V.SubFilter) == "/ETSI.CAdES.detached"  # PAdES
         assert str(field.V.Reason) == REASON
         assert int(field.F) & 4  # printable: invisible widgets must be for PDF/A
+
+
+def test_signing_keeps_the_document_info_and_the_xmp_in_step(signed: Path) -> None:
+    """PDF/A-2 (ISO 19005-2, 6.6.2.3.1): the info's entries equal their XMP properties.
+
+    Signing used to leave ``/Producer`` as "…; pyHanko" and ``pdf:Producer`` as pyHanko.
+    """
+    with pikepdf.open(signed) as pdf:
+        xmp = pdf.open_metadata()
+        assert str(pdf.docinfo["/Producer"]) == str(xmp["pdf:Producer"]) == PYHANKO
+        assert parse_pdf_date(str(pdf.docinfo["/ModDate"])) == dt.datetime.fromisoformat(
+            xmp["xmp:ModifyDate"]
+        )
+    assert [p for p in pdfa_problems(signed) if p.startswith("6.6")] == []
 
 
 def test_verify_without_an_expected_village(signed: Path, keys: KeyStore) -> None:

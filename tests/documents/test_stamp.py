@@ -57,6 +57,7 @@ def test_stamp_is_placed_over_the_anchor_with_a_soft_mask(fonts: FontSetup, tmp_
     with pikepdf.open(tmp_path / "out.pdf") as pdf:
         images = [obj for obj in pdf.pages[0].Resources.XObject.values() if obj.Subtype == "/Image"]
         assert len(images) == 1 and "/SMask" in images[0]
+        assert "/Interpolate" not in images[0]  # PDF/A-2 (ISO 19005-2, 6.2.8)
     # Rendered: the seal is red around the anchor and the text under it still shows.
     png = tmp_path / "page"
     subprocess.run(

@@ -24,6 +24,7 @@ from pipeline.programs.soffice import ConverterPool
 from pipeline.units.contexts import public_notice_context
 from tests.conftest import assert_fonts_embedded_sc, pdf_text
 from tests.documents.test_render import NASTY, _cover_context
+from tests.pdfa import pdfa_problems
 from tests.units.test_notices import dibao, directory, walk  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.soffice
@@ -112,6 +113,9 @@ def test_joined_and_split_pages_are_those_of_each_document_alone(
             images = [name for page in pdf.pages for name in page.Resources.get("/XObject", {})]
         assert len(images) == 1  # its own QR code, not the batch's three
         assert_fonts_embedded_sc(part)
+        # A new PDF is written as 1.3: each part keeps the whole's version (6.1.2).
+        assert part.read_bytes()[:9] == single.read_bytes()[:9] == b"%PDF-1.6\n"
+        assert pdfa_problems(part) == []
 
 
 def _joined(sources: list[Path], folder: Path) -> Path:
