@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from pipeline.accounts.store import AccountStore
 from pipeline.config import Settings
 from tests.conftest import CORPUS, ROOT, pdf_text
+from tests.pdfa import pdfa_problems
 
 SAMPLE = ROOT / "examples" / "linzi" / "南马村-2026-11-台账.xlsx"
 ID_18 = re.compile(r"(?<!\d)\d{17}[\dX](?!\d)")
@@ -164,6 +165,11 @@ def test_demo_from_scratch(tmp_path: Path) -> None:
             assert not MOBILE.search(text), pdf.name
             assert "核验码" in text
         assert any(ID_18.search(pdf_text(pdf)) for pdf in internal)
+        # Every PDF the demo writes keeps the PDF/A-2b rules xwql's rewrites could break
+        # (split, stamped, collated, signed): the signed case file it retrieved too.
+        written = sorted(out.rglob("*.pdf"))
+        assert any(pdf.name == "案卷.pdf" for pdf in written)
+        assert {pdf.name: pdfa_problems(pdf) for pdf in written if pdfa_problems(pdf)} == {}
         again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900,
                                check=False)  # fmt: skip
         assert again.returncode == 0, again.stdout + again.stderr
