@@ -92,7 +92,7 @@ def _s3(settings: Settings) -> Callable[[], str]:
         from pipeline.archive.selfcheck import run_self_check, save_report
 
         where = (
-            f"external S3 endpoint {settings.s3_url} (xwql starts nothing)"
+            f"external S3 endpoint {settings.s3_url} (started by its operator, not by xwql)"
             if settings.s3_url
             else f"embedded SeaweedFS {s3server.probe()} (data in {settings.s3_dir})"
         )

@@ -310,7 +310,7 @@ class Census:
     Attributes:
         packages: Complete packages (their tag manifest is there), by kind of unit.
         incomplete: Codes with objects but no tag manifest (a half-written package).
-        rewritten: Keys with more than one version (xwql writes each key once).
+        rewritten: Keys with more than one version (each key is written once).
         duplicated: Units with more than one complete package from the same source.
         strays: Top-level prefixes outside packages, the access log and the self-check.
     """

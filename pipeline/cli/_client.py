@@ -193,7 +193,7 @@ def _print(output: list[list[str]]) -> None:
 
 
 def run_in_service(argv: list[str]) -> int | None:
-    """Run ``xwql argv`` in the converter service; its exit status, or None to run it here."""
+    """Run ``xwql`` with ``argv`` in the converter service; its exit status, or None here."""
     if not argv or argv[0] != "notice":
         return None
     request = parse_notice(argv[1:], Path.cwd())

@@ -38,10 +38,13 @@ def doctor(as_json: JsonOption = False) -> None:
     """
     from pipeline.doctor import run_checks
 
-    checks = run_checks(current_settings())
+    settings = current_settings()
+    checks = run_checks(settings)
     if as_json:
         print_json([check.as_dict() for check in checks])
     else:
+        # A copied checkout's venv finds the original's data folder unless XWQL_DATA says.
+        console.print(f"数据目录 data folder (XWQL_DATA): {settings.data}", highlight=False)
         table = Table("check", "status", "detail / fix")
         for check in checks:
             status = "[green]ok[/]" if check.ok else "[red]FAIL[/]"
@@ -51,6 +54,30 @@ def doctor(as_json: JsonOption = False) -> None:
         console.print(table)
     if not all(check.ok for check in checks):
         raise typer.Exit(ExitCode.MISSING_DEPENDENCY)
+
+
+@app.command()
+def villages(as_json: JsonOption = False) -> None:
+    """List the district's towns and villages, with the codes commands and ledgers take.
+
+    Example: xwql villages
+    """
+    from pipeline.organisations import load_district
+
+    directory = load_district(current_settings().district_path)
+    rows = [
+        {"town": place.town.name, "town_code": place.town.code, "village": place.village.name,
+         "code": place.village.code, "committee": place.village.committee}
+        for place in directory.villages
+    ]  # fmt: skip
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("镇（街道） town", "村（社区） village", "代码 code", "村民委员会 committee")
+    for row in rows:
+        table.add_row(f"{row['town']} {row['town_code']}", row["village"], row["code"],
+                      row["committee"])  # fmt: skip
+    console.print(table)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -324,7 +324,7 @@ OVERSIZED_PICTURE = Finding(
     ),
     Bilingual(
         "删去台账里的图片（xwql 不读取图片）后另存，再导入",
-        "delete the pictures from the ledger (xwql does not read them), save, import again",
+        "delete the pictures from the ledger (they are not read), save, import again",
     ),
 )
 WORKBOOK_DAMAGED = Bilingual(  # the fix: one of the five below, by what the file is
