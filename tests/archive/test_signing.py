@@ -7,6 +7,8 @@ import io
 import re
 import shutil
 import stat
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -610,3 +612,12 @@ def _key_of(p12: Path) -> rsa.RSAPrivateKey:
     key, _, _ = pkcs12.load_key_and_certificates(p12.read_bytes(), PASSPHRASE)
     assert isinstance(key, rsa.RSAPrivateKey)
     return key
+
+
+def test_importing_the_signing_prints_no_library_warning() -> None:
+    """Every command that signs or verifies printed pyHanko's DSA deprecation warning."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import pipeline.archive.signing, pipeline.archive.session"],
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    assert done.stderr == ""
