@@ -9,6 +9,10 @@ so this module always starts it with:
   identities file SeaweedFS accepts anonymous writes;
 - JWT signing keys (``security.toml``) for the volume and filer servers: without
   them the filer's HTTP API deletes and rewrites locked versions for anyone;
+- mutual TLS on every gRPC port (``security.toml``'s ``[grpc]``, certificates of a CA
+  of its own): without it ``weed shell`` on the machine deletes a COMPLIANCE-locked
+  version over the master's gRPC port; with it only a client holding the
+  owner-only client certificate of the server's folder gets an answer;
 - one volume per bucket (``master.toml``) and room for 200 volumes: the default
   exhausts its volumes on the third bucket;
 - a 1 s raft election timeout, so a restart is ready in seconds.
@@ -146,6 +150,92 @@ def _write_private(path: Path, text: str) -> None:
     path.chmod(0o600)
 
 
+_GRPC_SERVERS = ("master", "volume", "filer", "s3", "admin", "worker", "msg_broker", "mq")
+_CERT_DAYS = 3650
+
+
+def _grpc_tls(folder: Path) -> str:
+    """The ``[grpc]`` part of ``security.toml``: mutual TLS for every weed component.
+
+    A CA, a server certificate (127.0.0.1) and a client certificate are made on
+    first start into ``folder`` (keys owner-only) and kept; the components are
+    servers to each other and clients of each other, so each holds both.
+    """
+    names = ("ca", "server", "client")
+    if not all((folder / f"{name}.crt").is_file() for name in names):
+        _make_grpc_certificates(folder)
+
+    def crt(name: str) -> Path:
+        return folder / f"{name}.crt"
+
+    def key(name: str) -> Path:
+        return folder / f"{name}.key"
+
+    text = f'[grpc]\nca = "{crt("ca")}"\n\n'
+    for server in _GRPC_SERVERS:
+        text += (
+            f'[grpc.{server}]\ncert = "{crt("server")}"\nkey = "{key("server")}"\n'
+            f'client_cert = "{crt("client")}"\nclient_key = "{key("client")}"\n\n'
+        )
+    return text + f'[grpc.client]\ncert = "{crt("client")}"\nkey = "{key("client")}"\n'
+
+
+def _make_grpc_certificates(folder: Path) -> None:
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    now = dt.datetime.now(dt.UTC)
+
+    def name(common: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
+
+    def keep(stem: str, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> None:
+        (folder / f"{stem}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )  # fmt: skip
+        _write_private(folder / f"{stem}.key", pem.decode("ascii"))
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder().subject_name(name("xwql embedded S3 gRPC CA"))
+        .issuer_name(name("xwql embedded S3 gRPC CA")).public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=_CERT_DAYS))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    keep("ca", ca, ca_key)
+    for stem, usage in (
+        ("server", ExtendedKeyUsageOID.SERVER_AUTH),
+        ("client", ExtendedKeyUsageOID.CLIENT_AUTH),
+    ):
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = (
+            x509.CertificateBuilder().subject_name(name(f"xwql embedded S3 gRPC {stem}"))
+            .issuer_name(ca.subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now)
+            .not_valid_after(now + dt.timedelta(days=_CERT_DAYS))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([usage, ExtendedKeyUsageOID.CLIENT_AUTH,
+                                                  ExtendedKeyUsageOID.SERVER_AUTH]),
+                           critical=False)
+            .add_extension(x509.SubjectAlternativeName([
+                x509.IPAddress(ipaddress.IPv4Address("127.0.0.1")), x509.DNSName("localhost"),
+            ]), critical=False)
+            .sign(ca_key, hashes.SHA256())
+        )  # fmt: skip
+        keep(stem, cert, key)
+
+
 class EmbeddedS3:
     """The embedded SeaweedFS of one data folder."""
 
@@ -198,7 +288,8 @@ class EmbeddedS3:
             self.folder / "security.toml",
             "".join(
                 f'[{name}]\nkey = "{value}"\n\n' for name, value in zip(sections, key, strict=True)
-            ),
+            )
+            + _grpc_tls(self.folder / "grpc"),
         )
         (self.folder / "master.toml").write_text("[master.volume_growth]\ncopy_1 = 1\n")
 

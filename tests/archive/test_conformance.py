@@ -10,10 +10,13 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -364,3 +367,35 @@ def test_everything_still_holds_after_a_restart(
         store.set_retention(
             locked.key, locked.version_id, mode=LockMode.GOVERNANCE, retain_until=_until(days=1)
         )
+
+
+def _weed_shell_from(server: EmbeddedS3, folder: Path, command: str) -> str | None:
+    """``weed shell`` run in ``folder`` (its ``security.toml``, if any, is what it holds).
+
+    Returns its output, or None when it got no answer within 20 s (it keeps retrying a
+    connection the server refuses).
+    """
+    weed = Path(sys.executable).parent / "weed"
+    master = f"-master=127.0.0.1:{server.ports()['master']}"
+    try:
+        done = subprocess.run(
+            [str(weed), "shell", master], input=f"{command}\n", capture_output=True,
+            text=True, cwd=folder, timeout=20, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return None
+    return done.stdout + done.stderr if done.returncode == 0 else None
+
+
+def test_weed_shell_without_the_client_certificate_deletes_nothing(
+    s3_server: EmbeddedS3, app_s3: Any, store: ObjectStore, key: str, tmp_path: Path
+) -> None:
+    """gRPC answers only mutual TLS: a local console without the folder's client
+    certificate gets no answer, so its ``fs.rm`` of a COMPLIANCE-locked version fails."""
+    version = _put_locked(app_s3, store.bucket, key, b"locked evidence")
+    path = f"/buckets/{store.bucket}/{key}"
+    assert _weed_shell_from(s3_server, tmp_path, f"fs.rm -r {path}") is None
+    assert _read(app_s3, store.bucket, key, version) == b"locked evidence"
+    # The administrator's console, in the server's own folder, holds the certificate.
+    listed = _weed_shell_from(s3_server, s3_server.folder, f"fs.ls /buckets/{store.bucket}")
+    assert listed is not None and key.split("/")[0] in listed
