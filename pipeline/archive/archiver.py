@@ -38,6 +38,7 @@ import hashlib
 import logging
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -87,6 +88,10 @@ PERMANENT_YEARS = 100
 RETENTION_YEARS = {Retention.YEARS_30: 30, Retention.YEARS_10: 10}
 _LOCKS: dict[Path, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
+
+
+STALE_BUILD_SECONDS = 3600
+"""A half-built package folder older than this was left by a killed process."""
 
 
 class Outcome(StrEnum):
@@ -349,7 +354,8 @@ class Archiver:
         A run killed after a package was indexed but before its outbox folder and
         marker were removed leaves them behind; the unit is current, so no job
         archives it again to clear them. An archival code in the index is done,
-        whichever process reserved it.
+        whichever process reserved it. Half-built package folders older than an
+        hour (a build takes seconds) are removed too.
         """
         if not self.outbox.is_dir():
             return []
@@ -362,6 +368,13 @@ class Archiver:
                 shutil.rmtree(folder, ignore_errors=True)
                 marker.unlink(missing_ok=True)
                 removed.append(folder.name)
+        # A package being built lives in a hidden ``.<code>.*.tmp`` folder until it is
+        # complete; a process killed then leaves it. One older than any build is stale.
+        stale = time.time() - STALE_BUILD_SECONDS
+        for work in sorted(self.outbox.glob(".*.tmp")):
+            if work.is_dir() and work.stat().st_mtime < stale:
+                shutil.rmtree(work, ignore_errors=True)
+                logger.info("outbox: removed the half-built package %s", work.name)
         if removed:
             logger.info("outbox: removed what archiving left of %s", ", ".join(removed))
         return removed

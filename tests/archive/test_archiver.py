@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import time
 import uuid
 from collections import Counter
@@ -15,7 +16,7 @@ from typing import Any
 import pikepdf
 import pytest
 
-from pipeline.archive.archiver import Archiver, Outcome, object_prefix
+from pipeline.archive.archiver import STALE_BUILD_SECONDS, Archiver, Outcome, object_prefix
 from pipeline.archive.auditors import Role
 from pipeline.archive.idkey import IdKey
 from pipeline.archive.index import ArchiveIndex
@@ -283,10 +284,19 @@ def test_a_run_killed_after_indexing_leaves_nothing_once_the_outbox_is_tidied(
     (archiver.outbox / pending).mkdir()
     (archiver.outbox / f"{pending}.reserved").write_text("case_file/x", encoding="utf-8")
 
+    # A package killed while being built leaves its hidden work folder; one being
+    # built now (another worker's) is recent and stays.
+    killed = archiver.outbox / f".{pending}.k1ll3d.tmp"
+    (killed / "data").mkdir(parents=True)
+    old = time.time() - STALE_BUILD_SECONDS - 60
+    os.utime(killed, (old, old))
+    building = archiver.outbox / f".{pending}.n0w.tmp"
+    building.mkdir()
+
     assert archiver.tidy_outbox() == [done.archival_code]
 
     assert sorted(p.name for p in archiver.outbox.iterdir()) == [
-        ".lock", pending, f"{pending}.reserved",
+        f".{pending}.n0w.tmp", ".lock", pending, f"{pending}.reserved",
     ]  # fmt: skip
     assert archiver.tidy_outbox() == []
 
