@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import Progress
-from rich.table import Table
+from rich.table import Column, Table
 
 from pipeline.archive.auditors import TOKEN_ENV, Auditor, AuditorRegistry, Role
 from pipeline.cli._app import (
@@ -79,7 +79,8 @@ def archive_case(
     if as_json:
         print_json(rows)
     else:
-        table = Table("办件 case", "档号 archival code", "结果 outcome", "版本 version")
+        table = Table("办件 case", Column("档号 archival code", no_wrap=True), "结果 outcome",
+                      "版本 version")  # fmt: skip
         for row in rows:
             if "error" not in row:
                 table.add_row(*(str(row[k]) for k in ("case", "code", "outcome", "version")))
@@ -243,7 +244,9 @@ def audit_search(
              "entries": [e.model_dump(mode="json", exclude={"id_numbers"}) for e in page.entries]}
         )  # fmt: skip
         return
-    table = Table("档号 archival code", "题名 title", "日期 date", "村 village", "版本")
+    # The archival code is what an auditor copies: never cut, the title wraps instead.
+    table = Table(Column("档号 archival code", no_wrap=True), "题名 title",
+                  Column("日期 date", no_wrap=True), "村 village", "版本")  # fmt: skip
     for entry in page.entries:
         table.add_row(entry.archival_code, entry.title, entry.date.isoformat(),
                       entry.village_name, str(entry.version))  # fmt: skip

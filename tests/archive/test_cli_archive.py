@@ -16,6 +16,7 @@ import pytest
 
 from pipeline.archive.objectstore import ObjectStore
 from pipeline.cases.store import CaseStore
+from pipeline.cli._app import console
 from pipeline.database import database_url
 from pipeline.programs.s3server import EmbeddedS3
 from tests.conftest import ROOT, CliResult
@@ -72,6 +73,11 @@ def test_archive_search_get_verify_reindex(
 
     assert found("--person", "赵䶮") == [codes["NM-2026-11-005"]]  # a two-character name
     assert found("--person", "刘芳") == sorted(codes.values())  # the first-contact officer
+    # On an 80-column terminal the archival codes are printed whole; the titles wrap.
+    monkeypatch.setattr(console, "_width", 80)
+    narrow = cli("audit", "search", "--person", "刘芳").out
+    assert all(code in narrow for code in codes.values()), narrow
+    monkeypatch.setattr(console, "_width", 200)
     assert found(
         "--village", "南马村", "--item", "xwql-026", "--from", "2026-11-01", "--to", "2026-11-30"
     ) == [codes["NM-2026-11-002"]]
