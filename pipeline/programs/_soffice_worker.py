@@ -154,6 +154,22 @@ def _watch_parent(parent: int, office: _Office) -> None:
     os._exit(1)
 
 
+_BRIDGE_FAILURES = frozenset({"DisposedException"})
+
+
+def bridge_broken(exc: BaseException) -> bool:
+    """Whether ``exc`` says the UNO connection itself is broken, not the document.
+
+    After a kill, pyuno can answer a call with ``AttributeError:
+    createTypeDescriptionEnumeration`` or a disposed bridge: the office is of no more
+    use, so the worker ends and its parent starts a fresh one and retries the
+    document; a document LibreOffice cannot read is an ``IOException`` and is reported.
+    """
+    # UNO's exception classes are named after their IDL type (com.sun.star.lang.…).
+    names = {kind.__name__.rsplit(".", 1)[-1] for kind in type(exc).__mro__}
+    return isinstance(exc, AttributeError) or bool(names & _BRIDGE_FAILURES)
+
+
 def _reply(message: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(message) + "\n")
     sys.stdout.flush()
@@ -194,7 +210,7 @@ def main() -> int:
             except Exception as exc:  # a UNO error is reported; a dead office ends the loop
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(timeout=1)
-                if process.poll() is not None:
+                if process.poll() is not None or bridge_broken(exc):
                     _reply({"ok": False, "error": f"LibreOffice died: {exc}", "crashed": True})
                     return 1
                 _reply({"ok": False, "error": str(exc) or type(exc).__name__})

@@ -96,3 +96,17 @@ def test_a_worker_on_a_hung_libreoffice_ends_when_its_parent_dies(
         for pid in (soffice, worker):
             if not gone(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_a_broken_uno_bridge_is_a_crash_and_a_bad_document_is_not() -> None:
+    """A broken bridge ends the worker (its parent restarts it and retries the document)."""
+    import uno  # type: ignore[import-not-found,unused-ignore]
+
+    from pipeline.programs._soffice_worker import bridge_broken
+
+    io_error = uno.getClass("com.sun.star.io.IOException")
+    disposed = uno.getClass("com.sun.star.lang.DisposedException")
+
+    assert bridge_broken(AttributeError("createTypeDescriptionEnumeration"))
+    assert bridge_broken(disposed("bridge disposed", None))
+    assert not bridge_broken(io_error("cannot read the document", None))
