@@ -71,6 +71,7 @@ from pipeline.web.state import (
     client_address,
     file_response,
     find_session,
+    lookup_refused,
     render,
     set_cookie,
     web_state,
@@ -110,15 +111,6 @@ def verify_form(request: Request) -> HTMLResponse:
     return render(request, "verify.html")
 
 
-def _limit(request: Request) -> HTMLResponse | None:
-    if web_state(request).lookups.allow(client_address(request)):
-        return None
-    return render(
-        request, "error.html",
-        {"title": "查询过于频繁", "message": "请稍等一分钟后再查询。"}, status=429,
-    )  # fmt: skip
-
-
 @public.get("/verify", response_class=HTMLResponse)
 def verify(request: Request, code: str = "") -> Response:
     """Whether a notice with this code was issued, and the notice as posted.
@@ -128,7 +120,7 @@ def verify(request: Request, code: str = "") -> Response:
     """
     if not code.strip():
         return render(request, "verify.html", {"error": "请输入公告上的核验码。"}, status=400)
-    refused = _limit(request)
+    refused = lookup_refused(request, "error.html")
     if refused is not None:
         return refused
     try:
@@ -147,7 +139,7 @@ def verify(request: Request, code: str = "") -> Response:
 @public.get("/verify/{code}/sheet.pdf")
 def notice_sheet(request: Request, code: str) -> Response:
     """The notice as posted (the masked sheet, never the internal copy)."""
-    refused = _limit(request)
+    refused = lookup_refused(request, "error.html")
     if refused is not None:
         return refused
     notice, data = web_state(request).backend.notice_sheet(normalise_code(code))

@@ -174,6 +174,17 @@ def account_session(request: Request) -> WebSession:
     return session_of(request, ACCOUNT)
 
 
+def lookup_refused(request: Request, template: str) -> HTMLResponse | None:
+    """The 429 page, from ``template``, when this address looked up too many codes.
+
+    None when the look-up may go on (it is counted against the minute's limit).
+    """
+    if web_state(request).lookups.allow(client_address(request)):
+        return None
+    message = {"title": "查询过于频繁", "message": "请稍等一分钟后再查询。"}
+    return render(request, template, message, status=429)
+
+
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200
 ) -> HTMLResponse:

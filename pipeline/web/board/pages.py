@@ -56,7 +56,13 @@ from pipeline.programs.fonts import ensure_sc_fonts
 from pipeline.units.booklet import public_rule
 from pipeline.web.backend import normalise_code
 from pipeline.web.messages import SHEET_NOT_AS_ARCHIVED
-from pipeline.web.state import client_address, file_response, page, render, web_state
+from pipeline.web.state import (
+    file_response,
+    lookup_refused,
+    page,
+    render,
+    web_state,
+)
 from pipeline.web.workspace.base import open_workspace, today
 
 router = APIRouter()
@@ -126,16 +132,6 @@ def _recent(request: Request) -> Recent:
 def _missing(request: Request, title: str, message: str) -> HTMLResponse:
     """The board's 404 page."""
     return render(request, "board/error.html", {"title": title, "message": message}, status=404)
-
-
-def _limited(request: Request) -> HTMLResponse | None:
-    """The 429 page when this address looked up too many codes this minute, else None."""
-    if web_state(request).lookups.allow(client_address(request)):
-        return None
-    return render(
-        request, "board/error.html",
-        {"title": "查询过于频繁", "message": "请稍等一分钟后再查询。"}, status=429,
-    )  # fmt: skip
 
 
 def _images(request: Request) -> PageImages:
@@ -326,7 +322,7 @@ def _sheet_pages(request: Request, notice: BoardNotice) -> tuple[int, str]:
 @router.get("/n/{code}")
 def notice(request: Request, code: str) -> Response:
     """A notice: its public facts, its period and days left, and the sheet as posted."""
-    refused = _limited(request)
+    refused = lookup_refused(request, "board/error.html")
     if refused is not None:
         return refused
     try:
@@ -376,7 +372,7 @@ def _notice_context(request: Request, normal: str, day: dt.date) -> dict[str, An
 @router.get("/n/{code}/sheet.pdf")
 def notice_pdf(request: Request, code: str) -> Response:
     """The sheet as posted, as archived (its SHA-256 checked against the archive)."""
-    refused = _limited(request)
+    refused = lookup_refused(request, "board/error.html")
     if refused is not None:
         return refused
     notice, data = web_state(request).backend.notice_sheet(normalise_code(code))
