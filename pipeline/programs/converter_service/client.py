@@ -78,7 +78,7 @@ def mismatch(status: dict[str, Any], expected: dict[str, Any]) -> str | None:
         "data": "data folder",
         "fontconfig": "fonts",
         "fonts_digest": "font configuration",
-        "code": "converter code (an update of xwql)",
+        "code": "converter code (updated since the service started)",
     }
     for key, name in names.items():
         if status.get(key) != expected[key]:
