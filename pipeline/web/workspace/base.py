@@ -60,6 +60,27 @@ def places(request: Request, session: WebSession, action: Action) -> list[Place]
     ]
 
 
+def places_for(
+    request: Request, session: WebSession, action: Action, village: str = ""
+) -> list[Place]:
+    """The one village asked for, or every village of the scope, where ``action`` is allowed.
+
+    A role without ``action`` anywhere is refused (and logged), not shown nothing.
+
+    Raises:
+        InputInvalid: No such village.
+        AccessDenied: The village is outside the scope, or the role may not (logged).
+    """
+    if village:
+        place = open_workspace(request).directory.get(village)
+        require(request, session, action, place)
+        return [place]
+    chosen = places(request, session, action)
+    if not chosen:
+        require(request, session, action, None)
+    return chosen
+
+
 def case_for(request: Request, session: WebSession, case_id: str, action: Action) -> Case:
     """The case ``case_id``, if the session may do ``action`` on its village.
 

@@ -53,7 +53,7 @@ from pipeline.web.messages import (
 )
 from pipeline.web.state import WebSession, file_response, page, web_state
 from pipeline.web.uploads import ReceivedForm, UploadRefused, receive_form
-from pipeline.web.workspace.base import AccountDep, check_form, log, open_workspace, places, require
+from pipeline.web.workspace.base import AccountDep, check_form, log, open_workspace, places_for
 
 router = APIRouter(prefix="/w")
 
@@ -91,10 +91,7 @@ def _places(request: Request, session: WebSession) -> list[Place]:
     Raises:
         AccessDenied: Its role uploads no ledger (logged).
     """
-    chosen = places(request, session, Action.UPLOAD_LEDGER)
-    if not chosen:
-        require(request, session, Action.UPLOAD_LEDGER, None)  # says why, and logs it
-    return chosen
+    return places_for(request, session, Action.UPLOAD_LEDGER)
 
 
 def _context(

@@ -54,6 +54,7 @@ from pipeline.web.workspace.base import (
     log,
     open_workspace,
     places,
+    places_for,
     require,
     today,
 )
@@ -113,10 +114,7 @@ def _builder_villages(request: Request, session: WebSession, town: str) -> list[
         for place in shown:
             require(request, session, Action.BUILD_PACKS, place)
         return shown
-    shown = places(request, session, Action.BUILD_PACKS)
-    if not shown:  # a role without the right: refused (and logged) here
-        require(request, session, Action.BUILD_PACKS, None)
-    return shown
+    return places_for(request, session, Action.BUILD_PACKS)
 
 
 def _run_for(request: Request, session: WebSession, run_id: int) -> Run:

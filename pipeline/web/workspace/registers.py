@@ -30,7 +30,7 @@ from pipeline.documents.render import chinese_date
 from pipeline.jobs.registers import overdue_register, seal_register
 from pipeline.organisations import Place
 from pipeline.web.state import WebSession, file_response, page
-from pipeline.web.workspace.base import AccountDep, open_workspace, places, require, today
+from pipeline.web.workspace.base import AccountDep, open_workspace, places, places_for, today
 from pipeline.workspace import Workspace
 
 router = APIRouter(prefix="/w/registers")
@@ -106,15 +106,12 @@ def registers_of(request: Request, session: WebSession, village: str) -> Registe
         InputInvalid: No such village.
         AccessDenied: The village is outside the scope, or the role has no registers (logged).
     """
-    workspace = open_workspace(request)
+    chosen = places_for(request, session, Action.VIEW_REGISTERS, village)
     if village:
-        place = workspace.directory.get(village)
-        require(request, session, Action.VIEW_REGISTERS, place)
-        return Registers([place], f"{place.town.name}{place.village.name}", today(request))
-    chosen = places(request, session, Action.VIEW_REGISTERS)
-    if not chosen:  # a role without registers is refused (and logged), not shown nothing
-        require(request, session, Action.VIEW_REGISTERS, None)
-    return Registers(chosen, session.scope.label(workspace.directory), today(request))
+        place = chosen[0]
+        return Registers(chosen, f"{place.town.name}{place.village.name}", today(request))
+    label = session.scope.label(open_workspace(request).directory)
+    return Registers(chosen, label, today(request))
 
 
 @router.get("")

@@ -38,6 +38,7 @@ from pipeline.web.workspace.base import (
     log,
     open_workspace,
     places,
+    places_for,
     require,
     today,
 )
@@ -64,14 +65,7 @@ def _objection(request: Request, session: WebSession, receipt: str) -> Objection
 def desk(request: Request, session: AccountDep, village: str = "") -> Response:
     """The inbox and the lists of the scope, or of one of its villages."""
     workspace = open_workspace(request)
-    if village:
-        place = workspace.directory.get(village)
-        require(request, session, Action.ANSWER_OBJECTIONS, place)
-        chosen = [place]
-    else:
-        chosen = places(request, session, Action.ANSWER_OBJECTIONS)
-        if not chosen:
-            require(request, session, Action.ANSWER_OBJECTIONS, None)
+    chosen = places_for(request, session, Action.ANSWER_OBJECTIONS, village)
     day = today(request)
     scope = places(request, session, Action.ANSWER_OBJECTIONS)
     context = {
