@@ -72,6 +72,7 @@ from pipeline.web.state import (
     file_response,
     find_session,
     lookup_refused,
+    posted_sheet,
     render,
     set_cookie,
     web_state,
@@ -139,11 +140,7 @@ def verify(request: Request, code: str = "") -> Response:
 @public.get("/verify/{code}/sheet.pdf")
 def notice_sheet(request: Request, code: str) -> Response:
     """The notice as posted (the masked sheet, never the internal copy)."""
-    refused = lookup_refused(request, "error.html")
-    if refused is not None:
-        return refused
-    notice, data = web_state(request).backend.notice_sheet(normalise_code(code))
-    return file_response(data, notice.sheet.path)
+    return posted_sheet(request, code, "error.html")
 
 
 # --- login -----------------------------------------------------------------------------

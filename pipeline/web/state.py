@@ -25,7 +25,7 @@ from pipeline.accounts.store import AccountStore, SessionActor
 from pipeline.archive.auditors import Auditor, AuditorRegistry, Role
 from pipeline.config import Settings
 from pipeline.web import labels
-from pipeline.web.backend import ArchiveBackend
+from pipeline.web.backend import ArchiveBackend, normalise_code
 from pipeline.web.config import WebConfig
 from pipeline.web.opened import OpenedOnce
 from pipeline.web.security import RateLimiter
@@ -183,6 +183,22 @@ def lookup_refused(request: Request, template: str) -> HTMLResponse | None:
         return None
     message = {"title": "查询过于频繁", "message": "请稍等一分钟后再查询。"}
     return render(request, template, message, status=429)
+
+
+def posted_sheet(request: Request, code: str, template: str) -> Response:
+    """The sheet of the notice ``code`` as posted and archived (never its internal copy).
+
+    Look-ups are limited per address (the 429 page from ``template``).
+
+    Raises:
+        InputInvalid: Not a verification code.
+        NotArchived: No notice has it, or its sheet is not as archived.
+    """
+    refused = lookup_refused(request, template)
+    if refused is not None:
+        return refused
+    notice, data = web_state(request).backend.notice_sheet(normalise_code(code))
+    return file_response(data, notice.sheet.path)
 
 
 def render(

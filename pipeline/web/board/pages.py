@@ -60,6 +60,7 @@ from pipeline.web.state import (
     file_response,
     lookup_refused,
     page,
+    posted_sheet,
     render,
     web_state,
 )
@@ -372,11 +373,7 @@ def _notice_context(request: Request, normal: str, day: dt.date) -> dict[str, An
 @router.get("/n/{code}/sheet.pdf")
 def notice_pdf(request: Request, code: str) -> Response:
     """The sheet as posted, as archived (its SHA-256 checked against the archive)."""
-    refused = lookup_refused(request, "board/error.html")
-    if refused is not None:
-        return refused
-    notice, data = web_state(request).backend.notice_sheet(normalise_code(code))
-    return file_response(data, notice.sheet.path)
+    return posted_sheet(request, code, "board/error.html")
 
 
 @router.get("/n/{code}/page-{number}.png")
