@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -133,14 +133,25 @@ def clock() -> Clock:
     return Clock()
 
 
+def web_client(
+    settings: Settings,
+    clock: Callable[[], dt.datetime],
+    *,
+    lookups: int = 20,
+    logins: int = 1000,
+) -> TestClient:
+    """A client of the real app on ``settings``, its clock ``clock`` (open it with ``with``)."""
+    config = WebConfig(
+        session_idle=1800, session_lifetime=8 * 3600, page_size=20, lookups_per_minute=lookups,
+        logins_per_minute=logins, secure_cookies=False,
+    )  # fmt: skip
+    app = create_app(settings, config=config, clock=clock)
+    return TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False)
+
+
 @pytest.fixture
 def client(sample_archive: SampleArchive, clock: Clock) -> Iterator[TestClient]:
-    config = WebConfig(
-        session_idle=1800, session_lifetime=8 * 3600, page_size=20, lookups_per_minute=20,
-        logins_per_minute=10, secure_cookies=False,
-    )  # fmt: skip
-    app = create_app(sample_archive.settings, config=config, clock=clock)
-    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as opened:
+    with web_client(sample_archive.settings, clock, logins=10) as opened:
         yield opened
 
 

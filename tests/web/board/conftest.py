@@ -18,10 +18,8 @@ from pipeline.config import Settings
 from pipeline.jobs.month import file_packs, write_packs
 from pipeline.jobs.notices import NoticeRequest, archive_notices, issue_notices
 from pipeline.programs.s3server import EmbeddedS3
-from pipeline.web import create_app
-from pipeline.web.config import WebConfig
 from pipeline.workspace import Workspace
-from tests.web.conftest import own_bucket_settings
+from tests.web.conftest import own_bucket_settings, web_client
 from tests.web.workspace.conftest import Clock, District, district  # noqa: F401
 
 POSTED = (dt.date(2026, 11, 5), dt.date(2026, 11, 7))
@@ -68,12 +66,7 @@ class BoardClock(Clock):
 
 
 def board_client(board: Board, *, lookups: int = 200) -> TestClient:
-    config = WebConfig(
-        session_idle=1800, session_lifetime=8 * 3600, page_size=20, lookups_per_minute=lookups,
-        logins_per_minute=1000, secure_cookies=False,
-    )  # fmt: skip
-    app = create_app(board.settings, config=config, clock=BoardClock())
-    return TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False)
+    return web_client(board.settings, BoardClock(), lookups=lookups)
 
 
 @pytest.fixture

@@ -15,10 +15,9 @@ from pipeline.accounts.model import AccountRole, Scope
 from pipeline.accounts.store import AccountStore
 from pipeline.config import Settings
 from pipeline.intake.importing import import_ledger
-from pipeline.web import create_app
-from pipeline.web.config import WebConfig
 from pipeline.workspace import Workspace
 from tests.conftest import ROOT
+from tests.web.conftest import web_client
 
 PASSWORD = "sample password 2026"
 LEDGERS = ROOT / "examples" / "linzi" / "ledgers" / "2026-11"
@@ -71,12 +70,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def app_client(district: District, clock: Clock) -> Iterator[TestClient]:
-    config = WebConfig(
-        session_idle=1800, session_lifetime=8 * 3600, page_size=20, lookups_per_minute=20,
-        logins_per_minute=1000, secure_cookies=False,
-    )  # fmt: skip
-    app = create_app(district.settings, config=config, clock=clock)
-    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
+    with web_client(district.settings, clock) as client:
         yield client
 
 
