@@ -63,6 +63,10 @@ _NOTICE_PATH = "/n/"
 """What the QR code on a notice holds before the code: ``<public_url>/n/7K3D-Q9XM``."""
 
 
+class NotAsArchived(NotArchived):
+    """A file read from the bucket differs from what its package's record says it is."""
+
+
 @dataclass(frozen=True)
 class CaseFileView:
     """An archived package as its page shows it.
@@ -266,7 +270,7 @@ class ArchiveBackend:
             downloaded = download_package(store, notice.record.archival_code, folder)
             data = _payload(downloaded, notice.sheet.path)
         if hashlib.sha256(data).hexdigest() != notice.sheet.sha256:
-            raise NotArchived(SHEET_NOT_AS_ARCHIVED(code=code))
+            raise NotAsArchived(SHEET_NOT_AS_ARCHIVED(code=code))
         return notice, data
 
     def packs(self, village: str) -> list[BoardPack]:
@@ -295,7 +299,7 @@ class ArchiveBackend:
         with self._scratch() as folder:
             data = _payload(download_package(store, pack.archival_code, folder), main.path)
         if hashlib.sha256(data).hexdigest() != main.sha256:
-            raise NotArchived(PACK_NOT_AS_ARCHIVED(village=village, month=month))
+            raise NotAsArchived(PACK_NOT_AS_ARCHIVED(village=village, month=month))
         return pack, data
 
 

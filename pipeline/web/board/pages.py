@@ -54,7 +54,7 @@ from pipeline.jobs.board import (
 from pipeline.organisations import Place
 from pipeline.programs.fonts import ensure_sc_fonts
 from pipeline.units.booklet import public_rule
-from pipeline.web.backend import normalise_code
+from pipeline.web.backend import NotAsArchived, normalise_code
 from pipeline.web.messages import SHEET_NOT_AS_ARCHIVED
 from pipeline.web.state import (
     file_response,
@@ -309,9 +309,9 @@ def _sheet_pages(request: Request, notice: BoardNotice) -> tuple[int, str]:
     try:
         # Checked against the archive's own record of the sheet (its SHA-256).
         _, data = web_state(request).backend.notice_sheet(notice.code)
-    except NotArchived as exc:
-        if str(exc) == SHEET_NOT_AS_ARCHIVED(code=notice.code):
-            return 0, SHEET_NOT_AS_ARCHIVED.zh.format(code=notice.code)
+    except NotAsArchived:
+        return 0, SHEET_NOT_AS_ARCHIVED.zh
+    except NotArchived:
         return 0, "公告原件尚未存档，请以张贴的纸质公告为准。"
     except StorageError:
         return 0, "档案库暂时无法访问，公告原件稍后再看。"
