@@ -1,4 +1,4 @@
-"""Dates as PDF writes them (``D:20261124093000+08'00'``), read as aware datetimes."""
+"""Dates as PDF writes them (``D:20261124093000+08'00'``), and info entries against XMP."""
 
 from __future__ import annotations
 
@@ -32,3 +32,21 @@ def parse_pdf_date(text: str) -> dt.datetime:
         int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0),
         int(second or 0), tzinfo=dt.timezone(offset),
     )  # fmt: skip
+
+
+def info_matches_xmp(info: object, xmp: object) -> bool:
+    """Whether a document info entry says what its XMP property says (PDF/A-2, 6.6.2.3.1).
+
+    Dates are compared as instants, to the second (XMP may carry fractions); a list
+    (``dc:creator``, the authors) matches the info's authors joined by commas.
+    """
+    text = str(info)
+    if text.startswith("D:"):
+        try:
+            moment = dt.datetime.fromisoformat(str(xmp)).replace(microsecond=0)
+            return parse_pdf_date(text) == moment
+        except ValueError:
+            return False
+    if isinstance(xmp, list | set):
+        return text == ", ".join(sorted(str(x) for x in xmp)) or [text] == list(xmp)
+    return text == (str(xmp) if xmp is not None else None)

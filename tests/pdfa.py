@@ -7,14 +7,13 @@ ISO 19005-2 such a rewrite could break; each problem names its clause.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pikepdf
 
-from pipeline.pdfdate import parse_pdf_date
+from pipeline.pdfdate import info_matches_xmp
 
 _HEADER = re.compile(rb"^%PDF-1\.([0-7])\r?\n")
 # Document info entries and the XMP properties they must equal (6.6.2.3.1).
@@ -63,25 +62,11 @@ def _metadata_problems(pdf: pikepdf.Pdf) -> list[str]:
             f"{xmp.get('pdfaid:conformance')}, not 2B"
         )
     for key, name in _INFO_XMP:
-        if key in pdf.docinfo and not _same(pdf.docinfo[key], xmp.get(name)):
+        if key in pdf.docinfo and not info_matches_xmp(pdf.docinfo[key], xmp.get(name)):
             problems.append(
                 f"6.6.2.3.1 info {key} {str(pdf.docinfo[key])!r} ≠ XMP {name} {xmp.get(name)!r}"
             )
     return problems
-
-
-def _same(info: object, xmp: object) -> bool:
-    text = str(info)
-    if text.startswith("D:"):
-        try:
-            return parse_pdf_date(text) == dt.datetime.fromisoformat(str(xmp)).replace(
-                microsecond=0
-            )
-        except ValueError:
-            return False
-    if isinstance(xmp, list | set):  # dc:creator is a list of authors
-        return text == ", ".join(sorted(str(x) for x in xmp)) or [text] == list(xmp)
-    return text == (str(xmp) if xmp is not None else None)
 
 
 def _output_intent(pdf: pikepdf.Pdf) -> bool:

@@ -126,7 +126,7 @@ from pipeline.archive.messages import (
 )
 from pipeline.errors import PdfUnreadable, SigningError, SigningKeysInvalid
 from pipeline.organisations import Place, Village
-from pipeline.pdfdate import parse_pdf_date
+from pipeline.pdfdate import info_matches_xmp
 from pipeline.stages import stage
 
 logger = logging.getLogger(__name__)
@@ -524,9 +524,10 @@ def sign_pdf(
         # run that crosses a second between the two, they differ, so sign once more.
         for _ in range(_SIGNING_ATTEMPTS):
             signed = _sign(original, source, signer, reason=reason, location=location)
-            if _metadata_in_sync(signed):
+            signed_claim, in_step = _signed_state(signed, target)
+            if in_step:
                 break
-        if _pdfa_claim(signed, target) != claim:
+        if signed_claim != claim:
             raise SigningError(PDFA_CLAIM_LOST(source=source, claim=claim))
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.part")
@@ -598,26 +599,22 @@ def _info_of(writer: IncrementalPdfFileWriter) -> dict[generic.NameObject, gener
     return dict(info.get_object().items())
 
 
-def _metadata_in_sync(signed: bytes) -> bool:
-    """Whether the signed file's document info and XMP agree on producer and dates."""
-    with pikepdf.open(io.BytesIO(signed)) as pdf:
-        xmp = pdf.open_metadata()
-        info = pdf.docinfo
-        pairs = (("/Producer", "pdf:Producer"), ("/ModDate", "xmp:ModifyDate"))
-        return all(_same_value(info.get(key), xmp.get(name)) for key, name in pairs if key in info)
+def _signed_state(signed: bytes, where: Path) -> tuple[str, bool]:
+    """The signed file's PDF/A claim, and whether its info and XMP agree.
 
-
-def _same_value(info: object, xmp: object) -> bool:
-    """An info entry and its XMP property, dates compared as instants to the second."""
-    text = str(info) if info is not None else None
-    if text is not None and text.startswith("D:"):
-        try:
-            return parse_pdf_date(text) == dt.datetime.fromisoformat(str(xmp)).replace(
-                microsecond=0
+    Checked on the entries the signature's update writes: producer and modification date.
+    """
+    try:
+        with pikepdf.open(io.BytesIO(signed)) as pdf:
+            xmp = pdf.open_metadata()
+            info = pdf.docinfo
+            pairs = (("/Producer", "pdf:Producer"), ("/ModDate", "xmp:ModifyDate"))
+            in_step = all(
+                info_matches_xmp(info[key], xmp.get(name)) for key, name in pairs if key in info
             )
-        except ValueError:
-            return False
-    return text == (str(xmp) if xmp is not None else None)
+            return str(xmp.pdfa_status), in_step
+    except pikepdf.PdfError as exc:
+        raise SigningError(NOT_A_READABLE_PDF(path=where, reason=exc)) from exc
 
 
 def verify_pdf(
