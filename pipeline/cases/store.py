@@ -276,17 +276,21 @@ class CaseStore(SqlStore):
         A ledger never carries objections (they come from the board), so a case
         imported again keeps the objections recorded on it.
         """
+        kept = self._objections_of([case.case_id for case in cases])
         counts = dict.fromkeys(Change, 0)
         for case in cases:
-            if not case.objections:
-                kept = self._objections(case.case_id)
-                case = case.model_copy(update={"objections": kept}) if kept else case
+            if not case.objections and case.case_id in kept:
+                case = case.model_copy(update={"objections": kept[case.case_id]})
             counts[self.save(case, source=source)] += 1
         return counts
 
-    def _objections(self, case_id: str) -> list[CaseObjection]:
+    def _objections_of(self, case_ids: Sequence[str]) -> dict[str, list[CaseObjection]]:
+        """The objections stored on these cases, of those that have any (one query)."""
+        # A case's JSON names its objections as "objections":[{…}] when it has some.
+        query = sa.select(cases_table.c.data).where(
+            cases_table.c.case_id.in_(list(case_ids)),
+            cases_table.c.data.contains('"objections":[{'),
+        )
         with self.engine.connect() as db:
-            data = db.execute(
-                sa.select(cases_table.c.data).where(cases_table.c.case_id == case_id)
-            ).scalar_one_or_none()
-        return Case.model_validate_json(data).objections if data is not None else []
+            stored = [Case.model_validate_json(data) for data in db.execute(query).scalars()]
+        return {case.case_id: case.objections for case in stored}
