@@ -140,12 +140,12 @@ def check_submission(submission: Submission) -> Submission:
     if phone and not _PHONE.match(phone):
         raise InputInvalid(msg.NOT_A_PHONE())
     if submission.photo:
-        _photo_type(submission.photo)
+        _check_photo(submission.photo)
     return Submission(text, name, phone, submission.photo or None)
 
 
-def _photo_type(photo: bytes) -> str:
-    """The photo's media type, checked by its content (not its name or the browser's word).
+def _check_photo(photo: bytes) -> None:
+    """Refuse a photo that is not what it says, by its content (not its name or the browser's word).
 
     Raises:
         InputInvalid: Over 5 MB, or not a JPEG or PNG image that opens.
@@ -154,7 +154,7 @@ def _photo_type(photo: bytes) -> str:
 
     if len(photo) > MAX_PHOTO:
         raise InputInvalid(msg.PHOTO_TOO_BIG(mb=MAX_PHOTO // (1024 * 1024)))
-    kind = next((kind for magic, kind in _PHOTO_TYPES.items() if photo.startswith(magic)), None)
+    kind = _kind(photo)
     if kind is None:
         raise InputInvalid(msg.NOT_A_PHOTO())
     try:
@@ -164,6 +164,17 @@ def _photo_type(photo: bytes) -> str:
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise InputInvalid(msg.NOT_A_PHOTO()) from exc
+
+
+def _kind(photo: bytes) -> tuple[str, str] | None:
+    """The media type and Pillow format its first bytes say a photo is, if JPEG or PNG."""
+    return next((kind for magic, kind in _PHOTO_TYPES.items() if photo.startswith(magic)), None)
+
+
+def _media_type(photo: bytes) -> str:
+    """The media type of a photo ``check_submission`` opened already (not opened again)."""
+    kind = _kind(photo)
+    assert kind is not None
     return kind[0]
 
 
@@ -186,7 +197,7 @@ def _new(
         case_id=case_id, notice_code=notice_code, notice_step=notice_step, item_code=item_code,
         text=checked.text, contact_name=checked.name or None,
         contact_phone=checked.phone or None,
-        photo_type=_photo_type(checked.photo) if checked.photo else None,
+        photo_type=_media_type(checked.photo) if checked.photo else None,
         received_at=now, received_on=received_on, in_period=notice_code is not None,
         due_on=add_days(received_on, answer_days, DayUnit.WORKING),
     )  # fmt: skip
