@@ -251,6 +251,10 @@ def build_package(
             raise InputInvalid(SOURCE_MISSING(source=source, name=name))
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise OutputError(PACKAGE_FOLDER_TAKEN(folder=folder))
+    # An earlier attempt at this package killed half-way left its work folder: the
+    # builder of a package holds its archival code, so no other one is building it.
+    for stale in folder.parent.glob(f".{folder.name}.*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True)
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))

@@ -210,6 +210,17 @@ def test_an_empty_folder_may_be_used(tmp_path: Path, sources: dict[str, Path]) -
     validate_package(_build(tmp_path / "empty", sources).folder)
 
 
+def test_a_build_killed_half_way_leaves_nothing_once_built_again(
+    tmp_path: Path, sources: dict[str, Path]
+) -> None:
+    outbox = tmp_path / "outbox"
+    killed = outbox / ".pkg.k1ll3d.tmp"  # the work folder of an attempt killed half-way
+    (killed / "data").mkdir(parents=True)
+    (outbox / ".other.n0w.tmp").mkdir()  # another package's, being built: not this one's
+    validate_package(_build(outbox / "pkg", sources).folder)
+    assert sorted(p.name for p in outbox.iterdir()) == [".other.n0w.tmp", "pkg"]
+
+
 def test_a_broken_pdf_is_refused_and_nothing_is_left(
     tmp_path: Path, sources: dict[str, Path]
 ) -> None:
