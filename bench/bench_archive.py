@@ -50,6 +50,7 @@ from pipeline.catalog.model import Retention  # noqa: E402
 from pipeline.organisations import load_district  # noqa: E402
 from pipeline.programs.s3server import EmbeddedS3  # noqa: E402
 from tests.archive.records import sample_record  # noqa: E402
+from tests.keys import sealer_in  # noqa: E402
 
 BASE = ArchivalCode("LZ-QL-001", 2026, Retention.YEARS_30, "QL-NM", "xwql-022", 1)
 
@@ -93,7 +94,7 @@ def main() -> None:
 def run(
     count: int, size_kb: int, folder: Path, store: ObjectStore, index: ArchiveIndex
 ) -> dict[str, float]:
-    archiver = Archiver(store, index, folder / "outbox")
+    archiver = Archiver(store, index, folder / "outbox", sealer=sealer_in(folder))
     pdfs = folder / "pdfs"
     pdfs.mkdir()
 
@@ -109,7 +110,9 @@ def run(
                 archival_code=str(code), source_sha256=source(n), case_id=f"BENCH-{n:06d}"
             )
             pdf = make_pdf(pdfs / f"{n}.pdf", size_kb)
-            return build_package(target, [("案卷.pdf", pdf, "main")], record)
+            return build_package(
+                target, [("案卷.pdf", pdf, "main")], record, sealer=archiver.sealer
+            )
 
         return build
 

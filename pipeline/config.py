@@ -88,6 +88,9 @@ class Settings:
             a SQLite file in ``data`` when unset. Rebuildable from the bucket.
         index_key: The key of the index's ID-number hashes (``XWQL_INDEX_KEY`` or
             ``…_FILE``); unset: a key file in ``data`` (see :mod:`pipeline.archive.idkey`).
+        archive_keys: The keyring that seals the packages' personal parts
+            (``XWQL_ARCHIVE_KEYS``); unset: a file in ``data`` (see
+            :mod:`pipeline.archive.sealing`).
         signing_keys: Folder of production village signing keys
             (``XWQL_SIGNING_KEYS``); unset: a demo CA under ``data/signing``.
         signing_passphrase: Passphrase of encrypted production keys
@@ -124,6 +127,11 @@ class Settings:
     lock_mode: str = field(default_factory=lambda: os.environ.get("XWQL_LOCK_MODE", "COMPLIANCE"))
     index_url: str | None = field(default_factory=lambda: os.environ.get("XWQL_INDEX_URL"))
     index_key: str | None = field(default_factory=lambda: _secret("XWQL_INDEX_KEY"), repr=False)
+    archive_keys: Path | None = field(
+        default_factory=lambda: (
+            _env_path("XWQL_ARCHIVE_KEYS", Path()) if os.environ.get("XWQL_ARCHIVE_KEYS") else None
+        )
+    )
     signing_keys: Path | None = field(
         default_factory=lambda: (
             _env_path("XWQL_SIGNING_KEYS", Path()) if os.environ.get("XWQL_SIGNING_KEYS") else None

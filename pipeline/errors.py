@@ -230,6 +230,18 @@ class IndexKeyInvalid(XwqlError):
     exit_code = ExitCode.USAGE
 
 
+class ArchiveKeyInvalid(XwqlError):
+    """The archive keys (which seal the packages' personal parts) cannot be read or made."""
+
+    exit_code = ExitCode.USAGE
+
+
+class SealedPartUnreadable(XwqlError):
+    """A sealed part of a package does not open: changed, misplaced, or its key is missing."""
+
+    exit_code = ExitCode.INCIDENT
+
+
 class ObjectMetadataInvalid(InputInvalid):
     """Metadata or tags given for an archived object break the S3 limits."""
 

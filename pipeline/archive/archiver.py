@@ -72,11 +72,13 @@ from pipeline.archive.objectstore import (
 from pipeline.archive.package import (
     Package,
     PackageInvalid,
+    full_record,
     load_record,
     package_digest,
     package_objects,
     validate_package,
 )
+from pipeline.archive.sealing import Sealer
 from pipeline.catalog.model import Retention
 from pipeline.errors import ArchiveConflict, StorageError
 from pipeline.stages import stage
@@ -200,6 +202,8 @@ class Archiver:
         store: The object-locked bucket.
         index: The search index.
         outbox: Folder for packages built but not yet archived.
+        sealer: Seals the personal parts of the packages built (and opens the
+            internal record to index its ID numbers).
         permanent_years: Retention of 永久 units, in years.
         worm_override: Set when archiving on a store that failed the WORM
             self-check; every package built must record it.
@@ -211,6 +215,7 @@ class Archiver:
         index: ArchiveIndex,
         outbox: Path,
         *,
+        sealer: Sealer,
         permanent_years: int = PERMANENT_YEARS,
         worm_override: WormOverride | None = None,
     ) -> None:
@@ -218,6 +223,7 @@ class Archiver:
         self.store = store
         self.index = index
         self.outbox = outbox
+        self.sealer = sealer
         self.permanent_years = permanent_years
         self.worm_override = worm_override
 
@@ -517,7 +523,7 @@ class Archiver:
             uploaded_bytes += len(data)
         self._verify_upload(new, ObjectRetention(mode, until))
         version = self._version_of(record)
-        full = record if isinstance(record, ArchiveRecord) else None
+        full = full_record(folder, self.sealer)
         entry = index_entry(record, manifest_sha256=digest, version=version, internal=full)
         self.index.upsert(entry)
         shutil.rmtree(folder)

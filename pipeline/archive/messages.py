@@ -78,6 +78,41 @@ INDEX_KEY_FILE_EMPTY = Bilingual(
     "{path} holds no key; remove it (a new one is made) and run `xwql archive reindex`",
 )
 
+# --- sealing.py
+ARCHIVE_KEYS_READABLE_BY_OTHERS = Bilingual(
+    "档案密钥可被他人读取", "{path} is readable by others (mode {mode}): chmod 600 {path}"
+)
+ARCHIVE_KEYS_UNREADABLE = Bilingual(
+    "无法读取档案密钥",
+    "cannot read or create the archive keyring {path}: {reason}; restore it from its backup "
+    "(XWQL_ARCHIVE_KEYS names it)",
+)
+SEALED_MALFORMED = Bilingual("加密部分已损坏", "{name} is not a sealed file: {reason}")
+SEALED_FOR_OTHER = Bilingual(
+    "加密部分不属于本档案", "{name} was sealed for {other}: it was moved from another package"
+)
+ARCHIVE_KEY_MISSING = Bilingual(
+    "缺少档案密钥",
+    "{name} is sealed with archive key {kid}, which {path} does not hold; "
+    "restore the keyring from its backup",
+)
+SEALED_TAMPERED = Bilingual(
+    "加密部分被改动", "{name} does not open with its key: it was changed after it was sealed"
+)
+
+SEALED_OPEN = Bilingual(
+    "个人信息部分已加密，可用档案密钥打开",
+    "{count} personal part(s) sealed for the internal role open with archive key {keys} "
+    "and are the files recorded",
+)
+SEALED_NOT_OPENED = Bilingual("加密部分未打开", "sealed: not opened without the archive keys")
+NOTHING_SEALED = Bilingual("无个人信息部分", "no personal part to seal")
+PERSONAL_DATA_UNSEALED = Bilingual(
+    "个人信息未加密（加密前归档）",
+    "the personal data is stored unsealed in metadata.json (archived before sealing); "
+    "see RELIABILITY.md",
+)
+
 # --- index.py
 INDEX_DATABASE_UNSUPPORTED = Bilingual(
     "档案检索只支持 SQLite 和 PostgreSQL",

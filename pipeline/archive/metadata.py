@@ -321,6 +321,7 @@ class FileRole(StrEnum):
     MAIN = "main"  # 正文: the archived document itself
     ATTACHMENT = "attachment"  # 附件
     SOURCE = "source"  # the data the document was made from (catalog YAML, ledger)
+    INTERNAL_RECORD = "internal_record"  # 内部记录: the record's personal part, sealed
     OTHER = "other"
 
 
@@ -334,14 +335,26 @@ class PersonRole(StrEnum):
     OTHER = "other"
 
 
+class SealedFile(_Model):
+    """What a sealed file holds (see :mod:`pipeline.archive.sealing`): its key and plain fixity."""
+
+    name: PayloadName = Field(description="The plain file's name (the path without .sealed)")
+    key_id: str = Field(max_length=40, pattern=r"^[A-Za-z0-9._-]+$", description="Archive key id")
+    sha256: Sha256 = Field(description="SHA-256 of the plain file")
+    size: int = Field(ge=0, description="Bytes of the plain file")
+
+
 class FileEntry(_Model):
-    """One payload file and its fixity."""
+    """One payload file and its fixity (of the bytes stored; a sealed file's plain ones too)."""
 
     path: PayloadName
     sha256: Sha256
     size: int = Field(ge=0, description="Bytes")
     pages: int | None = Field(default=None, ge=0, description="Pages of a PDF; null otherwise")
     role: FileRole
+    sealed: SealedFile | None = Field(
+        default=None, description="Set when the file is sealed for the internal role"
+    )
 
 
 class Classification(_Model):

@@ -6,6 +6,7 @@ A package is a folder::
     bag-info.txt            Source-Organization, External-Identifier (档号), Bagging-Date…
     data/…                  the PDF/A files, names in Unicode NFC
     data/metadata.json      the ArchiveRecord, with each file's SHA-256, size and pages
+    data/….sealed           personal parts, sealed for the internal role (see below)
     manifest-sha256.txt     SHA-256 of every file under data/
     tagmanifest-sha256.txt  SHA-256 of bagit.txt, bag-info.txt and manifest-sha256.txt
 
@@ -25,6 +26,13 @@ tier also re-hashes every payload file. The packages are plain BagIt: the
 PyPI ``bagit`` tool validates them too. The reverse does not hold:
 :func:`validate_package` checks xwql's profile (BagIt 1.0, SHA-256 only, exactly
 these tag files, a valid ``metadata.json``), not every bag RFC 8493 allows.
+
+Personal data (:mod:`pipeline.archive.sealing`): the files a unit names as
+personal, and the record's internal part (``internal-record.json``), are stored
+sealed (``<name>.sealed``); ``metadata.json`` then holds the public record, and
+each sealed file's entry its key id and plain SHA-256. Fixity covers the bytes
+stored, so anyone may check a package; only a holder of the archive keys reads
+its personal part (:func:`open_sealed`, :func:`full_record`, :func:`unseal_into`).
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,11 +72,27 @@ from pipeline.archive.messages import (
     UNSAFE_NAMES,
     problem_line,
 )
-from pipeline.archive.metadata import SCHEMA_VERSION, ArchiveRecord, FileEntry, FileRole
-from pipeline.errors import ExitCode, InputInvalid, OutputError, Problem, XwqlError
+from pipeline.archive.metadata import (
+    SCHEMA_VERSION,
+    ArchiveRecord,
+    FileEntry,
+    FileRole,
+    InternalPart,
+    SealedFile,
+)
+from pipeline.archive.sealing import SEALED_SUFFIX, Sealer
+from pipeline.errors import (
+    ExitCode,
+    InputInvalid,
+    OutputError,
+    Problem,
+    SealedPartUnreadable,
+    XwqlError,
+)
 
 DATA = "data"
 METADATA = "metadata.json"
+INTERNAL_RECORD = "internal-record.json"  # the record's personal part, stored sealed
 BAGIT_TXT = "bagit.txt"
 BAG_INFO = "bag-info.txt"
 MANIFEST = "manifest-sha256.txt"
@@ -222,6 +246,9 @@ def build_package(
     folder: Path,
     files: Sequence[tuple[str, Path, FileRole | str]],
     record: ArchiveRecord,
+    *,
+    sealer: Sealer | None = None,
+    personal: Collection[str] = (),
 ) -> Package:
     """Write a package of ``files`` described by ``record`` into ``folder``.
 
@@ -231,7 +258,10 @@ def build_package(
             under ``data/`` (stored in NFC, ``/`` for sub-folders), ``source``
             the file to copy, ``role`` a :class:`FileRole`.
         record: The unit's record. Its ``files`` and ``page_count`` are replaced
-            by what the files are (SHA-256, size, pages of each PDF).
+            by what the files are (SHA-256, size, pages of each PDF); its
+            internal part is stored sealed, as ``internal-record.json``.
+        sealer: Seals the personal parts; needed when there are any.
+        personal: Names of the files that carry personal data: stored sealed.
 
     Returns:
         The package, with the record as written and its digest.
@@ -244,6 +274,8 @@ def build_package(
             role is unknown, or the record is inconsistent with the files.
         OutputError: ``folder`` holds files already, or cannot be written.
     """
+    if sealer is None and (personal or record.internal is not None):
+        raise ValueError("a package with personal data is built with a sealer")
     names = _checked_names(files)
     roles = _checked_roles(files)
     for (_, source, _), name in zip(files, names, strict=True):
@@ -262,7 +294,7 @@ def build_package(
         raise OutputError(CANNOT_WRITE_UNDER(folder=folder.parent, reason=exc)) from exc
     try:
         work.chmod(0o755)
-        built = _write_package(work, names, files, roles, record)
+        built = _write_package(work, names, files, roles, record, _Sealing(sealer, personal))
         if folder.exists():
             folder.rmdir()
         work.rename(folder)
@@ -284,7 +316,7 @@ def _checked_names(files: Sequence[tuple[str, Path, FileRole | str]]) -> list[st
         if problem is None:
             normal = nfc(name)
             folded = normal.casefold()
-            if folded == METADATA:
+            if folded in (METADATA, INTERNAL_RECORD) or folded.endswith(SEALED_SUFFIX):
                 problem = NAME_RESERVED()
             elif folded in seen:
                 problem = NAME_COLLIDES(other=seen[folded])
@@ -307,6 +339,25 @@ def _checked_roles(files: Sequence[tuple[str, Path, FileRole | str]]) -> list[Fi
 
 
 @dataclass(frozen=True)
+class _Sealing:
+    sealer: Sealer | None
+    personal: Collection[str]
+
+    def write(self, plain: bytes, target: Path, *, name: str, code: str) -> SealedFile:
+        """Seal ``plain`` (file ``name`` of package ``code``) into ``target``."""
+        assert self.sealer is not None  # build_package checked it
+        sealed = self.sealer.seal(plain, sealed_for=f"{code}/{name}")
+        with target.open("xb") as writer:
+            writer.write(sealed)
+            writer.flush()
+            os.fsync(writer.fileno())
+        return SealedFile(
+            name=name, key_id=self.sealer.keyring.current,
+            sha256=hashlib.sha256(plain).hexdigest(), size=len(plain),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
 class _Built:
     record: ArchiveRecord
     digest: str
@@ -319,21 +370,47 @@ def _write_package(
     files: Sequence[tuple[str, Path, FileRole | str]],
     roles: list[FileRole],
     record: ArchiveRecord,
+    sealing: _Sealing,
 ) -> _Built:
     data = work / DATA
     data.mkdir()
     described: list[FileEntry] = []
+    code = record.archival_code
     for name, (_, source, _), role in zip(names, files, roles, strict=True):
         target = data.joinpath(*name.split("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
-        sha256, size = _copy_hashing(source, target)
-        pages = _pdf_pages(target, source) if name.lower().endswith(".pdf") else None
-        described.append(FileEntry(path=name, sha256=sha256, size=size, pages=pages, role=role))
+        is_pdf = name.lower().endswith(".pdf")
+        sealed = None
+        if name in sealing.personal:
+            target = target.with_name(target.name + SEALED_SUFFIX)
+            plain = b"".join(_chunks(source))
+            sealed = sealing.write(plain, target, name=name, code=code)
+            stored = name + SEALED_SUFFIX
+            sha256, size = hashlib.sha256(target.read_bytes()).hexdigest(), target.stat().st_size
+            pages = _pdf_pages(source, source) if is_pdf else None
+        else:
+            stored = name
+            sha256, size = _copy_hashing(source, target)
+            pages = _pdf_pages(target, source) if is_pdf else None
+        described.append(
+            FileEntry(path=stored, sha256=sha256, size=size, pages=pages, role=role, sealed=sealed)
+        )
+    if record.internal is not None:
+        target = data / (INTERNAL_RECORD + SEALED_SUFFIX)
+        plain = record.internal.model_dump_json(indent=2).encode("utf-8")
+        sealed = sealing.write(plain, target, name=INTERNAL_RECORD, code=code)
+        described.append(
+            FileEntry(
+                path=INTERNAL_RECORD + SEALED_SUFFIX, role=FileRole.INTERNAL_RECORD,
+                sha256=hashlib.sha256(target.read_bytes()).hexdigest(),
+                size=target.stat().st_size, sealed=sealed,
+            )
+        )  # fmt: skip
     described.sort(key=lambda entry: entry.path)
     try:
         final = ArchiveRecord.model_validate(
             {
-                **record.model_dump(),
+                **record.model_dump(exclude={"internal"}),
                 "files": described,
                 "page_count": sum(entry.pages or 0 for entry in described),
             }
@@ -509,6 +586,70 @@ def load_record(folder: Path) -> ArchiveRecord:
     if record is None:
         raise PackageInvalid(folder, problems)
     return record
+
+
+def open_sealed(folder: Path, record: ArchiveRecord, entry: FileEntry, sealer: Sealer) -> bytes:
+    """The plain bytes of the sealed file ``entry`` of the package in ``folder``.
+
+    Raises:
+        SealedPartUnreadable: The file is missing, changed, misplaced, or its
+            key is not in the keyring.
+    """
+    if entry.sealed is None:
+        raise ValueError(f"{entry.path} is not sealed")
+    name = f"{record.archival_code}/{entry.sealed.name}"
+    try:
+        stored = (folder / DATA).joinpath(*entry.path.split("/")).read_bytes()
+    except OSError as exc:
+        raise SealedPartUnreadable(f"{name}: {exc.strerror or exc}") from exc
+    plain = sealer.open(stored, sealed_for=name)
+    if hashlib.sha256(plain).hexdigest() != entry.sealed.sha256:
+        raise SealedPartUnreadable(f"{name}: the plain file is not the one the record describes")
+    return plain
+
+
+def full_record(folder: Path, sealer: Sealer) -> ArchiveRecord:
+    """The package's record with its internal part opened (the personal data).
+
+    Raises:
+        PackageInvalid: ``metadata.json`` is missing or invalid.
+        SealedPartUnreadable: The internal record does not open.
+    """
+    record = load_record(folder)
+    return with_internal(record, lambda entry: open_sealed(folder, record, entry, sealer))
+
+
+def with_internal(record: ArchiveRecord, read: Callable[[FileEntry], bytes]) -> ArchiveRecord:
+    """``record`` with its internal part, read by ``read`` from its sealed entry (if any).
+
+    A record archived before sealing keeps its internal part in ``metadata.json``.
+    """
+    entry = next((e for e in record.files if e.role == FileRole.INTERNAL_RECORD), None)
+    if entry is None:
+        return record
+    try:
+        internal = InternalPart.model_validate_json(read(entry))
+    except ValidationError as exc:
+        raise SealedPartUnreadable(f"{record.archival_code}/{INTERNAL_RECORD}: {exc}") from None
+    return ArchiveRecord.model_validate({**record.model_dump(), "internal": internal})
+
+
+def unseal_into(folder: Path, record: ArchiveRecord, sealer: Sealer, into: Path) -> list[Path]:
+    """Write the plain files of the package's sealed parts into ``into``; return them.
+
+    Raises:
+        SealedPartUnreadable: A sealed part does not open.
+        OSError: ``into`` cannot be written.
+    """
+    written = []
+    for entry in record.files:
+        if entry.sealed is None:
+            continue
+        target = into.joinpath(*entry.sealed.name.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(open_sealed(folder, record, entry, sealer))
+        written.append(target)
+    return written
 
 
 def is_valid(folder: Path, *, fast: bool = False) -> bool:

@@ -37,11 +37,12 @@ from pipeline.archive.messages import (
     OBJECT_REWRITTEN,
     OUT_FOLDER_EXISTS,
 )
-from pipeline.archive.metadata import ArchiveRecord, parse_archival_code, unit_key
+from pipeline.archive.metadata import ArchiveRecord, FileEntry, parse_archival_code, unit_key
 from pipeline.archive.objectstore import ObjectStore, ObjectVersion, whole_seconds
-from pipeline.archive.package import DATA, MANIFEST, METADATA, TAG_MANIFEST
+from pipeline.archive.package import DATA, MANIFEST, METADATA, TAG_MANIFEST, with_internal
+from pipeline.archive.sealing import Sealer
 from pipeline.archive.selfcheck import SCRATCH_ROOT
-from pipeline.errors import NotArchived, OutputError, StorageError
+from pipeline.errors import NotArchived, OutputError, SealedPartUnreadable, StorageError
 
 ACCESS_LOG = "access-log/"
 ACCESS_LOG_YEARS = 30
@@ -216,8 +217,32 @@ class Rebuilt:
     skipped: list[tuple[str, str]]
 
 
-def rebuild_index(store: ObjectStore, index: ArchiveIndex) -> Rebuilt:
+def with_sealed_internal(
+    store: ObjectStore, record: ArchiveRecord, sealer: Sealer
+) -> ArchiveRecord:
+    """``record`` (read from the bucket) with its sealed internal part opened.
+
+    Raises:
+        StorageError: The object cannot be read.
+        SealedPartUnreadable: It does not open.
+    """
+    first, _ = _first_versions(store, record.archival_code)
+
+    def read(entry: FileEntry) -> bytes:
+        version = first.get(f"{DATA}/{entry.path}")
+        if version is None or entry.sealed is None:
+            raise SealedPartUnreadable(f"{record.archival_code}/{entry.path}: not in the bucket")
+        stored = store.get(version.key, version.version_id)
+        return sealer.open(stored, sealed_for=f"{record.archival_code}/{entry.sealed.name}")
+
+    return with_internal(record, read)
+
+
+def rebuild_index(store: ObjectStore, index: ArchiveIndex, sealer: Sealer) -> Rebuilt:
     """Replace the index with what the bucket holds: every complete package and the access log.
+
+    The internal records are opened with ``sealer`` to index their ID numbers
+    (as keyed hashes); a package whose internal record does not open is skipped.
 
     Raises:
         StorageError: The bucket cannot be listed.
@@ -227,7 +252,9 @@ def rebuild_index(store: ObjectStore, index: ArchiveIndex) -> Rebuilt:
     for code in archived_codes(store):
         try:
             found = read_record(store, code)
-        except (StorageError, ValidationError, ValueError) as exc:
+            if found is not None:
+                found = (with_sealed_internal(store, found[0], sealer), found[1])
+        except (StorageError, ValidationError, ValueError, SealedPartUnreadable) as exc:
             skipped.append((code, f"unreadable: {str(exc).splitlines()[0]}"))
             continue
         if found is None:

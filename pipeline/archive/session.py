@@ -20,6 +20,7 @@ from pipeline.archive.idkey import load_id_key
 from pipeline.archive.index import ArchiveIndex
 from pipeline.archive.metadata import WormOverride
 from pipeline.archive.objectstore import RETRIES, ObjectStore, open_store
+from pipeline.archive.sealing import Sealer, load_keyring
 from pipeline.archive.selfcheck import (
     override_requested,
     recent_report,
@@ -47,6 +48,7 @@ class ArchiveSession:
         index: The search index.
         archiver: Files packages into both.
         keys: The villages' signing keys.
+        sealer: Seals and opens the packages' personal parts (the archive keys).
     """
 
     settings: Settings
@@ -54,6 +56,7 @@ class ArchiveSession:
     index: ArchiveIndex
     archiver: Archiver
     keys: KeyStore
+    sealer: Sealer
 
     @classmethod
     @contextlib.contextmanager
@@ -71,6 +74,7 @@ class ArchiveSession:
             WormNotEnforced: ``writing`` and the store does not enforce WORM.
             StorageError: The store cannot be reached.
             IndexKeyInvalid: The key of the index's ID-number hashes is unusable.
+            ArchiveKeyInvalid: The archive keys cannot be read or made.
         """
         store, _ = open_store(settings, retries=retries)
         store.ensure_bucket()
@@ -82,17 +86,19 @@ class ArchiveSession:
             production_keys=settings.signing_keys,
             passphrase=passphrase.encode() if passphrase else None,
         )
+        sealer = Sealer(load_keyring(settings))
         archiver = Archiver(
             store,
             index,
             settings.outbox,
+            sealer=sealer,
             permanent_years=settings.permanent_retention_years,
             worm_override=override,
         )
         if writing:
             archiver.tidy_outbox()
         try:
-            yield cls(settings, store, index, archiver, keys)
+            yield cls(settings, store, index, archiver, keys, sealer)
         finally:
             index.close()
 
@@ -110,6 +116,7 @@ class ArchiveSession:
             directory=directory,
             lock_mode=self.store.lock_mode,
             permanent_years=self.settings.permanent_retention_years,
+            sealer=self.sealer,
         )
 
 

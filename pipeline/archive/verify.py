@@ -13,11 +13,15 @@ every check runs and reports, none stops the others:
                the item's flow requires for the steps taken is in the case file)
 可用性 usability     ``pdf`` (each PDF opens, claims PDF/A-2b, has the pages recorded)
 安全性 security      ``retention`` (every object locked in the mode and for at least the
-               retention its record needs; legal holds reported)
+               retention its record needs; legal holds reported), ``sealed`` (the
+               personal parts open with the archive keys and are the files recorded)
 =============  ==========================================================================
 
 A check is passed, failed, or not applicable / only a warning (``passed`` None:
 e.g. a meeting record kept on paper and referenced by number).
+
+The sealed parts are opened in memory and in a private scratch folder removed
+afterwards, whoever asks: a report says what was checked, never what was read.
 """
 
 from __future__ import annotations
@@ -58,28 +62,34 @@ from pipeline.archive.messages import (
     NOT_LOCKED,
     NOT_PDFA_2B,
     NOT_SIGNED_BY_VILLAGE,
+    NOTHING_SEALED,
     OBJECTS_WRITTEN_ONCE,
     PDF_UNOPENABLE,
+    PERSONAL_DATA_UNSEALED,
     RETENTION_TOO_SHORT,
+    SEALED_NOT_OPENED,
+    SEALED_OPEN,
     SIGNATURE_VALID,
     UNKNOWN_ITEM,
     UNSIGNED_NOT_REQUIRED,
 )
-from pipeline.archive.metadata import SCHEMA_FILE, ArchiveRecord, UnitKind
+from pipeline.archive.metadata import SCHEMA_FILE, ArchiveRecord, FileEntry, UnitKind
 from pipeline.archive.objectstore import LockMode, ObjectStore
 from pipeline.archive.package import (
     DATA,
     METADATA,
     PackageInvalid,
     load_record,
+    open_sealed,
     package_digest,
     validate_package,
 )
 from pipeline.archive.retrieval import Downloaded, archived_codes, download_package
+from pipeline.archive.sealing import Sealer
 from pipeline.archive.signing import verify_pdf
 from pipeline.catalog import Catalog
 from pipeline.catalog.model import DocumentKind
-from pipeline.errors import PdfUnreadable, StorageError, XwqlError
+from pipeline.errors import PdfUnreadable, SealedPartUnreadable, StorageError, XwqlError
 from pipeline.organisations import Directory
 from pipeline.rules.documents import required_documents
 
@@ -170,6 +180,7 @@ class Verifier:
         directory: The villages (for the expected signer).
         lock_mode: The retention mode objects must carry.
         permanent_years: Retention of 永久 units, in years.
+        sealer: Opens the sealed personal parts (None: they are not checked).
     """
 
     schema_dir: Path
@@ -178,6 +189,7 @@ class Verifier:
     directory: Directory
     lock_mode: LockMode = LockMode.COMPLIANCE
     permanent_years: int = 100
+    sealer: Sealer | None = None
 
     def verify(
         self,
@@ -196,17 +208,60 @@ class Verifier:
         except PackageInvalid:
             pass
         checks = report.checks
-        checks.append(self._index(folder, indexed))
-        checks.append(self._schema(folder))
-        checks.append(self._signature(folder, record, report))
-        checks.append(_objects(downloaded))
-        checks.append(_fixity(folder))
-        checks.append(_bagit(folder))
-        checks.append(self._completeness(folder, record))
-        checks.append(_pdfs(folder, record))
+        with tempfile.TemporaryDirectory(prefix="xwql-unsealed-") as scratch:
+            files, sealed = self._readable(folder, record, Path(scratch))
+            checks.append(self._index(folder, indexed))
+            checks.append(self._schema(folder))
+            checks.append(self._signature(files, record, report))
+            checks.append(_objects(downloaded))
+            checks.append(_fixity(folder))
+            checks.append(_bagit(folder))
+            checks.append(self._completeness(files, record))
+            checks.append(_pdfs(files, record))
         if store is not None:
             checks.append(self._retention(store, downloaded, record))
+        checks.append(sealed)
         return report
+
+    def _readable(
+        self, folder: Path, record: ArchiveRecord | None, scratch: Path
+    ) -> tuple[Readable, Check]:
+        """Where each payload file can be read plain, and the ``sealed`` check."""
+        if record is None:
+            found = sorted((folder / DATA).glob("*.pdf"))
+            return Readable({p.name: p for p in found}, None), Check(
+                "sealed", Aspect.SECURITY, False, NO_METADATA()
+            )
+        plain = {e.path: folder / DATA / e.path for e in record.files if e.sealed is None}
+        sealed = [entry for entry in record.files if entry.sealed is not None]
+        files = Readable(plain, record)
+        if not sealed:
+            personal = record.internal is not None and bool(record.internal.persons)
+            return files, Check(
+                "sealed", Aspect.SECURITY, None if personal else True,
+                PERSONAL_DATA_UNSEALED() if personal else NOTHING_SEALED(),
+            )  # fmt: skip
+        if self.sealer is None:
+            return files, Check("sealed", Aspect.SECURITY, None, SEALED_NOT_OPENED())
+        problems, keys = [], set()
+        for number, entry in enumerate(sealed):
+            assert entry.sealed is not None
+            try:
+                data = open_sealed(folder, record, entry, self.sealer)
+            except SealedPartUnreadable as exc:
+                problems.append(str(exc))
+                continue
+            target = scratch / str(number) / entry.sealed.name
+            target.parent.mkdir(parents=True)
+            target.write_bytes(data)
+            plain[entry.path] = target
+            keys.add(entry.sealed.key_id)
+        if problems:
+            return files, Check("sealed", Aspect.SECURITY, False, "; ".join(problems))
+        return files, Check(
+            "sealed", Aspect.SECURITY, True,
+            SEALED_OPEN(count=len(sealed), keys=", ".join(sorted(keys))),
+        )  # fmt: skip
 
     # --- authenticity -----------------------------------------------------------------
 
@@ -254,9 +309,9 @@ class Verifier:
         return Check("schema", Aspect.AUTHENTICITY, True, f"{SCHEMA_FILE} v{version}: valid")
 
     def _signature(
-        self, folder: Path, record: ArchiveRecord | None, report: VerificationReport
+        self, files: Readable, record: ArchiveRecord | None, report: VerificationReport
     ) -> Check:
-        pdfs = _main_pdfs(folder, record)
+        pdfs = files.main_pdfs()
         if not pdfs:
             return Check("signature", Aspect.AUTHENTICITY, False, NO_MAIN_PDF())
         village = self.directory.find(record.village.code) if record and record.village else None
@@ -290,7 +345,7 @@ class Verifier:
 
     # --- integrity ----------------------------------------------------------------------
 
-    def _completeness(self, folder: Path, record: ArchiveRecord | None) -> Check:
+    def _completeness(self, files: Readable, record: ArchiveRecord | None) -> Check:
         if record is None:
             return Check("completeness", Aspect.INTEGRITY, False, NO_METADATA())
         if record.kind != UnitKind.CASE_FILE or record.item is None:
@@ -311,7 +366,7 @@ class Verifier:
             for step in record.steps
             if step.meeting_record and DocumentKind.MEETING_RECORD in missing
         ]
-        problems = _outline_problems(folder, record)
+        problems = _outline_problems(files, record)
         names = [k.label for k in missing]
         if problems:
             return Check("completeness", Aspect.INTEGRITY, False, "; ".join(problems))
@@ -369,14 +424,32 @@ class Verifier:
         )  # fmt: skip
 
 
-def _main_pdfs(folder: Path, record: ArchiveRecord | None) -> list[Path]:
-    if record is None:
-        return sorted((folder / DATA).glob("*.pdf"))
-    return [
-        folder / DATA / entry.path
-        for entry in record.files
-        if entry.role == "main" and entry.path.endswith(".pdf")
-    ]
+@dataclass(frozen=True)
+class Readable:
+    """The payload files as they can be read: plain ones where they are, sealed ones opened.
+
+    Attributes:
+        paths: Per path in the record, the plain file (a sealed one that did not
+            open is absent).
+        record: The record (None when unreadable: then ``paths`` are the PDFs found).
+    """
+
+    paths: dict[str, Path]
+    record: ArchiveRecord | None
+
+    def main_pdfs(self) -> list[Path]:
+        """The main PDFs (every PDF found, when the record is unreadable)."""
+        if self.record is None:
+            return list(self.paths.values())
+        return [
+            self.paths.get(entry.path, Path(entry.path))
+            for entry in self.record.files
+            if entry.role == "main" and _plain_name(entry).endswith(".pdf")
+        ]
+
+
+def _plain_name(entry: FileEntry) -> str:
+    return entry.sealed.name if entry.sealed is not None else entry.path
 
 
 def _objects(downloaded: Downloaded) -> Check:
@@ -406,9 +479,9 @@ def _bagit(folder: Path) -> Check:
     return Check("bagit", Aspect.INTEGRITY, True, "BagIt 1.0 valid (Library of Congress bagit)")
 
 
-def _outline_problems(folder: Path, record: ArchiveRecord) -> list[str]:
+def _outline_problems(files: Readable, record: ArchiveRecord) -> list[str]:
     """The main PDF's bookmarks must list the contents' documents in order."""
-    pdfs = _main_pdfs(folder, record)
+    pdfs = files.main_pdfs()
     if not pdfs or not pdfs[0].is_file():
         return [NO_MAIN_PDF()]
     try:
@@ -423,15 +496,19 @@ def _outline_problems(folder: Path, record: ArchiveRecord) -> list[str]:
     return []
 
 
-def _pdfs(folder: Path, record: ArchiveRecord | None) -> Check:
+def _pdfs(files: Readable, record: ArchiveRecord | None) -> Check:
     if record is None:
         return Check("pdf", Aspect.USABILITY, False, NO_METADATA())
     problems = []
     for entry in record.files:
-        if not entry.path.endswith(".pdf"):
+        if not _plain_name(entry).endswith(".pdf"):
+            continue
+        path = files.paths.get(entry.path)
+        if path is None:
+            problems.append(PDF_UNOPENABLE(path=entry.path, reason=SEALED_NOT_OPENED()))
             continue
         try:
-            with pikepdf.open(folder / DATA / entry.path) as pdf:
+            with pikepdf.open(path) as pdf:
                 claim = pdf.open_metadata().pdfa_status
                 pages = len(pdf.pages)
         except (pikepdf.PdfError, OSError) as exc:

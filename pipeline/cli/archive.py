@@ -29,6 +29,7 @@ from pipeline.cli.messages import (
     NAME_CODES_OR_ALL,
     NO_SUCH_USER,
     OUTSIDE_EVERY_PACKAGE,
+    SEALED_FOR_INTERNAL,
 )
 from pipeline.config import Settings
 from pipeline.errors import ExitCode, InputInvalid, XwqlError
@@ -264,8 +265,10 @@ def audit_get(
     """Download a package and print its verification report (logged).
 
     Checks fixity, BagIt validity, the signature and its signer, the metadata
-    schema, completeness, PDF/A and the objects' retention. Exit status 9 when
-    a check failed.
+    schema, completeness, PDF/A, the objects' retention and the sealed personal
+    parts. The package comes as stored, its personal parts sealed; the internal
+    role also gets them opened into OUT/CODE.internal/ (logged as open-sealed).
+    Exit status 9 when a check failed.
 
     Example: xwql audit get LZ-QL-001-2026-D30-QL.NM-022-0001 --out out/audit
     """
@@ -274,13 +277,20 @@ def audit_get(
     settings = current_settings()
     auditor = _auditor(settings, token_file)
     with AuditDesk.open(settings) as desk:
-        retrieved = desk.retrieve(auditor, code, out)
+        retrieved = desk.retrieve(auditor, code, out, personal=True)
     downloaded, report = retrieved.downloaded, retrieved.report
-    data = report.as_dict() | {"folder": str(downloaded.folder)}
+    personal = str(retrieved.personal) if retrieved.personal else None
+    data = report.as_dict() | {
+        "folder": str(downloaded.folder), "sealed": retrieved.sealed, "personal": personal,
+    }  # fmt: skip
     if as_json:
         print_json(data)
     else:
         console.print(f"已下载 downloaded: {downloaded.folder}")
+        if personal:
+            console.print(f"内部部分已解密 personal parts opened (logged): {personal}")
+        elif retrieved.sealed:
+            console.print(SEALED_FOR_INTERNAL(count=retrieved.sealed))
         show_report(data)
     if not report.ok:
         raise typer.Exit(ExitCode.INCIDENT)

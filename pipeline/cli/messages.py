@@ -40,6 +40,10 @@ OUTSIDE_EVERY_PACKAGE = Bilingual(
     "{prefix}: 不属于任何归档包",
     "outside every package",
 )
+SEALED_FOR_INTERNAL = Bilingual(
+    "{count} 个文件含个人信息，已加密，仅内部角色可读",
+    "personal parts sealed: readable by the internal role only",
+)
 NO_SUCH_USER = Bilingual(
     "没有用户 {name}",
     "no such user",

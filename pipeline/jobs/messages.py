@@ -6,6 +6,9 @@ from pipeline.errors import Bilingual
 
 SEARCH_BY_ID_NUMBER = Bilingual("按身份证号检索", "search by ID number")
 READ_ACCESS_LOG = Bilingual("查看访问日志", "read the access log")
+READ_PERSONAL_DATA = Bilingual(
+    "查看个人信息（内部部分）", "read the personal data (a package's sealed internal part)"
+)
 
 # cases.py: recording a step
 

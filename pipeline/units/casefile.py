@@ -278,7 +278,11 @@ class CaseFiler:
                     contents=collated.contents, source_sha256=source,
                     worm_override=self.archiver.worm_override,
                 )  # fmt: skip
-                return build_package(folder, [(CASE_FILE_NAME, signed, FileRole.MAIN)], record)
+                # the application forms in it carry full ID numbers and addresses
+                return build_package(
+                    folder, [(CASE_FILE_NAME, signed, FileRole.MAIN)], record,
+                    sealer=self.archiver.sealer, personal={CASE_FILE_NAME},
+                )  # fmt: skip
 
         return self.archiver.archive(case_unit(case), source, base, build)
 

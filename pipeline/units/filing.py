@@ -119,11 +119,12 @@ def archive_notice(issued: IssuedFiles, archiver: Archiver) -> Archived:
             previous=previous, source_sha256=source, worm_override=archiver.worm_override,
             document=job.kind, verification_code=verification,
         )  # fmt: skip
+        internal = f"{name}-内部存档件.pdf"
         files = [
             (f"{name}-张贴件.pdf", public_pdf, FileRole.MAIN),
-            (f"{name}-内部存档件.pdf", internal_pdf, FileRole.ATTACHMENT),
+            (internal, internal_pdf, FileRole.ATTACHMENT),
         ]
-        return build_package(folder, files, record)
+        return build_package(folder, files, record, sealer=archiver.sealer, personal={internal})
 
     return archiver.archive(notice_unit(job), source, base, build)
 
@@ -304,7 +305,9 @@ def archive_objection(
         ]
         if photo is not None:
             files.append((f"照片{photo.suffix}", photo, FileRole.ATTACHMENT))
-        return build_package(folder, files, record)
+        # the internal copy names the objector; a photo may show people or homes
+        personal = {name for name, _, _ in files[1:]}
+        return build_package(folder, files, record, sealer=archiver.sealer, personal=personal)
 
     return archiver.archive(objection_unit(objection), source, base, build)
 

@@ -36,10 +36,11 @@ from pipeline.archive.metadata import (
 )
 from pipeline.archive.package import DATA, PackageInvalid, load_record
 from pipeline.archive.retrieval import Downloaded, download_package, read_record
+from pipeline.archive.sealing import SEALED_SUFFIX
 from pipeline.cases.verification import parse_verification_code
 from pipeline.config import Settings
-from pipeline.errors import InputInvalid, NotArchived
-from pipeline.jobs.audit import AuditDesk
+from pipeline.errors import InputInvalid, NotArchived, SealedPartUnreadable
+from pipeline.jobs.audit import AuditDesk, sealed_entries
 from pipeline.jobs.board import BoardPack, village_packs
 from pipeline.web.messages import (
     CODE_TOO_LONG,
@@ -77,6 +78,7 @@ class CaseFileView:
         internal: The internal personal data, for the internal and admin roles only.
         indexed: Its index entry, if the index has it.
         report: The verification report (``VerificationReport.as_dict()``).
+        opens_sealed: The user may open the sealed personal parts (internal role).
     """
 
     archival_code: str
@@ -84,12 +86,17 @@ class CaseFileView:
     internal: InternalPart | None
     indexed: IndexEntry | None
     report: dict[str, Any]
+    opens_sealed: bool = False
 
     @property
     def pdfs(self) -> list[FileEntry]:
-        """The package's PDF files, the main one first."""
+        """The package's PDF files the user may read, the main one first."""
         files = self.record.files if self.record else []
-        pdfs = [f for f in files if f.path.lower().endswith(".pdf")]
+        pdfs = [
+            f for f in files
+            if (f.sealed.name if f.sealed else f.path).lower().endswith(".pdf")
+            and (f.sealed is None or self.opens_sealed)
+        ]  # fmt: skip
         return sorted(pdfs, key=lambda f: (f.role != FileRole.MAIN, f.path))
 
 
@@ -183,43 +190,61 @@ class ArchiveBackend:
             StorageError: The access could not be logged, or the bucket not read.
         """
         parse_archival_code(code)
+        desk = self._open()
+        opens_sealed = user.role.allows(Role.INTERNAL)
         with self._scratch() as folder:
-            retrieved = self._open().retrieve(user, code, folder, action="view")
+            retrieved = desk.retrieve(user, code, folder, action="view")
             indexed, report = retrieved.indexed, retrieved.report
             try:
                 record = load_record(retrieved.downloaded.folder)
-            except PackageInvalid:
+                if opens_sealed:
+                    record = desk.internal_record(user, retrieved.downloaded)
+            except (PackageInvalid, SealedPartUnreadable):
                 record = None
-        internal = record.internal if record and user.role.allows(Role.INTERNAL) else None
         return CaseFileView(
-            code, record.public() if record else None, internal, indexed, report.as_dict()
-        )
+            code, record.public() if record else None, record.internal if record else None,
+            indexed, report.as_dict(), opens_sealed,
+        )  # fmt: skip
 
     def document(self, user: Auditor, code: str, path: str) -> bytes:
-        """One payload file of a package, as archived (logged as a view).
+        """One payload file of a package (logged as a view); a sealed one opened.
 
         Raises:
             NotArchived: No such package, or it lists no such file.
+            AccessDenied: The file is sealed and the user not of the internal role.
+            SealedPartUnreadable: It is sealed and does not open.
             StorageError: The access could not be logged, or the bucket not read.
         """
         parse_archival_code(code)
+        desk = self._open()
         with self._scratch() as folder:
             what = f"{code}/{DATA}/{path}"
-            return _payload(
-                self._open().download(user, code, folder, action="view", what=what), path
-            )
+            downloaded = desk.download(user, code, folder, action="view", what=what)
+            data = _payload(downloaded, path)
+            if path.endswith(SEALED_SUFFIX):
+                data = desk.read_sealed(user, downloaded, path)
+            return data
 
     def package_zip(self, user: Auditor, code: str) -> bytes:
         """The whole package (BagIt folder) as a zip file (logged as a download).
 
+        The package is as stored, its personal parts sealed; for the internal role
+        the zip also holds them opened, under ``<code>.internal/`` (logged).
+
         Raises:
             NotArchived: Nothing is archived under the code.
             StorageError: The access could not be logged, or the bucket not read.
+            SealedPartUnreadable: A sealed part does not open.
         """
         parse_archival_code(code)
+        desk = self._open()
         with self._scratch() as folder:
-            downloaded = self._open().download(user, code, folder, action="download", what=code)
-            return _zip(downloaded.folder, code)
+            downloaded = desk.download(user, code, folder, action="download", what=code)
+            opened = None
+            if user.role.allows(Role.INTERNAL) and sealed_entries(downloaded):
+                opened = folder / f"{code}.internal"
+                desk.unseal(user, downloaded, opened)
+            return _zip(downloaded.folder, code, opened)
 
     def accesses(
         self, user: Auditor, *, actor: str | None, since: dt.datetime, until: dt.datetime
@@ -317,11 +342,14 @@ def _payload(downloaded: Downloaded, path: str) -> bytes:
     return target.read_bytes()
 
 
-def _zip(folder: Path, code: str) -> bytes:
-    """Every file of the package folder, under ``<code>/`` in a zip file."""
+def _zip(folder: Path, code: str, opened: Path | None) -> bytes:
+    """Every file of the package folder under ``<code>/`` (and of ``opened`` beside it)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                archive.write(path, f"{code}/{path.relative_to(folder).as_posix()}")
+        for root in (folder, opened):
+            if root is None:
+                continue
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    archive.write(path, f"{root.name}/{path.relative_to(root).as_posix()}")
     return buffer.getvalue()

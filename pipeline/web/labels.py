@@ -17,7 +17,10 @@ PERSON_ROLES = {
     "operator": "经办人",
     "other": "其他",
 }
-FILE_ROLES = {"main": "正文", "attachment": "附件", "source": "源数据", "other": "其他"}
+FILE_ROLES = {
+    "main": "正文", "attachment": "附件", "source": "源数据", "internal_record": "内部记录",
+    "other": "其他",
+}  # fmt: skip
 CHECKS = {
     "index": "检索库摘要",
     "schema": "元数据格式",
@@ -26,6 +29,7 @@ CHECKS = {
     "fixity": "固定性（SHA-256）",
     "bagit": "BagIt 包结构",
     "completeness": "完整性（必备文件）",
+    "sealed": "个人信息加密",
     "pdf": "PDF/A 可用性",
     "retention": "保管锁定",
 }
@@ -44,6 +48,7 @@ ACTIONS = {
     "log": "查看日志",
     "hold": "冻结",
     "release-hold": "解除冻结",
+    "open-sealed": "查看个人信息（解密）",
 }
 DAY_UNITS = {"calendar": "自然日", "working": "工作日"}
 

@@ -40,6 +40,7 @@ from pipeline.errors import ArchiveConflict, NotArchived, WormNotEnforced
 from pipeline.organisations import Directory, load_district
 from pipeline.programs.s3server import EmbeddedS3
 from tests.archive.records import sample_record, write_pdf
+from tests.keys import sealer_in
 
 pytestmark = pytest.mark.s3
 
@@ -56,7 +57,7 @@ def index(tmp_path: Path) -> Iterator[ArchiveIndex]:
 
 @pytest.fixture
 def archiver(fresh_store: ObjectStore, index: ArchiveIndex, tmp_path: Path) -> Archiver:
-    return Archiver(fresh_store, index, tmp_path / "outbox")
+    return Archiver(fresh_store, index, tmp_path / "outbox", sealer=sealer_in(tmp_path))
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +89,9 @@ def builder(
             archival_code=str(code), source_sha256=source,
             links={"previous_version": previous.model_dump() if previous else None},
         )  # fmt: skip
-        return build_package(folder, [("案卷.pdf", pdf, "main")], record)
+        return build_package(
+            folder, [("案卷.pdf", pdf, "main")], record, sealer=sealer_in(tmp_path)
+        )
 
     return build, calls
 
@@ -309,7 +312,9 @@ def _other_unit_builder(
             archival_code=str(code), source_sha256=_source("x"), case_id="NM-2026-11-009"
         )
         pdf = write_pdf(tmp_path / f"other-{code}.pdf")
-        return build_package(folder, [("案卷.pdf", pdf, "main")], record)
+        return build_package(
+            folder, [("案卷.pdf", pdf, "main")], record, sealer=sealer_in(tmp_path)
+        )
 
     return build
 
@@ -420,7 +425,7 @@ def test_a_volume_file_damaged_on_disk_is_an_incident_in_bounded_time(
     tmp_path: Path, keys: KeyStore, directory: Directory, catalog: Catalog, settings: Settings,
 ) -> None:  # fmt: skip
     marker = f"xwql-damage-{uuid.uuid4().hex}".encode()
-    archiver = Archiver(fresh_store, index, tmp_path / "outbox")
+    archiver = Archiver(fresh_store, index, tmp_path / "outbox", sealer=sealer_in(tmp_path))
 
     def build(code: ArchivalCode, previous: PreviousVersion | None, folder: Path) -> Package:
         pdf = write_pdf(tmp_path / "marked.pdf")
@@ -428,7 +433,9 @@ def test_a_volume_file_damaged_on_disk_is_an_incident_in_bounded_time(
             document.docinfo["/Subject"] = marker.decode()
             document.save(pdf)
         record = sample_record(archival_code=str(code), source_sha256=_source("d"))
-        return build_package(folder, [("案卷.pdf", pdf, "main")], record)
+        return build_package(
+            folder, [("案卷.pdf", pdf, "main")], record, sealer=sealer_in(tmp_path)
+        )
 
     done = archiver.archive(UNIT, _source("d"), BASE, build)
     # Flip a byte of the PDF where the volume server keeps it, behind the S3 API.

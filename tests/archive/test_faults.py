@@ -33,6 +33,7 @@ from pipeline.errors import OutputError, StorageError
 from pipeline.programs.s3server import Credentials, EmbeddedS3, S3Endpoint
 from tests.archive.records import sample_record, write_pdf
 from tests.delayproxy import DelayProxy
+from tests.keys import sealer_in
 from tests.s3 import weed_shell
 
 pytestmark = pytest.mark.s3
@@ -61,7 +62,9 @@ def _archive(
     def build(code: ArchivalCode, previous: PreviousVersion | None, folder: Path) -> Package:
         pdf = write_pdf(tmp_path / f"{code}-{uuid.uuid4().hex[:6]}.pdf", pages=pages)
         record = sample_record(archival_code=str(code), source_sha256=_source(unit), case_id=case)
-        return build_package(folder, [("案卷.pdf", pdf, "main")], record)
+        return build_package(
+            folder, [("案卷.pdf", pdf, "main")], record, sealer=sealer_in(tmp_path)
+        )
 
     return archiver.archive(unit, _source(unit), BASE, build)
 
@@ -104,7 +107,9 @@ def test_a_modestly_slow_s3_still_archives_everything_once(
     with DelayProxy(s3_server.ports()["s3"], delay=0.2) as proxy:
         slow = _via(proxy, s3_server, fresh_store)
         started = time.monotonic()
-        done = _archive(Archiver(slow, index, tmp_path / "outbox"), tmp_path)
+        done = _archive(
+            Archiver(slow, index, tmp_path / "outbox", sealer=sealer_in(tmp_path)), tmp_path
+        )
         elapsed = time.monotonic() - started
     print(f"archived one package through a 0.2 s delay in {elapsed:.1f} s")
     assert done.outcome == Outcome.ADDED and done.objects == 6
@@ -133,7 +138,9 @@ def test_an_s3_slower_than_the_read_timeout_fails_clearly_then_a_rerun_completes
                     proxy.delay = 3 * READ_TIMEOUT
 
         proxy.on_request = slow_after_two_writes
-        archiver = Archiver(_via(proxy, s3_server, fresh_store), index, outbox)
+        archiver = Archiver(
+            _via(proxy, s3_server, fresh_store), index, outbox, sealer=sealer_in(tmp_path)
+        )
         started = time.monotonic()
         with pytest.raises(StorageError) as failed:
             _archive(archiver, tmp_path)
@@ -179,7 +186,7 @@ def test_a_bucket_over_its_quota_fails_clearly_then_a_rerun_completes(
     """
     bucket = fresh_store.bucket
     outbox = tmp_path / "outbox"
-    archiver = Archiver(fresh_store, index, outbox)
+    archiver = Archiver(fresh_store, index, outbox, sealer=sealer_in(tmp_path))
     assert _archive(archiver, tmp_path, case="NM-2026-11-001", pages=BIG).outcome == Outcome.ADDED
     try:
         weed_shell(s3_server, f"s3.bucket.quota -name={bucket} -op=set -sizeMB=1")
@@ -218,7 +225,7 @@ def test_a_read_only_identity_is_refused_clearly_then_a_rerun_completes(
             S3Endpoint(endpoint.url, reader), fresh_store.bucket, region=EMBEDDED_REGION
         )
         with pytest.raises(StorageError) as refused:
-            _archive(Archiver(read_only, index, outbox), tmp_path)
+            _archive(Archiver(read_only, index, outbox, sealer=sealer_in(tmp_path)), tmp_path)
     finally:
         weed_shell(s3_server, f"s3.configure -user={user} -delete -apply")
     assert refused.value.code == "AccessDenied"
@@ -228,7 +235,7 @@ def test_a_read_only_identity_is_refused_clearly_then_a_rerun_completes(
     assert reader.secret_key not in message
     assert fresh_store.versions("packages/") == []
     assert len(_outbox_packages(outbox)) == 1
-    done = _archive(Archiver(fresh_store, index, outbox), tmp_path)
+    done = _archive(Archiver(fresh_store, index, outbox, sealer=sealer_in(tmp_path)), tmp_path)
     assert done.outcome == Outcome.RESUMED
     _assert_one_copy_each(census(fresh_store), 1)
 
@@ -265,7 +272,7 @@ def test_a_full_disk_under_the_outbox_fails_clearly_and_leaves_no_package(
 ) -> None:
     data = tmp_path / "data"
     with _small_disk(data, "1m") as resize:
-        archiver = Archiver(fresh_store, index, data / "outbox")
+        archiver = Archiver(fresh_store, index, data / "outbox", sealer=sealer_in(tmp_path))
         with pytest.raises(OutputError) as failed:
             _archive(archiver, tmp_path, pages=BIG)
         message = str(failed.value)
@@ -283,7 +290,11 @@ def test_a_full_disk_under_the_outbox_fails_clearly_and_leaves_no_package(
 def test_a_full_disk_under_the_download_folder_leaves_no_partial_package(
     fresh_store: ObjectStore, index: ArchiveIndex, tmp_path: Path
 ) -> None:
-    done = _archive(Archiver(fresh_store, index, tmp_path / "outbox"), tmp_path, pages=BIG)
+    done = _archive(
+        Archiver(fresh_store, index, tmp_path / "outbox", sealer=sealer_in(tmp_path)),
+        tmp_path,
+        pages=BIG,
+    )
     out = tmp_path / "out"
     with _small_disk(out, "1m") as resize:
         with pytest.raises(OutputError) as failed:

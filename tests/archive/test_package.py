@@ -31,10 +31,13 @@ from pipeline.archive.package import (
     package_objects,
     validate_package,
 )
+from pipeline.archive.sealing import Sealer
 from pipeline.errors import ExitCode, InputInvalid, OutputError, XwqlError
 from tests.archive.records import sample_record, write_pdf
 from tests.conftest import ROOT
+from tests.keys import sealer_in
 
+PLAIN_RECORD = sample_record(internal=None)  # no personal part: nothing to seal
 MAIN = "临淄区齐陵街道南马村低保申请（张秀英）办件材料.pdf"
 NOTICE = "公示/低保申请公示 2026-11-10.pdf"
 TAG_FILES = ["bagit.txt", "bag-info.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt"]
@@ -62,7 +65,13 @@ def _build(folder: Path, sources: dict[str, Path], record: ArchiveRecord | None 
         (NOTICE, sources["notice"], "attachment"),
         ("台账.csv", sources["ledger"], "source"),
     ]
-    return build_package(folder, files, record or sample_record())
+    return build_package(folder, files, record or PLAIN_RECORD)
+
+
+def _build_sealed(folder: Path, sources: dict[str, Path], sealer: Sealer) -> Package:
+    """A package as a notice's is filed: the internal record and the internal copy sealed."""
+    files = [(MAIN, sources["main"], "main"), (NOTICE, sources["notice"], "attachment")]
+    return build_package(folder, files, sample_record(), sealer=sealer, personal={NOTICE})
 
 
 @pytest.fixture
@@ -116,8 +125,7 @@ def test_round_trip(package: Package, sources: dict[str, Path]) -> None:
         assert entry.size == source.stat().st_size
         assert (folder / "data" / entry.path).read_bytes() == source.read_bytes()
     # Everything but the files came from the record given.
-    assert record.model_copy(update={"files": [], "page_count": 0}) == sample_record()
-    assert record.internal is not None  # the archived record is the internal one
+    assert record.model_copy(update={"files": [], "page_count": 0}) == PLAIN_RECORD
     assert package_digest(folder) == package.digest
     assert (
         package.digest == hashlib.sha256((folder / "manifest-sha256.txt").read_bytes()).hexdigest()
@@ -193,14 +201,18 @@ def test_building_is_deterministic(tmp_path: Path, sources: dict[str, Path]) -> 
         assert (first.folder / name).read_bytes() == (second.folder / name).read_bytes(), name
     assert first.digest == second.digest
     # A different record is a different package.
-    third = _build(tmp_path / "three", sources, sample_record(title="另一个题名"))
+    third = _build(tmp_path / "three", sources, sample_record(title="另一个题名", internal=None))
     assert third.digest != first.digest
+    # Sealed parts too: built again, a package is the same bytes (once-only filing needs it).
+    sealer = sealer_in(tmp_path / "keys")
+    sealed = [_build_sealed(tmp_path / name, sources, sealer) for name in ("s1", "s2")]
+    assert sealed[0].digest == sealed[1].digest
 
 
 def test_a_package_is_never_overwritten(package: Package, sources: dict[str, Path]) -> None:
     before = package_digest(package.folder)
     with pytest.raises(OutputError, match="never overwritten"):
-        _build(package.folder, sources, sample_record(title="换个题名"))
+        _build(package.folder, sources, sample_record(title="换个题名", internal=None))
     assert package_digest(package.folder) == before
     validate_package(package.folder)
 
@@ -226,16 +238,16 @@ def test_a_broken_pdf_is_refused_and_nothing_is_left(
 ) -> None:
     broken = _write(tmp_path / "broken.pdf", "not a pdf")
     with pytest.raises(InputInvalid, match="not a readable PDF"):
-        build_package(tmp_path / "pkg", [("a.pdf", broken, "main")], sample_record())
+        build_package(tmp_path / "pkg", [("a.pdf", broken, "main")], PLAIN_RECORD)
     assert not (tmp_path / "pkg").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
 def test_missing_source_and_unknown_role(tmp_path: Path, sources: dict[str, Path]) -> None:
     with pytest.raises(InputInvalid, match="not a readable file"):
-        build_package(tmp_path / "a", [("a.pdf", tmp_path / "nope.pdf", "main")], sample_record())
+        build_package(tmp_path / "a", [("a.pdf", tmp_path / "nope.pdf", "main")], PLAIN_RECORD)
     with pytest.raises(InputInvalid, match="roles are main"):
-        build_package(tmp_path / "b", [("a.pdf", sources["main"], "cover")], sample_record())
+        build_package(tmp_path / "b", [("a.pdf", sources["main"], "cover")], PLAIN_RECORD)
 
 
 # --- names ------------------------------------------------------------------------------------
@@ -273,7 +285,7 @@ def test_missing_source_and_unknown_role(tmp_path: Path, sources: dict[str, Path
 )
 def test_dangerous_names_are_refused(tmp_path: Path, sources: dict[str, Path], name: str) -> None:
     with pytest.raises(UnsafeFileName) as caught:
-        build_package(tmp_path / "pkg", [(name, sources["main"], "main")], sample_record())
+        build_package(tmp_path / "pkg", [(name, sources["main"], "main")], PLAIN_RECORD)
     assert isinstance(caught.value, InputInvalid)
     assert len(caught.value.problems) == 1
     assert not (tmp_path / "pkg").exists()
@@ -282,16 +294,16 @@ def test_dangerous_names_are_refused(tmp_path: Path, sources: dict[str, Path], n
 def test_every_bad_name_is_reported_at_once(tmp_path: Path, sources: dict[str, Path]) -> None:
     files = [("../a.pdf", sources["main"], "main"), ("b\x00.pdf", sources["main"], "main")]
     with pytest.raises(UnsafeFileName) as caught:
-        build_package(tmp_path / "pkg", files, sample_record())
+        build_package(tmp_path / "pkg", files, PLAIN_RECORD)
     assert [p.field for p in caught.value.problems] == ["'../a.pdf'", "'b\\x00.pdf'"]
 
 
 def test_long_and_nested_names_within_the_limit(tmp_path: Path, sources: dict[str, Path]) -> None:
     name = "附件/" + "中" * 64 + ".pdf"  # 7 + 192 + 4 = 203 bytes: too long
     with pytest.raises(UnsafeFileName, match="203"):
-        build_package(tmp_path / "a", [(name, sources["main"], "main")], sample_record())
+        build_package(tmp_path / "a", [(name, sources["main"], "main")], PLAIN_RECORD)
     name = "附件/" + "中" * 63 + ".pdf"  # 200 bytes: fine
-    package = build_package(tmp_path / "b", [(name, sources["main"], "main")], sample_record())
+    package = build_package(tmp_path / "b", [(name, sources["main"], "main")], PLAIN_RECORD)
     validate_package(package.folder)
 
 
@@ -300,7 +312,7 @@ def test_names_are_stored_in_nfc(tmp_path: Path, sources: dict[str, Path]) -> No
     nfd = unicodedata.normalize("NFD", "Nánmǎ村公示.pdf")
     assert nfd != unicodedata.normalize("NFC", nfd)
     files = [(nfd, sources["main"], "main"), ("\uf900.pdf", sources["notice"], "attachment")]
-    package = build_package(tmp_path / "pkg", files, sample_record())
+    package = build_package(tmp_path / "pkg", files, PLAIN_RECORD)
     on_disk = sorted(p.name for p in (package.folder / "data").iterdir())
     assert on_disk == sorted(["Nánmǎ村公示.pdf", "\u8c48.pdf", "metadata.json"])
     assert all(name == unicodedata.normalize("NFC", name) for name in on_disk)
@@ -315,12 +327,12 @@ def test_names_differing_only_in_normal_form_or_case_collide(
     for other in (unicodedata.normalize("NFD", "Nánmǎ.pdf"), "NÁNMǍ.PDF"):
         files = [("Nánmǎ.pdf", sources["main"], "main"), (other, sources["notice"], "main")]
         with pytest.raises(UnsafeFileName, match="collides"):
-            build_package(tmp_path / "pkg", files, sample_record())
+            build_package(tmp_path / "pkg", files, PLAIN_RECORD)
 
 
 def test_a_package_renamed_to_nfd_still_validates(tmp_path: Path, sources: dict[str, Path]) -> None:
     name = "Nánmǎ村公示.pdf"
-    package = build_package(tmp_path / "pkg", [(name, sources["main"], "main")], sample_record())
+    package = build_package(tmp_path / "pkg", [(name, sources["main"], "main")], PLAIN_RECORD)
     data = package.folder / "data"
     (data / name).rename(data / unicodedata.normalize("NFD", name))
     validate_package(package.folder)

@@ -140,7 +140,9 @@ def test_archiving_is_refused_on_a_plain_weed_unless_overridden_and_recorded(
                 archival_code=str(code), source_sha256="0" * 64, worm_override=override
             )
             pdf = write_pdf(tmp_path / "case.pdf")
-            return build_package(folder, [("案卷.pdf", pdf, "main")], record)
+            return build_package(
+                folder, [("案卷.pdf", pdf, "main")], record, sealer=session.archiver.sealer
+            )
 
         done = session.archiver.archive(
             "case_file/NM-2026-11-001", "0" * 64,

@@ -26,6 +26,7 @@ from pipeline.units.filing import file_objection
 from pipeline.units.notices import NoticeIssuer
 from pipeline.units.objections import write_objection_record
 from tests.conftest import assert_fonts_embedded_sc, pdf_text
+from tests.keys import sealer_in
 
 pytestmark = [pytest.mark.soffice, pytest.mark.s3]
 
@@ -67,7 +68,7 @@ def issuer(settings: Settings, pool: ConverterPool, tmp_path: Path) -> NoticeIss
 def archiver(fresh_store: ObjectStore, tmp_path: Path) -> Iterator[Archiver]:
     key = IdKey(b"test key of the ID-number hashes, 32+ bytes")
     with ArchiveIndex(f"sqlite:///{tmp_path / 'index.sqlite3'}", id_key=key) as index:
-        yield Archiver(fresh_store, index, tmp_path / "outbox")
+        yield Archiver(fresh_store, index, tmp_path / "outbox", sealer=sealer_in(tmp_path))
 
 
 def test_the_public_copy_names_no_one_and_the_internal_one_keeps_the_contact(

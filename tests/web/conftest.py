@@ -28,6 +28,7 @@ from pipeline.web import create_app
 from pipeline.web.config import WebConfig
 from tests.archive.records import sample_record, write_pdf
 from tests.conftest import ROOT
+from tests.keys import sealer_in
 
 NOTICE_CODE = "7K3D-Q9XM"
 FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
@@ -85,14 +86,22 @@ def own_bucket_settings(data: Path, s3_server: EmbeddedS3, prefix: str) -> Setti
     return replace(archive_settings(data, s3_server, bucket.bucket), converter_workers=1)
 
 
-def _file(archiver: Archiver, record: ArchiveRecord, files: list[tuple[str, Path, str]]) -> str:
+def _file(
+    archiver: Archiver,
+    record: ArchiveRecord,
+    files: list[tuple[str, Path, str]],
+    personal: set[str],
+) -> str:
     source = hashlib.sha256(record.title.encode()).hexdigest()
     code = record.code
     base = ArchivalCode(code.fonds, code.year, code.retention, code.village_code, code.item_code, 1)
 
     def build(code: ArchivalCode, previous: PreviousVersion | None, folder: Path) -> Package:
         filed = record.model_copy(update={"archival_code": str(code), "source_sha256": source})
-        return build_package(folder, files, ArchiveRecord.model_validate(filed.model_dump()))
+        return build_package(
+            folder, files, ArchiveRecord.model_validate(filed.model_dump()),
+            sealer=archiver.sealer, personal=personal,
+        )  # fmt: skip
 
     return archiver.archive(unit_key(record), source, base, build).archival_code
 
@@ -110,8 +119,13 @@ def sample_archive(
     settings = archive_settings(data, s3_server, bucket.bucket)
     pdfs = tmp_path_factory.mktemp("web-pdfs")
     with ArchiveIndex(settings.archive_index_url, id_key=load_id_key(settings)) as index:
-        archiver = Archiver(bucket, index, settings.outbox)
-        case = _file(archiver, sample_record(), [("案卷.pdf", write_pdf(pdfs / "c.pdf"), "main")])
+        archiver = Archiver(bucket, index, settings.outbox, sealer=sealer_in(settings.data))
+        case = _file(
+            archiver,
+            sample_record(),
+            [("案卷.pdf", write_pdf(pdfs / "c.pdf"), "main")],
+            {"案卷.pdf"},
+        )
         notice_record = sample_record(
             kind="notice", document="public_notice", verification_code=NOTICE_CODE,
             title="临淄区齐陵街道南马村低保申请公示（张秀英）",
@@ -122,6 +136,7 @@ def sample_archive(
         notice = _file(
             archiver, notice_record,
             [("公示-张贴件.pdf", public, "main"), ("公示-内部存档件.pdf", internal, "attachment")],
+            {"公示-内部存档件.pdf"},
         )  # fmt: skip
     users = AuditorRegistry(data / "auditors.json")
     tokens = {role: users.add(f"{role.value}-用户", role) for role in Role}
