@@ -119,12 +119,12 @@ def test_first_archive_writes_locked_objects_once_and_indexes(
     done = archiver.archive(UNIT, _source("v1"), BASE, build)
     assert done.outcome == Outcome.ADDED
     assert done.archival_code == "LZ-QL-001-2026-D30-QL.NM-022-0001"
-    assert (done.version, done.objects) == (1, 6)
+    assert (done.version, done.objects) == (1, 7)  # 4 tag files, metadata, case file, sealed
     prefix = object_prefix(done.archival_code)
     listed = fresh_store.versions(prefix)
     assert sorted(v.key.removeprefix(prefix) for v in listed) == [
-        "bag-info.txt", "bagit.txt", "data/metadata.json", "data/案卷.pdf",
-        "manifest-sha256.txt", "tagmanifest-sha256.txt",
+        "bag-info.txt", "bagit.txt", "data/internal-record.json.sealed", "data/metadata.json",
+        "data/案卷.pdf", "manifest-sha256.txt", "tagmanifest-sha256.txt",
     ]  # fmt: skip
     for version in listed:
         retention = fresh_store.retention(version.key, version.version_id)
@@ -188,7 +188,7 @@ def test_an_interrupted_upload_is_finished_without_duplicates(
     assert index.get(code) is None
     done = archiver.archive(UNIT, _source("v1"), BASE, build)
     assert done.outcome == Outcome.RESUMED and done.archival_code == code
-    assert done.objects == 3
+    assert done.objects == 4
     assert calls == [code]  # resumed from the outbox, not rebuilt
     assert set(_versions_per_key(fresh_store).values()) == {1}
     assert index.get(code) is not None
@@ -334,7 +334,7 @@ def test_reindex_from_the_bucket_alone_gives_the_same_search_results(
     before = [index.search(**query) for query in queries]
     assert before[0].total == 3 and before[3].total == 3
     with ArchiveIndex(f"sqlite:///{tmp_path / 'rebuilt.sqlite3'}", id_key=KEY) as empty:
-        rebuilt = rebuild_index(fresh_store, empty)
+        rebuilt = rebuild_index(fresh_store, empty, archiver.sealer)
         assert (rebuilt.entries, rebuilt.accesses, rebuilt.skipped) == (3, 1, [])
         after = [empty.search(**query) for query in queries]
         assert [a.actor for a in empty.accesses()] == ["李审计"]
@@ -343,7 +343,7 @@ def test_reindex_from_the_bucket_alone_gives_the_same_search_results(
     # rebuilt index finds them again, under hashes of the new key.
     new_key = IdKey(b"a new key of the ID-number hashes, 32+ bytes")
     with ArchiveIndex(f"sqlite:///{tmp_path / 'rekeyed.sqlite3'}", id_key=new_key) as rekeyed:
-        rebuild_index(fresh_store, rekeyed)
+        rebuild_index(fresh_store, rekeyed, archiver.sealer)
         found = rekeyed.search(id_number="370305195803121234")
     assert found.total == 3
     assert {e.id_numbers for e in found.entries} == {(new_key.hash("370305195803121234"),)}
@@ -359,7 +359,7 @@ def test_an_incomplete_package_is_left_out_of_the_index(
             retain_until=dt.datetime(2030, 1, 1, tzinfo=dt.UTC), mode=LockMode.COMPLIANCE,
         )  # fmt: skip
     with ArchiveIndex(f"sqlite:///{tmp_path / 'rebuilt.sqlite3'}") as empty:
-        rebuilt = rebuild_index(fresh_store, empty)
+        rebuilt = rebuild_index(fresh_store, empty, archiver.sealer)
     assert rebuilt.entries == 0
     assert rebuilt.skipped == [(folder.name, "incomplete: no tag manifest")]
     found = census(fresh_store)
@@ -381,7 +381,7 @@ def test_legal_hold_on_every_object_of_a_package(
     archiver: Archiver, fresh_store: ObjectStore, tmp_path: Path
 ) -> None:
     done = archiver.archive(UNIT, _source("v1"), BASE, builder(tmp_path, _source("v1"))[0])
-    assert set_legal_hold(fresh_store, done.archival_code, on=True) == 6
+    assert set_legal_hold(fresh_store, done.archival_code, on=True) == 7
     listed = fresh_store.versions(object_prefix(done.archival_code))
     assert all(fresh_store.legal_hold(v.key, v.version_id) for v in listed)
     set_legal_hold(fresh_store, done.archival_code, on=False)
@@ -397,13 +397,15 @@ def test_verification_of_an_untouched_and_an_overwritten_package(
 ) -> None:  # fmt: skip
     build, _ = builder(tmp_path, _source("v1"), keys=keys, directory=directory)
     done = archiver.archive(UNIT, _source("v1"), BASE, build)
-    verifier = Verifier(settings.schema_dir, keys.trust_roots(), catalog, directory)
+    verifier = Verifier(
+        settings.schema_dir, keys.trust_roots(), catalog, directory, sealer=archiver.sealer
+    )
     (clean,) = sweep(fresh_store, verifier, index)
     states = {check.name: check.passed for check in clean.checks}
     # The sample record lists no documents: only completeness fails.
     assert states == {
         "index": True, "schema": True, "signature": True, "objects": True, "fixity": True,
-        "bagit": True, "completeness": False, "pdf": True, "retention": True,
+        "bagit": True, "completeness": False, "pdf": True, "retention": True, "sealed": True,
     }  # fmt: skip
     assert clean.signer == "临淄区齐陵街道南马村民委员会"
     # Someone writes a new version of the PDF behind xwql's back, through S3 itself.

@@ -7,6 +7,7 @@ bucket of this test's own) and the CLI in-process.
 from __future__ import annotations
 
 import json
+import stat
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from pipeline.cases.store import CaseStore
 from pipeline.cli._app import console
 from pipeline.database import database_url
 from pipeline.programs.s3server import EmbeddedS3
-from tests.conftest import ROOT, CliResult
+from tests.conftest import ROOT, CliResult, pdf_text
 
 pytestmark = [pytest.mark.s3, pytest.mark.soffice, pytest.mark.slow]
 
@@ -54,7 +55,7 @@ def test_archive_search_get_verify_reindex(
     codes = {row["case"]: row["code"] for row in filed}
     assert codes["NM-2026-11-002"] == "LZ-QL-001-2026-D30-QL.NM-026-0001"
     objects = Counter(v.key for v in fresh_store.versions("packages/"))
-    assert len(objects) == 18 and set(objects.values()) == {1}
+    assert len(objects) == 21 and set(objects.values()) == {1}  # 7 per package
 
     # Running the job again creates nothing.
     again = _json(cli("archive", "case", "--village", "南马村", "--json"))
@@ -87,6 +88,13 @@ def test_archive_search_get_verify_reindex(
     monkeypatch.setenv("XWQL_AUDIT_TOKEN", internal)
     store = CaseStore(database_url(tmp_path / "data", None))
     id_number = store.get("NM-2026-11-005").applicant.id_number
+    ledger_personal = {
+        value
+        for case in store.find()
+        for person in case.applicants
+        for value in (person.id_number, person.phone)
+        if value
+    }
     store.close()
     assert id_number is not None
     assert found("--id-number", id_number) == [codes["NM-2026-11-005"]]
@@ -98,10 +106,29 @@ def test_archive_search_get_verify_reindex(
     assert report["ok"] is True, report
     assert {c["name"]: c["passed"] for c in report["checks"]} == dict.fromkeys(
         ("index", "schema", "signature", "objects", "fixity", "bagit", "completeness", "pdf",
-         "retention"), True,
+         "retention", "sealed"), True,
     )  # fmt: skip
     assert report["signer"] == "临淄区齐陵街道南马村民委员会"
     bagit.Bag(report["folder"]).validate()
+    # The auditor reads no personal data: the case file and the internal record are sealed.
+    assert report["sealed"] == 2 and report["personal"] is None
+    assert _personal_in(tmp_path / "got", ledger_personal) == set()
+    assert "仅内部角色可读" in cli("audit", "get", codes["NM-2026-11-003"], "--out",
+                                  str(tmp_path / "got")).out  # fmt: skip
+    # The internal role gets them opened beside the package, and the log says so.
+    monkeypatch.setenv("XWQL_AUDIT_TOKEN", internal)
+    inside = _json(cli("audit", "get", codes["NM-2026-11-002"], "--out",
+                       str(tmp_path / "inside"), "--json"))  # fmt: skip
+    opened = Path(inside["personal"])
+    assert opened.name == f"{codes['NM-2026-11-002']}.internal"
+    assert stat.S_IMODE(opened.stat().st_mode) == 0o700
+    assert sorted(p.name for p in opened.iterdir()) == ["internal-record.json", "案卷.pdf"]
+    applicant = json.loads((opened / "internal-record.json").read_text(encoding="utf-8"))
+    shown = {applicant["persons"][0]["id_number"], applicant["persons"][0]["phone"]}
+    assert shown <= ledger_personal
+    assert applicant["persons"][0]["id_number"] in pdf_text(opened / "案卷.pdf")
+    assert _personal_in(tmp_path / "inside" / codes["NM-2026-11-002"], ledger_personal) == set()
+    monkeypatch.setenv("XWQL_AUDIT_TOKEN", auditor)
 
     # The index is rebuilt from the bucket alone with the same results.
     before = _json(cli("audit", "search", "--person", "刘芳", "--json"))
@@ -143,6 +170,9 @@ def test_archive_search_get_verify_reindex(
     log = _json(cli("audit", "log", "--json"))
     assert {"search", "get", "verify"} <= {line["action"] for line in log}
     assert "审计甲" in {line["actor"] for line in log}
+    # Who read personal data: the internal role's opening, on its own line; no auditor's.
+    opened_by = {line["actor"] for line in log if line["action"] == "open-sealed"}
+    assert opened_by == {"内审乙"}
     # A search by ID number is logged with the number's keyed hash, never the number.
     (by_id,) = [line["what"] for line in log if '"id_number"' in str(line["what"])]
     assert '"id_number":"hmac-sha256:' in by_id and id_number not in by_id
@@ -168,3 +198,15 @@ def test_wrong_credentials_are_a_clear_refusal_before_anything_is_written(
     assert not (tmp_path / "data" / "outbox").exists() or not any(
         (tmp_path / "data" / "outbox").glob("LZ-*")
     )
+
+
+def _personal_in(folder: Path, values: set[str]) -> set[str]:
+    """Which of ``values`` occur in any file under ``folder``, as bytes or in a PDF's text."""
+    found = set()
+    for path in folder.rglob("*"):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        text = pdf_text(path) if data.startswith(b"%PDF") else ""
+        found |= {v for v in values if v.encode() in data or v in text}
+    return found

@@ -112,7 +112,7 @@ def test_a_modestly_slow_s3_still_archives_everything_once(
         )
         elapsed = time.monotonic() - started
     print(f"archived one package through a 0.2 s delay in {elapsed:.1f} s")
-    assert done.outcome == Outcome.ADDED and done.objects == 6
+    assert done.outcome == Outcome.ADDED and done.objects == 7
     _assert_one_copy_each(census(fresh_store), 1)
     assert _outbox_packages(tmp_path / "outbox") == []
 
@@ -158,7 +158,7 @@ def test_an_s3_slower_than_the_read_timeout_fails_clearly_then_a_rerun_completes
         proxy.delay = 0
         done = _archive(archiver, tmp_path)
     assert done.outcome == Outcome.RESUMED and done.archival_code == code
-    assert done.objects == 3  # the three not stored before: the slow one was
+    assert done.objects == 4  # the four not stored before: the slow one was
     _assert_one_copy_each(census(fresh_store), 1)
     assert _outbox_packages(outbox) == []
     assert index.get(code) is not None
@@ -306,6 +306,6 @@ def test_a_full_disk_under_the_download_folder_leaves_no_partial_package(
 
         resize("16m")
         fetched = download_package(fresh_store, done.archival_code, out)
-        assert fetched.issues == [] and len(fetched.versions) == 6
+        assert fetched.issues == [] and len(fetched.versions) == 7
         sizes = Counter(p.suffix for p in fetched.folder.rglob("*") if p.is_file())
         assert sizes[".pdf"] == 1 and sizes[".txt"] == 4 and sizes[".json"] == 1
