@@ -41,6 +41,7 @@ from pipeline.accounts.store import AccountStore
 from pipeline.archive.auditors import AuditorRegistry, Role
 from pipeline.archive.index import MAX_LIMIT
 from pipeline.archive.metadata import UnitKind
+from pipeline.archive.sealing import SEALED_SUFFIX
 from pipeline.config import Settings, load_settings
 from pipeline.errors import (
     AccessDenied,
@@ -312,9 +313,12 @@ def package_zip(request: Request, session: SessionDep, code: str) -> Response:
 
 @audit.get("/record/{code}/files/{path:path}")
 def document(request: Request, session: SessionDep, code: str, path: str) -> Response:
-    """One file of a package as archived; PDFs open in the browser (logged as a view)."""
+    """One file of a package as archived; PDFs open in the browser (logged as a view).
+
+    A sealed file comes opened (internal role only), under its plain name.
+    """
     data = web_state(request).backend.document(session.user, code, path)
-    return file_response(data, path.rsplit("/", 1)[-1])
+    return file_response(data, path.rsplit("/", 1)[-1].removesuffix(SEALED_SUFFIX))
 
 
 @audit.get("/log", response_class=HTMLResponse)

@@ -117,7 +117,9 @@ def test_internal_role_searches_by_id_number_and_sees_internal_data(
     assert sample_archive.case_code in found.text and sample_archive.notice_code in found.text
     record = client.get(f"/audit/record/{sample_archive.case_code}")
     assert record.status_code == 200 and ID_NUMBER in record.text
-    assert "hmac-sha256:" in _accesses(sample_archive)[-2][2]  # the log keeps a keyed hash only
+    assert "已解密（记入访问日志）" in record.text
+    searches = [what for _, action, what in _accesses(sample_archive) if action == "search"]
+    assert "hmac-sha256:" in searches[-1]  # the log keeps a keyed hash only
     assert ID_NUMBER not in str(_accesses(sample_archive))
 
 
@@ -130,6 +132,38 @@ def test_an_auditor_sees_the_public_record_only(
     assert "临淄区齐陵街道南马村低保申请（张秀英）办件材料" in record.text
     assert "核验报告" in record.text and "数字签名" in record.text
     assert ID_NUMBER not in record.text and PHONE not in record.text
+    assert "🔒 加密，仅内部角色可读" in record.text
+    assert 'iframe class="pdf"' not in record.text  # nothing the auditor may open
+
+
+def test_what_each_role_reads_of_a_package_by_content(
+    client: TestClient, sample_archive: SampleArchive
+) -> None:
+    code = sample_archive.notice_code
+    sealed = f"/audit/record/{code}/files/公示-内部存档件.pdf.sealed"
+    personal = (ID_NUMBER.encode(), PHONE.encode(), "南马村一街3号".encode())
+    login(client, sample_archive.tokens[Role.AUDITOR])
+    assert client.get(sealed).status_code == 403
+    sheet = client.get(f"/audit/record/{code}/files/公示-张贴件.pdf")
+    assert sheet.status_code == 200 and sheet.content == sample_archive.public_pdf
+    package = zipfile.ZipFile(io.BytesIO(client.get(f"/audit/record/{code}/package.zip").content))
+    assert not [n for n in package.namelist() if ".internal/" in n]
+    for name in package.namelist():
+        data = package.read(name)
+        assert not [value for value in personal if value in data], name
+    assert sample_archive.internal_pdf not in b"".join(map(package.read, package.namelist()))
+    client.cookies.clear()  # another person at another browser
+
+    login(client, sample_archive.tokens[Role.INTERNAL])
+    opened = client.get(sealed)
+    assert opened.status_code == 200 and opened.content == sample_archive.internal_pdf
+    assert opened.headers["content-type"] == "application/pdf"  # opens in the browser
+    package = zipfile.ZipFile(io.BytesIO(client.get(f"/audit/record/{code}/package.zip").content))
+    assert package.read(f"{code}.internal/公示-内部存档件.pdf") == sample_archive.internal_pdf
+    assert ID_NUMBER in package.read(f"{code}.internal/internal-record.json").decode()
+    assert f"{code}/data/公示-内部存档件.pdf.sealed" in package.namelist()  # as stored, too
+    opened_by = [actor for actor, action, _ in _accesses(sample_archive) if action == "open-sealed"]
+    assert set(opened_by) == {"internal-用户"}
 
 
 def test_a_revoked_user_is_logged_out(client: TestClient, sample_archive: SampleArchive) -> None:
@@ -181,20 +215,25 @@ def test_every_search_view_and_download_is_logged(
     assert results.status_code == 200 and "共 2 条" in results.text
     code = sample_archive.case_code
     assert client.get(f"/audit/record/{code}").status_code == 200
-    pdf = client.get(f"/audit/record/{code}/files/案卷.pdf")
+    sheet = f"/audit/record/{sample_archive.notice_code}/files/公示-张贴件.pdf"
+    pdf = client.get(sheet)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.headers["content-disposition"].startswith("inline")
+    # The case file is sealed: an auditor's attempt is logged, then refused.
+    assert client.get(f"/audit/record/{code}/files/案卷.pdf.sealed").status_code == 403
     package = client.get(f"/audit/record/{code}/package.zip")
     assert package.status_code == 200 and package.headers["content-type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(package.content)).namelist()
-    assert f"{code}/data/案卷.pdf" in names and f"{code}/manifest-sha256.txt" in names
+    assert f"{code}/data/案卷.pdf.sealed" in names and f"{code}/manifest-sha256.txt" in names
     lines = _accesses(sample_archive)[before:]
     assert [(actor, action) for actor, action, _ in lines] == [
         ("auditor-用户", "search"), ("auditor-用户", "view"), ("auditor-用户", "view"),
-        ("auditor-用户", "download"),
+        ("auditor-用户", "view"), ("auditor-用户", "download"),
     ]  # fmt: skip
-    assert lines[1][2] == code and lines[2][2] == f"{code}/data/案卷.pdf"
+    assert lines[1][2] == code
+    assert lines[2][2] == f"{sample_archive.notice_code}/data/公示-张贴件.pdf"
+    assert lines[3][2] == f"{code}/data/案卷.pdf.sealed"
     assert '"person":"张秀"' in lines[0][2]
 
 

@@ -104,17 +104,16 @@ def test_auditor_and_villager_pages_in_chromium(
             page.wait_for_selector("text=共 1 条")
             shot(page, "02-search")
 
-            # The case file: metadata, PDF viewer, the verification report passes.
+            # The case file: metadata and the verification report, which passes; the
+            # file itself carries the applicant's ID number, so it is sealed for the auditor.
             page.click("table.results a")
             page.wait_for_selector("#report")
             assert "✓ 通过" in page.inner_text("#report h2")
             assert "临淄区齐陵街道南马村民委员会" in page.inner_text("#report")
-            assert page.locator("iframe.pdf").count() == 1
+            assert page.locator("iframe.pdf").count() == 0
+            assert "加密，仅内部角色可读" in page.inner_text("table.files")
+            assert applicant.id_number not in page.content()
             code = page.inner_text("p.code").strip()
-            page.wait_for_load_state("load")
-            page.locator("iframe.pdf").scroll_into_view_if_needed()  # the viewer draws when seen
-            page.wait_for_timeout(1000)
-            shot(page, "03-case-file")
 
             # The package: a zip of the BagIt folder that the LoC validator accepts.
             with page.expect_download() as waiting:
@@ -125,16 +124,30 @@ def test_auditor_and_villager_pages_in_chromium(
             download.save_as(saved)
             with zipfile.ZipFile(io.BytesIO(saved.read_bytes())) as archive:
                 archive.extractall(tmp_path / "unzipped")
+                assert not [n for n in archive.namelist() if n.startswith(f"{code}.internal/")]
             bagit.Bag(str(tmp_path / "unzipped" / code)).validate()
+            unzipped = [p for p in (tmp_path / "unzipped").rglob("*") if p.is_file()]
+            assert not [p for p in unzipped if applicant.id_number.encode() in p.read_bytes()]
 
-            # The administrator's access log names the auditor's accesses.
+            # The administrator (an internal role) reads the case file, opened for them.
             desk.clear_cookies()
             page.goto(f"{base}/login")
             page.fill("#token", admin)
             page.click("button:has-text('登录档案检索')")
+            page.goto(f"{base}/audit/record/{code}")
+            page.wait_for_selector("#report")
+            assert page.locator("iframe.pdf").count() == 1
+            assert "内部信息（仅内部审计可见）" in page.inner_text("main")
+            page.wait_for_load_state("load")
+            page.locator("iframe.pdf").scroll_into_view_if_needed()  # the viewer draws when seen
+            page.wait_for_timeout(1000)
+            shot(page, "03-case-file")
+
+            # The access log names the auditor's accesses and the administrator's opening.
             page.goto(f"{base}/audit/log")
             log = page.inner_text("table.log")
             assert "审计甲" in log and "检索" in log and "下载" in log and code in log
+            assert "查看个人信息（解密）" in log
             shot(page, "04-access-log")
             desk.close()
 
