@@ -117,6 +117,17 @@ def _index(settings: Settings) -> str:
         return f"{index.engine.dialect.name}: {index.count()} archived records indexed"
 
 
+def _archive_keys(settings: Settings) -> str:
+    """The keyring that seals personal data opens (made on first use), owner-only."""
+    from pipeline.archive.sealing import load_keyring
+
+    keyring = load_keyring(settings)
+    return (
+        f"{keyring.path}: {len(keyring.keys)} key(s), sealing with {keyring.current}; "
+        "back this file up with the signing keys"
+    )
+
+
 def _prefect() -> str:
     """Prefect is installed; a configured server answers."""
     import os
@@ -158,6 +169,11 @@ def run_checks(settings: Settings) -> list[Check]:
             "Prefect",
             _prefect,
             "bash scripts/setup (installs prefect), or fix PREFECT_API_URL / start `xwql serve`",
+        ),
+        _run(
+            "Archive keys 档案密钥",
+            lambda: _archive_keys(settings),
+            "chmod 600 the keyring, or restore it from its backup (XWQL_ARCHIVE_KEYS names it)",
         ),
         _run(
             "Archive index 检索库",

@@ -165,6 +165,29 @@ def archive_reindex(as_json: JsonOption = False) -> None:
         err_console.print(f"[yellow]![/] {code}: {why}", highlight=False)
 
 
+@archive_app.command("rotate-key")
+def archive_rotate_key(as_json: JsonOption = False) -> None:
+    """Seal from now on with a new archive key; the keyring keeps the old ones.
+
+    Packages filed before stay as they are (locked objects are never rewritten)
+    and open with the key that sealed them. Back up the keyring afterwards.
+
+    Example: xwql archive rotate-key
+    """
+    from pipeline.archive.sealing import load_keyring
+
+    rotated = load_keyring(current_settings()).rotated()
+    if as_json:
+        print_json({"current": rotated.current, "keys": sorted(rotated.keys),
+                    "keyring": str(rotated.path)})  # fmt: skip
+        return
+    console.print(
+        f"[green]✓[/] 新档案密钥 new archive key: {rotated.current} "
+        f"({len(rotated.keys)} keys in {rotated.path}); back this file up now",
+        highlight=False,
+    )
+
+
 @archive_app.command("hold")
 def archive_hold(
     code: Annotated[str, typer.Argument(help="Archival code (档号).")],

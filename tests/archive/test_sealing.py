@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 import bagit
 import pytest
@@ -136,3 +137,17 @@ def test_a_package_with_personal_data_is_never_built_without_a_sealer(tmp_path: 
     with pytest.raises(ValueError, match="sealer"):
         build_package(tmp_path / "pkg", [("案卷.pdf", pdf, "main")], sample_record())
     assert not (tmp_path / "pkg").exists()
+
+
+def test_rotate_key_from_the_command_line(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    keyring = tmp_path / "secrets" / "archive-keys.json"
+    monkeypatch.setenv("XWQL_ARCHIVE_KEYS", str(keyring))
+    first = load_keyring(Settings(archive_keys=keyring))
+    rotated = cli("archive", "rotate-key", "--json")
+    assert rotated.code == 0, rotated.err
+    data = json.loads(rotated.out)
+    assert data["keyring"] == str(keyring) and first.current in data["keys"]
+    assert len(data["keys"]) == 2 and data["current"] != first.current
+    assert load_keyring(Settings(archive_keys=keyring)).current == data["current"]
