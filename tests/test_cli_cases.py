@@ -12,6 +12,8 @@ import pytest
 from openpyxl import load_workbook
 
 from pipeline.accounts.store import AccountStore
+from pipeline.archive.package import load_record, unseal_into
+from pipeline.archive.sealing import Sealer, load_keyring
 from pipeline.config import Settings
 from tests.conftest import CORPUS, ROOT, pdf_text
 from tests.pdfa import pdfa_problems
@@ -165,9 +167,18 @@ def test_demo_from_scratch(tmp_path: Path) -> None:
             assert not MOBILE.search(text), pdf.name
             assert "核验码" in text
         assert any(ID_18.search(pdf_text(pdf)) for pdf in internal)
+        # The auditor's download holds the case file sealed: no ID number in any byte.
+        (package,) = (out / "audit").iterdir()
+        assert "个人信息部分已加密" in done.stdout
+        stored = [p.read_bytes() for p in package.rglob("*") if p.is_file()]
+        assert not [data for data in stored if ID_18.search(data.decode("latin-1"))]
         # Every PDF the demo writes keeps the PDF/A-2b rules xwql's rewrites could break
-        # (split, stamped, collated, signed): the signed case file it retrieved too.
-        written = sorted(out.rglob("*.pdf"))
+        # (split, stamped, collated, signed): the signed case file it retrieved too,
+        # opened with the data folder's archive keys as the internal role would.
+        sealer = Sealer(load_keyring(Settings(data=tmp_path / "data")))
+        record = load_record(package)
+        unseal_into(package, record, sealer, tmp_path / "opened")
+        written = sorted([*out.rglob("*.pdf"), *(tmp_path / "opened").rglob("*.pdf")])
         assert any(pdf.name == "案卷.pdf" for pdf in written)
         assert {pdf.name: pdfa_problems(pdf) for pdf in written if pdfa_problems(pdf)} == {}
         again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900,

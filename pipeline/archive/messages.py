@@ -78,6 +78,14 @@ INDEX_KEY_FILE_EMPTY = Bilingual(
     "{path} holds no key; remove it (a new one is made) and run `xwql archive reindex`",
 )
 
+# --- signing.py: long-term validation
+CRL_UNREADABLE = Bilingual(
+    "无法读取证书吊销列表", "{path}: not a readable CRL (PEM or DER): {reason}"
+)
+
+TIMESTAMP_INVALID = Bilingual("时间戳无效", "the {which} timestamp does not hold: {reason}")
+CANNOT_RETIMESTAMP = Bilingual("无法加盖新的时间戳", "cannot add a document timestamp: {reason}")
+
 # --- sealing.py
 ARCHIVE_KEYS_READABLE_BY_OTHERS = Bilingual(
     "档案密钥可被他人读取", "{path} is readable by others (mode {mode}): chmod 600 {path}"

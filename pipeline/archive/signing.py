@@ -38,15 +38,27 @@ Encrypted keys share one passphrase, given to ``KeyStore``. A production
 certificate must name the village as the demo one does: CN = the village's
 seal text and, if it carries a village code in OU, that village's code.
 
-Limits: B-B has no trusted time (no TSA offline), so ``signed_at`` is the
-signer's claim, and certificates are checked as of now: a certificate that
-has since expired makes an old signature untrusted. B-T/B-LTA would need a
-time-stamping authority.
+Signatures that outlive their certificates (PAdES B-LTA): with a time-stamping
+authority the signature carries an RFC 3161 timestamp of its value (B-T), the
+validation data — the chain and the CA's CRL — in the document security store
+(B-LT), and a document timestamp over all of it (B-LTA), each an incremental
+update. The TSA is ``XWQL_TSA_URL`` in production (pyHanko's HTTP client); the
+demo runs the district's own TSA: a time-stamping key and certificate
+(``tsa.key``, ``tsa.crt``, extended key usage timeStamping only) issued by the
+demo CA beside the village keys, used in-process through pyHanko's local time
+stamper, its time the machine's clock. The demo CA publishes its CRL
+(``demo-ca.crl``, re-issued weekly); production CRLs are ``*.crl`` files in the
+production key folder (nothing is fetched). Production keys without a TSA URL
+sign B-B. A timestamp holds while its TSA's certificate is valid: before that
+ends, ``xwql archive retimestamp`` adds a new document timestamp
+(:func:`add_document_timestamp`), and :func:`verify_pdf` reports the level
+reached and the date the newest timestamp holds until.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import enum
 import fcntl
@@ -62,6 +74,7 @@ from pathlib import Path
 from typing import Any
 
 import pikepdf
+from asn1crypto import crl as asn1_crl  # type: ignore[import-untyped]  # pyHanko's ASN.1
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -71,7 +84,7 @@ from cryptography.hazmat.primitives.asymmetric.types import (
     PrivateKeyTypes,
 )
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -79,13 +92,18 @@ from pyhanko.pdf_utils.metadata.model import VENDOR as PYHANKO
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.timestamps import DummyTimeStamper, HTTPTimeStamper, TimeStamper
 from pyhanko.sign.validation import (
+    DocumentSecurityStore,
     EmbeddedPdfSignature,
     PdfSignatureStatus,
     SignatureCoverageLevel,
     validate_pdf_signature,
+    validate_pdf_timestamp,
 )
+from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathError, ValidationError
@@ -96,10 +114,12 @@ from pipeline.archive.messages import (
     ALREADY_SIGNED,
     BYTES_AFTER_SIGNING,
     CANNOT_READ,
+    CANNOT_RETIMESTAMP,
     CANNOT_SIGN_AS,
     CANNOT_WRITE,
     CERTIFICATE_OF_ANOTHER,
     CHANGED_AFTER_SIGNING,
+    CRL_UNREADABLE,
     KEY_FILE_TOO_OPEN,
     KEY_FOLDER_UNUSABLE,
     KEY_NOT_OF_CERTIFICATE,
@@ -120,6 +140,7 @@ from pipeline.archive.messages import (
     SIGNATURE_DAMAGED,
     SIGNATURE_NOT_VALIDATED,
     SIGNATURE_VALUE_INVALID,
+    TIMESTAMP_INVALID,
     UNTRUSTED,
     UPDATES_AFTER_SIGNING,
     WRONG_SIGNER,
@@ -134,10 +155,14 @@ logger = logging.getLogger(__name__)
 SIGNATURE_FIELD = "xwql-village-signature"
 DEMO_CA_NAME = "xwql 演示根证书（非正式）"
 DEMO_CA_ORGANISATION = "xwql demo CA (not for production)"
+DEMO_TSA_NAME = "xwql 演示时间戳服务（非正式）"
 TRUST_ROOTS_FILE = "trust-roots.pem"
 DEMO_KEY_BITS = 2048
 DEMO_CA_YEARS = 30
 DEMO_VILLAGE_YEARS = 20
+DEMO_TSA_YEARS = 10  # short enough that renewing the archive's timestamps is practised
+DEMO_CRL_DAYS = 30
+CRL_REISSUE_DAYS = 7
 _CN_MAX = 64  # ub-common-name (RFC 5280)
 _VILLAGE_CODE = re.compile(r"^[A-Z][A-Z0-9-]{1,23}$")
 # Either usage makes a certificate fit for signing documents (PKIX and ETSI differ).
@@ -153,6 +178,32 @@ git; configure real keys with a production key folder for live use.
 """
 
 
+@dataclass(frozen=True)
+class LongTermValidation:
+    """What makes a signature B-LTA: a time-stamping authority and the revocation data.
+
+    Attributes:
+        timestamper: The TSA (pyHanko's HTTP client, or the demo's local one).
+        crls: The CAs' certificate revocation lists, embedded with the chain.
+        tsa_chain: The TSA's certificate and chain, when known (room in the signature).
+    """
+
+    timestamper: TimeStamper
+    crls: tuple[x509.CertificateRevocationList, ...] = ()
+    tsa_chain: tuple[x509.Certificate, ...] = ()
+
+    @property
+    def token_room(self) -> int:
+        """Bytes a timestamp token may take in the signature container."""
+        return sum(len(c.public_bytes(serialization.Encoding.DER)) for c in self.tsa_chain) + 6144
+
+    def validation_context(
+        self, roots: Sequence[x509.Certificate], others: Sequence[x509.Certificate]
+    ) -> ValidationContext:
+        """Offline validation with these CRLs (what is embedded is what was used)."""
+        return _validation_context(roots, others, crls=self.crls)
+
+
 class VillageSigner:
     """A village's signing key and certificate (with its chain), ready to sign PDFs.
 
@@ -164,6 +215,7 @@ class VillageSigner:
         chain: Intermediate and root certificates to embed after it.
         trust_roots: The roots the certificate must chain to.
         demo: Whether the key comes from the generated demo CA.
+        long_term: The TSA and revocation data of B-LTA signatures; None signs B-B.
     """
 
     def __init__(
@@ -175,6 +227,7 @@ class VillageSigner:
         chain: Sequence[x509.Certificate] = (),
         trust_roots: Sequence[x509.Certificate],
         demo: bool,
+        long_term: LongTermValidation | None = None,
     ) -> None:
         """Bundle ``key`` and ``certificate`` of the village ``village_code``."""
         self.village_code = village_code
@@ -182,6 +235,7 @@ class VillageSigner:
         self.chain = tuple(chain)
         self.trust_roots = tuple(trust_roots)
         self.demo = demo
+        self.long_term = long_term
         self.__key = key
 
     def __repr__(self) -> str:
@@ -212,6 +266,8 @@ class VillageSigner:
         """
         certificates = (self.certificate, *self.chain, *self.trust_roots)
         der = sum(len(c.public_bytes(serialization.Encoding.DER)) for c in certificates)
+        if self.long_term is not None:  # the signature's timestamp token: TSA chain and more
+            der += self.long_term.token_room
         return 2 * (der + 8192)
 
     @functools.cached_property
@@ -271,6 +327,8 @@ class KeyStore:
         production_keys: A folder of production keys (see the module docstring);
             when given, nothing is generated.
         passphrase: The passphrase of encrypted production key files, if any.
+        tsa_url: The time-stamping authority (RFC 3161 over HTTP); unset, the
+            demo runs its own and production keys sign B-B.
     """
 
     def __init__(
@@ -279,11 +337,14 @@ class KeyStore:
         *,
         production_keys: Path | None = None,
         passphrase: bytes | None = None,
+        tsa_url: str | None = None,
     ) -> None:
         """Use ``folder`` for demo keys, or ``production_keys`` when given."""
         self.folder = folder
         self.production_keys = production_keys
+        self.tsa_url = tsa_url
         self.__passphrase = passphrase
+        self._long_term: LongTermValidation | None = None
         self._signers: dict[str, VillageSigner] = {}
         self._roots: tuple[x509.Certificate, ...] | None = None
         # The demo CA's key is parsed once: loading an RSA key checks it, ~50 ms.
@@ -323,6 +384,32 @@ class KeyStore:
                 signer = self._demo_signer(place)
             self._signers[code] = signer
         return self._signers[code]
+
+    def long_term(self) -> LongTermValidation | None:
+        """The TSA and CRLs signatures are made B-LTA with (None: B-B, production without TSA).
+
+        Raises:
+            SigningKeysInvalid: The demo TSA's key or a CRL cannot be read or made.
+        """
+        if self._long_term is not None:
+            return self._long_term
+        if self.production_keys is not None:
+            if not self.tsa_url:
+                return None
+            crls = tuple(_read_crls(sorted(self.production_keys.glob("*.crl"))))
+            self._long_term = LongTermValidation(HTTPTimeStamper(self.tsa_url), crls)
+        elif self.tsa_url:
+            self._long_term = LongTermValidation(HTTPTimeStamper(self.tsa_url), (self._demo_crl(),))
+        else:
+            key, cert = self._demo_tsa()
+            ca_cert = self._demo_ca()[1]
+            registry = SimpleCertificateStore()  # type: ignore[no-untyped-call]  # untyped upstream
+            registry.register(_to_asn1(ca_cert))
+            stamper = DummyTimeStamper(
+                tsa_cert=_to_asn1(cert), tsa_key=_key_info(key), certs_to_embed=registry
+            )
+            self._long_term = LongTermValidation(stamper, (self._demo_crl(),), (cert, ca_cert))
+        return self._long_term
 
     # --- demo CA ----------------------------------------------------------------------
 
@@ -408,7 +495,51 @@ class KeyStore:
             if cert is None or not _current_demo_certificate(cert, key, ca_cert, place):
                 cert = _issue_village_certificate(place, key, ca_key, ca_cert)
                 _write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
-        return VillageSigner(village.code, cert, key, chain=(), trust_roots=(ca_cert,), demo=True)
+        return VillageSigner(
+            village.code, cert, key, chain=(), trust_roots=(ca_cert,), demo=True,
+            long_term=self.long_term(),
+        )  # fmt: skip
+
+    def _demo_tsa(self) -> tuple[PrivateKeyTypes, x509.Certificate]:
+        """The district's demo time-stamping key and certificate (made on first use)."""
+        ca_key, ca_cert = self._demo_ca()
+        key_path, cert_path = self.folder / "tsa.key", self.folder / "tsa.crt"
+        with self._locked():
+            if key_path.exists() and cert_path.exists():
+                cert = _read_certificates(cert_path)[0]
+                if cert.not_valid_after_utc > _now() + dt.timedelta(days=1):
+                    return _read_key(key_path, None), cert
+            key = rsa.generate_private_key(public_exponent=65537, key_size=DEMO_KEY_BITS)
+            cert = _issue_tsa_certificate(key, ca_key, ca_cert)
+            _write_private(key_path, _private_pem(key))
+            _write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+            logger.info("generated the demo time-stamping key in %s", self.folder)
+            return key, cert
+
+    def _demo_crl(self) -> x509.CertificateRevocationList:
+        """The demo CA's current CRL (nothing revoked), re-issued when a week old."""
+        ca_key, ca_cert = self._demo_ca()
+        path = self.folder / "demo-ca.crl"
+        with self._locked():
+            if path.exists():
+                crl = x509.load_pem_x509_crl(path.read_bytes())
+                if crl.last_update_utc > _now() - dt.timedelta(days=CRL_REISSUE_DAYS):
+                    return crl
+            now = _now()
+            crl = (
+                x509.CertificateRevocationListBuilder()
+                .issuer_name(ca_cert.subject)
+                .last_update(now - dt.timedelta(minutes=5))
+                .next_update(now + dt.timedelta(days=DEMO_CRL_DAYS))
+                .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False)
+                .add_extension(
+                    x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+                    critical=False,
+                )
+                .sign(ca_key, hashes.SHA256())
+            )
+            _write_private(path, crl.public_bytes(serialization.Encoding.PEM))
+            return crl
 
     # --- production keys --------------------------------------------------------------
 
@@ -445,7 +576,10 @@ class KeyStore:
                     code=village.code, names=_describe(cert), seal=village.seal_text
                 )
             )
-        return VillageSigner(village.code, cert, key, chain=chain, trust_roots=roots, demo=False)
+        return VillageSigner(
+            village.code, cert, key, chain=chain, trust_roots=roots, demo=False,
+            long_term=self.long_term(),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -466,6 +600,13 @@ class SignatureReport:
             no village was expected or the signer is unknown.
         signatures: How many signatures the file carries (one is expected).
         problems: What is wrong, in Chinese and English; empty when all is well.
+        level: The PAdES level reached: ``B-B``, ``B-T`` (a timestamp of the
+            signature), ``B-LT`` (and the validation data embedded) or ``B-LTA``
+            (and a document timestamp over it all).
+        timestamps: When each valid timestamp (the signature's, then the
+            document's) was made, oldest first.
+        timestamp_until: Until when the newest timestamp holds (its TSA
+            certificate's end); None without a timestamp.
     """
 
     path: Path
@@ -479,6 +620,9 @@ class SignatureReport:
     matches_expected: bool | None = None
     signatures: int = 0
     problems: list[str] = field(default_factory=list)
+    level: str = "B-B"
+    timestamps: list[dt.datetime] = field(default_factory=list)
+    timestamp_until: dt.datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -564,18 +708,27 @@ def _sign(
         info = generic.DictionaryObject(_info_of(writer))  # type: ignore[no-untyped-call]
         info[generic.NameObject("/Producer")] = generic.TextStringObject(PYHANKO)
         writer.set_info(info)
+        long_term = signer.long_term
         metadata = signers.PdfSignatureMetadata(
             field_name=SIGNATURE_FIELD,
             reason=reason,
             location=location,
             subfilter=SigSeedSubFilter.PADES,
             md_algorithm="sha256",
-            validation_context=_validation_context(signer.trust_roots, signer.chain),
+            validation_context=(
+                long_term.validation_context(signer.trust_roots, signer.chain)
+                if long_term is not None
+                else _validation_context(signer.trust_roots, signer.chain)
+            ),
             signer_key_usage=set(_KEY_USAGES),
+            embed_validation_info=long_term is not None,
+            use_pades_lta=long_term is not None,
         )
-        signers.PdfSigner(metadata, signer._pyhanko_signer).sign_pdf(
-            writer, output=output, bytes_reserved=signer.reserved_hex_digits
-        )
+        signers.PdfSigner(
+            metadata,
+            signer._pyhanko_signer,
+            timestamper=long_term.timestamper if long_term is not None else None,
+        ).sign_pdf(writer, output=output, bytes_reserved=signer.reserved_hex_digits)
     except (PdfError, ValueError, PathError, ValidationError) as exc:
         cause = exc.__cause__ if isinstance(exc.__cause__, PathError | ValidationError) else exc
         raise SigningError(
@@ -667,6 +820,11 @@ def verify_pdf(
             problems=[NOT_SIGNED()],
         )
     problems: list[str] = []
+    stamps = [s for s in embedded if s.sig_object.get("/Type") == "/DocTimeStamp"]
+    embedded = [s for s in embedded if s not in stamps]
+    if not embedded:
+        return SignatureReport(path, signed=False, intact=False, trusted=False,
+                               problems=[NOT_SIGNED()])  # fmt: skip
     if len(embedded) > 1:
         problems.append(SEVERAL_SIGNATURES(count=len(embedded)))
     signature = embedded[-1]
@@ -691,7 +849,97 @@ def verify_pdf(
             signatures=len(embedded),
             problems=problems,
         )
-    return _report(path, len(data), signature, status, expected_village, len(embedded), problems)
+    eof = data.rfind(b"%%EOF")
+    trailing = len(data[eof + 5 :].strip()) if eof >= 0 else 0
+    # Validation data and document timestamps added after the signature (PAdES B-LT and
+    # B-LTA) are the only later updates an archived file may have: pyhanko's analysis
+    # tells them apart; after the newest document timestamp comes at most the update
+    # with its own validation data, and nothing after the file's last %%EOF.
+    total = reader.xrefs.total_revisions
+    lta_only = (
+        status.modification_level == ModificationLevel.LTA_UPDATES
+        and bool(stamps)
+        and total - 1 - max(stamp.signed_revision for stamp in stamps) <= 1
+        and not trailing
+    )
+    report = _report(
+        path, len(data), signature, status, expected_village, len(embedded), problems,
+        trailing=trailing, lta_only=lta_only,
+    )  # fmt: skip
+    return _with_long_term(report, reader, status, stamps, context)
+
+
+def _with_long_term(
+    report: SignatureReport,
+    reader: PdfFileReader,
+    status: PdfSignatureStatus,
+    stamps: Sequence[EmbeddedPdfSignature],
+    context: ValidationContext,
+) -> SignatureReport:
+    """The report with the level reached, the timestamps and until when the newest holds."""
+    token = status.timestamp_validity
+    if token is None:
+        return report
+    problems = report.problems
+    if not (token.intact and token.valid and token.trusted):
+        problems.append(TIMESTAMP_INVALID(which="signature", reason=token.summary()))
+        return report
+    held = [(token.timestamp, _not_after(token.signing_cert))]  # (made, holds until)
+    level = "B-T"
+    try:
+        dss = DocumentSecurityStore.read_dss(reader)
+        if dss.crls or dss.ocsps:
+            level = "B-LT"
+    except NoDSSFoundError:
+        pass
+    for stamp in stamps:
+        try:
+            found = validate_pdf_timestamp(stamp, context)
+        except Exception as exc:  # pyhanko raises many kinds for damaged timestamps
+            problems.append(TIMESTAMP_INVALID(which="document", reason=exc))
+            continue
+        if not (found.intact and found.valid and found.trusted):
+            problems.append(TIMESTAMP_INVALID(which="document", reason=found.summary()))
+            continue
+        held.append((found.timestamp, _not_after(found.signing_cert)))
+        if level == "B-LT":
+            level = "B-LTA"
+    held.sort()
+    return dataclasses.replace(
+        report, level=level, timestamps=[made for made, _ in held], timestamp_until=held[-1][1]
+    )
+
+
+def _not_after(certificate: Any) -> dt.datetime:
+    """The end of an asn1crypto certificate's validity."""
+    end: dt.datetime = certificate["tbs_certificate"]["validity"]["not_after"].native
+    return end
+
+
+def add_document_timestamp(
+    data: bytes, long_term: LongTermValidation, roots: Sequence[x509.Certificate]
+) -> bytes:
+    """``data`` (a signed PDF) with the validation data of its timestamps and a new one.
+
+    The update is appended: every byte of ``data`` is kept, so what follows it
+    is all that renewing adds (what ``xwql archive retimestamp`` stores).
+
+    Raises:
+        SigningError: The PDF cannot be read or the TSA does not answer.
+    """
+    output = io.BytesIO()
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        stamper = signers.PdfTimeStamper(long_term.timestamper)
+        stamper.update_archival_timestamp_chain(
+            reader, long_term.validation_context(roots, ()), in_place=False, output=output
+        )
+    except (PdfError, ValueError, OSError, PathError, ValidationError) as exc:
+        raise SigningError(CANNOT_RETIMESTAMP(reason=exc)) from exc
+    renewed = output.getvalue()
+    if not renewed.startswith(data):
+        raise SigningError(CANNOT_RETIMESTAMP(reason="the update did not keep the signed bytes"))
+    return renewed
 
 
 def load_trust_roots(path: Path) -> list[x509.Certificate]:
@@ -723,6 +971,9 @@ def _report(
     expected: Village | None,
     count: int,
     problems: list[str],
+    *,
+    trailing: int,
+    lta_only: bool,
 ) -> SignatureReport:
     cert = x509.load_der_x509_certificate(status.signing_cert.dump())
     common_name = _attribute(cert.subject, NameOID.COMMON_NAME)
@@ -736,11 +987,13 @@ def _report(
         problems.append(SIGNATURE_VALUE_INVALID())
     # Stricter than pyhanko's diff policy, which accepts some later updates (metadata,
     # DSS) as harmless: an archived file must end where its signature does.
-    covered = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    covered = status.coverage == SignatureCoverageLevel.ENTIRE_FILE or lta_only
     if not covered:
         later = signature.reader.xrefs.total_revisions - 1 - signature.signed_revision
         start, length = int(signature.byte_range[-2]), int(signature.byte_range[-1])
-        if later > 0:
+        if trailing:
+            problems.append(BYTES_AFTER_SIGNING(count=trailing))
+        elif later > 0:
             level = status.modification_level
             problems.append(
                 UPDATES_AFTER_SIGNING(
@@ -782,14 +1035,19 @@ def _report(
 
 
 def _validation_context(
-    roots: Sequence[x509.Certificate], others: Sequence[x509.Certificate]
+    roots: Sequence[x509.Certificate],
+    others: Sequence[x509.Certificate],
+    *,
+    crls: Sequence[x509.CertificateRevocationList] = (),
 ) -> ValidationContext:
     # Offline: nothing is fetched; without revocation data the check soft-fails.
     return ValidationContext(
         trust_roots=[_to_asn1(c) for c in roots],
         other_certs=[_to_asn1(c) for c in others],
+        crls=[asn1_crl.CertificateList.load(c.public_bytes(serialization.Encoding.DER))
+              for c in crls],
         allow_fetching=False,
-    )
+    )  # fmt: skip
 
 
 def _pdfa_claim(data: bytes, where: Path) -> str:
@@ -893,6 +1151,66 @@ def _current_demo_certificate(
         return False
     now = _now()
     return cert.not_valid_before_utc <= now < cert.not_valid_after_utc - dt.timedelta(days=1)
+
+
+def _issue_tsa_certificate(
+    key: PrivateKeyTypes, ca_key: CertificateIssuerPrivateKeyTypes, ca_cert: x509.Certificate
+) -> x509.Certificate:
+    """A time-stamping certificate (RFC 3161 §2.3: the one critical extended key usage)."""
+    now = _now()
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEMO_CA_ORGANISATION),
+            x509.NameAttribute(NameOID.COMMON_NAME, DEMO_TSA_NAME),
+        ]
+    )
+    not_after = min(now + dt.timedelta(days=365 * DEMO_TSA_YEARS), ca_cert.not_valid_after_utc)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())  # type: ignore[arg-type]  # RSA, made above
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(ca=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+
+
+def _key_info(key: PrivateKeyTypes) -> Any:
+    """The asn1crypto form of ``key`` that pyhanko takes."""
+    der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return load_private_key_from_pemder_data(der, passphrase=None)
+
+
+def _read_crls(paths: Sequence[Path]) -> list[x509.CertificateRevocationList]:
+    """The CRLs of ``paths`` (PEM or DER).
+
+    Raises:
+        SigningKeysInvalid: A file cannot be read or is not a CRL.
+    """
+    crls = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+            crls.append(
+                x509.load_pem_x509_crl(data)
+                if data.lstrip().startswith(b"-----")
+                else x509.load_der_x509_crl(data)
+            )
+        except (OSError, ValueError) as exc:
+            raise SigningKeysInvalid(CRL_UNREADABLE(path=path, reason=exc)) from exc
+    return crls
 
 
 def _public_der(item: PrivateKeyTypes | x509.Certificate) -> bytes:

@@ -159,6 +159,10 @@ def _show_a_search_and_a_verification(settings: Settings, out: Path) -> None:
         retrieved = desk.retrieve(auditor, code, target)
     downloaded, report = retrieved.downloaded, retrieved.report
     console.print(f"\n[bold]核验 verification[/] ({downloaded.folder})")
+    if retrieved.sealed:
+        console.print(f"  个人信息部分已加密 {retrieved.sealed} personal part(s) sealed: "
+                      "the auditor role reads the public part only; `xwql audit get` opens "
+                      "them for the internal role", highlight=False)  # fmt: skip
     show_report(report.as_dict())
 
 
