@@ -466,7 +466,7 @@ def reindex_flow() -> dict[str, Any]:
     from pipeline.archive.session import ArchiveSession
 
     with ArchiveSession.open(load_settings(), writing=False) as session:
-        rebuilt = rebuild_index(session.store, session.index)
+        rebuilt = rebuild_index(session.store, session.index, session.sealer)
     return {"entries": rebuilt.entries, "accesses": rebuilt.accesses, "skipped": rebuilt.skipped}
 
 

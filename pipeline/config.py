@@ -93,6 +93,9 @@ class Settings:
             :mod:`pipeline.archive.sealing`).
         signing_keys: Folder of production village signing keys
             (``XWQL_SIGNING_KEYS``); unset: a demo CA under ``data/signing``.
+        tsa_url: The time-stamping authority of the signatures (``XWQL_TSA_URL``,
+            RFC 3161 over HTTP); unset, the demo keys use the district's own and
+            production keys sign without a timestamp (B-B).
         signing_passphrase: Passphrase of encrypted production keys
             (``XWQL_SIGNING_PASSPHRASE`` or ``…_FILE``).
         permanent_retention_years: How long 永久 units are locked
@@ -136,6 +139,9 @@ class Settings:
         default_factory=lambda: (
             _env_path("XWQL_SIGNING_KEYS", Path()) if os.environ.get("XWQL_SIGNING_KEYS") else None
         )
+    )
+    tsa_url: str | None = field(
+        default_factory=lambda: os.environ.get("XWQL_TSA_URL", "").strip() or None
     )
     signing_passphrase: str | None = field(
         default_factory=lambda: _secret("XWQL_SIGNING_PASSPHRASE"), repr=False

@@ -108,6 +108,19 @@ SEALED_TAMPERED = Bilingual(
     "加密部分被改动", "{name} does not open with its key: it was changed after it was sealed"
 )
 
+NOT_RENEWABLE = Bilingual("无法续加时间戳", "{code}: {reason}")
+NO_VALID_SIGNATURE = Bilingual("无有效签名", "no valid signature to timestamp")
+NO_TIMESTAMP = Bilingual(
+    "签名无时间戳",
+    "PAdES {level}: no timestamp (signed without a TSA); it holds as long as "
+    "the signer's certificate",
+)
+TIMESTAMP_EXPIRED = Bilingual(
+    "时间戳已过期",
+    "the newest timestamp held until {until}: run `xwql archive retimestamp` "
+    "before a timestamp ends",
+)
+TIMESTAMP_HOLDS = Bilingual("时间戳有效", "PAdES {level}; the newest timestamp holds until {until}")
 SEALED_OPEN = Bilingual(
     "个人信息部分已加密，可用档案密钥打开",
     "{count} personal part(s) sealed for the internal role open with archive key {keys} "

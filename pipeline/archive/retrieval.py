@@ -46,6 +46,8 @@ from pipeline.errors import NotArchived, OutputError, SealedPartUnreadable, Stor
 
 ACCESS_LOG = "access-log/"
 ACCESS_LOG_YEARS = 30
+RENEWALS = "timestamps/"
+"""Renewed timestamps of signed files, beside their packages (:mod:`pipeline.archive.renewal`)."""
 
 
 @dataclass(frozen=True)
@@ -73,12 +75,15 @@ class Downloaded:
         folder: Where it was written.
         versions: The version id read for each key (relative to the package).
         issues: Objects that could not be read, or that were changed after writing.
+        renewals: The renewed timestamps of its signed file, oldest first: updates
+            to append to it (they live beside the package, not in it).
     """
 
     archival_code: str
     folder: Path
     versions: dict[str, str] = field(default_factory=dict)
     issues: list[ObjectIssue] = field(default_factory=list)
+    renewals: list[bytes] = field(default_factory=list)
 
 
 def archived_codes(store: ObjectStore) -> list[str]:
@@ -156,6 +161,7 @@ def download_package(store: ObjectStore, code: str, out: Path) -> Downloaded:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             result.versions[key] = version.version_id
+        result.renewals = read_renewals(store, code)
         work.rename(folder)
     except OSError as exc:
         shutil.rmtree(work, ignore_errors=True)
@@ -166,6 +172,26 @@ def download_package(store: ObjectStore, code: str, out: Path) -> Downloaded:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return result
+
+
+def renewal_prefix(code: str) -> str:
+    """Where the renewed timestamps of package ``code`` are kept."""
+    return f"{RENEWALS}{code}/"
+
+
+def read_renewals(store: ObjectStore, code: str) -> list[bytes]:
+    """The renewals of package ``code``'s signed file, in order (each key's first version).
+
+    Raises:
+        StorageError: The bucket cannot be listed or read.
+    """
+    epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
+    first: dict[str, ObjectVersion] = {}
+    listed = store.versions(renewal_prefix(code))
+    for version in sorted(listed, key=lambda v: v.last_modified or epoch):
+        if not version.is_delete_marker and version.key not in first:
+            first[version.key] = version
+    return [store.get(v.key, v.version_id) for _, v in sorted(first.items())]
 
 
 def set_legal_hold(store: ObjectStore, code: str, *, on: bool) -> int:
@@ -385,5 +411,5 @@ def census(store: ObjectStore) -> Census:
 
 def stray_prefixes(store: ObjectStore) -> list[str]:
     """Top-level prefixes or objects that belong to no package, log or self-check."""
-    known = {PACKAGES, ACCESS_LOG, SCRATCH_ROOT}
+    known = {PACKAGES, ACCESS_LOG, SCRATCH_ROOT, RENEWALS}
     return [name for name in store.children("") if name not in known]

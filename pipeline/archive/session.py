@@ -85,6 +85,7 @@ class ArchiveSession:
             settings.data / "signing",
             production_keys=settings.signing_keys,
             passphrase=passphrase.encode() if passphrase else None,
+            tsa_url=settings.tsa_url,
         )
         sealer = Sealer(load_keyring(settings))
         archiver = Archiver(

@@ -6,7 +6,9 @@ every check runs and reports, none stops the others:
 =============  ==========================================================================
 真实性 authenticity  ``index`` (the package digest is the one indexed when it was filed),
                ``schema`` (metadata.json valid against the versioned JSON Schema and the
-               model), ``signature`` (PAdES, intact, trusted, by the record's village)
+               model), ``signature`` (PAdES, intact, trusted, by the record's village),
+               ``timestamp`` (the level reached; the newest timestamp, renewals
+               included, still holds)
 完整性 integrity     ``objects`` (every object readable, written once, never deleted),
                ``fixity`` (the manifests' SHA-256 of every file), ``bagit`` (the
                Library of Congress BagIt validator), ``completeness`` (every document
@@ -58,6 +60,8 @@ from pipeline.archive.messages import (
     NO_MAIN_PDF,
     NO_MANIFEST,
     NO_METADATA,
+    NO_TIMESTAMP,
+    NO_VALID_SIGNATURE,
     NOT_INDEXED,
     NOT_LOCKED,
     NOT_PDFA_2B,
@@ -70,6 +74,8 @@ from pipeline.archive.messages import (
     SEALED_NOT_OPENED,
     SEALED_OPEN,
     SIGNATURE_VALID,
+    TIMESTAMP_EXPIRED,
+    TIMESTAMP_HOLDS,
     UNKNOWN_ITEM,
     UNSIGNED_NOT_REQUIRED,
 )
@@ -130,12 +136,16 @@ class VerificationReport:
         title: Its title, when its metadata could be read.
         signer: Who signed its main PDF, when it is signed.
         checks: The checks, in the order of the module's table.
+        level: The PAdES level its signature reached (``B-B`` … ``B-LTA``), if signed.
+        timestamp_until: Until when its newest timestamp holds, if it has one.
     """
 
     archival_code: str
     title: str | None = None
     signer: str | None = None
     checks: list[Check] = field(default_factory=list)
+    level: str | None = None
+    timestamp_until: dt.datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -159,6 +169,8 @@ class VerificationReport:
             "archival_code": self.archival_code,
             "title": self.title,
             "signer": self.signer,
+            "level": self.level,
+            "timestamp_until": self.timestamp_until.isoformat() if self.timestamp_until else None,
             "ok": self.ok,
             "aspects": {aspect.name.lower(): ok for aspect, ok in self.aspects().items()},
             "checks": [
@@ -210,9 +222,11 @@ class Verifier:
         checks = report.checks
         with tempfile.TemporaryDirectory(prefix="xwql-unsealed-") as scratch:
             files, sealed = self._readable(folder, record, Path(scratch))
+            files = files.renewed(downloaded.renewals, Path(scratch))
             checks.append(self._index(folder, indexed))
             checks.append(self._schema(folder))
             checks.append(self._signature(files, record, report))
+            checks.append(_timestamp(checks[-1], report))
             checks.append(_objects(downloaded))
             checks.append(_fixity(folder))
             checks.append(_bagit(folder))
@@ -330,6 +344,10 @@ class Verifier:
                 continue  # only case files must be signed
             if found.signer_common_name:
                 signers.append(found.signer_common_name)
+                report.level = found.level
+                if found.timestamp_until is not None:
+                    until = report.timestamp_until or found.timestamp_until
+                    report.timestamp_until = min(until, found.timestamp_until)
             problems += [f"{pdf.name}: {p}" for p in found.problems]
             if found.matches_expected is False and not found.problems:
                 problems.append(NOT_SIGNED_BY_VILLAGE(pdf=pdf.name))
@@ -340,7 +358,7 @@ class Verifier:
             return Check("signature", Aspect.AUTHENTICITY, None, UNSIGNED_NOT_REQUIRED())
         return Check(
             "signature", Aspect.AUTHENTICITY, True,
-            SIGNATURE_VALID(signer=report.signer),
+            f"{SIGNATURE_VALID(signer=report.signer)}, PAdES {report.level}",
         )  # fmt: skip
 
     # --- integrity ----------------------------------------------------------------------
@@ -446,6 +464,32 @@ class Readable:
             for entry in self.record.files
             if entry.role == "main" and _plain_name(entry).endswith(".pdf")
         ]
+
+    def renewed(self, renewals: Sequence[bytes], scratch: Path) -> Readable:
+        """These files with the renewed timestamps appended to the (first) main PDF."""
+        main = self.main_pdfs()
+        if not renewals or not main or not main[0].is_file():
+            return self
+        target = scratch / "renewed" / main[0].name
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(main[0].read_bytes() + b"".join(renewals))
+        paths = {key: target if path == main[0] else path for key, path in self.paths.items()}
+        return Readable(paths, self.record)
+
+
+def _timestamp(signature: Check, report: VerificationReport) -> Check:
+    """Whether the signature's newest timestamp still holds (PAdES B-T and up)."""
+    if signature.passed is not True:
+        return Check("timestamp", Aspect.AUTHENTICITY, None, NO_VALID_SIGNATURE())
+    until = report.timestamp_until
+    if until is None:
+        return Check("timestamp", Aspect.AUTHENTICITY, None, NO_TIMESTAMP(level=report.level))
+    if until <= dt.datetime.now(dt.UTC):
+        return Check("timestamp", Aspect.AUTHENTICITY, False, TIMESTAMP_EXPIRED(until=until))
+    return Check(
+        "timestamp", Aspect.AUTHENTICITY, True,
+        TIMESTAMP_HOLDS(level=report.level, until=f"{until:%Y-%m-%d}"),
+    )  # fmt: skip
 
 
 def _plain_name(entry: FileEntry) -> str:

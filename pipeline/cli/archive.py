@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import Progress
@@ -30,6 +31,7 @@ from pipeline.cli.messages import (
     NO_SUCH_USER,
     OUTSIDE_EVERY_PACKAGE,
     SEALED_FOR_INTERNAL,
+    TIMESTAMPS_EXPIRING,
 )
 from pipeline.config import Settings
 from pipeline.errors import ExitCode, InputInvalid, XwqlError
@@ -188,6 +190,75 @@ def archive_rotate_key(as_json: JsonOption = False) -> None:
     )
 
 
+@archive_app.command("retimestamp")
+def archive_retimestamp(
+    codes: Annotated[list[str] | None, typer.Argument(help="Archival codes (档号).")] = None,
+    within: Annotated[
+        float, typer.Option(help="Renew every signed package whose timestamp ends within N years.")
+    ] = 2.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a new document timestamp to signed packages before their newest one ends.
+
+    The update is stored beside the package (timestamps/<code>/), never in it:
+    the locked objects are not touched. Without codes every package is checked
+    and those due within --within years are renewed. Logged.
+
+    Example: xwql archive retimestamp --within 2
+    """
+    from pipeline.archive.renewal import renew_timestamp, timestamp_until
+    from pipeline.archive.retrieval import archived_codes, log_access
+    from pipeline.archive.session import ArchiveSession
+
+    settings = current_settings()
+    renewed, failed = [], []
+    with ArchiveSession.open(settings, writing=True) as session:
+        store, sealer, keys = session.store, session.sealer, session.keys
+        if codes:
+            due = list(codes)
+        else:
+            horizon = dt.timedelta(days=365.25 * within)
+            with console.status("查找到期的时间戳 / finding timestamps due"):
+                held = []
+                for code in archived_codes(store):
+                    try:
+                        held.append(timestamp_until(store, sealer, keys, code))
+                    except XwqlError:
+                        continue  # not a signed package
+                due = [h.archival_code for h in held if h.due(horizon)]
+        for code in due:
+            try:
+                done = renew_timestamp(
+                    store, sealer, keys, code, permanent_years=settings.permanent_retention_years
+                )
+            except XwqlError as exc:
+                failed.append({"code": code, "why": str(exc)})
+                continue
+            log_access(store, session.index, actor=_operator(), role="operator",
+                       action="retimestamp", what=code)  # fmt: skip
+            renewed.append(done)
+    if as_json:
+        print_json({
+            "renewed": [{"code": r.archival_code, "key": r.key, "level": r.level,
+                         "timestamps": r.timestamps,
+                         "until": r.until.isoformat() if r.until else None} for r in renewed],
+            "failed": failed,
+        })  # fmt: skip
+    else:
+        for r in renewed:
+            until = f"{r.until:%Y-%m-%d}" if r.until else "—"
+            console.print(
+                f"[green]✓[/] {r.archival_code}: PAdES {r.level}, "
+                f"{r.timestamps} timestamps, holds until {until}",
+                highlight=False,
+            )
+        for f in failed:
+            err_console.print(f"[red]✗[/] {f['why']}", highlight=False)
+        console.print(f"{len(renewed)} 个续加 renewed, {len(failed)} 个失败 failed")
+    if failed:
+        raise typer.Exit(ExitCode.INCIDENT)
+
+
 @archive_app.command("hold")
 def archive_hold(
     code: Annotated[str, typer.Argument(help="Archival code (档号).")],
@@ -323,13 +394,18 @@ def audit_get(
 def audit_verify(
     codes: Annotated[list[str] | None, typer.Argument(help="Archival codes.")] = None,
     all_packages: Annotated[bool, typer.Option("--all", help="Sweep the whole archive.")] = False,
+    expiring_within: Annotated[
+        float | None,
+        typer.Option(help="Also list signed packages whose newest timestamp ends within N years."),
+    ] = None,
     token_file: TokenFileOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Verify packages in the bucket (DA/T 70: authenticity, integrity, usability, security).
 
     Reports per package; a damaged object costs at most one read timeout (30 s).
-    Exit status 9 when any package has an incident.
+    Exit status 9 when any package has an incident. With --expiring-within N,
+    lists the signed packages to renew (`xwql archive retimestamp`).
 
     Example: xwql audit verify --all
     """
@@ -353,17 +429,39 @@ def audit_verify(
                     failed = ", ".join(c.name for c in report.failed())
                     console.print(f"{mark} {report.archival_code} {failed}", highlight=False)
     bad = [r for r in reports if not r["ok"]]
+    expiring = _expiring(reports, expiring_within)
     if as_json:
         print_json({"packages": len(reports), "incidents": len(bad), "strays": strays,
-                    "reports": reports})  # fmt: skip
+                    "expiring": expiring, "reports": reports})  # fmt: skip
     else:
         for report_data in bad:
             show_report(report_data)
         for stray in strays:
             console.print(f"[red]✗[/] {OUTSIDE_EVERY_PACKAGE(prefix=stray)}")
+        if expiring_within is not None:
+            console.print(TIMESTAMPS_EXPIRING(count=len(expiring), years=f"{expiring_within:g}"))
+            for line in expiring:
+                until = line["until"][:10] if line["until"] else "—"
+                console.print(f"  {line['code']}  {line['level']}  {until}", highlight=False)
         console.print(f"{len(reports)} 个归档包 packages, {len(bad)} 个异常 with incidents")
     if bad or strays:
         raise typer.Exit(ExitCode.INCIDENT)
+
+
+def _expiring(reports: list[dict[str, Any]], years: float | None) -> list[dict[str, Any]]:
+    """The signed packages whose newest timestamp is missing or ends within ``years``."""
+    if years is None:
+        return []
+    horizon = dt.datetime.now(dt.UTC) + dt.timedelta(days=365.25 * years)
+    return [
+        {"code": r["archival_code"], "level": r["level"], "until": r["timestamp_until"]}
+        for r in reports
+        if r["level"] is not None
+        and (
+            r["timestamp_until"] is None
+            or dt.datetime.fromisoformat(r["timestamp_until"]) < horizon
+        )
+    ]
 
 
 @audit_app.command("log")

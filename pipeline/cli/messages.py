@@ -44,6 +44,11 @@ SEALED_FOR_INTERNAL = Bilingual(
     "{count} 个文件含个人信息，已加密，仅内部角色可读",
     "personal parts sealed: readable by the internal role only",
 )
+TIMESTAMPS_EXPIRING = Bilingual(
+    "{count} 个已签名归档包的时间戳将在 {years} 年内到期",
+    "signed packages whose newest timestamp ends within {years} years: renew them with "
+    "`xwql archive retimestamp`",
+)
 NO_SUCH_USER = Bilingual(
     "没有用户 {name}",
     "no such user",

@@ -30,6 +30,7 @@ CHECKS = {
     "bagit": "BagIt 包结构",
     "completeness": "完整性（必备文件）",
     "sealed": "个人信息加密",
+    "timestamp": "时间戳",
     "pdf": "PDF/A 可用性",
     "retention": "保管锁定",
 }
@@ -49,6 +50,7 @@ ACTIONS = {
     "hold": "冻结",
     "release-hold": "解除冻结",
     "open-sealed": "查看个人信息（解密）",
+    "retimestamp": "续加时间戳",
 }
 DAY_UNITS = {"calendar": "自然日", "working": "工作日"}
 

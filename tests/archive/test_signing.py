@@ -31,6 +31,7 @@ from pipeline.archive.signing import (
     KeyStore,
     SignatureReport,
     VillageSigner,
+    add_document_timestamp,
     load_trust_roots,
     sign_pdf,
     verify_pdf,
@@ -41,6 +42,7 @@ from pipeline.errors import PdfUnreadable, SigningError, SigningKeysInvalid
 from pipeline.organisations import Directory, Place, load_district
 from pipeline.pdfdate import parse_pdf_date
 from tests.pdfa import pdfa_problems
+from tests.tsa import rfc3161_server
 
 REASON = "归档 / archived case file"
 LOCATION = "齐陵街道"
@@ -621,3 +623,61 @@ def test_importing_the_signing_prints_no_library_warning() -> None:
         capture_output=True, text=True, check=True, timeout=120,
     )  # fmt: skip
     assert done.stderr == ""
+
+
+# --- long-term validation (PAdES B-LTA) --------------------------------------------------
+
+
+def test_a_demo_signature_is_b_lta_and_says_until_when_its_timestamp_holds(
+    signed: Path, keys: KeyStore, nanma: Place
+) -> None:
+    report = _verify(signed, nanma, keys)
+    assert report.ok and report.level == "B-LTA"
+    # The signature's own timestamp, then the document timestamp over the validation data.
+    assert len(report.timestamps) == 2
+    assert report.timestamps[0] <= report.timestamps[1]
+    assert abs(dt.datetime.now(dt.UTC) - report.timestamps[0]) < dt.timedelta(minutes=5)
+    tsa = x509.load_pem_x509_certificate((keys.folder / "tsa.crt").read_bytes())
+    assert report.timestamp_until == tsa.not_valid_after_utc
+    assert tsa.extensions.get_extension_for_class(x509.ExtendedKeyUsage).critical
+    # The validation data is in the file: the CA's CRL among it.
+    text = signed.read_bytes()
+    assert b"/DSS" in text and b"/CRLs" in text and b"/DocTimeStamp" in text
+
+
+def test_a_new_document_timestamp_extends_the_chain_and_keeps_every_byte(
+    signed: Path, keys: KeyStore, nanma: Place, tmp_path: Path
+) -> None:
+    long_term = keys.long_term()
+    assert long_term is not None
+    original = signed.read_bytes()
+    renewed = add_document_timestamp(original, long_term, keys.trust_roots())
+    assert renewed.startswith(original)
+    target = tmp_path / "renewed.pdf"
+    target.write_bytes(renewed)
+    report = _verify(target, nanma, keys)
+    assert report.ok, report.problems
+    assert report.level == "B-LTA" and len(report.timestamps) == 3  # the chain verifies
+    again = add_document_timestamp(renewed, long_term, keys.trust_roots())
+    target.write_bytes(again)
+    assert len(_verify(target, nanma, keys).timestamps) == 4
+    # A byte changed in the first renewal breaks the chain after it.
+    damaged = bytearray(again)
+    damaged[len(original) + 200] ^= 1
+    target.write_bytes(bytes(damaged))
+    assert not _verify(target, nanma, keys).ok
+
+
+def test_a_production_tsa_by_url_makes_the_same_level(
+    keys: KeyStore, nanma: Place, collated: Path, tmp_path: Path
+) -> None:
+    """An RFC 3161 server over HTTP (the demo TSA behind a test server) as production uses it."""
+    demo = keys.long_term()
+    assert demo is not None
+    with rfc3161_server(demo.timestamper) as url:
+        by_url = KeyStore(keys.folder, tsa_url=url)
+        target = tmp_path / "signed.pdf"
+        sign_pdf(collated, target, by_url.signer_for(nanma), reason=REASON, location=LOCATION)
+    report = _verify(target, nanma, keys)
+    assert report.ok, report.problems
+    assert report.level == "B-LTA"
