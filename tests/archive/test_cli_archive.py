@@ -6,6 +6,7 @@ bucket of this test's own) and the CLI in-process.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import stat
 from collections import Counter
@@ -106,7 +107,7 @@ def test_archive_search_get_verify_reindex(
     assert report["ok"] is True, report
     assert {c["name"]: c["passed"] for c in report["checks"]} == dict.fromkeys(
         ("index", "schema", "signature", "objects", "fixity", "bagit", "completeness", "pdf",
-         "retention", "sealed"), True,
+         "retention", "sealed", "timestamp"), True,
     )  # fmt: skip
     assert report["signer"] == "临淄区齐陵街道南马村民委员会"
     bagit.Bag(report["folder"]).validate()
@@ -129,6 +130,30 @@ def test_archive_search_get_verify_reindex(
     assert applicant["persons"][0]["id_number"] in pdf_text(opened / "案卷.pdf")
     assert _personal_in(tmp_path / "inside" / codes["NM-2026-11-002"], ledger_personal) == set()
     monkeypatch.setenv("XWQL_AUDIT_TOKEN", auditor)
+
+    # The signature is PAdES B-LTA; a renewal adds a document timestamp beside the
+    # locked package, and the chain verifies.
+    assert report["level"] == "B-LTA"
+    until = dt.datetime.fromisoformat(report["timestamp_until"])
+    expiring = _json(cli("audit", "verify", "--all", "--expiring-within", "20", "--json"))
+    assert sorted(e["code"] for e in expiring["expiring"]) == sorted(codes.values())
+    soon = _json(cli("audit", "verify", *codes.values(), "--expiring-within", "1", "--json"))
+    assert soon["expiring"] == []
+    before_renewal = Counter(v.key for v in fresh_store.versions("packages/"))
+    renewed = _json(cli("archive", "retimestamp", codes["NM-2026-11-002"], "--json"))
+    assert renewed["failed"] == [] and len(renewed["renewed"]) == 1
+    (done,) = renewed["renewed"]
+    assert done["key"] == f"timestamps/{codes['NM-2026-11-002']}/0001.pdf-update"
+    assert done["level"] == "B-LTA" and done["timestamps"] == 3
+    assert Counter(v.key for v in fresh_store.versions("packages/")) == before_renewal
+    assert fresh_store.retention(done["key"], fresh_store.versions(done["key"])[0].version_id)
+    again = _json(cli("audit", "get", codes["NM-2026-11-002"], "--out", str(tmp_path / "again"),
+                      "--json"))  # fmt: skip
+    checks = {c["name"]: c for c in again["checks"]}
+    assert again["ok"] and checks["timestamp"]["passed"] is True
+    assert dt.datetime.fromisoformat(again["timestamp_until"]) >= until
+    # Nothing is due within two years: the default run renews nothing.
+    assert _json(cli("archive", "retimestamp", "--json"))["renewed"] == []
 
     # The index is rebuilt from the bucket alone with the same results.
     before = _json(cli("audit", "search", "--person", "刘芳", "--json"))
