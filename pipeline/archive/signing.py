@@ -1,8 +1,9 @@
 """PAdES signatures of the issuing village on archived case files.
 
-After collation the case-file PDF is signed by its village (PAdES B-B, an
-invisible signature added as an incremental update, so the PDF/A-2b file stays
-byte-for-byte the same up to the signature) and can be verified at audit:
+After collation the case-file PDF is signed by its village (PAdES, an invisible
+signature added as an incremental update, so the PDF/A-2b file stays
+byte-for-byte the same up to the signature; B-LTA with a time-stamping
+authority, see below) and can be verified at audit:
 ``verify_pdf`` tells whether the file is signed, whether any byte changed
 since, whether the signer chains to a trusted root and whether it is the
 expected village.
@@ -15,6 +16,8 @@ CA, generated on first use under a run-time folder (never in git)::
       .lock                    serialises first-use generation between processes
       demo-ca.key              the demo CA's private key (PKCS#8 PEM, unencrypted), 0600
       demo-ca.crt              its self-signed certificate (PEM), 0600
+      tsa.key, tsa.crt         the district's demo time-stamping key and certificate, 0600
+      demo-ca.crl              the demo CA's CRL (nothing revoked), re-issued weekly
       villages/                0700
         QL-NM.key              the village's private key (PKCS#8 PEM, unencrypted), 0600
         QL-NM.crt              its certificate, issued by the demo CA (PEM), 0600
