@@ -3,6 +3,10 @@
 SQLite in the data folder by default, PostgreSQL in production (``XWQL_DATABASE_URL``),
 through one SQL layer (SQLAlchemy core). Each family keeps its own tables and makes
 them on first use; a clock is injectable, so tests can move time.
+
+Schema changes are additive: a column added later is nullable, and a store opened
+on a database made before gains it (:func:`add_missing_columns`); rows written
+before keep it empty, and the code reading it says what empty means.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ class SqlStore:
         if self.engine.dialect.name == "sqlite":
             _serialise_writers(self.engine)
         self.metadata.create_all(self.engine)
+        add_missing_columns(self.engine, self.metadata)
         self._clock = clock
 
     @classmethod
@@ -66,6 +71,31 @@ class SqlStore:
     def now(self) -> dt.datetime:
         """The time now by the store's clock (UTC)."""
         return self._clock()
+
+
+def add_missing_columns(engine: sa.Engine, metadata: sa.MetaData) -> list[str]:
+    """Add to each table of ``metadata`` the nullable columns its database table lacks.
+
+    Returns:
+        The columns added, as ``table.column``.
+
+    Raises:
+        ValueError: A missing column is not nullable (a change no store may make).
+    """
+    inspector = sa.inspect(engine)
+    added = []
+    for table in metadata.sorted_tables:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            if not column.nullable:
+                raise ValueError(f"{table.name}.{column.name} is new and not nullable")
+            kind = column.type.compile(dialect=engine.dialect)
+            with engine.begin() as db:
+                db.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+            added.append(f"{table.name}.{column.name}")
+    return added
 
 
 def _serialise_writers(engine: sa.Engine) -> None:

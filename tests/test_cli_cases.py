@@ -157,7 +157,10 @@ def test_demo_from_scratch(tmp_path: Path) -> None:
         )
         assert board is not None, done.stdout
         assert list((out / "catalog").glob("*流程图汇编.pdf"))
-        assert list((out / "monthly").glob("QL-NM-2026-11-*.pdf"))
+        (pack,) = (out / "monthly").glob("QL-NM-2026-11-*.pdf")
+        # The seals placed today on November's notices count in November's register.
+        used = re.search(r"印章用印共(\d+)次", "".join(pdf_text(pack).split()))
+        assert used is not None and int(used.group(1)) > 0
         public = sorted((out / "notices" / "南马村").glob("*.pdf"))
         internal = sorted((out / "notices" / "南马村" / "internal").glob("*.pdf"))
         assert len(public) == len(internal) >= 5

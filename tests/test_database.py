@@ -6,9 +6,14 @@ import datetime as dt
 import multiprocessing
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from pipeline.accounts.model import Scope
 from pipeline.accounts.store import AccountStore
-from pipeline.database import database_url
+from pipeline.cases.store import CaseStore
+from pipeline.database import add_missing_columns, database_url
+from pipeline.documents.stamp import SealUse
+from pipeline.units.packs.month import seal_use_date
 
 ROUNDS = 40
 
@@ -57,5 +62,40 @@ def test_sqlite_writers_queue_and_readers_go_on(tmp_path: Path) -> None:
         with store.engine.connect() as db:
             assert db.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert db.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+    finally:
+        store.close()
+
+
+def test_a_store_opened_on_an_older_database_gains_its_new_columns(tmp_path: Path) -> None:
+    """A data folder made before seal uses were dated: the register keeps its lines."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as db:  # the register as it was, with one line in it
+        db.execute(sa.text(
+            "CREATE TABLE seal_uses (id INTEGER PRIMARY KEY, organisation VARCHAR(100) NOT NULL,"
+            " document VARCHAR(300) NOT NULL, document_sha256 VARCHAR(64) NOT NULL,"
+            " case_id VARCHAR(40), page INTEGER NOT NULL, purpose VARCHAR(300) NOT NULL,"
+            " operator VARCHAR(60) NOT NULL, placed_at DATETIME NOT NULL)"
+        ))  # fmt: skip
+        db.execute(sa.text(
+            "INSERT INTO seal_uses VALUES (1, '南马村民委员会', 'a.pdf', :sha, NULL, 1,"
+            " '公示', '测试', '2026-12-01 09:00:00')"
+        ), {"sha": "0" * 64})  # fmt: skip
+    engine.dispose()
+    store = CaseStore(url)
+    try:
+        (old,) = store.seal_uses()
+        assert old["document_date"] is None and old["document"] == "a.pdf"
+        placed = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+        dated = dt.date(2026, 11, 10)
+        use = SealUse("南马村民委员会", "b.pdf", 1, "公示", "测试", placed, dated=dated)
+        store.record_seal_use(use, document_sha256="1" * 64, case_id=None)
+        lines = store.seal_uses()
+        # The month a line counts in: the document's date, else the day the seal was placed.
+        assert [seal_use_date(line) for line in lines] == [
+            dt.date(2026, 12, 1),
+            dt.date(2026, 11, 10),
+        ]
+        assert add_missing_columns(store.engine, store.metadata) == []  # once only
     finally:
         store.close()

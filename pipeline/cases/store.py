@@ -62,6 +62,8 @@ seal_uses_table = sa.Table(
     sa.Column("purpose", sa.String(300), nullable=False),
     sa.Column("operator", sa.String(60), nullable=False),
     sa.Column("placed_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    # The document's own date (the month the use counts in); none on lines written before.
+    sa.Column("document_date", sa.Date, nullable=True),
 )  # fmt: skip
 
 notices_table = sa.Table(
@@ -222,6 +224,7 @@ class CaseStore(SqlStore):
                     organisation=use.organisation, document=use.document,
                     document_sha256=document_sha256, case_id=case_id, page=use.page,
                     purpose=use.purpose, operator=use.operator, placed_at=use.placed_at,
+                    document_date=use.dated,
                 )
             )  # fmt: skip
 

@@ -51,6 +51,7 @@ class SealUse:
     purpose: str
     operator: str
     placed_at: dt.datetime
+    dated: dt.date | None = None  # the document's own date: the month it counts in
 
 
 def _star(draw: ImageDraw.ImageDraw, centre: float, radius: float) -> None:
@@ -171,8 +172,12 @@ def stamp_pdf(
     operator: str,
     diameter_mm: float = SEAL_DIAMETER_MM,
     text: PdfText | None = None,
+    dated: dt.date | None = None,
 ) -> SealUse:
     """Place ``seal`` centred over the first occurrence of ``anchor`` text.
+
+    ``dated`` is the document's own date (a notice's, an application's): the
+    register counts the use in that month, whatever day the seal was placed.
 
     ``text`` is the source's text when the caller has read it already (a public
     sheet's is read once, for its privacy check and for the seal's place).
@@ -206,4 +211,5 @@ def stamp_pdf(
             purpose=purpose,
             operator=operator,
             placed_at=dt.datetime.now().astimezone(),
+            dated=dated,
         )

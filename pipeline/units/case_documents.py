@@ -53,6 +53,7 @@ def write_case_documents(
         digest = writer.write(
             template, context, target, case=case, place=place,
             purpose=f"{item.name}{title}" if kind in _STAMPED else None,
+            dated=case.received_on,
         )  # fmt: skip
         written.append(CaseDocument(kind=kind, title=title, pdf=target, sha256=digest))
     return written

@@ -202,11 +202,11 @@ class NoticeIssuer(StampedWriter):
             check_public_text(unstamped, text)
             digest = self.stamp(
                 unstamped, public_pdf, case=job.case, place=job.place,
-                purpose=f"{job.item.name}{name}（张贴）", text=text,
+                purpose=f"{job.item.name}{name}（张贴）", text=text, dated=job.step.date,
             )  # fmt: skip
             self.stamp(
                 internal.result(), internal_pdf, case=job.case, place=job.place,
-                purpose=f"{job.item.name}{name}（存档内部件）",
+                purpose=f"{job.item.name}{name}（存档内部件）", dated=job.step.date,
             )  # fmt: skip
         notice = IssuedNotice(
             verification_code=code, case_id=job.case.case_id, kind=job.kind.value,

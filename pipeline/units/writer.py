@@ -16,6 +16,7 @@ text, font or drawing is drawn afresh.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
 from pathlib import Path
@@ -104,17 +105,19 @@ class StampedWriter:
         case: Case,
         place: Place,
         purpose: str,
+        dated: dt.date,
         text: PdfText | None = None,
     ) -> str:
         """Stamp ``unstamped`` into ``target`` and register the seal's use; the SHA-256.
 
-        ``text`` is the text of ``unstamped``, if read already (looking for the committee).
+        ``dated`` is the document's date (the register's month); ``text`` is the
+        text of ``unstamped``, if read already (looking for the committee).
         """
         from pipeline.documents.stamp import stamp_pdf
 
         use = stamp_pdf(
             unstamped, target, self.seal(place), anchor=place.village.committee,
-            purpose=purpose, operator=self.operator, text=text,
+            purpose=purpose, operator=self.operator, text=text, dated=dated,
         )  # fmt: skip
         digest = hashlib.sha256(target.read_bytes()).hexdigest()
         self.store.record_seal_use(use, document_sha256=digest, case_id=case.case_id)
@@ -129,9 +132,10 @@ class StampedWriter:
         case: Case,
         place: Place,
         purpose: str | None,
+        dated: dt.date,
     ) -> str:
-        """Write ``target``; stamp it when ``purpose`` is given. Returns its SHA-256."""
+        """Write ``target`` (dated ``dated``); stamp it when ``purpose`` is given; its SHA-256."""
         pdf = self.convert(template, context, target, stamped=purpose is not None)
         if purpose is None:
             return hashlib.sha256(target.read_bytes()).hexdigest()
-        return self.stamp(pdf, target, case=case, place=place, purpose=purpose)
+        return self.stamp(pdf, target, case=case, place=place, purpose=purpose, dated=dated)

@@ -210,6 +210,15 @@ def placed_at(value: object) -> dt.datetime:
     return value.astimezone(CHINA) if value.tzinfo else value
 
 
+def seal_use_date(row: dict[str, Any]) -> dt.date:
+    """The day a seal-use line counts on: its document's date, else the day it was placed.
+
+    A notice dated 10 November and printed on 1 December is November's use.
+    """
+    dated = row.get("document_date")
+    return dated if isinstance(dated, dt.date) else placed_at(row["placed_at"]).date()
+
+
 def village_month(workspace: Workspace, place: Place, month: Month) -> VillageMonth:
     """Read the village's month from the case store (no documents are made)."""
     first, last = month_days(month)
@@ -237,7 +246,7 @@ def village_month(workspace: Workspace, place: Place, month: Month) -> VillageMo
         seal_uses=[
             row
             for row in workspace.store.seal_uses(organisation=place.village.seal_text)
-            if first <= placed_at(row["placed_at"]).date() <= last and row["document"] != own_pack
+            if first <= seal_use_date(row) <= last and row["document"] != own_pack
         ],
         items=[item for item in workspace.catalog.items if item.code in used],
         addresses=sorted(
