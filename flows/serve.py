@@ -12,13 +12,6 @@ stops it on exit.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -26,14 +19,10 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
 from flows.district import fixity_audit_flow, monthly_pack_flow
-from flows.messages import PREFECT_DID_NOT_START
-from pipeline.errors import ExternalProgramError
-from pipeline.programs.ports import free_port
 
 TIMEZONE = "Asia/Shanghai"
 MONTHLY_CRON = "0 6 1 * *"
 WEEKLY_CRON = "0 3 * * 1"
-SERVER_START_TIMEOUT = 120.0
 
 
 def deployments(out: Path) -> list[RunnerDeployment]:
@@ -71,44 +60,3 @@ def describe(items: list[RunnerDeployment]) -> list[dict[str, Any]]:
         }
         for item in items
     ]
-
-
-@contextmanager
-def local_server() -> Iterator[str]:
-    """A Prefect server on 127.0.0.1 for as long as the block runs; yields its API URL.
-
-    Raises:
-        ExternalProgramError: It did not answer in time (its log says why).
-    """
-    port = free_port()
-    home = Path(os.environ.get("PREFECT_HOME", "."))
-    home.mkdir(parents=True, exist_ok=True)
-    log = home / "server.log"
-    argv = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-            "--port", str(port)]  # fmt: skip
-    with log.open("ab") as handle:
-        process = subprocess.Popen(
-            argv, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}/api"
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise ExternalProgramError(PREFECT_DID_NOT_START(log=log))
-            time.sleep(0.5)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

@@ -11,6 +11,7 @@ commands, about 0.2 s before any work) and runs it here.
 
 from __future__ import annotations
 
+import signal
 import sys
 
 
@@ -25,7 +26,15 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def main() -> None:
-    """Console entry point: through the converter service when it can, else here."""
+    """Console entry point: through the converter service when it can, else here.
+
+    What the command starts ends with it (:mod:`pipeline.programs.children`); a
+    SIGTERM unwinds it like a Ctrl-C, so its own clean-up runs.
+    """
+    from pipeline.programs.children import guard_this_command
+
+    guard_this_command()
+    signal.signal(signal.SIGTERM, _terminated)
     served = None
     if sys.argv[1:2] == ["notice"]:  # the one command the service runs
         from pipeline.cli._client import run_in_service
@@ -36,3 +45,7 @@ def main() -> None:
             sys.stderr.write("interrupted\n")
             sys.exit(130)
     sys.exit(run() if served is None else served)
+
+
+def _terminated(number: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {number}")

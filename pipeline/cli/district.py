@@ -182,7 +182,8 @@ def serve(
     from flows import configure_prefect
 
     configure_prefect(settings)
-    from flows.serve import deployments, describe, local_server
+    from flows.api import local_server
+    from flows.serve import deployments, describe
 
     items = deployments(out.resolve())
     if check:

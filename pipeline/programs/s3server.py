@@ -43,6 +43,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pipeline.errors import ExternalProgramError, MissingDependency
+from pipeline.programs.children import unmarked_environment
 from pipeline.programs.messages import S3_SERVER_NOT_STARTED
 from pipeline.programs.ports import free_port
 
@@ -397,7 +398,8 @@ class EmbeddedS3:
         # Go's collector lets the heap grow to twice what is live: the server held
         # 600–800 MB through a district month. A soft limit keeps it near 250 MB
         # at no measurable CPU cost; an administrator's GOMEMLIMIT wins.
-        environment = {"GOMEMLIMIT": WEED_MEMORY_LIMIT} | dict(os.environ)
+        # The server outlives the command that started it (unmarked: no guard stops it).
+        environment = {"GOMEMLIMIT": WEED_MEMORY_LIMIT} | unmarked_environment()
         with self.log_path.open("ab") as log:
             process = subprocess.Popen(
                 argv, cwd=self.folder, env=environment, stdout=log, stderr=subprocess.STDOUT,

@@ -27,6 +27,7 @@ from typing import Any
 from pipeline.config import Settings
 from pipeline.errors import ConverterServiceError
 from pipeline.programs._service_address import SOCKET_NAME, service_folder
+from pipeline.programs.children import unmarked_environment
 from pipeline.programs.converter_service.client import (
     START_SECONDS,
     STATUS_SECONDS,
@@ -185,7 +186,7 @@ class ConverterService:
         with self.log_path.open("ab") as log_file:
             process = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
-                cwd=self.folder, start_new_session=True,
+                cwd=self.folder, start_new_session=True, env=unmarked_environment(),
             )  # fmt: skip
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
