@@ -1,8 +1,9 @@
 """Prefect flows: thin orchestration over ``pipeline.jobs`` (no document logic here).
 
 Prefect is configured before it is imported (:func:`configure_prefect`): its
-home under the data folder, analytics off, its console logging at WARNING so
-the command's own progress bars stay readable. Set ``PREFECT_API_URL`` to use
+home under the data folder, analytics off, and its logging (``logging.yml``)
+into the data folder's log (:func:`log_file`), so the terminal shows the
+command's own progress and one message, never a library's traceback. Set ``PREFECT_API_URL`` to use
 a running Prefect server (``xwql serve`` starts one); otherwise each command
 runs its flow against Prefect's temporary local API.
 """
@@ -24,10 +25,18 @@ def configure_prefect(settings: Settings) -> None:
         "PREFECT_LOGGING_LOG_PRINTS": "false",
         "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+        "PREFECT_LOGGING_SETTINGS_PATH": str(Path(__file__).with_name("logging.yml")),
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
-    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = Path(os.environ["PREFECT_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    (home.parent / "logs").mkdir(parents=True, exist_ok=True)
+
+
+def log_file() -> Path:
+    """Where the runs' logs go (``logging.yml``: ``$PREFECT_HOME/../logs/xwql.log``)."""
+    return (Path(os.environ["PREFECT_HOME"]).parent / "logs" / "xwql.log").resolve()
 
 
 def _configure_from_environment() -> None:

@@ -36,7 +36,13 @@ from prefect.futures import PrefectFuture, wait
 from prefect.settings import PREFECT_API_URL
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from flows.messages import NOT_EVERYTHING_ARCHIVED, PACKAGES_WITH_INCIDENTS, UNITS_NOT_DONE
+from flows import log_file
+from flows.messages import (
+    DETAILS_IN_LOG,
+    NOT_EVERYTHING_ARCHIVED,
+    PACKAGES_WITH_INCIDENTS,
+    UNITS_NOT_DONE,
+)
 from pipeline.archive.archiver import Archived, Outcome
 from pipeline.archive.retrieval import rebuild_index
 from pipeline.archive.verify import VerificationReport, sweep
@@ -73,6 +79,7 @@ class RunIncomplete(XwqlError):
     """A flow finished with villages whose work could not be done (after retries)."""
 
     exit_code = ExitCode.EXTERNAL_PROGRAM
+    rerun = True
 
 
 # --- the run's shared parts ---------------------------------------------------------------
@@ -335,7 +342,8 @@ def _collect(summary: RunSummary, futures: list[PrefectFuture[list[Archived]]]) 
 
 def _finish(summary: RunSummary) -> RunSummary:
     if summary.failures:
-        raise RunIncomplete("\n".join([NOT_EVERYTHING_ARCHIVED(), *summary.failures]))
+        lines = [NOT_EVERYTHING_ARCHIVED(), *summary.failures, DETAILS_IN_LOG(log=log_file())]
+        raise RunIncomplete("\n".join(lines))
     return summary
 
 

@@ -17,6 +17,7 @@ NOT_EVERYTHING_ARCHIVED = Bilingual(
     "not everything was archived; run the same command again once the cause is fixed "
     "(finished work is not redone):",
 )
+DETAILS_IN_LOG = Bilingual("详细记录", "the tracebacks and library warnings are in {log}")
 PACKAGES_WITH_INCIDENTS = Bilingual(
     "{count} 个归档包异常",
     "packages with incidents:",

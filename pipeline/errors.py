@@ -70,6 +70,8 @@ class XwqlError(Exception):
     """
 
     exit_code: ExitCode = ExitCode.INTERNAL
+    rerun: bool = False
+    """The same command, run again once the cause is fixed, finishes the work."""
 
     def __str__(self) -> str:
         return "\n".join([super().__str__(), *getattr(self, "__notes__", ())])

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
+
+from pipeline.programs.ports import free_port
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.s3
 
@@ -35,3 +41,63 @@ def test_up_status_down(cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         for number in (ports[key], ports[key] + 10000):
             assert not list(Path("/tmp").glob(f"seaweed*-{number}.sock")), "stale socket left"
     assert json.loads(cli("storage", "status", "--json").out)["running"] is False
+
+
+@pytest.mark.slow
+@pytest.mark.soffice
+def test_a_command_on_a_stopped_s3_prints_one_message_and_no_traceback(tmp_path: Path) -> None:
+    """S3 not running, then stopped in the middle of a run, as the terminal shows it."""
+    xwql = str(ROOT / ".venv" / "bin" / "xwql")
+    data = tmp_path / "data"
+    env = {"XWQL_DATA": str(data), "PATH": "/usr/bin:/bin", "COLUMNS": "200"}
+    # The district sample's ledger of 南马村: enough finished cases to stop the server between.
+    sample = ROOT / "examples" / "linzi" / "ledgers" / "2026-11" / "南马村-2026-11-台账.xlsx"
+    command = [xwql, "archive", "case", "--village", "南马村"]
+
+    def run(args: list[str], **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(args, env=env | extra, capture_output=True, text=True,
+                              timeout=600, check=False)  # fmt: skip
+
+    assert run([xwql, "intake", str(sample)]).returncode == 0
+    # Nothing listens where the S3 server should be: one line, the cause and the command.
+    refused = run(command, XWQL_S3_URL=f"http://127.0.0.1:{free_port()}",
+                  XWQL_S3_ACCESS_KEY="app", XWQL_S3_SECRET_KEY="secret-of-the-app")  # fmt: skip
+    assert refused.returncode != 0
+    assert "is not running (connection refused)" in refused.stderr
+    assert "`xwql storage up`" in refused.stderr and "Traceback" not in refused.stderr
+
+    # The embedded server, stopped once the first case file is archived.
+    assert run([xwql, "storage", "up"]).returncode == 0
+    started = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        index = data / "archive-index.sqlite3"
+        while started.poll() is None and not _has_a_case_file(index):
+            time.sleep(0.2)
+        run([xwql, "storage", "down"])
+        out, err = started.communicate(timeout=600)
+    finally:
+        if started.poll() is None:
+            started.kill()
+    terminal = out + err
+    assert started.returncode != 0, terminal
+    for noise in ("Traceback", "urllib3", "Retrying", "Warning"):
+        assert noise not in terminal, terminal
+    assert "not everything was archived" in terminal and "NM-2026-11-" in terminal
+    assert "重新运行 re-run: xwql archive case --village 南马村" in terminal
+    log = data / "logs" / "xwql.log"
+    assert str(log) in terminal.replace("\n", "")
+    assert "Traceback" in log.read_text(encoding="utf-8")  # the details are kept there
+
+
+def _has_a_case_file(index: Path) -> bool:
+    if not index.is_file():
+        return False
+    with sqlite3.connect(index) as db:
+        try:
+            found = db.execute(
+                "SELECT count(*) FROM archive_index WHERE kind = 'case_file'"
+            ).fetchone()
+        except sqlite3.OperationalError:
+            return False
+    return bool(found and found[0])

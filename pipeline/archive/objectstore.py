@@ -69,6 +69,23 @@ MAX_TAG_VALUE = 256
 EMBEDDED_REGION = "us-east-1"
 
 _STATUS_HINT = "is the server up? `xwql storage status`"
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether the connection was refused: nothing listens (urllib3 wraps the OSError)."""
+    pending: list[object] = [exc]
+    visited: set[int] = set()
+    while pending:
+        seen = pending.pop()
+        if not isinstance(seen, BaseException) or id(seen) in visited:
+            continue
+        visited.add(id(seen))
+        if isinstance(seen, ConnectionRefusedError) or "Connection refused" in str(seen):
+            return True
+        pending += [seen.__cause__, seen.__context__, getattr(seen, "reason", None)]
+    return False
+
+
 # Header-safe metadata keys; AWS's tag alphabet (letters, digits, spaces, _ . : / = + - @).
 _META_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _TAG_TEXT = re.compile(r"[\w\s.:/=+\-@]*")
@@ -475,6 +492,13 @@ class ObjectStore:
                 f"is XWQL_S3_URL an S3 endpoint? {_STATUS_HINT}"
             ) from exc
         except (HTTPError, OSError) as exc:
+            # Refused first: urllib3 reports a refused connection inside the same
+            # MaxRetryError as a timeout, and blaming a slow server would mislead.
+            if _refused(exc):
+                raise StorageError(
+                    f"S3 {what} failed: the S3 server at {self.url} is not running "
+                    f"(connection refused); start it with `xwql storage up`, or check XWQL_S3_URL"
+                ) from exc
             if _timed_out(exc):
                 tries = 1 if writing else 1 + min(self.retries, _READ_RETRIES)
                 asked = "asked once" if tries == 1 else f"asked {tries} times"

@@ -155,6 +155,15 @@ from pipeline.stages import stage
 
 logger = logging.getLogger(__name__)
 
+
+def _expected_warning(record: logging.LogRecord) -> bool:
+    # pyHanko warns on every signature that it will not fetch revocation data: xwql
+    # gives it the CRLs itself (offline by design), so the warning says nothing.
+    return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_expected_warning)
+
 SIGNATURE_FIELD = "xwql-village-signature"
 DEMO_CA_NAME = "xwql 演示根证书（非正式）"
 DEMO_CA_ORGANISATION = "xwql demo CA (not for production)"

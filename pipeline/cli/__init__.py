@@ -35,6 +35,7 @@ def main() -> None:
 
     guard_this_command()
     signal.signal(signal.SIGTERM, _terminated)
+    _log_to_the_data_folder()
     served = None
     if sys.argv[1:2] == ["notice"]:  # the one command the service runs
         from pipeline.cli._client import run_in_service
@@ -49,3 +50,26 @@ def main() -> None:
 
 def _terminated(number: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {number}")
+
+
+def _log_to_the_data_folder() -> None:
+    """Libraries' warnings and errors go to ``<data>/logs/xwql.log``, not the terminal.
+
+    The command prints its own progress and, on failure, one message naming that
+    file; Prefect's runs log into the same file (``flows/logging.yml``).
+    """
+    import logging
+
+    from pipeline.config import load_settings
+
+    folder = load_settings().data / "logs"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(folder / "xwql.log", encoding="utf-8")
+    except OSError:
+        return  # an unwritable data folder is reported by the command itself
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s | %(levelname)-7s | %(name)s - %(message)s")
+    )
+    logging.getLogger().addHandler(handler)
+    logging.captureWarnings(True)

@@ -51,6 +51,7 @@ from typing import Any
 
 from pipeline.config import Settings, load_settings
 from pipeline.programs._service_address import socket_path, unix_address
+from pipeline.programs.children import RUN_MARK
 
 PROTOCOL = 1
 _CONNECT_SECONDS = 3.0  # a running service connects and accepts in milliseconds
@@ -129,6 +130,7 @@ def _settings_digest(settings: Settings) -> str:
     values["data"] = str(settings.data.resolve())
     variables = {name: value for name, value in os.environ.items() if name.startswith("XWQL_")}
     variables.pop("XWQL_DATA", None)  # relative to where it was read: the data folder says it
+    variables.pop(RUN_MARK, None)  # each command's own id, not a setting
     text = json.dumps([values, variables], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

@@ -6,6 +6,10 @@ Expected failures (``XwqlError``) print a message and exit with the error's code
 
 from __future__ import annotations
 
+import re
+import shlex
+import sys
+
 import typer
 from rich.table import Table
 
@@ -80,6 +84,14 @@ def villages(as_json: JsonOption = False) -> None:
     console.print(table)
 
 
+def _shell_line(args: list[str]) -> str:
+    """``args`` as one would type them: quoted only where the shell needs it (not 南马村)."""
+    return " ".join(a if _PLAIN_ARGUMENT.fullmatch(a) else shlex.quote(a) for a in args)
+
+
+_PLAIN_ARGUMENT = re.compile(r"[\w\-./:=@,+%]+")
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run ``xwql`` with ``argv``; return the exit status instead of exiting.
 
@@ -90,7 +102,11 @@ def run(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     except (XwqlError, OSError) as exc:
-        return expected_failure(exc, err_console)
+        status = expected_failure(exc, err_console)
+        if isinstance(exc, XwqlError) and exc.rerun:
+            again = _shell_line(["xwql", *(sys.argv[1:] if argv is None else argv)])
+            err_console.print(f"重新运行 re-run: {again}", highlight=False, soft_wrap=True)
+        return status
     except KeyboardInterrupt:
         err_console.print("interrupted")
         return 130

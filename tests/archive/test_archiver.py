@@ -406,6 +406,7 @@ def test_verification_of_an_untouched_and_an_overwritten_package(
     assert states == {
         "index": True, "schema": True, "signature": True, "objects": True, "fixity": True,
         "bagit": True, "completeness": False, "pdf": True, "retention": True, "sealed": True,
+        "timestamp": True,
     }  # fmt: skip
     assert clean.signer == "临淄区齐陵街道南马村民委员会"
     # Someone writes a new version of the PDF behind xwql's back, through S3 itself.

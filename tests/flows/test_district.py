@@ -202,6 +202,7 @@ def test_serve_lists_the_scheduled_deployments(cli: Any) -> None:
 def test_s3_stopped_mid_run_fails_clearly_then_a_rerun_completes(
     prefect_harness: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    from flows import log_file
     from flows.district import RunIncomplete, district_month_flow
 
     data = tmp_path / "data"
@@ -239,8 +240,15 @@ def test_s3_stopped_mid_run_fails_clearly_then_a_rerun_completes(
     # The cause, as the store layer words it: which one depends on where the server's
     # stop caught the request (refused connection, no answer, or an error answer).
     assert "S3 " in message and any(
-        cause in message for cause in ("cannot reach", "did not answer", "HTTP 5", "InternalError")
+        cause in message
+        for cause in ("is not running", "cannot reach", "did not answer", "HTTP 5", "InternalError")
     ), message
+    # A refused connection is named as a server that is not running, with the command.
+    if "connection refused" in message:
+        assert "`xwql storage up`" in message
+    # The tracebacks and library warnings went to the log it names (the terminal of
+    # a real command: test_a_command_on_a_stopped_s3_prints_one_message_and_no_traceback).
+    assert f"in {log_file()}" in message
 
     done = district_month_flow(**arguments)  # starts the server again
     assert done.failures == [] and done.outcomes.get("added", 0) >= 1
