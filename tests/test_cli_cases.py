@@ -140,6 +140,8 @@ def test_demo_from_scratch(tmp_path: Path) -> None:
                               check=False)  # fmt: skip
         assert done.returncode == 0, done.stdout + done.stderr
         assert "示例完成" in done.stdout and "核验结论 verdict: 通过 passed" in done.stdout
+        # It sweeps the archive as an auditor will and says what that finds beforehand.
+        assert re.search(r"全档核验 archive sweep: \d+ 个归档包 packages, 无异常", done.stdout)
         # The demo ends with the workspace's address and a ready clerk login for 南马村.
         login = re.search(r"http://127\.0\.0\.1:8080/w .*clerk login: (\S+) / (\S+)", done.stdout)
         assert login is not None, done.stdout

@@ -15,7 +15,7 @@ import typer
 
 from pipeline.cli._app import app, console, current_settings, print_json
 from pipeline.cli._flowrun import flow_progress, print_summary
-from pipeline.cli.messages import NO_SAMPLE_LEDGERS
+from pipeline.cli.messages import EXPECTED_INCIDENTS, NO_SAMPLE_LEDGERS
 from pipeline.config import Settings
 from pipeline.errors import InputInvalid
 
@@ -70,6 +70,7 @@ def demo(
     console.print(f"[green]✓[/] 区汇总表 summary:      {summary.files.get('district_summary')}")
     console.print(f"[green]✓[/] 清单与流程图 catalog:  {out / 'catalog'}")
     _show_a_search_and_a_verification(settings, out)
+    _show_the_expected_incidents(settings)
     if summary.new_work == 0:
         console.print("无新工作 / nothing new: everything was archived already")
     _show_the_workspace_login(settings)
@@ -164,6 +165,31 @@ def _show_a_search_and_a_verification(settings: Settings, out: Path) -> None:
                       "the auditor role reads the public part only; `xwql audit get` opens "
                       "them for the internal role", highlight=False)  # fmt: skip
     show_report(report.as_dict())
+
+
+def _show_the_expected_incidents(settings: Settings) -> None:
+    """Sweep the archive as an auditor will, and say beforehand what it finds.
+
+    The sample ledgers hold irregular cases on purpose (a step forced past the
+    rules, with its written reason): a case file missing a document its item
+    requires is an incident, and ``xwql audit verify --all`` exits 9 for it.
+    """
+    from pipeline.archive.auditors import Auditor, Role
+    from pipeline.jobs.audit import AuditDesk
+
+    auditor = Auditor(DEMO_ACTOR, Role.AUDITOR)
+    with AuditDesk.open(settings, retries=0) as desk:
+        reports = list(desk.verify(auditor, None))
+    bad = [report for report in reports if not report.ok]
+    found = EXPECTED_INCIDENTS(count=len(bad)) if bad else "无异常 no incident"
+    console.print(
+        f"\n[bold]全档核验 archive sweep[/]: {len(reports)} 个归档包 packages, {found}",
+        highlight=False,
+    )
+    for report in bad:
+        failed = report.failed()[0]
+        console.print(f"  ! {report.archival_code} {report.title or ''}\n"
+                      f"    {failed.name}: {failed.detail}", highlight=False)  # fmt: skip
 
 
 @app.command()

@@ -40,6 +40,11 @@ OUTSIDE_EVERY_PACKAGE = Bilingual(
     "{prefix}: 不属于任何归档包",
     "outside every package",
 )
+EXPECTED_INCIDENTS = Bilingual(
+    "其中 {count} 个异常，为示例台账中故意设置的违规办件",
+    "{count} with an incident, expected: the sample ledgers hold irregular cases on purpose, "
+    "and `xwql audit verify --all` reports them the same way (exit status 9)",
+)
 SEALED_FOR_INTERNAL = Bilingual(
     "{count} 个文件含个人信息，已加密，仅内部角色可读",
     "personal parts sealed: readable by the internal role only",
