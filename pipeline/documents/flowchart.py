@@ -1,4 +1,10 @@
-"""Draw an item's flow as a flowchart (流程图): boxes, arrows, actors and time limits."""
+"""Draw an item's flow as a flowchart (流程图): boxes, arrows, actors and time limits.
+
+Charts are drawn by Graphviz as vector PDF, their text kept as text: a reader can
+find, copy and have read aloud every step of every flow. The booklet's page
+template holds a blank image of the chart's proportions; once the page is
+converted, :func:`place_chart` puts the vector chart where that image was.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,12 @@ import math
 import textwrap
 from pathlib import Path
 
+import pikepdf
+from PIL import Image as PILImage
+
 from pipeline.catalog.model import CatalogItem, DayUnit, Step, TimeLimit
+from pipeline.documents.messages import CHART_SLOT_NOT_FOUND
+from pipeline.errors import TemplateError
 from pipeline.programs.fonts import SANS, SERIF, FontSetup
 from pipeline.programs.graphviz import render_dot
 
@@ -15,7 +26,7 @@ from pipeline.programs.graphviz import render_dot
 CHART_WIDTH_IN = 6.3
 CHART_HEIGHT_IN = 4.4
 _WRAP = 18  # CJK characters per line inside a box
-_MAX_ACTION = 110  # longer texts are cut in the box; the full text stays in the catalog
+_PLACEHOLDER_WIDTH_PX = 400
 
 
 def describe_time_limit(limit: TimeLimit | None, note: str | None = None) -> str:
@@ -31,8 +42,7 @@ def _escape(text: str) -> str:
 
 
 def _wrap(text: str, width: int = _WRAP) -> str:
-    if len(text) > _MAX_ACTION:
-        text = text[: _MAX_ACTION - 1] + "…"
+    # Never cut: a long step makes the chart taller, and the page scales it down.
     return "<BR/>".join(_escape(line) for line in textwrap.wrap(text, width) or [""])
 
 
@@ -83,8 +93,51 @@ def flowchart_dot(item: CatalogItem, *, phone: bool = False) -> str:
 
 
 def render_flowchart(item: CatalogItem, target: Path, fonts: FontSetup) -> Path:
-    """Draw ``item``'s flowchart as a PNG at ``target``."""
-    return render_dot(flowchart_dot(item), target, fonts)
+    """Draw ``item``'s flowchart as a one-page vector PDF at ``target``."""
+    return render_dot(flowchart_dot(item), target, fonts, output="pdf")
+
+
+def chart_placeholder(chart: Path, target: Path) -> Path:
+    """A blank PNG with the proportions of ``chart`` (a PDF), for a template's image slot."""
+    with pikepdf.open(chart) as pdf:
+        box = pdf.pages[0].mediabox
+        width, height = float(box[2]) - float(box[0]), float(box[3]) - float(box[1])
+    size = (_PLACEHOLDER_WIDTH_PX, max(1, round(_PLACEHOLDER_WIDTH_PX * height / width)))
+    PILImage.new("RGB", size, "white").save(target)
+    return target
+
+
+def place_chart(page_pdf: Path, chart: Path) -> None:
+    """Put the vector ``chart`` where the page's one image (its placeholder) is drawn.
+
+    The image's resource becomes a form XObject holding the chart's page, mapped
+    onto the image's unit square, so it lands exactly where the image was.
+
+    Raises:
+        TemplateError: The page has no image, or more than one.
+    """
+    with (
+        pikepdf.open(page_pdf, allow_overwriting_input=True) as pdf,
+        pikepdf.open(chart) as drawn,
+    ):
+        slots = [
+            (xobjects, name)
+            for page in pdf.pages
+            for xobjects in [page.resources.get("/XObject", pikepdf.Dictionary())]
+            for name, xobject in xobjects.items()
+            if xobject.get("/Subtype") == "/Image"
+        ]
+        if len(slots) != 1:
+            raise TemplateError(CHART_SLOT_NOT_FOUND(page=page_pdf.name, count=len(slots)))
+        xobjects, name = slots[0]
+        box = [float(v) for v in drawn.pages[0].mediabox]
+        width, height = box[2] - box[0], box[3] - box[1]
+        form = pdf.copy_foreign(drawn.pages[0].as_form_xobject())
+        form.Matrix = pikepdf.Array(
+            [1 / width, 0, 0, 1 / height, -box[0] / width, -box[1] / height]
+        )
+        xobjects[name] = form
+        pdf.save(page_pdf)
 
 
 def flowchart_svg(item: CatalogItem, cache: Path, fonts: FontSetup) -> str:

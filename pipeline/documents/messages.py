@@ -47,3 +47,10 @@ NO_PLACE_FOR_SEAL = Bilingual(
     "no text {needle!r} to place the seal over; "
     "the template must print the issuer's name where the seal goes",
 )
+
+# flowchart.py
+CHART_SLOT_NOT_FOUND = Bilingual(
+    "流程图页面模板应有且仅有一张图片",
+    "{page}: the flowchart page has {count} images; its template must hold exactly one, "
+    "the chart's place",
+)

@@ -24,7 +24,7 @@ from pipeline.catalog.load import Catalog, catalog_snapshot
 from pipeline.catalog.model import CatalogItem, Provenance
 from pipeline.documents.collate import ContentsEntry, DocumentInfo, Part, collate, contents_entries
 from pipeline.documents.engine import DocumentEngine
-from pipeline.documents.flowchart import render_flowchart
+from pipeline.documents.flowchart import chart_placeholder, place_chart, render_flowchart
 from pipeline.documents.render import Image, chinese_date
 from pipeline.documents.stamp import SealUse, draw_seal, stamp_pdf
 
@@ -32,6 +32,7 @@ Context = dict[str, Any] | Callable[[], dict[str, Any]]
 Job = tuple[str, Context, Path]
 _CHART_WIDTH_MM = 160.0
 _CHART_MAX_HEIGHT_MM = 112.0  # CHART_HEIGHT_IN, in mm
+_CHART_FORMAT = b"vector chart, text kept"  # pages cached with raster charts are drawn again
 _NUMERALS = "〇一二三四五六七八九"
 
 
@@ -108,12 +109,16 @@ class BookletBuilder:
             return list(executor.map(one, jobs))
 
     def chart_context(self, item: CatalogItem) -> dict[str, Any]:
-        """Draw the item's chart and give its page's template values."""
-        chart = render_flowchart(item, self.work / f"{item.code}.png", self.fonts)
-        return self.flowchart_context(item, chart)
+        """Draw the item's chart (vector) and give its page's values, a blank in its place."""
+        chart = render_flowchart(item, self._chart(item), self.fonts)
+        blank = chart_placeholder(chart, self.work / f"{item.code}-place.png")
+        return self.flowchart_context(item, blank)
+
+    def _chart(self, item: CatalogItem) -> Path:
+        return self.work / f"{item.code}-chart.pdf"
 
     def flowchart_context(self, item: CatalogItem, chart: Path) -> dict[str, Any]:
-        """Template values of an item's flowchart page, the chart sized to fit the page."""
+        """Template values of an item's flowchart page, the chart's image sized to fit."""
         with PILImage.open(chart) as image:
             width, height = image.size
         shown_width = min(_CHART_WIDTH_MM, _CHART_MAX_HEIGHT_MM * width / height)
@@ -149,6 +154,7 @@ class BookletBuilder:
         template = self.templates.spec("flowchart_page").path.read_bytes()
         jobs: list[Job] = []
         pages: list[Path] = []
+        charts: list[Path] = []
         for item in self.catalog.items:
             if item.retired:
                 continue
@@ -156,6 +162,7 @@ class BookletBuilder:
                 item.model_dump_json().encode(),
                 self.edition.model_dump_json().encode(),
                 template,
+                _CHART_FORMAT,
             )
             cached = self.cache / f"{item.code}-{key}.pdf"
             pages.append(cached)
@@ -163,8 +170,10 @@ class BookletBuilder:
                 continue
             made = self.work / cached.name
             jobs.append(("flowchart_page", partial(self.chart_context, item), made))
+            charts.append(self._chart(item))
         self.cache.mkdir(parents=True, exist_ok=True)
-        for made in self.render_and_convert(jobs):
+        for made, chart in zip(self.render_and_convert(jobs), charts, strict=True):
+            place_chart(made, chart)
             made.replace(self.cache / made.name)
         return pages
 

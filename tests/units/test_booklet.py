@@ -11,8 +11,9 @@ import pikepdf
 import pytest
 
 from pipeline.catalog import Catalog
+from pipeline.catalog.model import Provenance
 from pipeline.units.booklet import chinese_number
-from tests.conftest import ROOT, assert_fonts_embedded_sc, pdf_text
+from tests.conftest import ROOT, SEED, assert_fonts_embedded_sc, pdf_text
 
 pytestmark = [pytest.mark.soffice, pytest.mark.slow]
 XWQL = str(ROOT / ".venv" / "bin" / "xwql")
@@ -120,3 +121,45 @@ def test_snapshot_diffs_clean_against_the_catalog(published: Path, cli) -> None:
 )
 def test_chinese_numbers(value: int, text: str) -> None:
     assert chinese_number(value) == text
+
+
+def _page_text(booklet: Path, page: int) -> str:
+    """A page's text in the order it was drawn, without whitespace (lines wrap anywhere)."""
+    text = subprocess.run(
+        ["pdftotext", "-raw", "-f", str(page), "-l", str(page), str(booklet), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return "".join(text.split())
+
+
+def test_every_step_of_every_flow_is_text_in_the_booklet(published: Path, catalog: Catalog) -> None:
+    """The charts are vector, their text selectable and whole: no step is cut or an image."""
+    booklet = _one(published, "*流程图汇编.pdf")
+    with pikepdf.open(booklet) as pdf, pdf.open_outline() as outline:
+        starts = [c.destination[0].objgen for item in outline.root for c in item.children]
+        page_of = {page.objgen: index + 1 for index, page in enumerate(pdf.pages)}
+        images = [len(page.images) for page in pdf.pages]
+    missing = []
+    for item, start in zip(catalog, starts, strict=True):
+        page = page_of[start]
+        assert images[page - 1] == 0, f"{item.code}: its chart is still an image"
+        text = _page_text(booklet, page)
+        for number, step in enumerate(item.steps, start=1):
+            for part in (f"{number}.{step.name}", step.action, step.actor):
+                if "".join(part.split()) not in text:
+                    missing.append(f"{item.code} step {number}: {part[:30]}")
+    assert missing == []
+
+
+def test_the_source_flows_are_the_source_text(published: Path, catalog: Catalog) -> None:
+    """The four flows Attachment 2 gives as text, step by step as the source words them."""
+    source = "".join(SEED.read_text(encoding="utf-8").split())
+    flows = [item for item in catalog if item.provenance == Provenance.SOURCE]
+    assert len(flows) == 4
+    for item in flows:
+        for step in item.steps:
+            assert "".join(step.action.split()) in source, f"{item.code}: {step.action[:30]}"
+    # Item 34's third step, once cut at 110 characters on its page, is whole.
+    (xiaoshan,) = [item for item in flows if item.code == "xwql-034"]
+    booklet = _one(published, "*流程图汇编.pdf")
+    assert "".join(xiaoshan.steps[2].action.split()) in "".join(pdf_text(booklet).split())
