@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Code = Annotated[str, StringConstraints(pattern=r"^xwql-\d{3}$")]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
@@ -169,8 +169,50 @@ class SourceRecord(_Strict):
     decisions: list[str] = Field(default_factory=list)
 
 
+class FieldSource(StrEnum):
+    """Where one field of an item comes from."""
+
+    ATTACHMENT_1 = "attachment 1"  # 附件1《基本目录》: code, number, name, category
+    ATTACHMENT_2 = "attachment 2 text"  # 附件2 the flows the source spells out
+    DRAFTED = "drafted for xwql"  # 起草，待区里确认
+    CONFIRMED = "confirmed by the district"  # 经区里发文确认
+
+
+DRAFT_MARK = "（起草，待确认）"
+"""What a printed drafted field carries, so that no reader takes it for the source's."""
+
+_FROM_ATTACHMENT_1 = frozenset({"code", "number", "name", "category"})
+_FLOW = frozenset({"steps", "public_notice", "documents"})
+CONFIRMABLE = (
+    "aspect", "basis", "acting_body", "handling", "steps", "materials", "public_notice",
+    "supervision", "accountability", "retention", "documents",
+)  # fmt: skip
+"""The fields the district can confirm (the others are the source's own)."""
+
+
+class Confirmation(_Strict):
+    """The district confirming drafted fields of an item by a document (发文确认)."""
+
+    document: Text = Field(description="The confirming document, e.g. 临民字〔2026〕3号")
+    date: dt.date = Field(description="From when the confirmed fields rule")
+    fields: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> Self:
+        unknown = sorted(set(self.fields) - set(CONFIRMABLE))
+        if unknown:
+            raise ValueError(f"cannot confirm {unknown}: confirmable are {list(CONFIRMABLE)}")
+        return self
+
+
 class CatalogItem(_Strict):
-    """One power item (小微权力事项)."""
+    """One power item (小微权力事项).
+
+    Each field says where it comes from (:meth:`field_source`): Attachment 1 gives
+    the code, number, name and category of all 50; Attachment 2 spells out four
+    flows; everything else was drafted for xwql until the district confirms it
+    (``confirmations``).
+    """
 
     code: Code
     number: int = Field(ge=1, le=999)
@@ -191,6 +233,25 @@ class CatalogItem(_Strict):
     retention: Retention
     documents: list[DocumentKind] = Field(min_length=1)
     retired: bool = False
+    confirmations: list[Confirmation] = Field(default_factory=list)
+
+    def field_source(self, name: str, *, on: dt.date | None = None) -> FieldSource:
+        """Where field ``name`` comes from (as of ``on``: a confirmation dated later waits)."""
+        if name in _FROM_ATTACHMENT_1:
+            return FieldSource.ATTACHMENT_1
+        if any(name in c.fields and (on is None or c.date <= on) for c in self.confirmations):
+            return FieldSource.CONFIRMED
+        if name in _FLOW and self.provenance == Provenance.SOURCE:
+            return FieldSource.ATTACHMENT_2
+        return FieldSource.DRAFTED
+
+    def drafted(self, name: str, *, on: dt.date | None = None) -> bool:
+        """Whether field ``name`` is a draft not confirmed (as of ``on``)."""
+        return self.field_source(name, on=on) == FieldSource.DRAFTED
+
+    def marked(self, name: str, text: str) -> str:
+        """``text`` (field ``name`` as printed) with :data:`DRAFT_MARK` when it is a draft."""
+        return f"{DRAFT_MARK}{text}" if self.drafted(name) else text
 
 
 class Category(_Strict):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pipeline.catalog import Catalog, load_catalog
-from pipeline.catalog.model import Aspect, Provenance
+from pipeline.catalog.model import DRAFT_MARK, Aspect, FieldSource, Provenance
 from pipeline.config import Settings
 from pipeline.errors import CatalogInvalid, UnknownItem
 from pipeline.yamlfile import WITH_LIBYAML, safe_load
@@ -39,6 +40,42 @@ def test_every_item_says_where_its_flow_comes_from(catalog: Catalog) -> None:
     for item in catalog:
         if item.provenance == Provenance.DRAFTED:
             assert any("待区里确认" in d for d in item.source.decisions), item.code
+
+
+def test_every_field_says_where_it_comes_from(catalog: Catalog) -> None:
+    """Attachment 1 gives four fields of each item, Attachment 2 four flows; the rest is drafted."""
+    for item in catalog:
+        for field in ("code", "number", "name", "category"):
+            assert item.field_source(field) == FieldSource.ATTACHMENT_1
+        flow = (
+            FieldSource.ATTACHMENT_2
+            if item.provenance == Provenance.SOURCE
+            else FieldSource.DRAFTED
+        )
+        assert item.field_source("steps") == flow
+        for field in ("basis", "acting_body", "handling", "supervision", "retention"):
+            assert item.field_source(field) == FieldSource.DRAFTED  # the source has none
+            assert item.marked(field, "x") == f"{DRAFT_MARK}x"
+    # The edition's change log says what was drafted, not only what was entered.
+    first = catalog.edition.changes[0].summary
+    assert "行使依据、行使主体" in first and "起草" in first
+
+
+def test_a_confirmation_rules_from_its_date(catalog_copy: Path) -> None:
+    path = catalog_copy / "items" / "xwql-022.yaml"
+    data = safe_load(path.read_text(encoding="utf-8"))
+    data["confirmations"] = [
+        {"document": "临民字〔2026〕3号", "date": "2026-12-01", "fields": ["basis", "steps"]}
+    ]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    item = load_catalog(catalog_copy).get("xwql-022")
+    assert item.field_source("basis") == FieldSource.CONFIRMED
+    assert item.field_source("basis", on=dt.date(2026, 11, 30)) == FieldSource.DRAFTED
+    assert item.marked("basis", "x") == "x" and item.drafted("acting_body")
+    data["confirmations"][0]["fields"] = ["name"]  # the source's own: nothing to confirm
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CatalogInvalid, match="cannot confirm"):
+        load_catalog(catalog_copy)
 
 
 # The four flows the source spells out, step by step (Attachment 2).

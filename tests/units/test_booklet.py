@@ -11,7 +11,7 @@ import pikepdf
 import pytest
 
 from pipeline.catalog import Catalog
-from pipeline.catalog.model import Provenance
+from pipeline.catalog.model import DRAFT_MARK, Provenance
 from pipeline.units.booklet import chinese_number
 from tests.conftest import ROOT, SEED, assert_fonts_embedded_sc, pdf_text
 
@@ -163,3 +163,24 @@ def test_the_source_flows_are_the_source_text(published: Path, catalog: Catalog)
     (xiaoshan,) = [item for item in flows if item.code == "xwql-034"]
     booklet = _one(published, "*流程图汇编.pdf")
     assert "".join(xiaoshan.steps[2].action.split()) in "".join(pdf_text(booklet).split())
+
+
+LABELS = (
+    ("行使依据", "basis"), ("行使主体", "acting_body"), ("经办岗位", "handling"),
+    ("监督与责任追究：", "supervision"),
+)  # fmt: skip
+
+
+def test_no_drafted_field_is_printed_without_its_mark(published: Path, catalog: Catalog) -> None:
+    """行使依据, 行使主体, 经办岗位 and 监督 are not in the source: each page says so."""
+    booklet = _one(published, "*流程图汇编.pdf")
+    with pikepdf.open(booklet) as pdf, pdf.open_outline() as outline:
+        starts = [c.destination[0].objgen for item in outline.root for c in item.children]
+        page_of = {page.objgen: index + 1 for index, page in enumerate(pdf.pages)}
+    unmarked = []
+    for item, start in zip(catalog, starts, strict=True):
+        text = _page_text(booklet, page_of[start])
+        for label, field in LABELS:
+            if item.drafted(field) and f"{label}{DRAFT_MARK}" not in text:
+                unmarked.append(f"{item.code} {label}")
+    assert unmarked == []

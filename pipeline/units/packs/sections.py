@@ -17,7 +17,7 @@ from typing import Any
 from pipeline.cases.model import Case, CaseStatus
 from pipeline.cases.objections import ObjectionKind
 from pipeline.catalog.load import Catalog
-from pipeline.catalog.model import CatalogItem
+from pipeline.catalog.model import DRAFT_MARK, CatalogItem
 from pipeline.documents.render import chinese_date
 from pipeline.rules.deadlines import case_due_date, step_due_dates
 from pipeline.rules.flow import RuleId, next_step
@@ -69,8 +69,8 @@ def list_rows(facts: VillageMonth) -> list[dict[str, str]]:
             "code": item.code,
             "name": item.name,
             "category": item.category,
-            "basis": "\n".join(item.basis),
-            "acting_body": item.acting_body,
+            "basis": item.marked("basis", "\n".join(item.basis)),
+            "acting_body": item.marked("acting_body", item.acting_body),
             "cases": str(tally.cases),
         }
         for index, (item, tally) in enumerate(zip(facts.items, facts.tallies(), strict=True), 1)
@@ -209,7 +209,8 @@ def _list_summary(facts: VillageMonth, count: int) -> str:
         return "本月无办件，未使用清单事项，无流程图。"
     return (
         f"本月{len(facts.cases)}件办件涉及清单事项{count}项。"
-        "各事项的行使依据、行使主体如下，办理流程图见第二部分。"
+        "各事项的行使依据、行使主体如下，办理流程图见第二部分；"
+        f"标“{DRAFT_MARK.strip('（）')}”的为清单原文未载、待区里确认的内容。"
     )
 
 

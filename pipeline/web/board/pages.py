@@ -38,7 +38,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from pipeline.catalog.model import CatalogItem
+from pipeline.catalog.model import CONFIRMABLE, CatalogItem
 from pipeline.documents.flowchart import describe_time_limit, flowchart_svg
 from pipeline.errors import InputInvalid, NotArchived, StorageError
 from pipeline.jobs.board import (
@@ -236,6 +236,9 @@ def _item_page(request: Request, place: Place | None, code: str) -> Response:
         | {
             "acting_body": item.acting_body,
             "basis": item.basis,
+            # Which fields the district has not confirmed: marked, so no villager
+            # takes a draft for the list's own words (JSON twin included).
+            "drafted": [field for field in CONFIRMABLE if item.drafted(field)],
             "handling": item.handling.role,
             "service_phone": place.village.service_phone if place is not None else "",
             "public_notice": public_rule(item),
