@@ -259,6 +259,10 @@ def test_list_and_flowcharts_come_from_the_catalog(pack: MonthlyPack, catalog: C
         assert code in listed
         assert item.basis[0][:8] in listed, item.basis[0]  # a cell's first line
         assert item.acting_body[:5] in listed, item.acting_body
+    # Neither is in the source: each is printed with its mark, and the section says what it is.
+    compact = "".join(listed.split())
+    assert compact.count("（起草，待确认）") == 2 * len(pack.items)
+    assert "标“起草，待确认”的为清单原文未载、待区里确认的内容" in compact
     charts = _section_text(pack, "二、制度与流程公开")
     assert "监督电话：0533-7211234" in charts
     assert all(catalog.get(code).name in charts for code in pack.items)

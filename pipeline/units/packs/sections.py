@@ -69,8 +69,8 @@ def list_rows(facts: VillageMonth) -> list[dict[str, str]]:
             "code": item.code,
             "name": item.name,
             "category": item.category,
-            "basis": item.marked("basis", "\n".join(item.basis)),
-            "acting_body": item.marked("acting_body", item.acting_body),
+            "basis": _marked_below(item, "basis", "\n".join(item.basis)),
+            "acting_body": _marked_below(item, "acting_body", item.acting_body),
             "cases": str(tally.cases),
         }
         for index, (item, tally) in enumerate(zip(facts.items, facts.tallies(), strict=True), 1)
@@ -202,6 +202,11 @@ def seal_rows(facts: VillageMonth) -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+def _marked_below(item: CatalogItem, field: str, text: str) -> str:
+    """A table cell's text with the draft mark on a line of its own (narrow columns)."""
+    return f"{text}\n{DRAFT_MARK}" if item.drafted(field) else text
 
 
 def _list_summary(facts: VillageMonth, count: int) -> str:
