@@ -28,16 +28,18 @@ from pipeline.catalog.messages import (
     FILE_MISSING,
     FILE_NAME_NOT_CODE,
     FILE_UNREADABLE,
+    LAW_AFTER_EDITION,
     NO_EDITION,
     NO_ITEM_FILES,
     NOTICE_WITHOUT_DAYS,
     ON_OBJECTION_NOT_EARLIER,
+    UNKNOWN_LAW,
     VALUE_SHOWN,
     YAML_INVALID,
     duplicate,
     unknown_item_code,
 )
-from pipeline.catalog.model import CatalogItem, Edition
+from pipeline.catalog.model import CatalogItem, Edition, LawTable
 from pipeline.errors import CatalogInvalid, Problem, UnknownItem
 from pipeline.yamlfile import safe_load
 
@@ -119,6 +121,7 @@ class Catalog:
 
 
 _UNREADABLE = object()
+LAWS_FILE = "laws.yaml"
 
 
 def _read_yaml(path: Path, problems: list[Problem]) -> Any:
@@ -220,6 +223,31 @@ def _cross_check(edition: Edition, items: list[tuple[Path, CatalogItem]]) -> lis
     return problems
 
 
+def _bases_in_force(
+    edition: Edition, laws: LawTable, items: list[tuple[Path, CatalogItem]]
+) -> list[Problem]:
+    """Every basis is a known law in force on the edition's effective date."""
+    problems = []
+    for path, item in items:
+        for index, basis in enumerate(item.basis):
+            dates = laws.laws.get(basis)
+            if dates is None:
+                problems.append(
+                    Problem(str(path), f"basis.{index}", UNKNOWN_LAW.side_by_side(law=basis))
+                )
+            elif dates.effective > edition.effective_date:
+                problems.append(
+                    Problem(
+                        str(path), f"basis.{index}",
+                        LAW_AFTER_EDITION.side_by_side(
+                            law=basis, effective=dates.effective, edition=edition.version,
+                            date=edition.effective_date,
+                        ),
+                    )
+                )  # fmt: skip
+    return problems
+
+
 def load_catalog(folder: Path) -> Catalog:
     """Load and validate the catalog edition in ``folder``.
 
@@ -249,8 +277,15 @@ def load_catalog(folder: Path) -> Catalog:
         item = None if data is _UNREADABLE else _validate(CatalogItem, data, path, problems)
         if item is not None:
             loaded.append((path, item))
+    laws_path = folder / LAWS_FILE
+    laws_data = _read_yaml(laws_path, problems) if laws_path.is_file() else _UNREADABLE
+    if not laws_path.is_file():
+        problems.append(Problem(str(laws_path), "", FILE_MISSING()))
+    laws = None if laws_data is _UNREADABLE else _validate(LawTable, laws_data, laws_path, problems)
     if edition is not None:
         problems.extend(_cross_check(edition, loaded))
+        if laws is not None:
+            problems.extend(_bases_in_force(edition, laws, loaded))
     if problems or edition is None:
         raise CatalogInvalid(
             CATALOG_PROBLEMS(count=len(problems), folder=folder),

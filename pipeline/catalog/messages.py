@@ -64,3 +64,13 @@ NO_ITEM_FILES = Bilingual("没有事项文件", "no item files")
 CATALOG_PROBLEMS = Bilingual(
     "事项清单有 {count} 处错误", "the catalog in {folder} has {count} problem(s):"
 )
+
+UNKNOWN_LAW = Bilingual(
+    "行使依据不在法规表中",
+    "{law} is not in laws.yaml: add it there with its promulgation and effective dates",
+)
+LAW_AFTER_EDITION = Bilingual(
+    "行使依据晚于本版施行日期",
+    "{law} took effect on {effective}, after edition {edition} ({date}): cite what was in "
+    "force then, and bring the later law in a later edition through its change log",
+)

@@ -254,6 +254,25 @@ class CatalogItem(_Strict):
         return f"{DRAFT_MARK}{text}" if self.drafted(name) else text
 
 
+class LawDates(_Strict):
+    """When a law or policy document cited as 行使依据 was adopted and took effect."""
+
+    promulgated: dt.date
+    effective: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.effective < self.promulgated:
+            raise ValueError(f"effective {self.effective} before promulgated {self.promulgated}")
+        return self
+
+
+class LawTable(_Strict):
+    """``laws.yaml``: every law the items may cite, by its title as cited (《…》)."""
+
+    laws: dict[str, LawDates] = Field(min_length=1)
+
+
 class Category(_Strict):
     """A category of Attachment 1 (类别)."""
 

@@ -78,6 +78,21 @@ def test_a_confirmation_rules_from_its_date(catalog_copy: Path) -> None:
         load_catalog(catalog_copy)
 
 
+def test_an_edition_cites_only_laws_in_force_on_its_date(catalog_copy: Path) -> None:
+    path = catalog_copy / "items" / "xwql-034.yaml"
+    data = safe_load(path.read_text(encoding="utf-8"))
+    data["basis"] = [*data["basis"], "《中华人民共和国民法典》", "《一部没有列出的法》"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CatalogInvalid) as refused:
+        load_catalog(catalog_copy)
+    found = {(Path(p.file).name, p.field): p.message for p in refused.value.problems}
+    later = found[("xwql-034.yaml", f"basis.{len(data['basis']) - 2}")]
+    assert "2021-01-01" in later and "2020.1" in later and "later edition" in later
+    unknown = found[("xwql-034.yaml", f"basis.{len(data['basis']) - 1}")]
+    assert "laws.yaml" in unknown
+    assert len(found) == 2
+
+
 # The four flows the source spells out, step by step (Attachment 2).
 SOURCE_FLOWS = {
     "xwql-032": ["提出申请", "村（居）退役军人服务站初审", "镇（街道）退役军人服务站复审",
