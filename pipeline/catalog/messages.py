@@ -74,3 +74,9 @@ LAW_AFTER_EDITION = Bilingual(
     "{law} took effect on {effective}, after edition {edition} ({date}): cite what was in "
     "force then, and bring the later law in a later edition through its change log",
 )
+NOTHING_TO_CONFIRM = Bilingual(
+    "没有待确认的内容", "{code}: every field is the source's or confirmed already"
+)
+VERSION_NOT_NUMBERED = Bilingual(
+    "版本号无法递增", "{path}: the version must read N.M (e.g. 2020.1) for the next to be made"
+)

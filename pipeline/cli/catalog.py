@@ -159,6 +159,38 @@ def catalog_schema(
         sys.stdout.write(text)
 
 
+@catalog_app.command("confirm")
+def catalog_confirm(
+    code: Annotated[str, typer.Argument(help="The item, e.g. xwql-022.")],
+    document: Annotated[str, typer.Option(help="The confirming document, e.g. 临民字〔2026〕3号.")],
+    date: Annotated[str, typer.Option(help="From when the confirmed fields rule, YYYY-MM-DD.")],
+    fields: Annotated[
+        str | None, typer.Option(help="Comma-separated fields (default: every drafted one).")
+    ] = None,
+    catalog: CatalogOption = None,
+) -> None:
+    """Record the district's confirmation of an item's drafted fields: a new edition.
+
+    The item's file gets the confirmation (document, date, fields); the edition
+    gets the next version, that date and a change-log line. Confirmed fields are
+    printed without the draft mark (起草，待确认).
+
+    Example: xwql catalog confirm xwql-022 --document 临民字〔2026〕3号 --date 2026-12-01
+    """
+    from pipeline.catalog.confirm import confirm_fields
+
+    chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
+    done = confirm_fields(
+        catalog or current_settings().catalog_dir, code, document=document,
+        date=parse_iso_date(date), fields=chosen,
+    )  # fmt: skip
+    console.print(
+        f"[green]✓[/] {done.code}: {'、'.join(done.fields)} 已确认 confirmed; "
+        f"新版本 new edition {done.version}",
+        highlight=False,
+    )
+
+
 @catalog_app.command("publish")
 def catalog_publish(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/catalog"),

@@ -10,7 +10,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pipeline.catalog import Catalog, load_catalog
-from pipeline.catalog.model import DRAFT_MARK, Aspect, FieldSource, Provenance
+from pipeline.catalog.model import CONFIRMABLE, DRAFT_MARK, Aspect, FieldSource, Provenance
 from pipeline.config import Settings
 from pipeline.errors import CatalogInvalid, UnknownItem
 from pipeline.yamlfile import WITH_LIBYAML, safe_load
@@ -249,3 +249,33 @@ def test_c_yaml_parser_reads_the_catalog_as_the_python_one_does(settings: Settin
     for load in (safe_load, yaml.safe_load):
         with pytest.raises(yaml.YAMLError):
             load(text)
+
+
+def test_confirming_drafted_fields_makes_a_new_edition(catalog_copy: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    before = load_catalog(catalog_copy)
+    done = cli("catalog", "confirm", "xwql-022", "--document", "临民字〔2026〕3号",
+               "--date", "2026-12-01", "--fields", "basis,acting_body",
+               "--catalog", str(catalog_copy))  # fmt: skip
+    assert done.code == 0, done.err
+    after = load_catalog(catalog_copy)
+    item = after.get("xwql-022")
+    assert item.field_source("basis") == FieldSource.CONFIRMED
+    assert item.drafted("handling") and item.marked("acting_body", "x") == "x"
+    edition = after.edition
+    assert edition.version == "2020.2" and edition.effective_date == dt.date(2026, 12, 1)
+    assert "临民字〔2026〕3号" in edition.changes[-1].summary
+    assert len(edition.changes) == len(before.edition.changes) + 1
+    # Every drafted field at once, by default; then nothing is left to confirm.
+    assert cli("catalog", "confirm", "xwql-022", "--document", "临民字〔2026〕4号",
+               "--date", "2026-12-02", "--catalog", str(catalog_copy)).code == 0  # fmt: skip
+    assert not any(load_catalog(catalog_copy).get("xwql-022").drafted(f) for f in CONFIRMABLE)
+    refused = cli("catalog", "confirm", "xwql-022", "--document", "临民字〔2026〕5号",
+                  "--date", "2026-12-03", "--catalog", str(catalog_copy))  # fmt: skip
+    assert refused.code == 3 and "confirmed already" in refused.err
+    # A field the source gives cannot be confirmed: the files stay as they were.
+    text = (catalog_copy / "items" / "xwql-023.yaml").read_text(encoding="utf-8")
+    wrong = cli("catalog", "confirm", "xwql-023", "--document", "临民字〔2026〕6号",
+                "--date", "2026-12-03", "--fields", "name",
+                "--catalog", str(catalog_copy))  # fmt: skip
+    assert wrong.code == 3 and "cannot confirm" in wrong.err
+    assert (catalog_copy / "items" / "xwql-023.yaml").read_text(encoding="utf-8") == text
