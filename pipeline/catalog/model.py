@@ -288,17 +288,44 @@ class Change(_Strict):
     summary: Text
 
 
+SAMPLE_MARK = "（示例）"
+"""What a sample value stood in for an unknown fact carries wherever it is printed."""
+
+
+class SampleFact(StrEnum):
+    """Facts the source does not give, which an edition may fill with a sample value."""
+
+    EFFECTIVE_DATE = "effective_date"  # 施行日期
+    SUPERVISION_PHONE = "supervision_phone"  # 监督电话
+
+
 class Edition(_Strict):
-    """A catalog edition (动态管理: items added, changed and retired over time)."""
+    """A catalog edition (动态管理: items added, changed and retired over time).
+
+    Facts the source does not give are the district's to fill: a missing
+    supervision phone stops publishing (:meth:`missing_facts`), and a value
+    listed in ``samples`` is printed with :data:`SAMPLE_MARK`.
+    """
 
     version: Text
     effective_date: dt.date
     title: Text
-    issuer: Text
+    issuer: Text = Field(description="The bodies that issued the plan, as the source lists them")
     publisher: Text = Field(description="Body that publishes the catalog; its seal is used.")
     document_number: Text
     district: Text
-    supervision_phone: Text
+    supervision_phone: Text | None = None
+    samples: list[SampleFact] = Field(
+        default_factory=list, description="Facts filled with a sample value, not the district's"
+    )
     categories: list[Category] = Field(min_length=1)
     changes: list[Change] = Field(min_length=1)
     decisions: list[str] = Field(default_factory=list)
+
+    def shown(self, fact: SampleFact, text: str) -> str:
+        """``text`` (the fact as printed) with :data:`SAMPLE_MARK` when it is a sample."""
+        return f"{text}{SAMPLE_MARK}" if fact in self.samples else text
+
+    def missing_facts(self) -> list[SampleFact]:
+        """Facts a published edition must state that this one does not."""
+        return [SampleFact.SUPERVISION_PHONE] if not self.supervision_phone else []

@@ -21,12 +21,14 @@ from typing import Any
 from PIL import Image as PILImage
 
 from pipeline.catalog.load import Catalog, catalog_snapshot
-from pipeline.catalog.model import CatalogItem, Provenance
+from pipeline.catalog.model import CatalogItem, Provenance, SampleFact
 from pipeline.documents.collate import ContentsEntry, DocumentInfo, Part, collate, contents_entries
 from pipeline.documents.engine import DocumentEngine
 from pipeline.documents.flowchart import chart_placeholder, place_chart, render_flowchart
 from pipeline.documents.render import Image, chinese_date
 from pipeline.documents.stamp import SealUse, draw_seal, stamp_pdf
+from pipeline.errors import CatalogInvalid, Problem
+from pipeline.units.messages import FACT_MISSING, FACTS_MISSING
 
 Context = dict[str, Any] | Callable[[], dict[str, Any]]
 Job = tuple[str, Context, Path]
@@ -136,13 +138,16 @@ class BookletBuilder:
             "basis": item.marked("basis", "；".join(item.basis)),
             "acting_body": item.marked("acting_body", item.acting_body),
             "handling_role": item.marked("handling", item.handling.role),
-            "handling_phone": "各村便民服务室电话（见村务公开栏）",
+            # Each village's own number: on its board, not known to the district's booklet.
+            "handling_phone": "见各村村务公开栏",
             "public_rule": public_rule(item),
             "provenance": provenance,
             "chart": Image(chart, width_mm=shown_width),
             "supervision": item.marked("supervision", item.supervision),
             "accountability": item.accountability,
-            "supervision_phone": self.edition.supervision_phone,
+            "supervision_phone": self.edition.shown(
+                SampleFact.SUPERVISION_PHONE, self.edition.supervision_phone or ""
+            ),
             "district": self.edition.district,
         }
 
@@ -194,8 +199,11 @@ class BookletBuilder:
             "title": "村级小微权力事项基本目录及流程图",
             "subtitle": "（试行）",
             "version": edition.version,
-            "effective_date": chinese_date(edition.effective_date),
-            "document_number": edition.document_number,
+            "effective_date": edition.shown(
+                SampleFact.EFFECTIVE_DATE, chinese_date(edition.effective_date)
+            ),
+            # The plan's issuers as the source lists them; the seal is the publisher's.
+            "document_number": f"{edition.issuer}{edition.document_number}",
             "publisher": edition.publisher,
             "published_on": chinese_date(published_on),
         }
@@ -217,7 +225,9 @@ class BookletBuilder:
             "title": self.edition.title,
             "rows": rows,
             "edition_line": f"版本 {self.edition.version}，"
-            f"{chinese_date(self.edition.effective_date)}起施行",
+            + self.edition.shown(
+                SampleFact.EFFECTIVE_DATE, f"{chinese_date(self.edition.effective_date)}起施行"
+            ),
         }
 
 
@@ -230,8 +240,19 @@ def publish_catalog(
     operator: str = "xwql",
     progress: Callable[[str], None] = lambda message: None,
 ) -> PublishedCatalog:
-    """Write the directory PDF, the flowchart booklet PDF and the edition snapshot to ``out``."""
+    """Write the directory PDF, the flowchart booklet PDF and the edition snapshot to ``out``.
+
+    Raises:
+        CatalogInvalid: The edition lacks a fact every page states (its supervision phone).
+    """
     edition = catalog.edition
+    missing = edition.missing_facts()
+    if missing:
+        raise CatalogInvalid(
+            FACTS_MISSING(version=edition.version),
+            [Problem(str(catalog.folder / "edition.yaml") if catalog.folder else "edition.yaml",
+                     fact.value, FACT_MISSING()) for fact in missing],
+        )  # fmt: skip
     work = engine.settings.data / "work" / "catalog"
     out.mkdir(parents=True, exist_ok=True)
     work.mkdir(parents=True, exist_ok=True)

@@ -120,3 +120,15 @@ def unknown_town(name: str, known: str) -> str:
     """``未知的镇（街道）unknown town '…'; 已知 known: …``: the town asked for, those there are."""
     unknown = UNKNOWN_TOWN.joined("", name=name)
     return f"{unknown}; {KNOWN_TOWNS.side_by_side(known=known)}"
+
+
+# booklet.py
+FACTS_MISSING = Bilingual(
+    "清单版本缺少必须印出的信息",
+    "edition {version} cannot be published: fill in what it lacks in edition.yaml",
+)
+FACT_MISSING = Bilingual(
+    "缺少",
+    "the district's value is missing (a sample value listed under samples will do "
+    "for a demonstration, printed with （示例）)",
+)

@@ -88,6 +88,9 @@ def test_cover_is_dated_and_stamped(published: Path) -> None:
         check=True,
     ).stdout
     assert "2026年11月24日" in cover and "淄博市临淄区民政局" in cover
+    compact = "".join(cover.split())
+    assert "临淄区民政局等二十部门临民字〔2020〕65号" in compact  # the issuers, as the source
+    assert "施行日期：2020年1月1日（示例）" in compact  # the source gives no date
     with pikepdf.open(booklet) as pdf:
         images = [
             x for x in pdf.pages[0].Resources.XObject.values() if x.get("/Subtype") == "/Image"
@@ -107,7 +110,9 @@ def test_flowchart_page_shows_item_facts_and_supervision_phone(
     assert f"{item.code}{item.name}" in text or item.name in text
     assert "原文（临民字〔2020〕65号附件2）" in text
     assert "起草稿，待区里确认" in text
-    assert "监督电话：0533-7211234" in text
+    # The source gives no phone: the edition's sample one says it is a sample.
+    assert "监督电话：0533-7211234（示例）" in text
+    assert "联系电话：见各村村务公开栏" in text
 
 
 def test_snapshot_diffs_clean_against_the_catalog(published: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -184,3 +189,25 @@ def test_no_drafted_field_is_printed_without_its_mark(published: Path, catalog: 
             if item.drafted(field) and f"{label}{DRAFT_MARK}" not in text:
                 unmarked.append(f"{item.code} {label}")
     assert unmarked == []
+
+
+def test_an_edition_without_its_supervision_phone_is_not_published(
+    catalog_copy: Path,
+    settings,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    edition = catalog_copy / "edition.yaml"
+    text = edition.read_text(encoding="utf-8")
+    edition.write_text(
+        "\n".join(line for line in text.splitlines() if not line.startswith("supervision_phone")),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [XWQL, "catalog", "publish", "--catalog", str(catalog_copy), "--out", str(tmp_path / "o")],
+        capture_output=True, text=True, timeout=600, check=False,
+        env={"XWQL_DATA": str(settings.data / "publish"), "PATH": "/usr/bin:/bin",
+             "COLUMNS": "400"},
+    )  # fmt: skip
+    assert done.returncode == 3, done.stderr
+    assert "edition.yaml: supervision_phone" in done.stderr and "Traceback" not in done.stderr
+    assert not list((tmp_path / "o").glob("*.pdf"))
