@@ -54,6 +54,8 @@ class Overdue:
     due: dt.date
     working_days_late: int
     calendar_days_late: int
+    drafted: bool = False
+    """The time limit is a draft the district has not confirmed: listed internally only."""
 
 
 def _due_after(step: Step, start: dt.date) -> dt.date | None:
@@ -151,6 +153,7 @@ def overdue(cases: Iterable[Case], catalog: Catalog, today: dt.date) -> list[Ove
                 due=due,
                 working_days_late=working_days_between(due, today),
                 calendar_days_late=(today - due).days,
+                drafted=item.drafted("steps", on=today),
             )
         )
     return sorted(late, key=lambda entry: (entry.due, entry.case_id))

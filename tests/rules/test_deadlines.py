@@ -6,6 +6,7 @@ import chinese_calendar
 
 from pipeline.cases.model import Case, CaseStatus
 from pipeline.catalog import Catalog
+from pipeline.catalog.model import Confirmation
 from pipeline.rules.deadlines import Overdue, case_due_date, overdue, step_due_dates
 from tests.rules.builders import LOW_INCOME_STEPS, D, make_case, record, run
 
@@ -83,8 +84,18 @@ def test_spring_festival_2025_deadlines(catalog: Catalog) -> None:
             due=D(2025, 2, 5),
             working_days_late=4,  # 6, 7, Saturday 8 and Monday 10 Feb
             calendar_days_late=5,
+            drafted=True,  # 生育手册's 1-working-day limit is a draft: internal only
         )
     ]
+    # Once the district confirms the item's flow, its limit is the public one.
+    confirmed = item.model_copy(update={"confirmations": [
+        Confirmation(document="临民字〔2025〕1号", date=D(2025, 1, 1), fields=["steps"])
+    ]})  # fmt: skip
+    edition = Catalog(
+        edition=catalog.edition, folder=catalog.folder,
+        items=[confirmed if i.code == item.code else i for i in catalog.items],
+    )  # fmt: skip
+    assert [e.drafted for e in overdue([during], edition, D(2025, 2, 10))] == [False]
 
 
 def test_overdue_lists_open_late_cases_most_late_first(catalog: Catalog) -> None:

@@ -152,7 +152,9 @@ def test_november_of_the_sample_village(workspace: Workspace) -> None:
         "NM-2026-11-003",
         "NM-2026-11-005",
     }
-    assert {o.case_id for o in facts.overdue} == {"NM-2026-11-009", "NM-2026-11-010"}
+    # Both are late by a drafted time limit: counted, not listed, until it is confirmed.
+    assert facts.overdue == []
+    assert {o.case_id for o in facts.overdue_drafted} == {"NM-2026-11-009", "NM-2026-11-010"}
     assert [(c.case_id, i.rule) for c, i in facts.irregularities] == [
         ("NM-2026-11-009", "step-order")
     ]
@@ -242,7 +244,7 @@ def test_cover_is_dated_and_stamped_over_the_committee(
     cover = _text(pack.path, 1)
     assert "临淄区齐陵街道南马村" in cover and "2026年11月" in cover
     assert "2026年12月1日" in cover and "南马村民委员会" in cover
-    assert "在办10件，其中本月办结3件、逾期2件、违规办理1件" in cover
+    assert "在办10件，其中本月办结3件、逾期0件、违规办理1件" in cover
     with pikepdf.open(pack.path) as pdf:
         images = [x for x in pdf.pages[0].Resources.XObject.values() if "/SMask" in x]
     assert images, "no seal on the cover"
@@ -282,7 +284,8 @@ def test_process_results_overdue_irregular_and_seal_sections(
     assert "金额合计2,860.00元" in results
     assert [a.case_id for a in pack.amounts] == ["NM-2026-11-002", "NM-2026-11-005"]
     overdue = _section_text(pack, "五、逾期办件")
-    assert "NM-2026-11-009" in overdue and "NM-2026-11-010" in overdue
+    assert "NM-2026-11-009" not in overdue and "NM-2026-11-010" not in overdue
+    assert "另有2件超过的是起草中、待区里确认的时限，确认前不在此公开" in overdue
     irregular = _section_text(pack, "六、违规办理")
     assert "NM-2026-11-009" in irregular and "办理顺序" in irregular
     assert "138****" in irregular and "13805331021" not in irregular  # the reason, masked
@@ -395,7 +398,7 @@ def test_district_summary_counts_per_town_village_and_item(
     summary: DistrictSummary = build_district_summary(
         workspace, engine, NOVEMBER, tmp_path, issued_on=ISSUED
     )
-    assert summary.totals.cases_active == 10 and summary.totals.overdue == 2
+    assert summary.totals.cases_active == 10 and summary.totals.overdue == 0  # drafted limits
     assert summary.totals.items_used == 10 and len(summary.villages) == 16
     text = _text(summary.pdf)
     assert "临淄区2026年11月村级小微权力运行情况汇总表" in text
@@ -407,7 +410,15 @@ def test_district_summary_counts_per_town_village_and_item(
     book = load_workbook(summary.xlsx)
     villages = list(book["分村统计"].iter_rows(values_only=True))
     assert villages[0][:3] == ("镇（街道）", "村（社区）", "本月办件")
-    assert villages[1][:6] == ("齐陵街道", "南马村", 10, 3, 2, 1)
+    # The overdue column counts confirmed time limits: the drafted ones are internal.
+    assert villages[1][:6] == (
+        "齐陵街道",
+        "南马村",
+        10,
+        3,
+        0,
+        1,
+    )  # overdue by drafted limits: internal
     assert villages[-1][0] == "合计" and villages[-1][2] == 10
     items = list(book["分事项统计"].iter_rows(values_only=True))
     assert len(items) == 1 + 10
@@ -432,7 +443,7 @@ def test_monthly_command_writes_the_pack_and_the_summary(
     data = json.loads(result.out)
     (made,) = data["packs"]
     assert Path(made["path"]).is_file() and made["month"] == "2026-11"
-    assert made["counts"]["cases_active"] == 10 and made["counts"]["overdue"] == 1
+    assert made["counts"]["cases_active"] == 10 and made["counts"]["overdue"] == 0
     assert Path(data["summary"]["pdf"]).is_file() and Path(data["summary"]["xlsx"]).is_file()
     assert data["failed"] == []
     shown = cli("monthly", "--month", "2026-11", "--village", "QL-NM", "--out", str(out))

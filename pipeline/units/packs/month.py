@@ -141,7 +141,10 @@ class VillageMonth:
         cases: Cases active in the month (received by its end, not closed before it
             began), by received date.
         closed: Those of ``cases`` concluded in the month.
-        overdue: Open cases past a step's due date on the month's last day.
+        overdue: Open cases past a step's due date on the month's last day, by a time
+            limit the district has confirmed (or the source gives): the public list.
+        overdue_drafted: Those late by a drafted time limit only: counted, not listed,
+            until the district confirms the limit (a draft must not shame a clerk).
         irregularities: Irregularities dated in the month, with their case.
         seal_uses: The month's lines of the seal-use register of the village's seal.
         items: The catalog items of ``cases``, in catalog order.
@@ -162,6 +165,7 @@ class VillageMonth:
     items: list[CatalogItem]
     addresses: list[str]
     objections: list[Objection] = dataclasses.field(default_factory=list)
+    overdue_drafted: list[Overdue] = dataclasses.field(default_factory=list)
 
     @property
     def counts(self) -> MonthCounts:
@@ -231,12 +235,14 @@ def village_month(workspace: Workspace, place: Place, month: Month) -> VillageMo
             cases.append(then)
     used = {case.item_code for case in cases}
     own_pack = pack_file_name(place, month)  # its cover seal is not part of its own month
+    lateness = overdue(cases, workspace.catalog, last)
     return VillageMonth(
         place=place,
         month=month,
         cases=cases,
         closed=[case for case in cases if closed_on(case) is not None],
-        overdue=overdue(cases, workspace.catalog, last),
+        overdue=[late for late in lateness if not late.drafted],
+        overdue_drafted=[late for late in lateness if late.drafted],
         irregularities=[
             (case, entry)
             for case in cases

@@ -228,9 +228,13 @@ def _results_summary(facts: VillageMonth, count: int) -> str:
 
 
 def _overdue_summary(facts: VillageMonth, count: int) -> str:
+    drafted = len(facts.overdue_drafted)
+    pending = (
+        f"另有{drafted}件超过的是起草中、待区里确认的时限，确认前不在此公开。" if drafted else ""
+    )
     if not count:
-        return "截至月末无逾期办件。"
-    return f"截至{chinese_date(month_days(facts.month)[1])}，逾期未办结办件共{count}件。"
+        return f"截至月末无逾期办件。{pending}"
+    return f"截至{chinese_date(month_days(facts.month)[1])}，逾期未办结办件共{count}件。{pending}"
 
 
 def _irregular_summary(facts: VillageMonth, count: int) -> str:

@@ -58,6 +58,7 @@ OVERDUE_COLUMNS = (
     Column("item", "事项", 36), Column("step", "待办环节", 20), Column("due", "应办结日期", 12),
     Column("working_days_late", "超期（工作日）", 14),
     Column("calendar_days_late", "超期（自然日）", 14),
+    Column("limit", "时限", 16),
 )  # fmt: skip
 
 
@@ -90,6 +91,8 @@ class Registers:
                 "item": f"{late.item_code} {late.item_name}", "step": late.step_name,
                 "due": late.due, "working_days_late": late.working_days_late,
                 "calendar_days_late": late.calendar_days_late,
+                # A drafted limit is the district's to confirm: internal, not public.
+                "limit": "起草，待确认（不公开）" if late.drafted else "已确认",
             }
             for late in overdue_register(workspace, self.today, self.villages)
         ]  # fmt: skip

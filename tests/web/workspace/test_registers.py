@@ -129,7 +129,7 @@ def test_the_registers_download_as_workbooks_with_their_rows(
     assert rows[0][0] == "齐陵街道南马村逾期办件（限时办结，2026年11月30日）"
     assert rows[1] == (
         "办件编号", "村（社区）", "事项", "待办环节", "应办结日期",
-        "超期（工作日）", "超期（自然日）",
+        "超期（工作日）", "超期（自然日）", "时限",
     )  # fmt: skip
     assert {r[0] for r in rows[2:]} == _late(sealed, "QL-NM", TODAY)
     assert all(isinstance(r[4], dt.datetime) and r[5] >= 1 for r in rows[2:])
