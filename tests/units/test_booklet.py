@@ -143,7 +143,7 @@ def test_every_step_of_every_flow_is_text_in_the_booklet(published: Path, catalo
     with pikepdf.open(booklet) as pdf, pdf.open_outline() as outline:
         starts = [c.destination[0].objgen for item in outline.root for c in item.children]
         page_of = {page.objgen: index + 1 for index, page in enumerate(pdf.pages)}
-        images = [len(page.images) for page in pdf.pages]
+        images = [len(page.get_images()) for page in pdf.pages]
     missing = []
     for item, start in zip(catalog, starts, strict=True):
         page = page_of[start]
