@@ -278,6 +278,9 @@ def build_package(
         raise ValueError("a package with personal data is built with a sealer")
     names = _checked_names(files)
     roles = _checked_roles(files)
+    unknown = sorted(set(personal) - set(names))
+    if unknown:  # a personal file named wrongly would be stored plain
+        raise ValueError(f"personal files {unknown} are not among the package's files")
     for (_, source, _), name in zip(files, names, strict=True):
         if not source.is_file():
             raise InputInvalid(SOURCE_MISSING(source=source, name=name))

@@ -151,3 +151,14 @@ def test_rotate_key_from_the_command_line(
     assert data["keyring"] == str(keyring) and first.current in data["keys"]
     assert len(data["keys"]) == 2 and data["current"] != first.current
     assert load_keyring(Settings(archive_keys=keyring)).current == data["current"]
+
+
+def test_a_personal_file_named_wrongly_stops_the_build(tmp_path: Path) -> None:
+    """Else the file meant to be sealed would be stored plain."""
+    pdf = write_pdf(tmp_path / "c.pdf")
+    with pytest.raises(ValueError, match="not among the package's files"):
+        build_package(
+            tmp_path / "pkg", [("案卷.pdf", pdf, "main")], sample_record(),
+            sealer=sealer_in(tmp_path / "keys"), personal={"案卷 .pdf"},
+        )  # fmt: skip
+    assert not (tmp_path / "pkg").exists()
