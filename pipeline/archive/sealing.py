@@ -37,6 +37,7 @@ import base64
 import binascii
 import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import hmac
 import json
@@ -88,12 +89,30 @@ class Keyring:
     def rotated(self) -> Keyring:
         """A keyring with a new current key (the old ones kept), written to :attr:`path`.
 
+        The file is read again under a lock: a key another process added meanwhile
+        is kept (a lost key would leave what it sealed unreadable for good).
+
         Raises:
-            ArchiveKeyInvalid: The file cannot be written.
+            ArchiveKeyInvalid: The file cannot be read or written.
         """
-        kid = _new_key_id()
-        keys = {**self.keys, kid: secrets.token_bytes(_KEY_BYTES)}
-        _write_keyring(self.path, kid, keys, replace=True)
+        lock = self.path.with_name(f".{self.path.name}.lock")
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise ArchiveKeyInvalid(ARCHIVE_KEYS_UNREADABLE(path=lock, reason=exc)) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                on_disk = _read_keys(self.path)
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise ArchiveKeyInvalid(
+                    ARCHIVE_KEYS_UNREADABLE(path=self.path, reason=exc)
+                ) from exc
+            kid = _new_key_id()
+            keys = {**self.keys, **on_disk, kid: secrets.token_bytes(_KEY_BYTES)}
+            _write_keyring(self.path, kid, keys, replace=True)
+        finally:
+            os.close(fd)  # releases the lock
         return Keyring(self.path, kid, keys)
 
 
@@ -120,13 +139,23 @@ def load_keyring(settings: Settings) -> Keyring:
                 ARCHIVE_KEYS_READABLE_BY_OTHERS(path=path, mode=stat.filemode(mode))
             )
         data = json.loads(path.read_text(encoding="utf-8"))
-        keys = {kid: bytes.fromhex(entry["key"]) for kid, entry in data["keys"].items()}
+        keys = _read_keys(path, data)
         current = str(data["current"])
         if current not in keys or any(len(key) != _KEY_BYTES for key in keys.values()):
             raise ValueError("the current key is missing, or a key is not 256 bits")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ArchiveKeyInvalid(ARCHIVE_KEYS_UNREADABLE(path=path, reason=exc)) from exc
     return Keyring(path, current, keys)
+
+
+def _read_keys(path: Path, data: dict[str, object] | None = None) -> dict[str, bytes]:
+    """The keys of the keyring file at ``path`` (or of its parsed ``data``)."""
+    if data is None:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    entries = data["keys"]
+    if not isinstance(entries, dict):
+        raise ValueError("its keys are not a mapping of key ids")
+    return {str(kid): bytes.fromhex(entry["key"]) for kid, entry in entries.items()}
 
 
 def _new_key_id() -> str:
@@ -187,6 +216,8 @@ def read_header(sealed: bytes, *, name: str) -> tuple[SealedHeader, bytes]:
         end = sealed.index(b"\n", len(MAGIC)) + 1
         raw = sealed[:end]
         data = json.loads(raw[len(MAGIC) :])
+        if not isinstance(data, dict):
+            raise ValueError("its header is not a JSON object")
         if data.get("alg") != "A256GCM" or data.get("wrap") != "A256KW":
             raise ValueError(f"unknown algorithm {data.get('alg')}/{data.get('wrap')}")
         header = SealedHeader(

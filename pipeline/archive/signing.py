@@ -741,7 +741,8 @@ def _sign(
             signer._pyhanko_signer,
             timestamper=long_term.timestamper if long_term is not None else None,
         ).sign_pdf(writer, output=output, bytes_reserved=signer.reserved_hex_digits)
-    except (PdfError, ValueError, PathError, ValidationError) as exc:
+    # OSError: a TSA that does not answer (pyHanko's TimestampRequestError is one).
+    except (PdfError, ValueError, OSError, PathError, ValidationError) as exc:
         cause = exc.__cause__ if isinstance(exc.__cause__, PathError | ValidationError) else exc
         raise SigningError(
             CANNOT_SIGN_AS(
@@ -787,8 +788,15 @@ def verify_pdf(
     *,
     expected_village: Village | None,
     trust_roots: Sequence[x509.Certificate],
+    at: dt.datetime | None = None,
 ) -> SignatureReport:
     """Check the village signature of ``path``; a bad signature is reported, never raised.
+
+    The chain of document timestamps is checked newest first: the newest must
+    hold ``at`` (now by default), each older one as of the time of the one after
+    it, and the signature with its own timestamp as of the oldest; so a file
+    whose timestamps were renewed in time stays valid after the first TSA's
+    certificate has ended.
 
     Args:
         path: The signed PDF.
@@ -796,6 +804,7 @@ def verify_pdf(
             to check the signer's identity.
         trust_roots: The root certificates to trust (``KeyStore.trust_roots``
             or ``load_trust_roots``); nothing is fetched from the network.
+        at: When to judge the newest timestamp (or an unstamped signature) by.
 
     Returns:
         What was found; ``report.ok`` when all is well, else ``report.problems``.
@@ -843,7 +852,9 @@ def verify_pdf(
     subfilter = str(signature.sig_object.get("/SubFilter", ""))
     if subfilter != _PADES:
         problems.append(NOT_PADES(subfilter=subfilter or "—"))
-    context = _validation_context(trust_roots, ())
+    chain = _stamp_chain(stamps, trust_roots, at)
+    proven = chain.held[0][0] if chain.held else at  # the oldest timestamp proves the rest
+    context = _validation_context(trust_roots, (), moment=proven)
     try:
         status = validate_pdf_signature(
             signature,
@@ -868,45 +879,42 @@ def verify_pdf(
     # tells them apart; after the newest document timestamp comes at most the update
     # with its own validation data, and nothing after the file's last %%EOF.
     total = reader.xrefs.total_revisions
+    # Only document timestamps that all hold may follow the signature (an untrusted
+    # one appended by anyone would otherwise pass as harmless).
     lta_only = (
         status.modification_level == ModificationLevel.LTA_UPDATES
         and bool(stamps)
+        and not chain.problems
         and total - 1 - max(stamp.signed_revision for stamp in stamps) <= 1
         and not trailing
     )
     report = _report(
-        path, len(data), signature, status, expected_village, len(embedded), problems,
-        trailing=trailing, lta_only=lta_only,
+        path, len(data), signature, status, expected_village, len(embedded),
+        problems + chain.problems, trailing=trailing, lta_only=lta_only,
     )  # fmt: skip
-    return _with_long_term(report, reader, status, stamps, context)
+    return _with_long_term(report, reader, status, chain)
 
 
-def _with_long_term(
-    report: SignatureReport,
-    reader: PdfFileReader,
-    status: PdfSignatureStatus,
+@dataclass(frozen=True)
+class _StampChain:
+    """The document timestamps that hold, oldest first: (made, holds until); and what failed."""
+
+    held: list[tuple[dt.datetime, dt.datetime]]
+    problems: list[str]
+
+
+def _stamp_chain(
     stamps: Sequence[EmbeddedPdfSignature],
-    context: ValidationContext,
-) -> SignatureReport:
-    """The report with the level reached, the timestamps and until when the newest holds."""
-    token = status.timestamp_validity
-    if token is None:
-        return report
-    problems = report.problems
-    if not (token.intact and token.valid and token.trusted):
-        problems.append(TIMESTAMP_INVALID(which="signature", reason=token.summary()))
-        return report
-    held = [(token.timestamp, _not_after(token.signing_cert))]  # (made, holds until)
-    level = "B-T"
-    try:
-        dss = DocumentSecurityStore.read_dss(reader)
-        if dss.crls or dss.ocsps:
-            level = "B-LT"
-    except NoDSSFoundError:
-        pass
-    for stamp in stamps:
+    roots: Sequence[x509.Certificate],
+    at: dt.datetime | None,
+) -> _StampChain:
+    """Check the document timestamps newest first, each as of the time of the next."""
+    held: list[tuple[dt.datetime, dt.datetime]] = []
+    problems: list[str] = []
+    moment = at
+    for stamp in sorted(stamps, key=lambda s: s.signed_revision, reverse=True):
         try:
-            found = validate_pdf_timestamp(stamp, context)
+            found = validate_pdf_timestamp(stamp, _validation_context(roots, (), moment=moment))
         except Exception as exc:  # pyhanko raises many kinds for damaged timestamps
             problems.append(TIMESTAMP_INVALID(which="document", reason=exc))
             continue
@@ -914,9 +922,31 @@ def _with_long_term(
             problems.append(TIMESTAMP_INVALID(which="document", reason=found.summary()))
             continue
         held.append((found.timestamp, _not_after(found.signing_cert)))
-        if level == "B-LT":
-            level = "B-LTA"
-    held.sort()
+        moment = found.timestamp
+    return _StampChain(sorted(held), problems)
+
+
+def _with_long_term(
+    report: SignatureReport,
+    reader: PdfFileReader,
+    status: PdfSignatureStatus,
+    chain: _StampChain,
+) -> SignatureReport:
+    """The report with the level reached, the timestamps and until when the newest holds."""
+    token = status.timestamp_validity
+    if token is None:
+        return report
+    if not (token.intact and token.valid and token.trusted):
+        report.problems.append(TIMESTAMP_INVALID(which="signature", reason=token.summary()))
+        return report
+    held = sorted([(token.timestamp, _not_after(token.signing_cert)), *chain.held])
+    level = "B-T"
+    try:
+        dss = DocumentSecurityStore.read_dss(reader)
+        if dss.crls or dss.ocsps:
+            level = "B-LTA" if chain.held and not chain.problems else "B-LT"
+    except NoDSSFoundError:
+        pass
     return dataclasses.replace(
         report, level=level, timestamps=[made for made, _ in held], timestamp_until=held[-1][1]
     )
@@ -1051,14 +1081,16 @@ def _validation_context(
     others: Sequence[x509.Certificate],
     *,
     crls: Sequence[x509.CertificateRevocationList] = (),
+    moment: dt.datetime | None = None,
 ) -> ValidationContext:
-    # Offline: nothing is fetched; without revocation data the check soft-fails.
+    # Offline: nothing is fetched; without revocation data the check soft-fails. A
+    # past ``moment`` judges certificates then (a timestamp proved they were valid).
     return ValidationContext(
         trust_roots=[_to_asn1(c) for c in roots],
         other_certs=[_to_asn1(c) for c in others],
         crls=[asn1_crl.CertificateList.load(c.public_bytes(serialization.Encoding.DER))
               for c in crls],
-        allow_fetching=False,
+        allow_fetching=False, moment=moment, retroactive_revinfo=moment is not None,
     )  # fmt: skip
 
 

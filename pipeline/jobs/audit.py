@@ -174,6 +174,7 @@ class AuditDesk:
         """
         record = self._personal(user, downloaded)
         into.mkdir(mode=0o700, parents=True, exist_ok=True)
+        into.chmod(0o700)  # a folder there already may be wider: the files are personal
         return unseal_into(downloaded.folder, record, self.session.sealer, into)
 
     def read_sealed(self, user: Auditor, downloaded: Downloaded, path: str) -> bytes:

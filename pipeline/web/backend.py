@@ -36,7 +36,6 @@ from pipeline.archive.metadata import (
 )
 from pipeline.archive.package import DATA, PackageInvalid, load_record
 from pipeline.archive.retrieval import Downloaded, download_package, read_record
-from pipeline.archive.sealing import SEALED_SUFFIX
 from pipeline.cases.verification import parse_verification_code
 from pipeline.config import Settings
 from pipeline.errors import InputInvalid, NotArchived, SealedPartUnreadable
@@ -201,9 +200,12 @@ class ArchiveBackend:
                     record = desk.internal_record(user, retrieved.downloaded)
             except (PackageInvalid, SealedPartUnreadable):
                 record = None
+        # A package archived before sealing keeps its internal part in metadata.json:
+        # only the internal role sees it either way.
+        internal = record.internal if record is not None and opens_sealed else None
         return CaseFileView(
-            code, record.public() if record else None, record.internal if record else None,
-            indexed, report.as_dict(), opens_sealed,
+            code, record.public() if record else None, internal, indexed, report.as_dict(),
+            opens_sealed,
         )  # fmt: skip
 
     def document(self, user: Auditor, code: str, path: str) -> bytes:
@@ -221,7 +223,7 @@ class ArchiveBackend:
             what = f"{code}/{DATA}/{path}"
             downloaded = desk.download(user, code, folder, action="view", what=what)
             data = _payload(downloaded, path)
-            if path.endswith(SEALED_SUFFIX):
+            if path in {entry.path for entry in sealed_entries(downloaded)}:
                 data = desk.read_sealed(user, downloaded, path)
             return data
 

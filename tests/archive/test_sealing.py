@@ -162,3 +162,19 @@ def test_a_personal_file_named_wrongly_stops_the_build(tmp_path: Path) -> None:
             sealer=sealer_in(tmp_path / "keys"), personal={"案卷 .pdf"},
         )  # fmt: skip
     assert not (tmp_path / "pkg").exists()
+
+
+def test_two_rotations_at_once_keep_every_key(tmp_path: Path) -> None:
+    """A key added by another process meanwhile is kept: what it sealed stays readable."""
+    first, second = (load_keyring(Settings(data=tmp_path)) for _ in range(2))
+    one = first.rotated()
+    sealed = Sealer(one).seal(PERSONAL_TEXT, sealed_for="LZ-1/a.pdf")
+    two = second.rotated()  # started from the keyring as it was before the first rotation
+    kept = load_keyring(Settings(data=tmp_path))
+    assert {one.current, two.current} <= set(kept.keys) and len(kept.keys) == 3
+    assert Sealer(kept).open(sealed, sealed_for="LZ-1/a.pdf") == PERSONAL_TEXT
+
+
+def test_a_header_that_is_not_an_object_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(SealedPartUnreadable, match="not a sealed file"):
+        sealer_in(tmp_path).open(MAGIC + b"[]\n" + b"x" * 32, sealed_for="LZ-1/a.pdf")

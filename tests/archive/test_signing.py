@@ -23,8 +23,10 @@ from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.metadata.model import VENDOR as PYHANKO
+from pyhanko.sign.signers import PdfTimeStamper
 from reportlab.pdfgen import canvas
 
+from pipeline.archive import signing
 from pipeline.archive.signing import (
     DEMO_CA_NAME,
     TRUST_ROOTS_FILE,
@@ -681,3 +683,48 @@ def test_a_production_tsa_by_url_makes_the_same_level(
     report = _verify(target, nanma, keys)
     assert report.ok, report.problems
     assert report.level == "B-LTA"
+
+
+def test_a_document_timestamp_from_an_untrusted_authority_does_not_pass(
+    signed: Path, keys: KeyStore, nanma: Place, tmp_path: Path
+) -> None:
+    """Bytes appended after the signature count only when every timestamp in them holds."""
+    stranger = KeyStore(tmp_path / "stranger").long_term()  # its own CA: not trusted here
+    assert stranger is not None
+    # Appended with pyHanko directly, as anyone with write access could (xwql's own
+    # renewal refuses a TSA that does not chain to the archive's roots).
+    output = io.BytesIO()
+    PdfTimeStamper(stranger.timestamper).timestamp_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(signed.read_bytes())), "sha256", output=output
+    )
+    forged = tmp_path / "forged.pdf"
+    forged.write_bytes(output.getvalue())
+    report = _verify(forged, nanma, keys)
+    assert not report.ok and not report.intact
+    assert any("document timestamp does not hold" in p for p in report.problems), report.problems
+
+
+def test_a_renewed_chain_holds_after_the_first_authoritys_certificate_ends(
+    signed: Path, keys: KeyStore, nanma: Place, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _verify(signed, nanma, keys)
+    assert first.timestamp_until is not None
+    later = first.timestamp_until + dt.timedelta(days=365)  # the first TSA's certificate ended
+    assert not _verify_at(signed, nanma, keys, later).ok  # not renewed: it no longer holds
+    # Renewed in time by the district's next time-stamping key (same CA, valid longer).
+    folder = tmp_path / "signing"
+    shutil.copytree(keys.folder, folder)
+    (folder / "tsa.crt").unlink()
+    monkeypatch.setattr(signing, "DEMO_TSA_YEARS", 25)
+    next_tsa = KeyStore(folder).long_term()
+    assert next_tsa is not None
+    renewed = tmp_path / "renewed.pdf"
+    renewed.write_bytes(add_document_timestamp(signed.read_bytes(), next_tsa, keys.trust_roots()))
+    report = _verify_at(renewed, nanma, KeyStore(folder), later)
+    assert report.ok, report.problems
+    assert report.level == "B-LTA" and report.timestamp_until is not None
+    assert report.timestamp_until > later
+
+
+def _verify_at(path: Path, place: Place, keys: KeyStore, at: dt.datetime) -> SignatureReport:
+    return verify_pdf(path, expected_village=place.village, trust_roots=keys.trust_roots(), at=at)
