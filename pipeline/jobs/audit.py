@@ -38,6 +38,7 @@ from pipeline.archive.retrieval import Downloaded, download_package, log_access,
 from pipeline.archive.session import ArchiveSession
 from pipeline.archive.verify import VerificationReport, Verifier, sweep
 from pipeline.config import Settings
+from pipeline.errors import SealedPartUnreadable
 from pipeline.jobs.messages import READ_ACCESS_LOG, READ_PERSONAL_DATA, SEARCH_BY_ID_NUMBER
 from pipeline.workspace import Workspace
 
@@ -152,7 +153,6 @@ class AuditDesk:
         Raises:
             NotArchived: Nothing is archived under ``code``.
             StorageError: The access could not be logged, or the bucket not read.
-            SealedPartUnreadable: A sealed part does not open.
         """
         downloaded = self.download(user, code, into, action=action, what=code)
         indexed = self.session.index.get(code)
@@ -161,7 +161,10 @@ class AuditDesk:
         opened = None
         if personal and sealed and user.role.allows(Role.INTERNAL):
             opened = into / f"{code}.internal"
-            self.unseal(user, downloaded, opened)
+            try:
+                self.unseal(user, downloaded, opened)
+            except SealedPartUnreadable:
+                opened = None  # the report's `sealed` check says which part and why
         return Retrieved(downloaded, indexed, report, opened, len(sealed))
 
     def unseal(self, user: Auditor, downloaded: Downloaded, into: Path) -> list[Path]:

@@ -236,7 +236,6 @@ class ArchiveBackend:
         Raises:
             NotArchived: Nothing is archived under the code.
             StorageError: The access could not be logged, or the bucket not read.
-            SealedPartUnreadable: A sealed part does not open.
         """
         parse_archival_code(code)
         desk = self._open()
@@ -245,7 +244,10 @@ class ArchiveBackend:
             opened = None
             if user.role.allows(Role.INTERNAL) and sealed_entries(downloaded):
                 opened = folder / f"{code}.internal"
-                desk.unseal(user, downloaded, opened)
+                try:
+                    desk.unseal(user, downloaded, opened)
+                except SealedPartUnreadable:
+                    opened = None  # the package as stored is the evidence: still given
             return _zip(downloaded.folder, code, opened)
 
     def accesses(

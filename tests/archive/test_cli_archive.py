@@ -202,6 +202,18 @@ def test_archive_search_get_verify_reindex(
     (by_id,) = [line["what"] for line in log if '"id_number"' in str(line["what"])]
     assert '"id_number":"hmac-sha256:' in by_id and id_number not in by_id
 
+    # Without the key that sealed them (a keyring lost, not restored from its backup)
+    # the internal role still gets the package and the report, which says why.
+    keyring = tmp_path / "data" / "archive-keys.json"
+    keyring.rename(tmp_path / "archive-keys.backup")
+    monkeypatch.setenv("XWQL_AUDIT_TOKEN", internal)
+    lost = cli("audit", "get", codes["NM-2026-11-005"], "--out", str(tmp_path / "lost"), "--json")
+    assert lost.code == 9
+    report = json.loads(lost.out)
+    sealed = next(c for c in report["checks"] if c["name"] == "sealed")
+    assert sealed["passed"] is False and "does not hold" in sealed["detail"]
+    assert report["personal"] is None and Path(report["folder"]).is_dir()
+
 
 @pytest.mark.s3
 def test_wrong_credentials_are_a_clear_refusal_before_anything_is_written(
