@@ -90,6 +90,11 @@ CANNOT_RETIMESTAMP = Bilingual("无法加盖新的时间戳", "cannot add a docu
 ARCHIVE_KEYS_READABLE_BY_OTHERS = Bilingual(
     "档案密钥可被他人读取", "{path} is readable by others (mode {mode}): chmod 600 {path}"
 )
+ARCHIVE_KEYS_MISSING = Bilingual(
+    "找不到档案密钥",
+    "XWQL_ARCHIVE_KEYS names {path}, which does not exist: mount or restore it, or make a "
+    "new keyring there with `xwql archive rotate-key`",
+)
 ARCHIVE_KEYS_UNREADABLE = Bilingual(
     "无法读取档案密钥",
     "cannot read or create the archive keyring {path}: {reason}; restore it from its backup "

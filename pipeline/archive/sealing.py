@@ -54,6 +54,7 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 
 from pipeline.archive.messages import (
     ARCHIVE_KEY_MISSING,
+    ARCHIVE_KEYS_MISSING,
     ARCHIVE_KEYS_READABLE_BY_OTHERS,
     ARCHIVE_KEYS_UNREADABLE,
     SEALED_FOR_OTHER,
@@ -121,13 +122,22 @@ def keyring_path(settings: Settings) -> Path:
     return settings.archive_keys or settings.data / KEYRING_FILE
 
 
-def load_keyring(settings: Settings) -> Keyring:
+def load_keyring(settings: Settings, *, create: bool | None = None) -> Keyring:
     """The keyring of the settings, made (with one key) if it does not exist yet.
 
+    A keyring named by ``XWQL_ARCHIVE_KEYS`` is not made unless ``create``: a
+    secret that failed to mount must stop the job, not start a new keyring that
+    opens none of the packages sealed before (``xwql archive rotate-key`` makes it).
+
     Raises:
-        ArchiveKeyInvalid: The file is readable by others, or cannot be read or made.
+        ArchiveKeyInvalid: The file is missing (when named), readable by others,
+            or cannot be read or made.
     """
     path = keyring_path(settings)
+    if create is None:
+        create = settings.archive_keys is None
+    if not create and not path.exists():
+        raise ArchiveKeyInvalid(ARCHIVE_KEYS_MISSING(path=path))
     try:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)

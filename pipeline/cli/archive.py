@@ -178,7 +178,7 @@ def archive_rotate_key(as_json: JsonOption = False) -> None:
     """
     from pipeline.archive.sealing import load_keyring
 
-    rotated = load_keyring(current_settings()).rotated()
+    rotated = load_keyring(current_settings(), create=True).rotated()
     if as_json:
         print_json({"current": rotated.current, "keys": sorted(rotated.keys),
                     "keyring": str(rotated.path)})  # fmt: skip

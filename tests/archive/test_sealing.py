@@ -45,8 +45,13 @@ def test_the_keyring_is_made_owner_only_and_refused_when_others_can_read_it(
 
 def test_a_keyring_named_by_the_settings_is_used(tmp_path: Path) -> None:
     elsewhere = tmp_path / "secrets" / "keys.json"
-    keyring = load_keyring(Settings(data=tmp_path / "data", archive_keys=elsewhere))
+    named = Settings(data=tmp_path / "data", archive_keys=elsewhere)
+    # Named but absent (a secret not mounted): refused, never silently made anew.
+    with pytest.raises(ArchiveKeyInvalid, match="does not exist"):
+        load_keyring(named)
+    keyring = load_keyring(named, create=True)
     assert keyring.path == elsewhere and elsewhere.is_file()
+    assert load_keyring(named).keys == keyring.keys
     assert not (tmp_path / "data" / "archive-keys.json").exists()
 
 
@@ -144,7 +149,7 @@ def test_rotate_key_from_the_command_line(
 ) -> None:
     keyring = tmp_path / "secrets" / "archive-keys.json"
     monkeypatch.setenv("XWQL_ARCHIVE_KEYS", str(keyring))
-    first = load_keyring(Settings(archive_keys=keyring))
+    first = load_keyring(Settings(archive_keys=keyring), create=True)
     rotated = cli("archive", "rotate-key", "--json")
     assert rotated.code == 0, rotated.err
     data = json.loads(rotated.out)
