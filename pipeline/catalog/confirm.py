@@ -12,17 +12,25 @@ were and the problems are reported.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.catalog.load import load_catalog
-from pipeline.catalog.messages import NOTHING_TO_CONFIRM, VERSION_NOT_NUMBERED
-from pipeline.catalog.model import CONFIRMABLE
+from pipeline.catalog.messages import (
+    CONFIRMATIONS_NOT_A_BLOCK,
+    CONFIRMED_BEFORE_EDITION,
+    EDITION_NOT_WRITTEN,
+    NOTHING_TO_CONFIRM,
+    VERSION_NOT_NUMBERED,
+)
+from pipeline.catalog.model import CONFIRMABLE, CatalogItem
 from pipeline.errors import InputInvalid
 
 _VERSION = re.compile(r'^version: "?(\d+)\.(\d+)"?$', re.MULTILINE)
 _EFFECTIVE = re.compile(r"^effective_date: .*$", re.MULTILINE)
+_SAMPLES = re.compile(r"^samples: \[([^\]]*)\]$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -55,32 +63,72 @@ def confirm_fields(
     chosen = fields or [field for field in CONFIRMABLE if item.drafted(field)]
     if not chosen:
         raise InputInvalid(NOTHING_TO_CONFIRM(code=item.code))
+    edition = catalog.edition
+    if date < edition.effective_date:
+        raise InputInvalid(CONFIRMED_BEFORE_EDITION(date=date, effective=edition.effective_date))
     item_path = folder / "items" / f"{item.code}.yaml"
     edition_path = folder / "edition.yaml"
     before = {path: path.read_text(encoding="utf-8") for path in (item_path, edition_path)}
-    entry = (
-        f"  - document: {document}\n    date: {date.isoformat()}\n"
-        f"    fields: [{', '.join(chosen)}]\n"
-    )
-    text = before[item_path].rstrip("\n") + "\n"
-    item_text = text + entry if "\nconfirmations:\n" in text else f"{text}confirmations:\n{entry}"
-    matched = _VERSION.search(before[edition_path])
-    if matched is None:
-        raise InputInvalid(VERSION_NOT_NUMBERED(path=edition_path))
-    version = f"{matched.group(1)}.{int(matched.group(2)) + 1}"
-    change = (
-        f"  - date: {date.isoformat()}\n    summary: {item.code} {item.name}："
-        f"{'、'.join(chosen)} 经{document}确认，自{date.isoformat()}起按确认内容办理。\n"
-    )
-    edition_text = _VERSION.sub(f'version: "{version}"', before[edition_path], count=1)
-    edition_text = _EFFECTIVE.sub(f"effective_date: {date.isoformat()}", edition_text, count=1)
-    edition_text = edition_text.replace("\ndecisions:\n", f"\n{change}decisions:\n", 1)
+    item_text = _with_confirmation(before[item_path], item_path, document, date, chosen)
+    edition_text, version = _next_edition(before[edition_path], edition_path, item, document,
+                                          date, chosen)  # fmt: skip
     try:
         item_path.write_text(item_text, encoding="utf-8")
         edition_path.write_text(edition_text, encoding="utf-8")
-        load_catalog(folder)
+        after = load_catalog(folder)
+        if after.edition.version != version or len(after.edition.changes) <= len(edition.changes):
+            raise InputInvalid(EDITION_NOT_WRITTEN(path=edition_path))
     except BaseException:
         for path, original in before.items():
             path.write_text(original, encoding="utf-8")
         raise
     return Confirmed(item.code, chosen, version)
+
+
+def _with_confirmation(
+    text: str, path: Path, document: str, date: dt.date, fields: list[str]
+) -> str:
+    """The item's file with one more confirmation at its end (a block list, the last key)."""
+    text = text.rstrip("\n") + "\n"
+    # Values quoted as JSON strings: a document number with ":" or " #" stays whole.
+    entry = (
+        f"  - document: {json.dumps(document, ensure_ascii=False)}\n"
+        f"    date: {date.isoformat()}\n    fields: [{', '.join(fields)}]\n"
+    )
+    _, block, tail = text.partition("\nconfirmations:\n")
+    if not block:
+        if re.search(r"^confirmations:", text, re.MULTILINE):
+            raise InputInvalid(CONFIRMATIONS_NOT_A_BLOCK(path=path))
+        return f"{text}confirmations:\n{entry}"
+    if any(line and not line.startswith(" ") for line in tail.splitlines()):
+        raise InputInvalid(CONFIRMATIONS_NOT_A_BLOCK(path=path))
+    return text + entry
+
+
+def _next_edition(
+    text: str, path: Path, item: CatalogItem, document: str, date: dt.date, fields: list[str]
+) -> tuple[str, str]:
+    """The edition's file as the next edition: version, date (no longer a sample), change."""
+    matched = _VERSION.search(text)
+    if matched is None or "\ndecisions:\n" not in text:
+        raise InputInvalid(VERSION_NOT_NUMBERED(path=path))
+    version = f"{matched.group(1)}.{int(matched.group(2)) + 1}"
+    summary = (
+        f"{item.code} {item.name}：{'、'.join(fields)} 经{document}确认，"
+        f"自{date.isoformat()}起按确认内容办理。"
+    )
+    change = (
+        f"  - date: {date.isoformat()}\n    summary: {json.dumps(summary, ensure_ascii=False)}\n"
+    )
+    text = _VERSION.sub(f'version: "{version}"', text, count=1)
+    text = _EFFECTIVE.sub(f"effective_date: {date.isoformat()}", text, count=1)
+    # The district's own date now: no longer the sample stood in for the unknown one.
+    text = _SAMPLES.sub(lambda m: _without_effective_date(m.group(1)), text, count=1)
+    return text.replace("\ndecisions:\n", f"\n{change}decisions:\n", 1), version
+
+
+def _without_effective_date(listed: str) -> str:
+    kept = [
+        name.strip() for name in listed.split(",") if name.strip() not in ("", "effective_date")
+    ]
+    return f"samples: [{', '.join(kept)}]"

@@ -235,12 +235,13 @@ def _bases_in_force(
                 problems.append(
                     Problem(str(path), f"basis.{index}", UNKNOWN_LAW.side_by_side(law=basis))
                 )
-            elif dates.effective > edition.effective_date:
+            elif not dates.in_force(edition.effective_date):
                 problems.append(
                     Problem(
                         str(path), f"basis.{index}",
                         LAW_AFTER_EDITION.side_by_side(
                             law=basis, effective=dates.effective, edition=edition.version,
+                            repealed=f", repealed {dates.repealed}" if dates.repealed else "",
                             date=edition.effective_date,
                         ),
                     )

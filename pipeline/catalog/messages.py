@@ -70,13 +70,26 @@ UNKNOWN_LAW = Bilingual(
     "{law} is not in laws.yaml: add it there with its promulgation and effective dates",
 )
 LAW_AFTER_EDITION = Bilingual(
-    "行使依据晚于本版施行日期",
-    "{law} took effect on {effective}, after edition {edition} ({date}): cite what was in "
-    "force then, and bring the later law in a later edition through its change log",
+    "行使依据在本版施行日期不生效",
+    "{law} (in force from {effective}{repealed}) does not apply on edition {edition}'s date "
+    "({date}): cite what was in force then; a later law comes in a later edition through "
+    "its change log",
 )
 NOTHING_TO_CONFIRM = Bilingual(
     "没有待确认的内容", "{code}: every field is the source's or confirmed already"
 )
 VERSION_NOT_NUMBERED = Bilingual(
     "版本号无法递增", "{path}: the version must read N.M (e.g. 2020.1) for the next to be made"
+)
+CONFIRMED_BEFORE_EDITION = Bilingual(
+    "确认日期早于本版施行日期",
+    "a confirmation dated {date} would date the new edition before this one ({effective})",
+)
+CONFIRMATIONS_NOT_A_BLOCK = Bilingual(
+    "确认记录格式不符",
+    "{path}: keep confirmations as the file's last key, a block list (- document: …); "
+    "edit it by hand otherwise",
+)
+EDITION_NOT_WRITTEN = Bilingual(
+    "新版本未能写入", "{path}: the next edition's version or change-log line did not take"
 )

@@ -249,9 +249,9 @@ class CatalogItem(_Strict):
         """Whether field ``name`` is a draft not confirmed (as of ``on``)."""
         return self.field_source(name, on=on) == FieldSource.DRAFTED
 
-    def marked(self, name: str, text: str) -> str:
-        """``text`` (field ``name`` as printed) with :data:`DRAFT_MARK` when it is a draft."""
-        return f"{DRAFT_MARK}{text}" if self.drafted(name) else text
+    def marked(self, name: str, text: str, *, on: dt.date | None = None) -> str:
+        """``text`` (field ``name`` as printed) with :data:`DRAFT_MARK` when it is a draft then."""
+        return f"{DRAFT_MARK}{text}" if self.drafted(name, on=on) else text
 
 
 class LawDates(_Strict):
@@ -259,12 +259,19 @@ class LawDates(_Strict):
 
     promulgated: dt.date
     effective: dt.date
+    repealed: dt.date | None = Field(default=None, description="The day it ceased to apply")
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.effective < self.promulgated:
             raise ValueError(f"effective {self.effective} before promulgated {self.promulgated}")
+        if self.repealed is not None and self.repealed <= self.effective:
+            raise ValueError(f"repealed {self.repealed} before it took effect {self.effective}")
         return self
+
+    def in_force(self, on: dt.date) -> bool:
+        """Whether the law applies on ``on``."""
+        return self.effective <= on and (self.repealed is None or on < self.repealed)
 
 
 class LawTable(_Strict):

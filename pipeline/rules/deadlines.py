@@ -153,7 +153,8 @@ def overdue(cases: Iterable[Case], catalog: Catalog, today: dt.date) -> list[Ove
                 due=due,
                 working_days_late=working_days_between(due, today),
                 calendar_days_late=(today - due).days,
-                drafted=item.drafted("steps", on=today),
+                # Judged on the due date: late only against a limit confirmed by then.
+                drafted=item.drafted("steps", on=due),
             )
         )
     return sorted(late, key=lambda entry: (entry.due, entry.case_id))

@@ -21,7 +21,7 @@ from typing import Any
 from PIL import Image as PILImage
 
 from pipeline.catalog.load import Catalog, catalog_snapshot
-from pipeline.catalog.model import CatalogItem, Provenance, SampleFact
+from pipeline.catalog.model import CatalogItem, FieldSource, SampleFact
 from pipeline.documents.collate import ContentsEntry, DocumentInfo, Part, collate, contents_entries
 from pipeline.documents.engine import DocumentEngine
 from pipeline.documents.flowchart import chart_placeholder, place_chart, render_flowchart
@@ -84,7 +84,19 @@ class BookletBuilder:
     def __init__(
         self, catalog: Catalog, engine: DocumentEngine, *, work: Path, cache: Path
     ) -> None:
-        """Pages go through ``work``; flowchart pages are kept in ``cache`` across runs."""
+        """Pages go through ``work``; flowchart pages are kept in ``cache`` across runs.
+
+        Raises:
+            CatalogInvalid: The edition lacks a fact every page states (its supervision
+                phone): neither the booklet nor a pack is made without it.
+        """
+        missing = catalog.edition.missing_facts()
+        if missing:
+            where = str(catalog.folder / "edition.yaml") if catalog.folder else "edition.yaml"
+            raise CatalogInvalid(
+                FACTS_MISSING(version=catalog.edition.version),
+                [Problem(where, fact.value, FACT_MISSING()) for fact in missing],
+            )
         self.catalog = catalog
         self.edition = catalog.edition
         self.templates = engine.templates
@@ -124,27 +136,36 @@ class BookletBuilder:
         with PILImage.open(chart) as image:
             width, height = image.size
         shown_width = min(_CHART_WIDTH_MM, _CHART_MAX_HEIGHT_MM * width / height)
-        provenance = (
-            f"原文（{self.edition.document_number}附件2）"
-            if item.provenance == Provenance.SOURCE
-            else "起草稿，待区里确认（附件2原图缺失）"
-        )
+        on = self.edition.effective_date  # the edition prints what holds from its date
+        source = item.field_source("steps", on=on)
+        confirmed = [c for c in item.confirmations if "steps" in c.fields and c.date <= on]
+        provenance = {
+            FieldSource.ATTACHMENT_2: f"原文（{self.edition.document_number}附件2）",
+            FieldSource.CONFIRMED: f"经区里确认（{confirmed[-1].document if confirmed else ''}）",
+        }.get(source, "起草稿，待区里确认（附件2原图缺失）")
+
+        def marked(field: str, text: str) -> str:
+            return item.marked(field, text, on=on)
+
         return {
             "code": item.code,
             "name": item.name,
             "category": item.category,
             "aspect": item.aspect.value,
             # A field the source does not give is printed with its mark (起草，待确认).
-            "basis": item.marked("basis", "；".join(item.basis)),
-            "acting_body": item.marked("acting_body", item.acting_body),
-            "handling_role": item.marked("handling", item.handling.role),
+            "basis": marked("basis", "；".join(item.basis)),
+            "acting_body": marked("acting_body", item.acting_body),
+            "handling_role": marked("handling", item.handling.role),
             # Each village's own number: on its board, not known to the district's booklet.
             "handling_phone": "见各村村务公开栏",
-            "public_rule": public_rule(item),
+            "public_rule": marked("public_notice", public_rule(item)),
             "provenance": provenance,
             "chart": Image(chart, width_mm=shown_width),
-            "supervision": item.marked("supervision", item.supervision),
-            "accountability": item.accountability,
+            "supervision": marked("supervision", item.supervision),
+            # Printed right after the supervision: its own mark only when that one has none.
+            "accountability": item.accountability
+            if item.drafted("supervision", on=on) or not item.drafted("accountability", on=on)
+            else marked("accountability", item.accountability),
             "supervision_phone": self.edition.shown(
                 SampleFact.SUPERVISION_PHONE, self.edition.supervision_phone or ""
             ),
@@ -246,13 +267,6 @@ def publish_catalog(
         CatalogInvalid: The edition lacks a fact every page states (its supervision phone).
     """
     edition = catalog.edition
-    missing = edition.missing_facts()
-    if missing:
-        raise CatalogInvalid(
-            FACTS_MISSING(version=edition.version),
-            [Problem(str(catalog.folder / "edition.yaml") if catalog.folder else "edition.yaml",
-                     fact.value, FACT_MISSING()) for fact in missing],
-        )  # fmt: skip
     work = engine.settings.data / "work" / "catalog"
     out.mkdir(parents=True, exist_ok=True)
     work.mkdir(parents=True, exist_ok=True)

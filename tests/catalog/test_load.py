@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -91,6 +92,19 @@ def test_an_edition_cites_only_laws_in_force_on_its_date(catalog_copy: Path) -> 
     unknown = found[("xwql-034.yaml", f"basis.{len(data['basis']) - 1}")]
     assert "laws.yaml" in unknown
     assert len(found) == 2
+
+
+def test_a_repealed_law_is_refused_from_its_repeal(catalog_copy: Path) -> None:
+    """The 婚姻法 the 2020 edition cites ended with the 民法典: a 2021 edition cannot cite it."""
+    edition = catalog_copy / "edition.yaml"
+    text = edition.read_text(encoding="utf-8")
+    edition.write_text(text.replace("effective_date: 2020-01-01", "effective_date: 2021-03-01"),
+                       encoding="utf-8")  # fmt: skip
+    with pytest.raises(CatalogInvalid) as refused:
+        load_catalog(catalog_copy)
+    repealed = [p for p in refused.value.problems if "婚姻法" in p.message]
+    assert repealed and "repealed 2021-01-01" in repealed[0].message
+    assert Path(repealed[0].file).name == "xwql-034.yaml"
 
 
 # The four flows the source spells out, step by step (Attachment 2).
@@ -254,7 +268,7 @@ def test_c_yaml_parser_reads_the_catalog_as_the_python_one_does(settings: Settin
 def test_confirming_drafted_fields_makes_a_new_edition(catalog_copy: Path, cli) -> None:  # type: ignore[no-untyped-def]
     before = load_catalog(catalog_copy)
     done = cli("catalog", "confirm", "xwql-022", "--document", "临民字〔2026〕3号",
-               "--date", "2026-12-01", "--fields", "basis,acting_body",
+               "--date", "2020-06-01", "--fields", "basis,acting_body",
                "--catalog", str(catalog_copy))  # fmt: skip
     assert done.code == 0, done.err
     after = load_catalog(catalog_copy)
@@ -262,20 +276,42 @@ def test_confirming_drafted_fields_makes_a_new_edition(catalog_copy: Path, cli) 
     assert item.field_source("basis") == FieldSource.CONFIRMED
     assert item.drafted("handling") and item.marked("acting_body", "x") == "x"
     edition = after.edition
-    assert edition.version == "2020.2" and edition.effective_date == dt.date(2026, 12, 1)
+    assert edition.version == "2020.2" and edition.effective_date == dt.date(2020, 6, 1)
     assert "临民字〔2026〕3号" in edition.changes[-1].summary
+    assert "effective_date" not in edition.samples  # the district's own date now
     assert len(edition.changes) == len(before.edition.changes) + 1
     # Every drafted field at once, by default; then nothing is left to confirm.
     assert cli("catalog", "confirm", "xwql-022", "--document", "临民字〔2026〕4号",
-               "--date", "2026-12-02", "--catalog", str(catalog_copy)).code == 0  # fmt: skip
+               "--date", "2020-06-02", "--catalog", str(catalog_copy)).code == 0  # fmt: skip
     assert not any(load_catalog(catalog_copy).get("xwql-022").drafted(f) for f in CONFIRMABLE)
     refused = cli("catalog", "confirm", "xwql-022", "--document", "临民字〔2026〕5号",
-                  "--date", "2026-12-03", "--catalog", str(catalog_copy))  # fmt: skip
+                  "--date", "2020-06-03", "--catalog", str(catalog_copy))  # fmt: skip
     assert refused.code == 3 and "confirmed already" in refused.err
     # A field the source gives cannot be confirmed: the files stay as they were.
     text = (catalog_copy / "items" / "xwql-023.yaml").read_text(encoding="utf-8")
     wrong = cli("catalog", "confirm", "xwql-023", "--document", "临民字〔2026〕6号",
-                "--date", "2026-12-03", "--fields", "name",
+                "--date", "2020-06-03", "--fields", "name",
                 "--catalog", str(catalog_copy))  # fmt: skip
     assert wrong.code == 3 and "cannot confirm" in wrong.err
     assert (catalog_copy / "items" / "xwql-023.yaml").read_text(encoding="utf-8") == text
+
+
+def test_confirm_refuses_what_it_would_get_wrong(catalog_copy: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    def confirm(code: str, document: str, date: str) -> Any:
+        return cli("catalog", "confirm", code, "--document", document, "--date", date,
+                   "--fields", "basis", "--catalog", str(catalog_copy))  # fmt: skip
+
+    # A date before the edition's own would move the catalog back in time.
+    early = confirm("xwql-022", "临民字〔2019〕1号", "2019-12-31")
+    assert early.code == 3 and "before this one" in early.err
+    # Confirmations written by hand inline: not appended to (a second key would drop them).
+    path = catalog_copy / "items" / "xwql-023.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "confirmations: []\n", encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    inline = confirm("xwql-023", "临民字〔2026〕7号", "2020-06-01")
+    assert inline.code == 3 and "block list" in inline.err
+    assert path.read_text(encoding="utf-8") == text
+    # A document number with YAML's own characters is kept whole.
+    assert confirm("xwql-022", "临民字 #3号: 附件", "2020-06-01").code == 0
+    kept = load_catalog(catalog_copy).get("xwql-022").confirmations[-1]
+    assert kept.document == "临民字 #3号: 附件"

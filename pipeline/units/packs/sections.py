@@ -69,8 +69,8 @@ def list_rows(facts: VillageMonth) -> list[dict[str, str]]:
             "code": item.code,
             "name": item.name,
             "category": item.category,
-            "basis": _marked_below(item, "basis", "\n".join(item.basis)),
-            "acting_body": _marked_below(item, "acting_body", item.acting_body),
+            "basis": _marked_below(item, "basis", "\n".join(item.basis), facts),
+            "acting_body": _marked_below(item, "acting_body", item.acting_body, facts),
             "cases": str(tally.cases),
         }
         for index, (item, tally) in enumerate(zip(facts.items, facts.tallies(), strict=True), 1)
@@ -87,11 +87,14 @@ def process_rows(facts: VillageMonth) -> list[dict[str, str]]:
         done = case.steps[-1] if case.steps else None
         current = f"{names.get(done.step, done.step)}\n{chinese_date(done.date)}" if done else "—"
         pending_step = next_step(case, item) if case.status is CaseStatus.OPEN else None
+        # Due dates from a drafted flow say so: a reader must not judge a clerk late by them.
+        last = month_days(facts.month)[1]
+        mark = DRAFT_MARK if item.drafted("steps", on=last) else ""
         if pending_step is None:
             pending = case.status.value
         else:
             due = next(d.due for d in step_due_dates(case, item) if d.step.id == pending_step.id)
-            pending = pending_step.name + (f"\n{chinese_date(due)}前" if due else "")
+            pending = pending_step.name + (f"\n{chinese_date(due)}前{mark}" if due else "")
         promised = case_due_date(case, item)
         rows.append(
             {
@@ -102,7 +105,7 @@ def process_rows(facts: VillageMonth) -> list[dict[str, str]]:
                 "received_on": chinese_date(case.received_on),
                 "current": current,
                 "pending": pending,
-                "due": chinese_date(promised) if promised else "无村级时限",
+                "due": f"{chinese_date(promised)}{mark}" if promised else "无村级时限",
             }
         )
     return rows
@@ -204,9 +207,10 @@ def seal_rows(facts: VillageMonth) -> list[dict[str, str]]:
     return rows
 
 
-def _marked_below(item: CatalogItem, field: str, text: str) -> str:
+def _marked_below(item: CatalogItem, field: str, text: str, facts: VillageMonth) -> str:
     """A table cell's text with the draft mark on a line of its own (narrow columns)."""
-    return f"{text}\n{DRAFT_MARK}" if item.drafted(field) else text
+    drafted = item.drafted(field, on=month_days(facts.month)[1])
+    return f"{text}\n{DRAFT_MARK}" if drafted else text
 
 
 def _list_summary(facts: VillageMonth, count: int) -> str:

@@ -238,7 +238,7 @@ def _item_page(request: Request, place: Place | None, code: str) -> Response:
             "basis": item.basis,
             # Which fields the district has not confirmed: marked, so no villager
             # takes a draft for the list's own words (JSON twin included).
-            "drafted": [field for field in CONFIRMABLE if item.drafted(field)],
+            "drafted": [field for field in CONFIRMABLE if item.drafted(field, on=today(request))],
             "handling": item.handling.role,
             "service_phone": place.village.service_phone if place is not None else "",
             "public_notice": public_rule(item),

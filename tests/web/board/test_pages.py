@@ -106,7 +106,8 @@ def test_an_item_shows_its_flow_as_svg_drawn_once(client: TestClient, board: Boa
     assert page.status_code == 200 and "<svg" in page.text and "<text" in page.text
     assert "一次性告知材料" in page.text and "行使依据" in page.text and "<script" not in page.text
     # What the source does not give is marked as a draft (each drafted field, the flow too).
-    assert page.text.count("起草，待确认") == 5  # 行使主体, 经办, 监督, 办理流程, 行使依据
+    # 行使主体, 经办, 公示要求, 监督, 办理流程, 一次性告知材料, 行使依据
+    assert page.text.count("起草，待确认") == 7
     drawn = list((board.settings.data / "cache" / "board" / "flows").glob("*.svg"))
     assert len(drawn) == 1
     mtime = drawn[0].stat().st_mtime_ns
