@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from pathlib import Path
@@ -209,6 +210,7 @@ def archive_retimestamp(
     from pipeline.archive.renewal import renew_timestamp, timestamp_until
     from pipeline.archive.retrieval import archived_codes, log_access
     from pipeline.archive.session import ArchiveSession
+    from pipeline.errors import SigningError
 
     settings = current_settings()
     renewed, failed = [], []
@@ -218,13 +220,18 @@ def archive_retimestamp(
             due = list(codes)
         else:
             horizon = dt.timedelta(days=365.25 * within)
-            with console.status("查找到期的时间戳 / finding timestamps due"):
-                held = []
-                for code in archived_codes(store):
-                    try:
+            # Every package is fetched and its signed file checked: a progress bar, not a
+            # silent wait, over a district's thousands of packages.
+            codes_archived = archived_codes(store)
+            held = []
+            with Progress(console=err_console, transient=True) as progress:
+                task = progress.add_task("查找到期的时间戳 / finding timestamps due",
+                                         total=len(codes_archived))  # fmt: skip
+                for code in codes_archived:
+                    # A package without a main PDF has nothing to renew.
+                    with contextlib.suppress(SigningError):
                         held.append(timestamp_until(store, sealer, keys, code))
-                    except XwqlError:
-                        continue  # not a signed package
+                    progress.advance(task)
                 due = [h.archival_code for h in held if h.due(horizon)]
         for code in due:
             try:
