@@ -76,19 +76,36 @@ def test_broken_step_history_rejects_that_case_only(fresh, tmp_path: Path) -> No
     assert any("NM-2026-11-002" in e and "notice-period" not in e for e in data["errors"])
 
 
+REASON = "纸质登记簿日期有误，按原始凭证日期补录"
+
+
 def test_refused_step_then_forced_becomes_an_irregularity(fresh) -> None:  # type: ignore[no-untyped-def]
     assert fresh("intake", str(SAMPLE)).code == 0
-    refused = fresh("cases", "step", "NM-2026-11-009", "town_review", "--actor", "镇（街道）",
-                    "--date", "2026-11-20")  # fmt: skip
+    # NM-2026-11-010 was received on 16 November: a step dated before is refused (date-order)
+    refused = fresh("cases", "step", "NM-2026-11-010", "village_review", "--actor", "村民委员会",
+                    "--date", "2026-11-13")  # fmt: skip
     assert refused.code == 3
-    assert "step-order" in refused.err and "Traceback" not in refused.err
-    forced = fresh("cases", "step", "NM-2026-11-009", "town_review", "--actor", "镇（街道）",
-                   "--date", "2026-11-20", "--force", "镇街集中审核，村级受理补录")  # fmt: skip
+    assert "date-order" in refused.err and "Traceback" not in refused.err
+    forced = fresh("cases", "step", "NM-2026-11-010", "village_review", "--actor", "村民委员会",
+                   "--date", "2026-11-13", "--force", REASON)  # fmt: skip
     assert forced.code == 0, forced.err
+    assert "已记为异常 recorded as irregularity" in forced.err
+    shown = json.loads(fresh("cases", "show", "NM-2026-11-010", "--json").out)
+    assert shown["irregularities"][0]["reason"] == REASON
+    assert shown["steps"][-1]["forced_reason"] == REASON
+    assert [v["source"] for v in shown["versions"]][-1] == "xwql cases step village_review"
+
+
+def test_a_step_off_a_drafted_flow_is_recorded_with_advice(fresh) -> None:  # type: ignore[no-untyped-def]
+    assert fresh("intake", str(SAMPLE)).code == 0
+    # 特困供养's flow is a draft: skipping the village's review advises, it does not refuse
+    done = fresh("cases", "step", "NM-2026-11-009", "town_review", "--actor", "镇（街道）",
+                 "--date", "2026-11-20")  # fmt: skip
+    assert done.code == 0, done.err
+    assert "已记为提示 recorded as advice" in done.err and "起草稿" in done.err
     shown = json.loads(fresh("cases", "show", "NM-2026-11-009", "--json").out)
-    assert shown["irregularities"][0]["reason"] == "镇街集中审核，村级受理补录"
-    assert shown["steps"][-1]["forced_reason"] == "镇街集中审核，村级受理补录"
-    assert [v["source"] for v in shown["versions"]][-1] == "xwql cases step town_review"
+    assert shown["irregularities"] == [] and shown["steps"][-1]["forced_reason"] is None
+    assert [a["rule"] for a in shown["advisories"]] == ["step-order"]
 
 
 def test_overdue_lists_late_cases(fresh) -> None:  # type: ignore[no-untyped-def]

@@ -5,8 +5,9 @@ format ``xwql intake`` reads. The month holds what a real one does: cases closed
 in the month (relief with notice and result, purchases and wages with amounts),
 cases still open at month end and some of them overdue on 30 November, cases
 carried over from October, a few rejected (不予受理) or withdrawn (已撤回)
-cases, cases filed by a proxy (代办), and a few irregular cases whose forced
-step and its written reason are recorded in the 强制理由 column.
+cases, cases filed by a proxy (代办), a few irregular cases whose forced step
+and its written reason are recorded in the 强制理由 column, and a few whose steps
+depart from a drafted flow (advice only, until the district confirms the flow).
 
 People, ID numbers (valid GB 11643 check digits) and phone numbers are invented.
 南马村's ledger starts with the ten hand-written cases of ``make_sample_ledger``.
@@ -36,7 +37,7 @@ from pipeline.cases.model import Case, CaseStatus, Person, Proxy, StepRecord
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.catalog.model import CatalogItem, DayUnit, Step, StepKind
 from pipeline.intake import read_ledger
-from pipeline.intake.importing import with_forced_irregularities
+from pipeline.intake.importing import with_rule_findings
 from pipeline.intake.values import resolve_step
 from pipeline.organisations import Directory, Place, load_district
 from pipeline.rules.calendar import add_days, is_working_day
@@ -329,6 +330,10 @@ PROFILES: dict[str, Profile] = {
     "xwql-031": Profile("body", ("接收冬春救助棉被、大米等救助物资（折合金额）",), money(5000, 20000, 500),
         "经村民代表会议评议，确定发放对象{n}户", "救助物资（折合{amount}）已发放到户，发放名单已公开"),
     "xwql-032": Profile("person", ("带病回乡退伍军人，申请生活补助金",), money(4000, 6000, 100), born=(1955, 1968)),
+    "xwql-033": Profile("person", ("建档立卡家庭在校{school}学生，申请教育补助",), pick("school", "小学", "初中", "高中"),
+        "拟上报教育补助对象", born=(2009, 2019)),
+    "xwql-036": Profile("person", ("{who}，申请定期抚恤补助金",), pick("who", "烈士遗属", "因公牺牲军人遗属", "病故军人遗属",
+        amount=(3000, 6000, 100)), born=(1940, 1960)),
     "xwql-037": Profile("person", ("办理第一个孩子的生育登记（生育服务手册）", "办理第二个孩子的生育登记（生育服务手册）"),
         result="生育服务手册已办理并发放", born=(1992, 2001)),
     "xwql-038": Profile("person", ("符合农村部分计划生育家庭奖励扶助条件，申请奖励扶助金",), money(960, 960, 1),
@@ -661,38 +666,40 @@ class Month:
 
         self.add(make, lambda case: True)
 
-    # -- irregular cases: steps forced against the rules, with the written reason -----------
+    # -- cases off the rules: forced (an irregularity) or off a drafted flow (advice) ------
 
-    def irregular(self, forcing: Forcing) -> None:
-        item = self.catalog.get(forcing.item)
+    def departing(self, departure: Departure) -> None:
+        item = self.catalog.get(departure.item)
 
         def make() -> Case:
             received = _working_day(self.rng, dt.date(2026, 10, 26), dt.date(2026, 11, 12))
-            case = self.case(item, received, forcing.steps or len(item.steps), proxy=forcing.proxy)
+            case = self.case(item, received, departure.steps or len(item.steps),
+                             proxy=departure.proxy)  # fmt: skip
             update: dict[str, object] = {}
-            if forcing.case_reason:
-                update["reason"] = forcing.case_reason
-            if forcing.drop:
-                update["steps"] = [r for r in case.steps if r.step != forcing.drop]
+            if departure.case_reason:
+                update["reason"] = departure.case_reason
+            if departure.drop:
+                update["steps"] = [r for r in case.steps if r.step != departure.drop]
                 update["decision"] = None
             if case.proxy is not None:  # the authorisation signed the next working day
                 signed = add_days(received, 1, DayUnit.WORKING)
                 update["proxy"] = case.proxy.model_copy(update={"authorised_on": signed})
             case = case.model_copy(update=update)
-            changes = forcing.change(case)
+            changes = departure.change(case)
+            forced = {"forced_reason": departure.reason} if departure.reason else {}
             steps = [
-                r.model_copy(update=changes[r.step] | {"forced_reason": forcing.reason})
-                if r.step in changes
-                else r
+                r.model_copy(update=changes[r.step] | forced) if r.step in changes else r
                 for r in case.steps
             ]
             return case.model_copy(update={"steps": steps})
 
-        def broken(case: Case) -> bool:
-            irregular = with_forced_irregularities(case, item).irregularities
-            return bool(irregular) and not self.late(case)
+        def departs(case: Case) -> bool:
+            found = with_rule_findings(case, item)
+            wanted = found.irregularities if departure.reason else found.advisories
+            unwanted = found.advisories if departure.reason else found.irregularities
+            return bool(wanted) and not unwanted and not self.late(case)
 
-        self.add(make, broken)
+        self.add(make, departs)
 
 
 def _day_of(case: Case, step: str, later: int = 0) -> dt.date:
@@ -702,17 +709,20 @@ def _day_of(case: Case, step: str, later: int = 0) -> dt.date:
 
 
 @dataclass(frozen=True)
-class Forcing:
-    """An irregular case: a case of ``item`` whose steps ``change`` makes break a rule.
+class Departure:
+    """A case of ``item`` whose steps ``change`` makes depart from the rules.
 
-    The changed steps are recorded as forced, with ``reason``. The case has all its
-    item's steps, or its first ``steps``; ``drop`` names a step left out; ``proxy``
-    files it by proxy, with the authorisation signed a day after the first step.
+    With a ``reason`` the changed steps are forced against a rule that refuses (the
+    flows the source prints, and the rules that rest on no draft): an irregularity,
+    public in the monthly pack. Without one the change breaks only a drafted flow:
+    advice to the clerk, internal. The case has all its item's steps, or its first
+    ``steps``; ``drop`` names a step left out; ``proxy`` files it by proxy, with the
+    authorisation signed a day after the first step.
     """
 
     item: str
-    reason: str
     change: Callable[[Case], dict[str, dict[str, object]]]
+    reason: str = ""
     case_reason: str = ""
     steps: int | None = None
     drop: str = ""
@@ -720,29 +730,28 @@ class Forcing:
 
 
 # fmt: off
-IRREGULAR = (
-    # notice-period: relief approved and paid while its notice still ran
-    Forcing("xwql-026", "申请人家中失火，生活急需，经镇（街道）分管领导批准先行审批发放，公示同步进行",
-            lambda c: {"approve": {"date": _day_of(c, "notice", 1)}, "pay": {"date": _day_of(c, "notice", 2)}},
-            case_reason="家中失火，生活临时困难"),
-    # step-order: a repair made before the village committees approved it
-    Forcing("xwql-008", "村委会办公楼暖气管道冻裂漏水，须立即抢修，经村党组织书记同意先行维修，事后向村“两委”会议作出说明",
-            lambda c: {"repair": {}}, case_reason="村委会办公楼暖气管道冻裂漏水抢修", drop="committees_approve"),
-    # meeting-record: a wage decision whose meeting record was lost
-    Forcing("xwql-017", "村“两委”会议记录本遗失，已由参会人员签字补写情况说明存档",
-            lambda c: {"committees_decide": {"meeting_record": None}}),
-    # notice-period: the outcome published while the resolution was still on notice
-    Forcing("xwql-001", "镇（街道）要求入冬前开工，决议公示期间即公开实施结果，公示期内未收到异议",
-            lambda c: {"outcome_notice": {"date": _day_of(c, "resolution_notice", 3)}}),
-    # actor: a seal use approved by the deputy director
-    Forcing("xwql-040", "村党组织书记、村委会主任外出参加区里培训，经书记电话授权由副主任审批，书记返村后补签",
-            lambda c: {"approval": {"actor": "村民委员会副主任"}}),
-    # proxy-authorisation: a proxy filed before the villager signed the authorisation
-    Forcing("xwql-028", "申请人重度残疾卧床，代办员先行上门代交材料，代办委托书于次日补签",
-            lambda c: {"apply": {}}, steps=3, proxy=True),
+DEPARTURES = (
+    # notice-period (a source flow: refuses): the pupils' list reported while its notice ran
+    Departure("xwql-033", lambda c: {"report": {"date": _day_of(c, "notice", 2)}},
+              "镇（街道）要求当日上报补助名单，经镇（街道）分管领导同意先行上报，公示照常进行，期满无异议后再行确认"),
+    # step-order (a source flow: refuses): the district reviewed before the town
+    Departure("xwql-032", lambda c: {"district_review": {}},
+              "镇（街道）退役军人服务站站长外出培训，经区退役军人事务局同意先行审核，镇级审核意见事后补签",
+              drop="town_review", steps=4),
+    # meeting-record (a drafted flow: advice): a wage decision entered without its meeting
+    Departure("xwql-017", lambda c: {"committees_decide": {"meeting_record": None}}),
+    # notice-period (a drafted flow: advice): the outcome published while the resolution was on notice
+    Departure("xwql-001", lambda c: {"outcome_notice": {"date": _day_of(c, "resolution_notice", 3)}}),
+    # actor (a source flow: refuses): reviewed by the village committee, not the service station
+    Departure("xwql-036", lambda c: {"village_review": {"actor": "村民委员会"}},
+              "村退役军人服务站站长岗位空缺，经镇（街道）退役军人服务站同意由村民委员会代为初审",
+              steps=3),
+    # proxy-authorisation (refuses): a proxy filed before the villager signed the authorisation
+    Departure("xwql-028", lambda c: {"apply": {}},
+              "申请人重度残疾卧床，代办员先行上门代交材料，代办委托书于次日补签", steps=3, proxy=True),
 )
-IRREGULAR_VILLAGES = (1, 3, 6, 9, 12, 14)
-"""The villages (by their place in district.yaml) with the cases of ``IRREGULAR``, in order."""
+DEPARTING_VILLAGES = (1, 3, 6, 9, 12, 14)
+"""The villages (by their place in district.yaml) with the cases of ``DEPARTURES``, in order."""
 # fmt: on
 
 
@@ -793,8 +802,8 @@ def plan_village(
         month.refused(rng.choice(REJECTED), CaseStatus.REJECTED)
     elif index % 3 == 1:
         month.refused(rng.choice(WITHDRAWN), CaseStatus.WITHDRAWN)
-    if index in IRREGULAR_VILLAGES:
-        month.irregular(IRREGULAR[IRREGULAR_VILLAGES.index(index)])
+    if index in DEPARTING_VILLAGES:
+        month.departing(DEPARTURES[DEPARTING_VILLAGES.index(index)])
     return number(place, month.cases, taken=10 if place.village.code == "QL-NM" else 0)
 
 
@@ -887,6 +896,7 @@ class Summary:
     items: set[str] = field(default_factory=set)
     overdue: int = 0
     irregular: int = 0
+    advised: int = 0
     refused: int = 0
     proxy: int = 0
     closed_money: int = 0
@@ -896,10 +906,9 @@ class Summary:
         self.cases += len(cases)
         self.items |= {case.item_code for case in cases}
         self.overdue += len(overdue(cases, catalog, LAST))
-        self.irregular += sum(
-            bool(with_forced_irregularities(case, catalog.get(case.item_code)).irregularities)
-            for case in cases
-        )
+        found = [with_rule_findings(case, catalog.get(case.item_code)) for case in cases]
+        self.irregular += sum(bool(case.irregularities) for case in found)
+        self.advised += sum(bool(case.advisories) for case in found)
         self.refused += sum(c.status in (CaseStatus.REJECTED, CaseStatus.WITHDRAWN) for c in cases)
         self.proxy += sum(case.proxy is not None for case in cases)
         self.closed_money += sum(
@@ -911,7 +920,8 @@ class Summary:
     def check(self) -> None:
         wanted = {"villages": (self.villages, 12), "cases": (self.cases, 150),
                   "items": (len(self.items), 20), "overdue": (self.overdue, 5),
-                  "irregular": (self.irregular, 3), "refused": (self.refused, 1),
+                  "irregular": (self.irregular, 3), "advised": (self.advised, 2),
+                  "refused": (self.refused, 1),
                   "closed money": (self.closed_money, 10), "proxy": (self.proxy, 1)}  # fmt: skip
         short = [f"{name} {have} < {need}" for name, (have, need) in wanted.items() if have < need]
         if short:
@@ -959,6 +969,7 @@ def main() -> None:
     print(
         f"wrote {len(ledgers)} ledgers to {out}: {summary.cases} cases of {len(summary.items)} items; "
         f"{summary.overdue} overdue on {LAST}, {summary.irregular} irregular, "
+        f"{summary.advised} with advice, "
         f"{summary.refused} rejected or withdrawn, {summary.proxy} by proxy, "
         f"{summary.closed_money} closed money cases with amounts"
     )

@@ -167,6 +167,7 @@ def index_entry(
         *(entry.title for entry in record.contents),
         *(entry.note for entry in record.contents),
         *(f"{i.rule} {i.message} {i.reason}" for i in record.irregularities),
+        *(f"{a.rule} {a.message}" for a in record.advisories),
         *(step.name for step in record.steps),
         # a notice is found by the code printed on it (public verification)
         f"核验码 {record.verification_code}" if record.verification_code else "",

@@ -84,7 +84,7 @@ from pipeline.archive.messages import (
     YEAR_FIELD_NOT_FOUR_DIGITS,
     YEAR_FORM,
 )
-from pipeline.cases.model import Case, CaseId, Irregularity, ItemCode, Name, Person
+from pipeline.cases.model import Advisory, Case, CaseId, Irregularity, ItemCode, Name, Person
 from pipeline.cases.privacy import mask_text
 from pipeline.catalog.model import (
     Aspect,
@@ -506,6 +506,9 @@ class PublicRecord(_Model):
     amounts: list[Amount] = Field(default_factory=list)
     notice_period: NoticePeriod | None = None
     irregularities: list[Irregularity] = Field(default_factory=list)
+    advisories: list[Advisory] = Field(
+        default_factory=list, description="Departures from a flow still drafted when taken"
+    )
     abstract: str = Field(
         default="",
         max_length=500,
@@ -753,6 +756,7 @@ def case_record(
         amounts=[] if case.amount is None else [Amount(label="金额", value=case.amount)],
         notice_period=_case_notice_period(case, item),
         irregularities=case.irregularities,
+        advisories=case.advisories,
         abstract=mask_text(case.reason),
         steps=_case_steps(case, item),
         contents=list(contents),

@@ -59,13 +59,22 @@ class StepRecord(_Model):
     by_proxy: bool = False
 
 
-class Irregularity(_Model):
-    """A rule broken on purpose (forced) or found late: shown to the supervision committee."""
+class Advisory(_Model):
+    """A step that departs from a drafted flow (起草中、待确认的流程): advice, not a refusal.
+
+    Recorded on the case and shown to the clerk and the supervision committee, never
+    in the public pack: the district has not confirmed the rule it rests on.
+    """
 
     step: str
     date: dt.date
     rule: str
     message: str
+
+
+class Irregularity(Advisory):
+    """A rule broken on purpose (forced) or found late: shown to the supervision committee."""
+
     reason: str
 
 
@@ -139,6 +148,9 @@ class Case(_Model):
     result: str | None = None
     status: CaseStatus = CaseStatus.OPEN
     irregularities: list[Irregularity] = Field(default_factory=list)
+    advisories: list[Advisory] = Field(
+        default_factory=list, description="Departures from drafted flows (advice only)"
+    )
     objections: list[CaseObjection] = Field(
         default_factory=list, description="Objections to its notices, recorded from the board"
     )

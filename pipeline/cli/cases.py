@@ -46,6 +46,7 @@ def _row(case: Case, workspace: Workspace) -> dict[str, object]:
         "next_step": seen.next_step.name if seen.next_step else "",
         "due": seen.case_due.isoformat() if seen.case_due else "",
         "irregularities": len(case.irregularities),
+        "advisories": len(case.advisories),
     }
 
 
@@ -123,6 +124,8 @@ def cases_show(case_id: str, as_json: JsonOption = False) -> None:
         err_console.print(
             f"[yellow]异常 irregularity:[/] {irregularity.message}（理由：{irregularity.reason}）"
         )
+    for advice in case.advisories:
+        err_console.print(f"[cyan]提示 advice:[/] {advice.date} {advice.message}")
 
 
 @cases_app.command("step")
@@ -145,7 +148,8 @@ def cases_step(
     """Record the next step of a case; refused if it breaks the item's rules.
 
     A refused step can be forced with --force "reason": it is then recorded as an
-    irregularity (异常) for the supervision committee.
+    irregularity (异常) for the supervision committee. A step that departs only from
+    a flow still drafted is recorded with advice (提示) instead of refused.
 
     Example: xwql cases step NM-2026-11-001 notice --actor 村民委员会 --date 2026-11-09
     """
@@ -163,6 +167,8 @@ def cases_step(
     )
     for irregularity in done.irregularities:
         err_console.print(f"[yellow]已记为异常 recorded as irregularity:[/] {irregularity.message}")
+    for advice in done.advisories:
+        err_console.print(f"[cyan]已记为提示 recorded as advice:[/] {advice.message}")
 
 
 @cases_app.command("overdue")

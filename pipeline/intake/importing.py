@@ -5,9 +5,10 @@ row (the clerk corrects the ledger, or an administrator forces the step with
 ``xwql cases step --force``); every other case is saved. Saving is idempotent.
 A step the ledger records as forced (its 强制理由, ``forced_reason``) is accepted,
 and every rule it breaks becomes an irregularity of the case, as if it had been
-forced with ``xwql cases step --force``. An importer held to some villages (a
-clerk's, a town office's) has a ledger holding any other village's case refused
-whole: nothing of it is saved.
+forced with ``xwql cases step --force``. A step departing only from a drafted flow
+is accepted with an advisory on the case and a located warning for the clerk. An
+importer held to some villages (a clerk's, a town office's) has a ledger holding
+any other village's case refused whole: nothing of it is saved.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.cases.model import Case, CaseStatus, Irregularity
+from pipeline.cases.model import Advisory, Case, CaseStatus, Irregularity, StepRecord
 from pipeline.cases.store import Change
 from pipeline.catalog import CatalogItem
 from pipeline.errors import AccessDenied
 from pipeline.intake import IntakeResult, Issue, Location, read_ledger, write_error_report
-from pipeline.intake.messages import CORRECT_OR_FORCE, VILLAGES_OUTSIDE_SCOPE
+from pipeline.intake.messages import CORRECT_OR_FORCE, FOLLOW_OR_CONFIRM, VILLAGES_OUTSIDE_SCOPE
 from pipeline.organisations import Directory
-from pipeline.rules.flow import check_step, next_step, validate_history
+from pipeline.rules.flow import Violation, check_step, next_step, validate_history
 from pipeline.workspace import Workspace
 
 _STEPS_SHEET = "办理环节"  # the step rows are not kept: the case's own row is named
@@ -45,51 +46,82 @@ class ImportOutcome:
     report: Path | None = None
 
 
-def with_forced_irregularities(case: Case, item: CatalogItem) -> Case:
-    """The case with an irregularity for each rule its forced steps break.
-
-    Replays the steps as ``validate_history`` does; a forced step's violations
-    become irregularities with its ``forced_reason``, as ``apply_step`` records
-    them. Irregularities the case already carries (same step, date and rule) are
-    not added again, so a case exported from the store imports unchanged.
-    """
-    found = list(case.irregularities)
-    known = {(i.step, i.date, i.rule) for i in found}
+def _new_findings(case: Case, item: CatalogItem) -> list[tuple[StepRecord, Violation]]:
+    """The forced steps' refusals and every step's advice the case does not carry yet."""
+    known = {(i.step, i.date, i.rule) for i in [*case.irregularities, *case.advisories]}
+    found: list[tuple[StepRecord, Violation]] = []
     replay = case.model_copy(update={"steps": []})
     for record in case.steps:
-        reason = (record.forced_reason or "").strip()
-        for violation in check_step(replay, item, record) if reason else []:
-            if (record.step, record.date, violation.rule) not in known:
-                known.add((record.step, record.date, violation.rule))
-                found.append(
-                    Irregularity(
-                        step=record.step, date=record.date, rule=violation.rule,
-                        message=violation.message, reason=reason,
-                    )
-                )  # fmt: skip
+        forced = bool((record.forced_reason or "").strip())
+        for violation in check_step(replay, item, record):
+            key = (record.step, record.date, violation.rule)
+            if key not in known and (violation.advisory or forced):
+                known.add(key)
+                found.append((record, violation))
         replay = replay.model_copy(update={"steps": [*replay.steps, record]})
-    if len(found) == len(case.irregularities):
+    return found
+
+
+def _with_findings(case: Case, found: list[tuple[StepRecord, Violation]]) -> Case:
+    if not found:
         return case
-    return case.model_copy(update={"irregularities": found})
+    irregularities = list(case.irregularities)
+    advisories = list(case.advisories)
+    for record, v in found:
+        if v.advisory:
+            advisories.append(
+                Advisory(step=record.step, date=record.date, rule=v.rule, message=v.message)
+            )
+        else:
+            reason = (record.forced_reason or "").strip()
+            irregularities.append(
+                Irregularity(step=record.step, date=record.date, rule=v.rule,
+                             message=v.message, reason=reason)
+            )  # fmt: skip
+    return case.model_copy(update={"irregularities": irregularities, "advisories": advisories})
+
+
+def with_rule_findings(case: Case, item: CatalogItem) -> Case:
+    """The case with the irregularities of its forced steps and the advice on its steps.
+
+    Replays the steps as ``validate_history`` does. A forced step's refusals become
+    irregularities with its ``forced_reason``, as ``apply_step`` records them; any
+    step's departures from a drafted flow become advisories. Findings the case
+    already carries (same step, date and rule) are not added again, so a case
+    exported from the store imports unchanged.
+    """
+    return _with_findings(case, _new_findings(case, item))
 
 
 def check_histories(result: IntakeResult, workspace: Workspace) -> IntakeResult:
     """Move cases whose step history breaks the flow rules from imported to rejected.
 
-    The cases kept carry the irregularities of their forced steps.
+    The cases kept carry the irregularities of their forced steps and the advice on
+    their steps; each new piece of advice is also a located warning for the clerk.
     """
     kept = []
     errors = list(result.errors)
+    warnings = list(result.warnings)
     for case in result.cases:
         item = workspace.catalog.get(case.item_code)
         violations = validate_history(case, item)
+        where = result.case_locations.get(case.case_id, Location(result.file))
         if not violations:
-            case = with_forced_irregularities(case, item)
+            found = _new_findings(case, item)
+            case = _with_findings(case, found)
+            warnings += [
+                Issue(
+                    file=where.file, sheet=where.sheet, row=where.row, column=where.column,
+                    value=f"{case.case_id}（{_STEPS_SHEET}: {violation.step}）",
+                    problem=violation.text, fix=FOLLOW_OR_CONFIRM,
+                )
+                for _, violation in found
+                if violation.advisory
+            ]  # fmt: skip
             # A ledger row left 办理中 whose flow is complete is closed (办结).
             done = case.status == CaseStatus.OPEN and next_step(case, item) is None
             kept.append(case.model_copy(update={"status": CaseStatus.CLOSED}) if done else case)
             continue
-        where = result.case_locations.get(case.case_id, Location(result.file))
         for violation in violations:
             errors.append(
                 Issue(
@@ -100,7 +132,13 @@ def check_histories(result: IntakeResult, workspace: Workspace) -> IntakeResult:
                 )
             )  # fmt: skip
     rejected = len(result.cases) - len(kept)
-    return replace(result, cases=kept, errors=errors, rows_rejected=result.rows_rejected + rejected)
+    return replace(
+        result,
+        cases=kept,
+        errors=errors,
+        warnings=warnings,
+        rows_rejected=result.rows_rejected + rejected,
+    )
 
 
 def _refuse_other_villages(

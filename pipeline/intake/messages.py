@@ -485,6 +485,11 @@ MODEL_CHECK_OTHER_ZH = "不符合要求"
 SEE_INSTRUCTIONS = Bilingual("请对照模板的“填写说明”修改", "see the template's 填写说明 sheet")
 
 # --- importing.py: the problem is the broken rule's own message
+FOLLOW_OR_CONFIRM = Bilingual(
+    "已导入；请核对是否按流程办理。该流程为起草稿，区里确认前仅作提示，确认后按规则拒绝",
+    "imported; check the step against the flow. The flow is a draft: until the district "
+    "confirms it (xwql catalog confirm) this is advice; once confirmed, the rule refuses",
+)
 CORRECT_OR_FORCE = Bilingual(
     "按事项流程改正该办件的办理环节后重新导入；确需破例的，由管理员用 "
     "xwql cases step --force 写明理由办理，或经管理员批准在该环节的"

@@ -418,7 +418,8 @@ def parse_item(raw: object, ctx: Context) -> str:
     item = resolution.item
     if name and _name_key(name) != _name_key(item.name):
         raise bad(CODE_AND_NAME_DISAGREE, code=item.code, name=item.name, typed=name)
-    return _use_item(item, resolution.warning, ctx)
+    # A code printed on two items' charts is no longer in doubt once its name agrees.
+    return _use_item(item, None if name else resolution.warning, ctx)
 
 
 def _resolve_code(text: str, ctx: Context) -> tuple[Resolution, str]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.cases.model import Case, CaseStatus, Irregularity, StepRecord
+from pipeline.cases.model import Advisory, Case, CaseStatus, Irregularity, StepRecord
 from pipeline.catalog import CatalogItem
 from pipeline.catalog.model import DayUnit, DocumentKind, Step
 from pipeline.config import Settings
@@ -113,15 +113,18 @@ class StepEntry:
 
 @dataclass(frozen=True)
 class RecordedStep:
-    """What recording a step did: the step, the case as saved, the irregularities it added."""
+    """What recording a step did: the step, the case as saved, the findings it added."""
 
     step: Step
     case: Case
     irregularities: list[Irregularity]
+    advisories: list[Advisory]
 
 
 def record_step(workspace: Workspace, case_id: str, entry: StepEntry, *, via: str) -> RecordedStep:
     """Record the next step of a case, as its item's rules allow (or forced, as an irregularity).
+
+    A step departing only from a drafted flow is recorded with advice (``advisories``).
 
     Args:
         workspace: The catalog and the case store.
@@ -147,7 +150,12 @@ def record_step(workspace: Workspace, case_id: str, entry: StepEntry, *, via: st
     )  # fmt: skip
     updated = apply_step(case, item, record, force_reason=entry.force_reason)
     workspace.store.save(updated, source=f"{via} {wanted.id}")
-    return RecordedStep(wanted, updated, updated.irregularities[len(case.irregularities) :])
+    return RecordedStep(
+        wanted,
+        updated,
+        updated.irregularities[len(case.irregularities) :],
+        updated.advisories[len(case.advisories) :],
+    )
 
 
 @dataclass(frozen=True)

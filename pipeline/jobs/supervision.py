@@ -25,7 +25,7 @@ from pipeline.workspace import Workspace
 
 @dataclass(frozen=True)
 class Irregular:
-    """A step recorded past a rule, as the desk lists it."""
+    """A step recorded past a rule (forced) or off a drafted flow (advice, no reason)."""
 
     case_id: str
     village: str
@@ -59,6 +59,7 @@ class SupervisionDesk:
         overdue_objections: Those past their last day without an answer.
         overdue_cases: Open cases past a step's deadline.
         irregularities: Steps recorded past a rule (forced), newest first.
+        advisories: Steps recorded off a drafted flow (advice), newest first.
         late_notices: Notices posted late or taken down early.
     """
 
@@ -67,6 +68,7 @@ class SupervisionDesk:
     overdue_objections: list[Objection]
     overdue_cases: list[Overdue]
     irregularities: list[Irregular]
+    advisories: list[Irregular]
     late_notices: list[LateNotice]
 
 
@@ -84,6 +86,7 @@ def supervision_desk(
     inbox = sorted((o for o in received if o.answer is None), key=lambda o: o.due_on)
     answered = [o for o in reversed(received) if o.answer is not None]
     irregular: list[Irregular] = []
+    advised: list[Irregular] = []
     late: list[LateNotice] = []
     for code, name in names.items():
         for case in workspace.store.find(village=code):
@@ -92,6 +95,10 @@ def supervision_desk(
             irregular += [
                 Irregular(case.case_id, name, label, i.step, i.date, i.rule, i.message, i.reason)
                 for i in case.irregularities
+            ]
+            advised += [
+                Irregular(case.case_id, name, label, a.step, a.date, a.rule, a.message, "")
+                for a in case.advisories
             ]
             late += [
                 LateNotice(case.case_id, name, label, due.step.name, due.done_on, "张贴晚于期限")
@@ -112,5 +119,6 @@ def supervision_desk(
         overdue_objections=[o for o in inbox if o.overdue(today)],
         overdue_cases=overdue_register(workspace, today, villages),
         irregularities=sorted(irregular, key=lambda i: i.date, reverse=True),
+        advisories=sorted(advised, key=lambda i: i.date, reverse=True),
         late_notices=sorted(late, key=lambda n: n.posted_on, reverse=True),
     )

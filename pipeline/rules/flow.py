@@ -31,6 +31,16 @@ committee (村务监督委员会):
     is recorded again, and every step after it, the notice posted again with a new
     period, then the case goes on.
 
+Drafts advise, confirmed rules refuse. Four rules rest on the catalog's flow: the
+order of its steps (``step-order`` for a step out of its place), the length of a
+notice (``notice-period``), its decision steps (``meeting-record``) and its actors
+(``actor``). Where that flow is a draft written for xwql and not yet confirmed by the
+district on the step's date (``CatalogItem.drafted``), breaking them is advice
+(``Violation.advisory``): the step is recorded with an ``Advisory`` on the case, shown
+to the clerk and the supervision committee, and refuses nothing. The other rules
+(unknown or repeated steps, proxy authorisation, dates, objections) do not depend
+on a draft and always refuse.
+
 All functions are pure: ``apply_step`` returns a new ``Case``.
 """
 
@@ -42,6 +52,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pipeline.cases.model import (
+    Advisory,
     Case,
     CaseObjection,
     CaseStatus,
@@ -69,6 +80,7 @@ from pipeline.rules.messages import (
     NO_SUCH_STEP,
     OBJECTION_PENDING,
     OBJECTION_UPHELD,
+    RESTS_ON_DRAFT,
     STEP_ALREADY_RECORDED,
     STEP_OUT_OF_ORDER,
     STEP_REFUSED,
@@ -97,11 +109,13 @@ class Violation:
         rule: The rule's stable id.
         step: The step it was broken on.
         text: What is wrong and what to do, in Chinese and English, its blanks filled.
+        advisory: The rule rests on a drafted flow: advice, not a refusal.
     """
 
     rule: RuleId
     step: str
     text: Bilingual
+    advisory: bool = False
 
     @property
     def message(self) -> str:
@@ -306,7 +320,9 @@ def next_step(case: Case, item: CatalogItem) -> Step | None:
     return item.steps[following] if following < len(item.steps) else None
 
 
-def _check_order(case: Case, item: CatalogItem, record: StepRecord) -> list[Violation]:
+def _check_order(
+    case: Case, item: CatalogItem, record: StepRecord, *, draft: bool
+) -> list[Violation]:
     step = next((s for s in item.steps if s.id == record.step), None)
     if step is None:
         known = "、".join(s.id for s in item.steps)
@@ -357,7 +373,7 @@ def _check_order(case: Case, item: CatalogItem, record: StepRecord) -> list[Viol
     if expected.id != step.id:
         position = FIRST_STEP if not case.steps else NEXT_STEP
         return [
-            Violation(
+            _flow_violation(
                 RuleId.STEP_ORDER,
                 step.id,
                 STEP_OUT_OF_ORDER.fill(
@@ -366,12 +382,15 @@ def _check_order(case: Case, item: CatalogItem, record: StepRecord) -> list[Viol
                     position_en=position.en,
                     expected=_label(expected),
                 ),
+                draft=draft,
             )
         ]
     return []
 
 
-def _check_notice(case: Case, item: CatalogItem, step: Step, record: StepRecord) -> list[Violation]:
+def _check_notice(
+    case: Case, item: CatalogItem, step: Step, record: StepRecord, *, on: dt.date
+) -> list[Violation]:
     position = item.steps.index(step)
     found: list[Violation] = []
     for notice in item.steps[:position]:
@@ -386,8 +405,10 @@ def _check_notice(case: Case, item: CatalogItem, step: Step, record: StepRecord)
         if record.date > last:
             continue
         unit_words = WORKING_DAYS if unit is DayUnit.WORKING else CALENDAR_DAYS
+        # The length is the notice step's own (a step field) or the item's public_notice.
+        source = "steps" if notice.time_limit is not None else "public_notice"
         found.append(
-            Violation(
+            _flow_violation(
                 RuleId.NOTICE_PERIOD,
                 step.id,
                 INSIDE_NOTICE_PERIOD.fill(
@@ -401,6 +422,7 @@ def _check_notice(case: Case, item: CatalogItem, step: Step, record: StepRecord)
                     last=last,
                     earliest=last + dt.timedelta(days=1),
                 ),
+                draft=item.drafted("steps", on=on) or item.drafted(source, on=on),
             )
         )
     return found
@@ -426,14 +448,15 @@ def _check_objections(case: Case, item: CatalogItem, record: StepRecord) -> list
     ]
 
 
-def _check_meeting(step: Step, record: StepRecord) -> list[Violation]:
+def _check_meeting(step: Step, record: StepRecord, *, draft: bool) -> list[Violation]:
     if step.kind is not StepKind.DECISION or (record.meeting_record or "").strip():
         return []
     return [
-        Violation(
+        _flow_violation(
             RuleId.MEETING_RECORD,
             step.id,
             MEETING_RECORD_MISSING.fill(step=_label(step)),
+            draft=draft,
         )
     ]
 
@@ -459,17 +482,25 @@ def _check_proxy(case: Case, record: StepRecord) -> list[Violation]:
     ]
 
 
-def _check_actor(step: Step, record: StepRecord) -> list[Violation]:
+def _check_actor(step: Step, record: StepRecord, *, draft: bool) -> list[Violation]:
     if actor_allowed(step, record.actor):
         return []
     allowed = "、".join(f"“{alt}”" for alt in actor_alternatives(step.actor))
     return [
-        Violation(
+        _flow_violation(
             RuleId.ACTOR,
             step.id,
             WRONG_ACTOR.fill(step=_label(step), allowed=allowed, actor=record.actor),
+            draft=draft,
         )
     ]
+
+
+def _flow_violation(rule: RuleId, step: str, text: Bilingual, *, draft: bool) -> Violation:
+    """A violation of a rule resting on the flow: advice, said so, while the flow is a draft."""
+    if not draft:
+        return Violation(rule, step, text)
+    return Violation(rule, step, RESTS_ON_DRAFT.fill(zh=text.zh, en=text.en), advisory=True)
 
 
 def _named(item: CatalogItem, step_id: str) -> str:
@@ -523,6 +554,7 @@ def check_step(case: Case, item: CatalogItem, record: StepRecord) -> list[Violat
     Returns:
         The violations, in rule order (step-order, notice-period, meeting-record,
         proxy-authorisation, actor, date-order, objection); empty when the step is in order.
+        Those resting on a flow still drafted on the step's date are ``advisory``.
         Rules that need the catalog step are skipped for an unknown step id.
 
     Raises:
@@ -530,14 +562,15 @@ def check_step(case: Case, item: CatalogItem, record: StepRecord) -> list[Violat
 
     """
     _require_item(case, item)
-    found = _check_order(case, item, record)
+    draft = item.drafted("steps", on=record.date)
+    found = _check_order(case, item, record, draft=draft)
     step = next((s for s in item.steps if s.id == record.step), None)
     if step is not None:
-        found += _check_notice(case, item, step, record)
-        found += _check_meeting(step, record)
+        found += _check_notice(case, item, step, record, on=record.date)
+        found += _check_meeting(step, record, draft=draft)
     found += _check_proxy(case, record)
     if step is not None:
-        found += _check_actor(step, record)
+        found += _check_actor(step, record, draft=draft)
     found += _check_dates(case, item, record)
     found += _check_objections(case, item, record)
     return found
@@ -551,8 +584,9 @@ def apply_step(
     A step the rules refuse is recorded only with ``force_reason``, an
     administrator's written reason: the record then carries it as
     ``forced_reason`` and the case gains one ``Irregularity`` per broken rule, for
-    the supervision committee's monthly pack. Recording the item's last step closes
-    the case (已办结).
+    the supervision committee's monthly pack. A step departing only from a drafted
+    flow is recorded as it is, with one ``Advisory`` per rule. Recording the item's
+    last step closes the case (已办结).
 
     Args:
         case: The case as it stands.
@@ -573,25 +607,32 @@ def apply_step(
     if reason == "":
         raise InputInvalid(FORCE_WITHOUT_REASON())
     violations = check_step(case, item, record)
+    refusals = [v for v in violations if not v.advisory]
     irregularities = list(case.irregularities)
-    if violations:
+    if refusals:
         if reason is None:
             raise StepRefused(
-                STEP_REFUSED(case=case.case_id, step=record.step, count=len(violations)),
-                violations,
+                STEP_REFUSED(case=case.case_id, step=record.step, count=len(refusals)),
+                refusals,
             )
         record = record.model_copy(update={"forced_reason": reason})
         irregularities += [
             Irregularity(
                 step=record.step, date=record.date, rule=v.rule, message=v.message, reason=reason
             )
-            for v in violations
+            for v in refusals
         ]
+    advice = [
+        Advisory(step=record.step, date=record.date, rule=v.rule, message=v.message)
+        for v in violations
+        if v.advisory
+    ]
     closes = record.step == item.steps[-1].id
     return case.model_copy(
         update={
             "steps": [*case.steps, record],
             "irregularities": irregularities,
+            "advisories": [*case.advisories, *advice],
             "status": CaseStatus.CLOSED if closes else case.status,
         }
     )
@@ -602,10 +643,10 @@ def validate_history(case: Case, item: CatalogItem) -> list[Violation]:
 
     Each step is checked against the steps before it. A step recorded with a
     ``forced_reason`` was forced by an administrator: its violations are
-    irregularities already, not errors, and are not returned.
+    irregularities already, not errors, and are not returned; nor is advice.
 
     Returns:
-        The violations of the steps recorded without a forced reason.
+        The refusals of the steps recorded without a forced reason.
 
     Raises:
         ValueError: ``item`` is not the case's item.
@@ -617,6 +658,6 @@ def validate_history(case: Case, item: CatalogItem) -> list[Violation]:
     for record in case.steps:
         violations = check_step(replay, item, record)
         if not (record.forced_reason or "").strip():
-            found += violations
+            found += [v for v in violations if not v.advisory]
         replay = replay.model_copy(update={"steps": [*replay.steps, record]})
     return found

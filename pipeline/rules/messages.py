@@ -78,6 +78,11 @@ BEFORE_PREVIOUS_STEP = Bilingual(
     "step {step} is dated {date}, before the previous step {previous} on {previous_date}; "
     "check the date",
 )
+RESTS_ON_DRAFT = Bilingual(  # the blanks: a flow rule's message, already filled
+    "提示（本事项流程为起草稿，区里尚未确认，不作拒绝，已记录备查）：{zh}",
+    "advice (the item's flow is a draft the district has not confirmed, so this does not "
+    "refuse; it is recorded): {en}",
+)
 FORCE_WITHOUT_REASON = Bilingual(
     "强制办理须写明书面理由", "a forced step needs the administrator's written reason"
 )

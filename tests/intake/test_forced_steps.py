@@ -1,4 +1,8 @@
-"""Forced steps in a ledger: accepted, and every rule they break recorded as an irregularity."""
+"""Forced steps in a ledger: accepted, and every rule they break recorded as an irregularity.
+
+The item's flow (xwql-026) is confirmed by the district here, so its rules refuse; the
+last tests import the same ledger on the shipped catalog, where the flow is a draft.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +20,13 @@ from pipeline.config import Settings
 from pipeline.intake.importing import import_ledger
 from pipeline.organisations import Directory
 from pipeline.workspace import Workspace
+from tests.catalogs import confirmed_catalog
 from tests.intake.ledgers import case_row, save, step_row, workbook
 
 REASON = "申请人家中失火，经镇（街道）批准先行审批，公示同步进行"
 
 
-@pytest.fixture
-def workspace(
+def _workspace(
     tmp_path: Path, settings: Settings, catalog: Catalog, directory: Directory
 ) -> Iterator[Workspace]:
     store = CaseStore(f"sqlite:///{tmp_path / 'cases.sqlite3'}")
@@ -30,6 +34,20 @@ def workspace(
         yield Workspace(settings=settings, catalog=catalog, directory=directory, store=store)
     finally:
         store.close()
+
+
+@pytest.fixture
+def workspace(
+    tmp_path: Path, settings: Settings, catalog: Catalog, directory: Directory
+) -> Iterator[Workspace]:
+    yield from _workspace(tmp_path, settings, confirmed_catalog(catalog, "xwql-026"), directory)
+
+
+@pytest.fixture
+def drafted(
+    tmp_path: Path, settings: Settings, catalog: Catalog, directory: Directory
+) -> Iterator[Workspace]:
+    yield from _workspace(tmp_path, settings, catalog, directory)
 
 
 def _steps(case_id: str, approve: dict[str, Any]) -> list[dict[str, Any] | None]:
@@ -103,3 +121,27 @@ def test_a_json_case_with_a_forced_step_gains_its_irregularity(
     again = workspace.store.get("NM-2")
     assert [i.rule for i in again.irregularities] == ["notice-period"]
     assert again.irregularities == workspace.store.get("NM-1").irregularities
+
+
+def test_a_drafted_flow_imports_the_step_with_advice_and_a_located_warning(
+    tmp_path: Path, drafted: Workspace
+) -> None:
+    outcome = import_ledger(_ledger(tmp_path, {}), drafted)
+    assert outcome.result.errors == [] and outcome.changes[Change.ADDED] == 1
+    case = drafted.store.get("NM-1")
+    assert case.irregularities == [] and case.steps[-1].forced_reason is None
+    (advice,) = case.advisories
+    assert (advice.step, advice.rule, str(advice.date)) == (
+        "approve",
+        "notice-period",
+        "2026-11-06",
+    )
+    (warning,) = outcome.result.warnings
+    assert (warning.sheet, warning.row) == ("办件台账", 2)
+    assert warning.value == "NM-1（办理环节: approve）"
+    assert "起草稿" in warning.problem.zh and "2026-11-11" in warning.problem.zh
+    assert "xwql catalog confirm" in warning.fix.en
+    # Importing it again changes nothing; the ledger's row is pointed out again.
+    again = import_ledger(_ledger(tmp_path, {}), drafted)
+    assert again.changes[Change.UNCHANGED] == 1 and len(again.result.warnings) == 1
+    assert drafted.store.get("NM-1").advisories == case.advisories

@@ -287,6 +287,9 @@ def test_item_codes_the_attachments_disagree_on_resolve_with_a_warning(ctx: Cont
     assert parse_item("xwql-035", ctx) == "xwql-035"
     (note,) = ctx.take_notes()
     assert "附件2" in note.problem.zh and "xwql-034" in note.problem.zh
+    # With the item's name beside the code there is nothing left in doubt.
+    assert parse_item("xwql-035 即时帮扶户认定", ctx) == "xwql-035"
+    assert ctx.take_notes() == []
 
 
 @pytest.mark.parametrize(

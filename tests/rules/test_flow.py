@@ -17,7 +17,14 @@ from pipeline.rules.flow import (
     next_step,
     validate_history,
 )
+from tests.catalogs import confirmed_catalog
 from tests.rules.builders import LOW_INCOME_STEPS, D, make_case, record, run
+
+
+@pytest.fixture
+def catalog(catalog: Catalog) -> Catalog:
+    """The shipped catalog with every flow confirmed: these tests are of refusing rules."""
+    return confirmed_catalog(catalog)
 
 
 def low_income_case(catalog: Catalog, steps: int) -> Case:

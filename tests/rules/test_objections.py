@@ -8,7 +8,15 @@ from pipeline.cases.model import Case, CaseObjection, ObjectionAnswer, Objection
 from pipeline.catalog import Catalog
 from pipeline.errors import StepRefused
 from pipeline.rules.flow import RuleId, apply_step, check_step, next_step, validate_history
+from tests.catalogs import confirmed_catalog
 from tests.rules.builders import LOW_INCOME_STEPS, D, make_case, record, run
+
+
+@pytest.fixture
+def catalog(catalog: Catalog) -> Catalog:
+    """The shipped catalog with every flow confirmed: these tests are of refusing rules."""
+    return confirmed_catalog(catalog)
+
 
 CONFIRM = LOW_INCOME_STEPS[6]  # 区民政局审核确认, after the 7-day notice of 2025-03-13
 

@@ -32,6 +32,7 @@ from pipeline.units.packs.pack import MonthlyPack, build_monthly_pack
 from pipeline.units.packs.sections import MONEY_CATEGORIES
 from pipeline.units.packs.summary import DistrictSummary, build_district_summary, select_villages
 from pipeline.workspace import Workspace
+from tests.catalogs import confirmed_catalog
 from tests.conftest import ROOT, assert_fonts_embedded_sc
 
 SAMPLE = ROOT / "examples" / "linzi" / "南马村-2026-11-台账.xlsx"
@@ -55,9 +56,15 @@ REPORTER, REPORTER_PHONE = "赵反映", "13966667777"
 
 @pytest.fixture(scope="module")
 def workspace(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    """The sample month imported, plus one forced step, one seal use and a report in November."""
+    """The sample month imported, plus one forced step, one seal use and a report in November.
+
+    The district confirms the flow of 特困供养 (xwql-027) on 20 November: from then on
+    its rules refuse, so the step forced that day is an irregularity, and its time
+    limits are public.
+    """
     own = dataclasses.replace(settings, data=tmp_path_factory.mktemp("packs-data"))
     with Workspace.open(own) as opened:
+        opened.catalog = confirmed_catalog(opened.catalog, "xwql-027", on=dt.date(2026, 11, 20))
         assert import_ledger(SAMPLE, opened).result.ok
         case = opened.store.get("NM-2026-11-009")
         item = opened.catalog.get(case.item_code)
@@ -152,9 +159,9 @@ def test_november_of_the_sample_village(workspace: Workspace) -> None:
         "NM-2026-11-003",
         "NM-2026-11-005",
     }
-    # Both are late by a drafted time limit: counted, not listed, until it is confirmed.
-    assert facts.overdue == []
-    assert {o.case_id for o in facts.overdue_drafted} == {"NM-2026-11-009", "NM-2026-11-010"}
+    # Late by a confirmed time limit: listed; by a drafted one: counted, not listed.
+    assert [o.case_id for o in facts.overdue] == ["NM-2026-11-009"]
+    assert [o.case_id for o in facts.overdue_drafted] == ["NM-2026-11-010"]
     assert [(c.case_id, i.rule) for c, i in facts.irregularities] == [
         ("NM-2026-11-009", "step-order")
     ]
@@ -244,7 +251,7 @@ def test_cover_is_dated_and_stamped_over_the_committee(
     cover = _text(pack.path, 1)
     assert "临淄区齐陵街道南马村" in cover and "2026年11月" in cover
     assert "2026年12月1日" in cover and "南马村民委员会" in cover
-    assert "在办10件，其中本月办结3件、逾期0件、违规办理1件" in cover
+    assert "在办10件，其中本月办结3件、逾期1件、违规办理1件" in cover
     with pikepdf.open(pack.path) as pdf:
         images = [x for x in pdf.pages[0].Resources.XObject.values() if "/SMask" in x]
     assert images, "no seal on the cover"
@@ -284,8 +291,8 @@ def test_process_results_overdue_irregular_and_seal_sections(
     assert "金额合计2,860.00元" in results
     assert [a.case_id for a in pack.amounts] == ["NM-2026-11-002", "NM-2026-11-005"]
     overdue = _section_text(pack, "五、逾期办件")
-    assert "NM-2026-11-009" not in overdue and "NM-2026-11-010" not in overdue
-    assert "另有2件超过的是起草中、待区里确认的时限，确认前不在此公开" in overdue
+    assert "NM-2026-11-009" in overdue and "NM-2026-11-010" not in overdue
+    assert "另有1件超过的是起草中、待区里确认的时限，确认前不在此公开" in overdue
     irregular = _section_text(pack, "六、违规办理")
     assert "NM-2026-11-009" in irregular and "办理顺序" in irregular
     assert "138****" in irregular and "13805331021" not in irregular  # the reason, masked
@@ -398,7 +405,8 @@ def test_district_summary_counts_per_town_village_and_item(
     summary: DistrictSummary = build_district_summary(
         workspace, engine, NOVEMBER, tmp_path, issued_on=ISSUED
     )
-    assert summary.totals.cases_active == 10 and summary.totals.overdue == 0  # drafted limits
+    # 1 late by the confirmed limit of 特困供养; 1 by a drafted one, internal
+    assert summary.totals.cases_active == 10 and summary.totals.overdue == 1
     assert summary.totals.items_used == 10 and len(summary.villages) == 16
     text = _text(summary.pdf)
     assert "临淄区2026年11月村级小微权力运行情况汇总表" in text
@@ -416,9 +424,9 @@ def test_district_summary_counts_per_town_village_and_item(
         "南马村",
         10,
         3,
-        0,
         1,
-    )  # overdue by drafted limits: internal
+        1,
+    )  # the one late by a drafted limit is internal
     assert villages[-1][0] == "合计" and villages[-1][2] == 10
     items = list(book["分事项统计"].iter_rows(values_only=True))
     assert len(items) == 1 + 10

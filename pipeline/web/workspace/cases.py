@@ -23,7 +23,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from pipeline.accounts.permissions import Action, allowed
-from pipeline.cases.model import Case, CaseObjection, CaseStatus, Irregularity, Person
+from pipeline.cases.model import Advisory, Case, CaseObjection, CaseStatus, Irregularity, Person
 from pipeline.catalog.model import StepKind
 from pipeline.errors import InputInvalid, StepRefused
 from pipeline.jobs.cases import CaseOverview, StepEntry, case_documents, case_overview, record_step
@@ -169,6 +169,7 @@ def case_page(request: Request, session: AccountDep, case_id: str) -> Response:
         "case_due": seen.case_due,
         "steps": _steps(case, seen),
         "irregularities": [_irregularity(i) for i in case.irregularities],
+        "advisories": [_advisory(a) for a in case.advisories],
         "objections": [_objection(o) for o in case.objections],
         "versions": [
             {"recorded_at": v.recorded_at, "source": v.source}
@@ -195,13 +196,16 @@ def _person(person: Person) -> dict[str, str]:
     }
 
 
-def _irregularity(irregularity: Irregularity) -> dict[str, Any]:
+def _advisory(advisory: Advisory) -> dict[str, Any]:
     return {
-        "step": irregularity.step,
-        "date": irregularity.date,
-        "message": irregularity.message.split(" / ")[0],
-        "reason": irregularity.reason,
+        "step": advisory.step,
+        "date": advisory.date,
+        "message": advisory.message.split(" / ")[0],
     }
+
+
+def _irregularity(irregularity: Irregularity) -> dict[str, Any]:
+    return _advisory(irregularity) | {"reason": irregularity.reason}
 
 
 def _steps(case: Case, seen: CaseOverview) -> list[dict[str, Any]]:
@@ -315,8 +319,12 @@ def record(
         context = _step_context(request, session, case, form, [str(exc).split(" / ")[0]])
         return page(request, "workspace/step.html", context, status=400)
     forced = " forced" if done.irregularities else ""
-    log(request, session, "step", f"{case.case_id} {done.step.id}{forced}")
-    return RedirectResponse(f"/w/cases/{case.case_id}?recorded={done.step.id}", status_code=303)
+    advised = f" advice {len(done.advisories)}" if done.advisories else ""
+    log(request, session, "step", f"{case.case_id} {done.step.id}{forced}{advised}")
+    shown = f"&advice={len(done.advisories)}" if done.advisories else ""
+    return RedirectResponse(
+        f"/w/cases/{case.case_id}?recorded={done.step.id}{shown}", status_code=303
+    )
 
 
 @router.post("/cases/{case_id}/documents")
