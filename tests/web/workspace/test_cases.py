@@ -23,13 +23,18 @@ from tests.web.workspace.conftest import (
 TODAY = dt.date(2026, 11, 30)
 
 
-def _valid_step(district: District) -> tuple[str, dict[str, str], dt.date]:
-    """An open case of 南马村 and a step the rules accept today; the last step's date."""
+def _valid_step(
+    district: District, *, drafted: bool = False
+) -> tuple[str, dict[str, str], dt.date]:
+    """An open case of 南马村 and a step the rules accept today; the last step's date.
+
+    With ``drafted``, a case whose item's flow is a draft the district has not confirmed.
+    """
     with Workspace.open(district.settings) as workspace:
         for case in workspace.store.find(village="QL-NM", status="办理中"):
             item = workspace.catalog.get(case.item_code)
             step = next_step(case, item)
-            if step is None or not case.steps:
+            if step is None or not case.steps or (drafted and not item.drafted("steps", on=TODAY)):
                 continue
             meeting = "村民代表会议-2026-11" if step.kind == StepKind.DECISION else None
             for actor in actor_alternatives(step.actor):
@@ -139,6 +144,28 @@ def test_an_office_forces_a_refused_step_as_an_irregularity(
     assert forced.status_code == 303
     case = app_client.get(f"/w/cases/{case_id}?format=json").json()
     assert case["irregularities"][-1]["reason"] == "补录纸质台账"
+
+
+def test_a_step_off_a_drafted_flow_is_recorded_with_advice_for_clerk_and_committee(
+    app_client: TestClient, district: District
+) -> None:
+    case_id, form, _ = _valid_step(district, drafted=True)
+    log_in(app_client, "nm-clerk")
+    token = form_token(app_client, f"/w/cases/{case_id}/step")
+    wrong = {**form, "actor": "村民委员会副主任", "form_token": token}
+    done = app_client.post(f"/w/cases/{case_id}/step", data=wrong, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].endswith("&advice=1")
+    page = app_client.get(done.headers["location"]).text
+    assert "已记为提示" in page and "流程提示" in page and "“村民委员会副主任”" in page
+    case = app_client.get(f"/w/cases/{case_id}?format=json").json()
+    assert [a["step"] for a in case["advisories"]][-1] == _step_id(district, case_id, form)
+    assert "起草稿" in case["advisories"][-1]["message"]
+    assert not any(i["date"] == TODAY.isoformat() for i in case["irregularities"])
+    app_client.cookies.clear()
+    log_in(app_client, "nm-supervisor")
+    desk = app_client.get("/w/supervision").text
+    advice = desk[desk.index('id="advice"') : desk.index('id="late-notices"')]
+    assert case_id in advice and "村民委员会副主任" in advice
 
 
 def test_forms_without_the_sessions_token_are_refused(
