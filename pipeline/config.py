@@ -61,6 +61,8 @@ class Settings:
 
     Attributes:
         home: Folder holding ``catalog/``, ``templates/``, ``archive_schema/``.
+        catalog: The catalog edition in use (``XWQL_CATALOG``); unset: ``home/catalog``,
+            the edition shipped. A district keeps its own, confirmed one apart.
         data: Folder for run-time state (converter profiles, work folders).
         converter_workers: Warm LibreOffice instances to keep
             (``XWQL_CONVERTER_WORKERS``; default: one per core but one, at least
@@ -149,6 +151,11 @@ class Settings:
     permanent_retention_years: int = field(
         default_factory=lambda: int(os.environ.get("XWQL_PERMANENT_RETENTION_YEARS", "100"))
     )
+    catalog: Path | None = field(
+        default_factory=lambda: (
+            _env_path("XWQL_CATALOG", Path()) if os.environ.get("XWQL_CATALOG") else None
+        )
+    )
     district_file: Path | None = field(
         default_factory=lambda: (
             _env_path("XWQL_DISTRICT", Path()) if os.environ.get("XWQL_DISTRICT") else None
@@ -163,7 +170,7 @@ class Settings:
     @property
     def catalog_dir(self) -> Path:
         """The current catalog edition."""
-        return self.home / "catalog"
+        return self.catalog if self.catalog is not None else self.home / "catalog"
 
     @property
     def templates_dir(self) -> Path:

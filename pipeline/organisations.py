@@ -24,6 +24,9 @@ ORGANISATIONS_UNREADABLE = Bilingual("无法读取组织数据", "cannot read {p
 ORGANISATIONS_INVALID = Bilingual("组织数据有误", "{path} is not valid")
 DUPLICATE_VILLAGE_CODES = Bilingual("{path}: 村代码重复", "duplicate village codes: {codes}")
 
+SAMPLE_MARK = "（示例）"
+"""What a phone of sample organisation data carries wherever it is printed or shown."""
+
 OrgCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{1,23}$")]
 Phone = Annotated[str, StringConstraints(pattern=r"^[0-9-]{7,20}$")]
 # Names of places become file and folder names (monthly packs, posted notices): no path
@@ -75,6 +78,19 @@ class District(_Strict):
     fonds: str | None = Field(
         default=None, description="全宗号 of the district's own units (catalog editions)"
     )
+    sample_phones: bool = Field(
+        default=False,
+        description="The phones are invented (sample data): shown with （示例）, never as facts",
+    )
+
+    @property
+    def phone_mark(self) -> str:
+        """What follows each phone as shown: :data:`SAMPLE_MARK` for sample data, else nothing."""
+        return SAMPLE_MARK if self.sample_phones else ""
+
+    def shown(self, phone: str) -> str:
+        """A phone of the organisation data as printed (with its sample mark, if any)."""
+        return f"{phone}{self.phone_mark}"
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class Action(StrEnum):
     VIEW_REGISTERS = "view-registers"  # seal-use register, overdue list
     MANAGE_ACCOUNTS = "manage-accounts"  # add, disable, reset accounts
     ANSWER_OBJECTIONS = "answer-objections"  # read objections with contacts, record answers
+    CONFIRM_CATALOG = "confirm-catalog"  # record the district's confirmation of drafted fields
 
 
 ROLE_ACTIONS: dict[AccountRole, frozenset[Action]] = {

@@ -2,9 +2,13 @@
 
 ``xwql catalog confirm CODE --document 临民字〔2026〕3号 --date 2026-12-01`` records,
 in the item's file, which fields the district confirmed by which document from
-which day, and makes the catalog a new edition: the next version number, that
-day as its effective date, and a line in its change log (动态管理). From then on
-the confirmed fields are printed without the draft mark. The files are written
+which day, and makes the catalog a new edition: the next version number and a
+line in its change log (动态管理), dated that day. The edition's effective date
+stays its own: a confirmation settles drafted fields of the list in force, it does
+not re-issue the list (whose bases are checked against that date; a confirmed basis
+must be in force on the confirmation's date as well). From the confirmation's date
+the confirmed fields are printed without the draft mark, and a confirmed flow's
+rules refuse. The files are written
 only if the catalog still loads with the change; otherwise they are left as they
 were and the problems are reported.
 """
@@ -25,12 +29,10 @@ from pipeline.catalog.messages import (
     NOTHING_TO_CONFIRM,
     VERSION_NOT_NUMBERED,
 )
-from pipeline.catalog.model import CONFIRMABLE, CatalogItem
+from pipeline.catalog.model import CONFIRMABLE, FIELD_LABELS, CatalogItem
 from pipeline.errors import InputInvalid
 
 _VERSION = re.compile(r'^version: "?(\d+)\.(\d+)"?$', re.MULTILINE)
-_EFFECTIVE = re.compile(r"^effective_date: .*$", re.MULTILINE)
-_SAMPLES = re.compile(r"^samples: \[([^\]]*)\]$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -108,27 +110,18 @@ def _with_confirmation(
 def _next_edition(
     text: str, path: Path, item: CatalogItem, document: str, date: dt.date, fields: list[str]
 ) -> tuple[str, str]:
-    """The edition's file as the next edition: version, date (no longer a sample), change."""
+    """The edition's file as the next edition: its version and a change-log line."""
     matched = _VERSION.search(text)
     if matched is None or "\ndecisions:\n" not in text:
         raise InputInvalid(VERSION_NOT_NUMBERED(path=path))
     version = f"{matched.group(1)}.{int(matched.group(2)) + 1}"
+    labels = "、".join(FIELD_LABELS.get(field, field) for field in fields)
     summary = (
-        f"{item.code} {item.name}：{'、'.join(fields)} 经{document}确认，"
+        f"{item.code} {item.name}：{labels} 经{document}确认，"
         f"自{date.isoformat()}起按确认内容办理。"
     )
     change = (
         f"  - date: {date.isoformat()}\n    summary: {json.dumps(summary, ensure_ascii=False)}\n"
     )
     text = _VERSION.sub(f'version: "{version}"', text, count=1)
-    text = _EFFECTIVE.sub(f"effective_date: {date.isoformat()}", text, count=1)
-    # The district's own date now: no longer the sample stood in for the unknown one.
-    text = _SAMPLES.sub(lambda m: _without_effective_date(m.group(1)), text, count=1)
     return text.replace("\ndecisions:\n", f"\n{change}decisions:\n", 1), version
-
-
-def _without_effective_date(listed: str) -> str:
-    kept = [
-        name.strip() for name in listed.split(",") if name.strip() not in ("", "effective_date")
-    ]
-    return f"samples: [{', '.join(kept)}]"

@@ -29,6 +29,7 @@ from pipeline.catalog.messages import (
     FILE_NAME_NOT_CODE,
     FILE_UNREADABLE,
     LAW_AFTER_EDITION,
+    LAW_NOT_IN_FORCE_WHEN_CONFIRMED,
     NO_EDITION,
     NO_ITEM_FILES,
     NOTICE_WITHOUT_DAYS,
@@ -226,16 +227,33 @@ def _cross_check(edition: Edition, items: list[tuple[Path, CatalogItem]]) -> lis
 def _bases_in_force(
     edition: Edition, laws: LawTable, items: list[tuple[Path, CatalogItem]]
 ) -> list[Problem]:
-    """Every basis is a known law in force on the edition's effective date."""
+    """Every basis is a known law in force on the edition's effective date.
+
+    A basis the district confirmed must also be in force on the confirmation's date:
+    confirming a repealed law would print it as the district's word.
+    """
     problems = []
     for path, item in items:
+        confirmed = [c.date for c in item.confirmations if "basis" in c.fields]
         for index, basis in enumerate(item.basis):
             dates = laws.laws.get(basis)
             if dates is None:
                 problems.append(
                     Problem(str(path), f"basis.{index}", UNKNOWN_LAW.side_by_side(law=basis))
                 )
-            elif not dates.in_force(edition.effective_date):
+                continue
+            problems += [
+                Problem(
+                    str(path), f"basis.{index}",
+                    LAW_NOT_IN_FORCE_WHEN_CONFIRMED.side_by_side(
+                        law=basis, effective=dates.effective, date=day,
+                        repealed=f", repealed {dates.repealed}" if dates.repealed else "",
+                    ),
+                )
+                for day in confirmed
+                if not dates.in_force(day)
+            ]  # fmt: skip
+            if not dates.in_force(edition.effective_date):
                 problems.append(
                     Problem(
                         str(path), f"basis.{index}",

@@ -75,6 +75,11 @@ LAW_AFTER_EDITION = Bilingual(
     "({date}): cite what was in force then; a later law comes in a later edition through "
     "its change log",
 )
+LAW_NOT_IN_FORCE_WHEN_CONFIRMED = Bilingual(
+    "确认的行使依据在确认日期已不生效：{law}；请先在新版清单中改为当时有效的法规，再确认",
+    "{law} (in force from {effective}{repealed}) no longer applies on {date}, when the "
+    "district confirms the basis citing it: cite the law in force in a new edition first",
+)
 NOTHING_TO_CONFIRM = Bilingual(
     "没有待确认的内容", "{code}: every field is the source's or confirmed already"
 )

@@ -189,6 +189,14 @@ CONFIRMABLE = (
 )  # fmt: skip
 """The fields the district can confirm (the others are the source's own)."""
 
+FIELD_LABELS = {
+    "aspect": "所属方面", "basis": "行使依据", "acting_body": "行使主体", "handling": "经办",
+    "steps": "办理流程及时限", "materials": "申请材料", "public_notice": "公示要求",
+    "supervision": "监督", "accountability": "责任追究", "retention": "保管期限",
+    "documents": "文书",
+}  # fmt: skip
+"""The confirmable fields as the catalog's readers know them."""
+
 
 class Confirmation(_Strict):
     """The district confirming drafted fields of an item by a document (发文确认)."""

@@ -24,7 +24,7 @@ from pipeline.cases.model import Case
 from pipeline.cases.store import IssuedNotice
 from pipeline.catalog.model import CatalogItem, DayUnit, DocumentKind, StepKind
 from pipeline.documents.pdftext import page_count, page_png
-from pipeline.organisations import Place, Town
+from pipeline.organisations import District, Place, Town
 from pipeline.rules.calendar import working_days_between
 from pipeline.rules.flow import notice_period
 from pipeline.workspace import Workspace
@@ -244,6 +244,7 @@ def village_summary(place: Place) -> dict[str, str]:
         "service_phone": place.village.service_phone,
         "town_phone": place.town.phone,
         "district_phone": place.district.supervision_phone,
+        "phone_mark": place.district.phone_mark,
     }
 
 
@@ -285,6 +286,14 @@ def village_board(
     }
 
 
+def _district_summary(district: District) -> dict[str, Any]:
+    return {
+        "name": district.name,
+        "supervision_phone": district.supervision_phone,
+        "phone_mark": district.phone_mark,
+    }
+
+
 def _town_summary(town: Town) -> dict[str, Any]:
     return {
         "code": town.code,
@@ -298,7 +307,7 @@ def district_board(workspace: Workspace) -> dict[str, Any]:
     """The district's towns and streets, each with its villages (in data order)."""
     district = workspace.directory.district
     return {
-        "district": {"name": district.name, "supervision_phone": district.supervision_phone},
+        "district": _district_summary(district),
         "towns": [_town_summary(town) for town in district.towns],
     }
 
@@ -308,9 +317,8 @@ def town_board(workspace: Workspace, code: str) -> dict[str, Any] | None:
     town = town_of(workspace, code)
     if town is None:
         return None
-    district = workspace.directory.district
     return {
-        "district": {"name": district.name, "supervision_phone": district.supervision_phone},
+        "district": _district_summary(workspace.directory.district),
         "town": _town_summary(town),
     }
 

@@ -183,7 +183,9 @@ def case_documents(
             writer = StampedWriter(
                 engine,
                 workspace.store,
-                supervision_phone=workspace.directory.district.supervision_phone,
+                supervision_phone=workspace.directory.district.shown(
+                    workspace.directory.district.supervision_phone
+                ),
                 operator=operator,
                 work=settings.data / "work" / "cases",
             )

@@ -126,7 +126,9 @@ def issue_notices(
             issuer = NoticeIssuer(
                 engine,
                 workspace.store,
-                supervision_phone=workspace.directory.district.supervision_phone,
+                supervision_phone=workspace.directory.district.shown(
+                    workspace.directory.district.supervision_phone
+                ),
                 operator=request.operator,
                 work=settings.data / "work" / "notices",
             )

@@ -357,7 +357,9 @@ def file_objections(settings: Settings, receipts: Sequence[str]) -> list[Archive
     ):
         writer = StampedWriter(
             engine, workspace.store,
-            supervision_phone=workspace.directory.district.supervision_phone,
+            supervision_phone=workspace.directory.district.shown(
+                    workspace.directory.district.supervision_phone
+                ),
             operator="xwql", work=settings.data / "work" / "objections",
         )  # fmt: skip
         filed = []

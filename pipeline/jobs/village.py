@@ -106,7 +106,9 @@ class JobContext:
         ):
             issuer = NoticeIssuer(
                 engine, workspace.store,
-                supervision_phone=workspace.directory.district.supervision_phone,
+                supervision_phone=workspace.directory.district.shown(
+                    workspace.directory.district.supervision_phone
+                ),
                 operator=operator, work=settings.data / "work" / "notices",
             )  # fmt: skip
             filer = CaseFiler(

@@ -74,11 +74,12 @@ def handling_phone(item: CatalogItem, place: Place) -> str:
     The catalog keeps placeholders (``{service_phone}``) because the number
     differs per village; unknown placeholders are left as written.
     """
+    shown = place.district.shown
     values = {
-        "{service_phone}": place.village.service_phone,
-        "{supervision_phone}": place.village.supervision_phone,
-        "{town_phone}": place.town.phone,
-        "{district_supervision_phone}": place.district.supervision_phone,
+        "{service_phone}": shown(place.village.service_phone),
+        "{supervision_phone}": shown(place.village.supervision_phone),
+        "{town_phone}": shown(place.town.phone),
+        "{district_supervision_phone}": shown(place.district.supervision_phone),
     }
     phone = item.handling.phone
     for placeholder, value in values.items():
@@ -144,9 +145,10 @@ def _common(case: Case, item: CatalogItem, place: Place) -> Context:
 
 
 def _supervision(place: Place, district_phone: str | None) -> Context:
+    shown = place.district.shown
     return {
-        "village_supervision_phone": place.village.supervision_phone,
-        "district_supervision_phone": district_phone or place.district.supervision_phone,
+        "village_supervision_phone": shown(place.village.supervision_phone),
+        "district_supervision_phone": district_phone or shown(place.district.supervision_phone),
     }
 
 

@@ -20,6 +20,17 @@ NOT_ALLOWED = Bilingual(
     "not allowed: {action} is outside your role or your villages",
 )
 
+# workspace/catalog.py: the district confirming drafted fields
+
+CONFIRM_NEEDS_DOCUMENT = Bilingual(
+    "请填写确认文件的文号，如 临民字〔2026〕3号",
+    "name the confirming document, e.g. 临民字〔2026〕3号",
+)
+CONFIRM_NOT_DRAFTED = Bilingual(
+    "{code} 的这些内容不是待确认的起草稿：{fields}；请只勾选标为“起草，待确认”的内容",
+    "{code}: these are not drafts waiting for confirmation: {fields}",
+)
+
 # workspace/notices.py: the day's notices for the board
 
 NO_SUCH_SHEET = Bilingual(

@@ -66,13 +66,13 @@ def test_a_confirmation_rules_from_its_date(catalog_copy: Path) -> None:
     path = catalog_copy / "items" / "xwql-022.yaml"
     data = safe_load(path.read_text(encoding="utf-8"))
     data["confirmations"] = [
-        {"document": "临民字〔2026〕3号", "date": "2026-12-01", "fields": ["basis", "steps"]}
+        {"document": "临民字〔2026〕3号", "date": "2026-12-01", "fields": ["acting_body", "steps"]}
     ]
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     item = load_catalog(catalog_copy).get("xwql-022")
-    assert item.field_source("basis") == FieldSource.CONFIRMED
-    assert item.field_source("basis", on=dt.date(2026, 11, 30)) == FieldSource.DRAFTED
-    assert item.marked("basis", "x") == "x" and item.drafted("acting_body")
+    assert item.field_source("steps") == FieldSource.CONFIRMED
+    assert item.field_source("steps", on=dt.date(2026, 11, 30)) == FieldSource.DRAFTED
+    assert item.marked("acting_body", "x") == "x" and item.drafted("basis")
     data["confirmations"][0]["fields"] = ["name"]  # the source's own: nothing to confirm
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(CatalogInvalid, match="cannot confirm"):
@@ -276,9 +276,11 @@ def test_confirming_drafted_fields_makes_a_new_edition(catalog_copy: Path, cli) 
     assert item.field_source("basis") == FieldSource.CONFIRMED
     assert item.drafted("handling") and item.marked("acting_body", "x") == "x"
     edition = after.edition
-    assert edition.version == "2020.2" and edition.effective_date == dt.date(2020, 6, 1)
-    assert "临民字〔2026〕3号" in edition.changes[-1].summary
-    assert "effective_date" not in edition.samples  # the district's own date now
+    # A confirmation settles fields of the list in force: the list keeps its own date.
+    assert edition.version == "2020.2" and edition.effective_date == before.edition.effective_date
+    assert edition.changes[-1].date == dt.date(2020, 6, 1)
+    assert "行使依据、行使主体 经临民字〔2026〕3号确认" in edition.changes[-1].summary
+    assert edition.samples == before.edition.samples
     assert len(edition.changes) == len(before.edition.changes) + 1
     # Every drafted field at once, by default; then nothing is left to confirm.
     assert cli("catalog", "confirm", "xwql-022", "--document", "临民字〔2026〕4号",
@@ -311,6 +313,11 @@ def test_confirm_refuses_what_it_would_get_wrong(catalog_copy: Path, cli) -> Non
     inline = confirm("xwql-023", "临民字〔2026〕7号", "2020-06-01")
     assert inline.code == 3 and "block list" in inline.err
     assert path.read_text(encoding="utf-8") == text
+    # A basis repealed by the confirmation's date cannot be confirmed (合同法, 2021).
+    repealed = confirm("xwql-003", "临民字〔2026〕8号", "2026-11-30")
+    assert repealed.code == 3 and "确认的行使依据在确认日期已不生效" in repealed.err
+    assert "《中华人民共和国合同法》" in repealed.err
+    assert load_catalog(catalog_copy).get("xwql-003").confirmations == []
     # A document number with YAML's own characters is kept whole.
     assert confirm("xwql-022", "临民字 #3号: 附件", "2020-06-01").code == 0
     kept = load_catalog(catalog_copy).get("xwql-022").confirmations[-1]

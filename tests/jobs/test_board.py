@@ -132,6 +132,7 @@ def test_the_village_board_shows_public_facts_only(workspace: Workspace) -> None
     board = village_board(workspace, "ql-nm", dt.date(2026, 11, 9))
     assert board is not None and board["village"]["name"] == "南马村"
     assert board["village"]["supervision_phone"]
+    assert board["village"]["phone_mark"] == "（示例）"  # the sample district's phones
     live = board["live"]
     assert {n["case_id"] for n in live} == {
         "NM-2026-11-008", "NM-2026-10-005", "NM-2026-11-004", "NM-2026-11-001", "NM-2026-11-002",

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -262,8 +263,8 @@ def test_public_notice_text(
     assert "现将低保申请有关情况予以公示" in text
     assert "公示期：2026年11月3日至2026年11月9日（共7天）" in text
     assert (
-        "如有异议，请在公示期内向村务监督委员会反映，监督电话：0533-7301220；"
-        "区监督电话：0533-7211234。"
+        "如有异议，请在公示期内向村务监督委员会反映，监督电话：0533-7301220（示例）；"
+        "区监督电话：0533-7211234（示例）。"
     ) in text
     assert f"核验码：{request.verification_code}" in text
     # The seal is stamped over the committee's name: printed once, as its own paragraph,
@@ -301,7 +302,8 @@ def test_notification_lists_materials_and_what_is_missing(item: CatalogItem, pla
     assert [m["name"] for m in materials] == [m.name for m in item.materials]
     assert materials[0] == {"number": "1", "name": "低保申请书", "note": "", "status": "已收"}
     assert {m["status"] for m in materials[1:]} == {"待补齐"}
-    assert context["service_phone"] == "0533-7201110"  # {service_phone} filled in
+    # {service_phone} filled in, marked: the sample district's phones are invented
+    assert context["service_phone"] == "0533-7201110（示例）"
     assert context["time_limit"] == "村级公示7日"
     assert context["first_contact_officer"] == "王芳😀"
     assert context["issued_on"] == "2026年10月20日"
@@ -347,11 +349,14 @@ def test_time_limits_in_words(catalog: Catalog) -> None:
 
 
 def test_handling_phone_placeholders(item: CatalogItem, place: Place) -> None:
-    assert handling_phone(item, place) == place.village.service_phone
+    assert handling_phone(item, place) == f"{place.village.service_phone}（示例）"
     custom = item.model_copy(
         update={"handling": item.handling.model_copy(update={"phone": "{town_phone} 转 8"})}
     )
-    assert handling_phone(custom, place) == "0533-7230001 转 8"
+    assert handling_phone(custom, place) == "0533-7230001（示例） 转 8"
+    # A district's real phones print as they are.
+    real = place.district.model_copy(update={"sample_phones": False})
+    assert handling_phone(item, replace(place, district=real)) == place.village.service_phone
 
 
 # --- refusals ------------------------------------------------------------------------------

@@ -386,8 +386,8 @@ def cover_context(facts: VillageMonth, catalog: Catalog, issued_on: dt.date) -> 
         "items_line": items_line,
         "edition_line": f"{edition.title}\n{edition.document_number}，版本 {edition.version}",
         "supervision_line": (
-            f"村务监督委员会 {place.village.supervision_phone}；"
-            f"区 {place.district.supervision_phone}"
+            f"村务监督委员会 {place.district.shown(place.village.supervision_phone)}；"
+            f"区 {place.district.shown(place.district.supervision_phone)}"
         ),
         "issuer": place.village.committee,
         "issued_on": chinese_date(issued_on),

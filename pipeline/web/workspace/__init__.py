@@ -13,6 +13,7 @@ from fastapi import APIRouter
 from pipeline.web.workspace import (
     accounts,
     cases,
+    catalog,
     ledger,
     month,
     notices,
@@ -28,5 +29,6 @@ WORKSPACE_ROUTERS: tuple[APIRouter, ...] = (
     accounts.router,
     month.router,
     supervision.router,
+    catalog.router,
 )
 """The workspace's routers, in the order the app includes them."""

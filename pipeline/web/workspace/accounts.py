@@ -52,6 +52,8 @@ ACTIVITY_LABELS = {
     "account-disable": "停用账号",
     "account-enable": "启用账号",
     "account-password": "重置密码",
+    "catalog-confirm": "确认清单内容",
+    "catalog-refused": "确认清单内容被拒",
 }
 """The Chinese names of the log's actions (others show as written)."""
 

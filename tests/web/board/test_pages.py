@@ -52,6 +52,8 @@ def test_a_village_shows_its_notices_in_period_with_the_days_left(
     page = client.get("/v/QL-NM")
     assert "还剩3天" in page.text and f'href="/n/{board.codes[SUBSIDY]}"' in page.text
     assert 'href="/v/QL-NM/packs/2026-11"' in page.text and 'href="/v/QL-NM/report"' in page.text
+    # The sample district's phones are invented: dialable, and said to be samples.
+    assert 'href="tel:0533-7301220">0533-7301220</a>（示例）' in page.text
     missing = client.get("/v/QL-XX")
     assert missing.status_code == 404 and "没有这个村" in missing.text
 

@@ -49,8 +49,15 @@ class District:
 
 @pytest.fixture(scope="module")
 def district(tmp_path_factory: pytest.TempPathFactory) -> District:
-    data = tmp_path_factory.mktemp("workspace")
-    settings = replace(Settings(), home=ROOT, data=data, converter_workers=1)
+    return make_district(tmp_path_factory.mktemp("workspace"))
+
+
+def make_district(data: Path, *, catalog: Path | None = None) -> District:
+    """Three villages' ledgers imported and an account per role, kept in ``data``.
+
+    With ``catalog``, the district works on that edition (a copy it may confirm).
+    """
+    settings = replace(Settings(), home=ROOT, data=data, converter_workers=1, catalog=catalog)
     with Workspace.open(settings) as workspace:
         for village in ("南马村", "东周家村", "北杨村"):
             import_ledger(LEDGERS / f"{village}-2026-11-台账.xlsx", workspace)
