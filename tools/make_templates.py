@@ -683,8 +683,9 @@ def widths_mm(*values):
 def monthly_pack_cover():
     """The pack's cover; the village seal is stamped by code over `{{ issuer }}`."""
     doc = new_document(body_size=16)
-    for _ in range(3):
-        paragraph(doc)
+    # One blank line above the title: the table below may grow to nine lines (sample
+    # phones carry （示例）) and the issuer, its seal and the date stay on this page.
+    paragraph(doc)
     paragraph(doc, "{{ place_name }}", align=WD_ALIGN_PARAGRAPH.CENTER, face=SANS, size=22)
     paragraph(doc, "{{ title }}", style="Title")
     paragraph(doc, "（{{ month }}）", align=WD_ALIGN_PARAGRAPH.CENTER, size=16)

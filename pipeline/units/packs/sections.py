@@ -385,9 +385,10 @@ def cover_context(facts: VillageMonth, catalog: Catalog, issued_on: dt.date) -> 
         "cases_line": cases_line,
         "items_line": items_line,
         "edition_line": f"{edition.title}\n{edition.document_number}，版本 {edition.version}",
+        # One phone per line: a number is never broken across lines.
         "supervision_line": (
-            f"村务监督委员会 {place.district.shown(place.village.supervision_phone)}；"
-            f"区 {place.district.shown(place.district.supervision_phone)}"
+            f"村务监督委员会 {place.district.shown(place.village.supervision_phone)}\n"
+            f"区监督电话 {place.district.shown(place.district.supervision_phone)}"
         ),
         "issuer": place.village.committee,
         "issued_on": chinese_date(issued_on),

@@ -78,6 +78,12 @@ ATTEMPTS: dict[tuple[str, str], Attempt] = {
     ("POST", "/w/accounts"): _post("/w/accounts", name="x", role="clerk", village="{village}"),
     ("POST", "/w/accounts/{change}"): _post("/w/accounts/disable", name="dz-clerk"),
     ("GET", "/w/activity"): _get("/w/activity"),
+    ("POST", "/w/catalog/{code}/confirm"): _post(
+        "/w/catalog/xwql-017/confirm",
+        document="临民字〔2026〕3号",
+        date="2026-11-30",
+        fields="steps",
+    ),
     # The supervision desk: another village's objections, contacts and photos.
     ("GET", "/w/supervision"): _get("/w/supervision?village={village}"),
     ("GET", "/w/supervision/{receipt}"): _get("/w/supervision/{receipt}"),
@@ -91,6 +97,7 @@ OWN_SCOPE_ONLY = {
     ("GET", "/w"),  # the account's own villages, nothing else
     ("GET", "/w/ledger"),  # a form
     ("GET", "/w/ledger/template.xlsx"),  # the blank ledger, the same for everyone
+    ("GET", "/w/catalog"),  # the catalog and what is drafted, the same for everyone
 }
 ELSEWHERE = {
     # An upload holding another village's case: tests/web/workspace/test_ledger.py.
