@@ -23,7 +23,13 @@ from pipeline.cases.store import Change
 from pipeline.catalog import CatalogItem
 from pipeline.errors import AccessDenied
 from pipeline.intake import IntakeResult, Issue, Location, read_ledger, write_error_report
-from pipeline.intake.messages import CORRECT_OR_FORCE, FOLLOW_OR_CONFIRM, VILLAGES_OUTSIDE_SCOPE
+from pipeline.intake.messages import (
+    ADD_STEPS_OR_REOPEN,
+    CLOSED_BUT_STEPS_MISSING,
+    CORRECT_OR_FORCE,
+    FOLLOW_OR_CONFIRM,
+    VILLAGES_OUTSIDE_SCOPE,
+)
 from pipeline.organisations import Directory
 from pipeline.rules.flow import Violation, check_step, next_step, validate_history
 from pipeline.workspace import Workspace
@@ -93,8 +99,26 @@ def with_rule_findings(case: Case, item: CatalogItem) -> Case:
     return _with_findings(case, _new_findings(case, item))
 
 
+def _steps_missing_if_closed(case: Case, item: CatalogItem) -> str:
+    """The steps a case marked 已办结 still lacks (``、``-joined), or "" when none."""
+    pending = next_step(case, item)
+    if case.status is not CaseStatus.CLOSED or pending is None:
+        return ""
+    position = item.steps.index(pending)
+    return "、".join(f"“{step.name}”（{step.id}）" for step in item.steps[position:])
+
+
+def _status_column(case_id_column: str | None) -> str:
+    """The status cell beside the case id's: 办理状态, or a JSON case's ``status``."""
+    if case_id_column and case_id_column.endswith(".case_id"):
+        return case_id_column.removesuffix("case_id") + "status"
+    return "办理状态"
+
+
 def check_histories(result: IntakeResult, workspace: Workspace) -> IntakeResult:
     """Move cases whose step history breaks the flow rules from imported to rejected.
+
+    A case marked closed (已办结) whose flow's last step is not recorded is rejected too.
 
     The cases kept carry the irregularities of their forced steps and the advice on
     their steps; each new piece of advice is also a located warning for the clerk.
@@ -106,6 +130,19 @@ def check_histories(result: IntakeResult, workspace: Workspace) -> IntakeResult:
         item = workspace.catalog.get(case.item_code)
         violations = validate_history(case, item)
         where = result.case_locations.get(case.case_id, Location(result.file))
+        missing = _steps_missing_if_closed(case, item)
+        if missing:
+            # Closed (已办结) asserts the flow's last step was taken: refused, never
+            # imported as open, so no public list shows a case its clerk calls done.
+            errors.append(
+                Issue(
+                    file=where.file, sheet=where.sheet, row=where.row,
+                    column=_status_column(where.column), value=case.status.value,
+                    problem=CLOSED_BUT_STEPS_MISSING.fill(case=case.case_id, missing=missing),
+                    fix=ADD_STEPS_OR_REOPEN,
+                )
+            )  # fmt: skip
+            continue
         if not violations:
             found = _new_findings(case, item)
             case = _with_findings(case, found)

@@ -485,6 +485,15 @@ MODEL_CHECK_OTHER_ZH = "不符合要求"
 SEE_INSTRUCTIONS = Bilingual("请对照模板的“填写说明”修改", "see the template's 填写说明 sheet")
 
 # --- importing.py: the problem is the broken rule's own message
+CLOSED_BUT_STEPS_MISSING = Bilingual(
+    "办件 {case} 标为“已办结”，但还缺办理环节：{missing}",
+    "case {case} is marked 已办结 (closed) but these steps are not recorded: {missing}",
+)
+ADD_STEPS_OR_REOPEN = Bilingual(
+    "在“办理环节”表补录缺少的环节后重新导入；尚未办完的，把办理状态改为“办理中”",
+    "add the missing steps on the 办理环节 sheet and import again; if the case is not done, "
+    "set its status to 办理中",
+)
 FOLLOW_OR_CONFIRM = Bilingual(
     "已导入；请核对是否按流程办理。该流程为起草稿，区里确认前仅作提示，确认后按规则拒绝",
     "imported; check the step against the flow. The flow is a draft: until the district "

@@ -7,6 +7,10 @@ The rules:
   case's ``received_on`` for the first step. A 5-working-day step following a step
   dated 30 September 2026 is due 13 October 2026: the National Day holiday
   (1–7 October) does not count and the adjusted Saturday 10 October does.
+- A step right after a notice (公示) cannot be taken before the notice period has
+  run (``flow.notice_period``), so its limit counts from the period's last day, not
+  from the posting day: a 3-working-day 上报 after a 7-day notice posted on Monday
+  2 November 2026 (to Sunday 8 November) is due Wednesday 11 November.
 - A step without a ``time_limit`` has no due date of its own.
 - Only recorded steps and the step the case is waiting for (``next_step``) have
   due dates; later steps count from dates not known yet.
@@ -27,9 +31,9 @@ from dataclasses import dataclass
 
 from pipeline.cases.model import Case, CaseStatus
 from pipeline.catalog.load import Catalog
-from pipeline.catalog.model import CatalogItem, Step
+from pipeline.catalog.model import CatalogItem, Step, StepKind
 from pipeline.rules.calendar import add_days, working_days_between
-from pipeline.rules.flow import next_step
+from pipeline.rules.flow import next_step, notice_period
 
 
 @dataclass(frozen=True)
@@ -63,9 +67,26 @@ def _due_after(step: Step, start: dt.date) -> dt.date | None:
     return None if limit is None else add_days(start, limit.days, limit.unit)
 
 
-def _waiting_since(case: Case) -> dt.date:
-    """The date the pending step counts from: the last step's, or the day received."""
-    return case.steps[-1].date if case.steps else case.received_on
+def _counts_from(case: Case, item: CatalogItem, step: Step, previous: dt.date) -> dt.date:
+    """The day ``step``'s limit counts from.
+
+    ``previous`` (the date of the step before it, or the day received), or the last
+    day of the notice period when the catalog's step before is a notice the case has
+    posted (its latest posting: a notice posted again after an objection counts anew).
+    """
+    position = item.steps.index(step)
+    before = item.steps[position - 1] if position > 0 else None
+    if before is None or before.kind is not StepKind.NOTICE:
+        return previous
+    posted = [record.date for record in case.steps if record.step == before.id]
+    period = notice_period(item, before, posted[-1]) if posted else None
+    return previous if period is None else max(previous, period[1])
+
+
+def _waiting_since(case: Case, item: CatalogItem, pending: Step) -> dt.date:
+    """The date the pending step counts from (see :func:`_counts_from`)."""
+    last = case.steps[-1].date if case.steps else case.received_on
+    return _counts_from(case, item, pending, last)
 
 
 def step_due_dates(case: Case, item: CatalogItem) -> list[StepDue]:
@@ -93,9 +114,11 @@ def step_due_dates(case: Case, item: CatalogItem) -> list[StepDue]:
     for step in item.steps:
         if step.id in counted_from:
             done_on, start = counted_from[step.id]
-            dues.append(StepDue(step, done_on, _due_after(step, start)))
+            dues.append(
+                StepDue(step, done_on, _due_after(step, _counts_from(case, item, step, start)))
+            )
         elif pending is not None and step.id == pending.id:
-            dues.append(StepDue(step, None, _due_after(step, _waiting_since(case))))
+            dues.append(StepDue(step, None, _due_after(step, _waiting_since(case, item, step))))
         else:
             dues.append(StepDue(step, None, None))
     return dues
@@ -139,7 +162,7 @@ def overdue(cases: Iterable[Case], catalog: Catalog, today: dt.date) -> list[Ove
             continue
         item = catalog.get(case.item_code)
         pending = next_step(case, item)
-        due = None if pending is None else _due_after(pending, _waiting_since(case))
+        due = None if pending is None else _due_after(pending, _waiting_since(case, item, pending))
         if pending is None or due is None or today <= due:
             continue
         late.append(

@@ -23,6 +23,7 @@ from pipeline.config import Settings
 from pipeline.intake.importing import ImportOutcome, import_ledger
 from pipeline.organisations import Directory, load_district
 from pipeline.rules.deadlines import overdue
+from pipeline.rules.flow import notice_period
 from pipeline.workspace import Workspace
 from tests.conftest import ROOT
 
@@ -113,6 +114,26 @@ def test_some_open_cases_are_overdue_at_month_end(district: Imported, catalog: C
     assert all(entry.due < MONTH_END for entry in late)
     still_open = [c for c in district.cases if c.status is CaseStatus.OPEN]
     assert len(still_open) > len(late)  # open cases in time, too
+
+
+def test_no_case_is_overdue_while_a_notice_before_its_step_still_runs(
+    district: Imported, catalog: Catalog
+) -> None:
+    # The overdue list is public: a step due before the notice period it waits for has
+    # run would shame a clerk for keeping the rules.
+    by_id = {case.case_id: case for case in district.cases}
+    waited = 0
+    for entry in overdue(district.cases, catalog, MONTH_END):
+        case, item = by_id[entry.case_id], catalog.get(entry.item_code)
+        position = [step.id for step in item.steps].index(entry.step_id)
+        before = item.steps[position - 1] if position else None
+        if before is None or before.kind is not StepKind.NOTICE:
+            continue
+        posted = [record.date for record in case.steps if record.step == before.id][-1]
+        period = notice_period(item, before, posted)
+        assert period is not None and entry.due > period[1], (entry.case_id, entry.due, period)
+        waited += 1
+    assert waited >= 1  # the sample has such a case: the check is not vacuous
 
 
 def test_irregular_cases_carry_the_forced_steps_and_their_reasons(district: Imported) -> None:

@@ -145,3 +145,27 @@ def test_a_drafted_flow_imports_the_step_with_advice_and_a_located_warning(
     again = import_ledger(_ledger(tmp_path, {}), drafted)
     assert again.changes[Change.UNCHANGED] == 1 and len(again.result.warnings) == 1
     assert drafted.store.get("NM-1").advisories == case.advisories
+
+
+def test_a_case_marked_closed_before_its_last_step_is_refused_at_its_status(
+    tmp_path: Path, drafted: Workspace
+) -> None:
+    closed = case_row("NM-1", {"受理日期": "2026-11-02", "办理状态": "已办结"})
+    fine = case_row("NM-2", {"受理日期": "2026-11-02"})
+    steps = [step_row(case_id, {"环节": "apply", "办理主体": "申请人", "日期": "2026-11-02"})
+             for case_id in ("NM-1", "NM-2")]  # fmt: skip
+    outcome = import_ledger(save(workbook([closed, fine], steps), tmp_path), drafted)
+    (error,) = outcome.result.errors
+    where = (error.sheet, error.row, error.column, error.value)
+    assert where == ("办件台账", 2, "办理状态", "已办结")
+    assert "还缺办理环节" in error.problem.zh and "（accept）" in error.problem.zh
+    assert "办理中" in error.fix.zh
+    # The good row still goes in; the refused one is not saved as open either.
+    assert [case.case_id for case in drafted.store.find()] == ["NM-2"]
+    # In JSON, the status of the case is named by its path.
+    exported = drafted.store.get("NM-2").model_dump(mode="json")
+    path = tmp_path / "台账.json"
+    payload = {"cases": [{**exported, "case_id": "NM-3", "status": "已办结"}]}
+    path.write_text(json.dumps(payload, ensure_ascii=False), "utf-8")
+    (error,) = import_ledger(path, drafted).result.errors
+    assert error.column == "cases[0].status"

@@ -50,6 +50,27 @@ def test_recorded_steps_are_due_from_the_step_before(catalog: Catalog) -> None:
     assert dues["district_decision"] is None  # no limit of its own
 
 
+def test_a_step_after_a_notice_counts_from_the_periods_last_day(catalog: Catalog) -> None:
+    # Regression: the report after a 7-day notice was due 3 working days after the
+    # posting day, while the notice still ran: a false overdue, in the public pack.
+    item = catalog.get("xwql-016")
+    posted = D(2026, 11, 2)  # a Monday; the notice runs to Sunday 8 November
+    case = run(
+        flexible_employment(catalog, "C-1", D(2026, 10, 28)),
+        item,
+        record("village_check", "村便民服务室", D(2026, 10, 30)),
+        record("village_notice", "村民委员会", posted),
+    )
+    dues = {d.step.id: d.due for d in step_due_dates(case, item)}
+    assert dues["report_town"] == D(2026, 11, 11)  # Mon 9, Tue 10, Wed 11 November
+    assert overdue([case], catalog, D(2026, 11, 11)) == []
+    (late,) = overdue([case], catalog, D(2026, 11, 12))
+    assert late.due == D(2026, 11, 11) and late.working_days_late == 1
+    # Recorded on the last day, it was in time (its due date stays as it was).
+    done = run(case, item, record("report_town", "村便民服务室", D(2026, 11, 11)))
+    assert {d.step.id: d.due for d in step_due_dates(done, item)}["report_town"] == D(2026, 11, 11)
+
+
 def test_case_due_date_chains_every_step_limit(catalog: Catalog) -> None:
     item = catalog.get("xwql-016")
     case = make_case("xwql-016", D(2026, 9, 30))
