@@ -7,6 +7,7 @@ and its fonds number (全宗号) in the archive.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -44,6 +45,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class BodySize(_Strict):
+    """How many a village body counts from a date: the base of a meeting's quorum.
+
+    ``members`` are its members in office (组成人员, 应到); a village assembly (村民会议)
+    counts its residents of 18 or over (``adults``) and its ``households`` instead.
+    """
+
+    kind: str = Field(min_length=1, description="The meeting's kind, e.g. 村民代表会议")
+    members: int | None = Field(default=None, ge=1)
+    adults: int | None = Field(default=None, ge=1)
+    households: int | None = Field(default=None, ge=1)
+    since: dt.date
+
+
 class Village(_Strict):
     """A village (村) or community (社区) and its committee."""
 
@@ -54,6 +69,14 @@ class Village(_Strict):
     service_phone: Phone
     supervision_phone: Phone
     fonds: str = Field(min_length=1, description="全宗号 in the archive")
+    bodies: list[BodySize] = Field(
+        default_factory=list, description="Its meeting bodies' sizes, each from its date"
+    )
+
+    def body(self, kind: str, *, on: dt.date) -> BodySize | None:
+        """The size of the body meeting as ``kind`` on ``on``: the latest entry from then."""
+        known = [b for b in self.bodies if b.kind == kind and b.since <= on]
+        return max(known, key=lambda b: b.since) if known else None
 
 
 class Town(_Strict):

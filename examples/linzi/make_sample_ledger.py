@@ -20,7 +20,7 @@ from pipeline.catalog import Catalog, load_catalog
 from pipeline.catalog.model import CatalogItem, StepKind
 from pipeline.intake import write_template_ledger
 from pipeline.organisations import Directory, load_district
-from pipeline.rules.flow import actor_alternatives
+from pipeline.rules.actors import actor_alternatives
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = Path(__file__).resolve().parent / "南马村-2026-11-台账.xlsx"

@@ -40,9 +40,10 @@ from pipeline.intake import read_ledger
 from pipeline.intake.importing import with_rule_findings
 from pipeline.intake.values import resolve_step
 from pipeline.organisations import Directory, Place, load_district
+from pipeline.rules.actors import actor_alternatives
 from pipeline.rules.calendar import add_days, is_working_day
 from pipeline.rules.deadlines import overdue
-from pipeline.rules.flow import actor_alternatives, next_step, notice_period, validate_history
+from pipeline.rules.flow import next_step, notice_period, validate_history
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).resolve().parent / "ledgers" / "2026-11"

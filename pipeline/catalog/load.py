@@ -40,7 +40,7 @@ from pipeline.catalog.messages import (
     duplicate,
     unknown_item_code,
 )
-from pipeline.catalog.model import CatalogItem, Edition, LawTable
+from pipeline.catalog.model import CatalogItem, Edition, LawTable, MeetingRules
 from pipeline.errors import CatalogInvalid, Problem, UnknownItem
 from pipeline.yamlfile import safe_load
 
@@ -66,6 +66,8 @@ class Catalog:
     edition: Edition
     items: list[CatalogItem]
     folder: Path | None = None
+    meetings: MeetingRules | None = None
+    """When a meeting's decision is valid (``meetings.yaml``); None for a bare test catalog."""
     _by_number: dict[int, CatalogItem] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -123,6 +125,7 @@ class Catalog:
 
 _UNREADABLE = object()
 LAWS_FILE = "laws.yaml"
+MEETINGS_FILE = "meetings.yaml"
 
 
 def _read_yaml(path: Path, problems: list[Problem]) -> Any:
@@ -138,6 +141,15 @@ def _read_yaml(path: Path, problems: list[Problem]) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(str(path), "", FILE_UNREADABLE(error=exc)))
     return _UNREADABLE
+
+
+def _read_model(path: Path, model: type[M], problems: list[Problem]) -> M | None:
+    """The file ``path`` as ``model``, or None after recording why it cannot be."""
+    if not path.is_file():
+        problems.append(Problem(str(path), "", FILE_MISSING()))
+        return None
+    data = _read_yaml(path, problems)
+    return None if data is _UNREADABLE else _validate(model, data, path, problems)
 
 
 def _validate(model: type[M], data: Any, path: Path, problems: list[Problem]) -> M | None:
@@ -296,11 +308,8 @@ def load_catalog(folder: Path) -> Catalog:
         item = None if data is _UNREADABLE else _validate(CatalogItem, data, path, problems)
         if item is not None:
             loaded.append((path, item))
-    laws_path = folder / LAWS_FILE
-    laws_data = _read_yaml(laws_path, problems) if laws_path.is_file() else _UNREADABLE
-    if not laws_path.is_file():
-        problems.append(Problem(str(laws_path), "", FILE_MISSING()))
-    laws = None if laws_data is _UNREADABLE else _validate(LawTable, laws_data, laws_path, problems)
+    laws = _read_model(folder / LAWS_FILE, LawTable, problems)
+    meetings = _read_model(folder / MEETINGS_FILE, MeetingRules, problems)
     if edition is not None:
         problems.extend(_cross_check(edition, loaded))
         if laws is not None:
@@ -311,7 +320,7 @@ def load_catalog(folder: Path) -> Catalog:
             problems,
         )
     items = sorted((item for _, item in loaded), key=lambda i: i.number)
-    return Catalog(edition=edition, items=items, folder=folder)
+    return Catalog(edition=edition, items=items, folder=folder, meetings=meetings)
 
 
 def catalog_snapshot(catalog: Catalog) -> dict[str, Any]:

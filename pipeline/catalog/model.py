@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -286,6 +286,72 @@ class LawTable(_Strict):
     """``laws.yaml``: every law the items may cite, by its title as cited (《…》)."""
 
     laws: dict[str, LawDates] = Field(min_length=1)
+
+
+class Share(_Strict):
+    """A share a meeting must reach: 三分之二以上 of the members, 过半数 of those present."""
+
+    share: str = Field(pattern=r"^[1-9]\d*/[1-9]\d*$", description="A fraction, e.g. 2/3")
+    rule: Literal["at least", "more than"] = Field(
+        description="at least: the law's 以上 (the figure itself counts); more than: 过半数"
+    )
+    of: Literal["members", "adults", "households", "present"]
+
+    def needed(self, base: int) -> int:
+        """The smallest count that reaches the share of ``base``."""
+        numerator, denominator = (int(part) for part in self.share.split("/"))
+        exact, remainder = divmod(numerator * base, denominator)
+        if self.rule == "at least":
+            return exact + (1 if remainder else 0)
+        return exact + 1
+
+    def words(self) -> str:
+        """The share as the law says it: 三分之二以上, 过半数."""
+        numerator, denominator = (int(part) for part in self.share.split("/"))
+        if (numerator, denominator) == (1, 2):
+            return "过半数" if self.rule == "more than" else "半数以上"
+        fraction = f"{_CHINESE_DIGITS[denominator]}分之{_CHINESE_DIGITS[numerator]}"
+        return f"{fraction}以上" if self.rule == "at least" else f"超过{fraction}"
+
+
+_CHINESE_DIGITS = dict(enumerate("零一二三四五六七八九十"))
+
+
+class MeetingRule(_Strict):
+    """What makes one kind of meeting's decision valid, and where the law says so."""
+
+    quorum: list[Share] = Field(min_length=1, description="Any one of these suffices")
+    majority: Share
+    source: Text
+    drafted: bool = Field(default=False, description="No law sets it: the district confirms")
+
+
+class FourDiscussions(_Strict):
+    """四议两公开: the meetings of a major decision, in their order."""
+
+    item: Code
+    order: list[str | list[str]] = Field(min_length=2, description="Kinds; a list: any of them")
+
+
+class MeetingRules(_Strict):
+    """``meetings.yaml``: quorum and majority per kind, actors' meetings, 四议两公开's order."""
+
+    kinds: dict[str, MeetingRule] = Field(min_length=1)
+    actors: dict[str, list[str]] = Field(min_length=1)
+    four_discussions: FourDiscussions
+
+    @model_validator(mode="after")
+    def _kinds_known(self) -> Self:
+        named = [kind for kinds in self.actors.values() for kind in kinds]
+        named += [
+            k
+            for step in self.four_discussions.order
+            for k in ([step] if isinstance(step, str) else step)
+        ]
+        unknown = sorted(set(named) - set(self.kinds))
+        if unknown:
+            raise ValueError(f"unknown meeting kinds {unknown}: known are {sorted(self.kinds)}")
+        return self
 
 
 class Category(_Strict):

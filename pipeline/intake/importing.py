@@ -31,7 +31,8 @@ from pipeline.intake.messages import (
     VILLAGES_OUTSIDE_SCOPE,
 )
 from pipeline.organisations import Directory
-from pipeline.rules.flow import Violation, check_step, next_step, validate_history
+from pipeline.rules.flow import check_step, next_step, validate_history
+from pipeline.rules.violations import Violation
 from pipeline.workspace import Workspace
 
 _STEPS_SHEET = "办理环节"  # the step rows are not kept: the case's own row is named

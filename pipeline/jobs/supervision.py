@@ -19,7 +19,7 @@ from pipeline.jobs.objections import objections_of
 from pipeline.jobs.registers import overdue_register
 from pipeline.organisations import Place
 from pipeline.rules.deadlines import Overdue, step_due_dates
-from pipeline.rules.flow import RuleId
+from pipeline.rules.violations import RuleId
 from pipeline.workspace import Workspace
 
 

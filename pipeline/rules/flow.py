@@ -47,9 +47,7 @@ All functions are pure: ``apply_step`` returns a new ``Case``.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass
-from enum import StrEnum
 
 from pipeline.cases.model import (
     Advisory,
@@ -61,7 +59,8 @@ from pipeline.cases.model import (
     StepRecord,
 )
 from pipeline.catalog.model import CatalogItem, DayUnit, Step, StepKind
-from pipeline.errors import Bilingual, InputInvalid, StepRefused
+from pipeline.errors import InputInvalid, StepRefused
+from pipeline.rules.actors import actor_allowed, actor_alternatives
 from pipeline.rules.calendar import add_days
 from pipeline.rules.messages import (
     AFTER_LAST_STEP,
@@ -80,155 +79,19 @@ from pipeline.rules.messages import (
     NO_SUCH_STEP,
     OBJECTION_PENDING,
     OBJECTION_UPHELD,
-    RESTS_ON_DRAFT,
     STEP_ALREADY_RECORDED,
     STEP_OUT_OF_ORDER,
     STEP_REFUSED,
     WORKING_DAYS,
     WRONG_ACTOR,
 )
-
-
-class RuleId(StrEnum):
-    """Stable ids of the flow rules."""
-
-    STEP_ORDER = "step-order"
-    NOTICE_PERIOD = "notice-period"
-    MEETING_RECORD = "meeting-record"
-    PROXY_AUTHORISATION = "proxy-authorisation"
-    ACTOR = "actor"
-    DATE_ORDER = "date-order"
-    OBJECTION = "objection"
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule: which rule, on which step, and what to do.
-
-    Attributes:
-        rule: The rule's stable id.
-        step: The step it was broken on.
-        text: What is wrong and what to do, in Chinese and English, its blanks filled.
-        advisory: The rule rests on a drafted flow: advice, not a refusal.
-    """
-
-    rule: RuleId
-    step: str
-    text: Bilingual
-    advisory: bool = False
-
-    @property
-    def message(self) -> str:
-        """The text as printed, ``中文 / English`` (already filled: not formatted again)."""
-        return f"{self.text.zh} / {self.text.en}"
-
+from pipeline.rules.violations import RuleId, Violation, flow_violation
 
 _DECISIONS_EN = {
     ObjectionDecision.UPHELD: "upheld",
     ObjectionDecision.PARTLY_UPHELD: "partly upheld",
     ObjectionDecision.NOT_UPHELD: "not upheld",
 }
-
-# Separators between alternative actors, at the top level of an actor string (not
-# inside parentheses); full-width and half-width forms.
-_SEPARATORS = frozenset("、，,／/或和")
-_OPEN = frozenset("（(")
-_CLOSE = frozenset("）)")
-# Department names in which 和 is part of the name, not a separator (PRC ministry names).
-_NAMES_WITH_HE = (
-    "人力资源和社会保障",
-    "住房和城乡建设",
-    "文化和旅游",
-    "工业和信息化",
-    "自然资源和规划",
-    "卫生和计划生育",
-)
-# A trailing parenthesised group containing one of these is detail about the body
-# (区民政局（会同区住房和城乡建设局）), not part of its name (镇（街道）).
-_DETAIL_MARKERS = ("或", "会同", "协助", "经", "统一")
-_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
-
-
-def _normalise(text: str) -> str:
-    """Text compared without whitespace or full-/half-width differences."""
-    return "".join(unicodedata.normalize("NFKC", text).translate(_QUOTES).split())
-
-
-def _split_top_level(actor: str) -> list[str]:
-    protected: set[int] = set()
-    for name in _NAMES_WITH_HE:
-        start = actor.find(name)
-        while start != -1:
-            protected.update(range(start, start + len(name)))
-            start = actor.find(name, start + 1)
-    pieces: list[str] = []
-    depth = 0
-    current: list[str] = []
-    for index, char in enumerate(actor):
-        if char in _OPEN:
-            depth += 1
-        elif char in _CLOSE:
-            depth = max(depth - 1, 0)
-        elif depth == 0 and char in _SEPARATORS and index not in protected:
-            pieces.append("".join(current).strip())
-            current = []
-            continue
-        current.append(char)
-    pieces.append("".join(current).strip())
-    return pieces
-
-
-def _trailing_group(piece: str) -> int | None:
-    """Index of the parenthesis opening the group that ends ``piece``, if it ends with one."""
-    if not piece or piece[-1] not in _CLOSE:
-        return None
-    depth = 0
-    for index in range(len(piece) - 1, -1, -1):
-        if piece[index] in _CLOSE:
-            depth += 1
-        elif piece[index] in _OPEN:
-            depth -= 1
-            if depth == 0:
-                return index
-    return None
-
-
-def actor_alternatives(actor: str) -> list[str]:
-    """The bodies a catalog actor string allows, as printed in the catalog.
-
-    Alternatives are separated by 、 ， , / 或 和 outside parentheses (和 inside
-    department names such as 区人力资源和社会保障局 does not separate). A trailing
-    parenthesised group that is detail (it contains 或, 会同, 协助, 经 or 统一) is
-    dropped from the body's name, and a detail starting with 或 adds its own
-    alternatives: ``区民政局（或经委托的镇（街道））`` allows 区民政局 and
-    经委托的镇（街道）. Other parentheses belong to the name: 镇（街道）, 村（居）退役军人服务站.
-    A leading 其 ("their") is dropped: ``申请人或其代理人`` allows 申请人 and 代理人.
-
-    Args:
-        actor: The ``actor`` of a catalog step, e.g. ``镇（街道）、村民委员会``.
-
-    Returns:
-        The alternatives in catalog order, without duplicates.
-
-    """
-    found: list[str] = []
-    for part in _split_top_level(actor):
-        piece = part.removeprefix("其")
-        opening = _trailing_group(piece)
-        detail = piece[opening + 1 : -1] if opening is not None else ""
-        if opening is None or not any(marker in detail for marker in _DETAIL_MARKERS):
-            found.append(piece)
-            continue
-        found.append(piece[:opening].strip())
-        if detail.startswith("或"):
-            found.extend(actor_alternatives(detail[1:]))
-    return list(dict.fromkeys(alt for alt in found if alt))
-
-
-def actor_allowed(step: Step, actor: str) -> bool:
-    """Whether ``actor`` equals one of the step's alternatives (ignoring spaces and width)."""
-    wanted = _normalise(actor)
-    return any(_normalise(alt) == wanted for alt in actor_alternatives(step.actor))
 
 
 def _notice_length(item: CatalogItem, step: Step) -> tuple[int, DayUnit] | None:
@@ -373,7 +236,7 @@ def _check_order(
     if expected.id != step.id:
         position = FIRST_STEP if not case.steps else NEXT_STEP
         return [
-            _flow_violation(
+            flow_violation(
                 RuleId.STEP_ORDER,
                 step.id,
                 STEP_OUT_OF_ORDER.fill(
@@ -408,7 +271,7 @@ def _check_notice(
         # The length is the notice step's own (a step field) or the item's public_notice.
         source = "steps" if notice.time_limit is not None else "public_notice"
         found.append(
-            _flow_violation(
+            flow_violation(
                 RuleId.NOTICE_PERIOD,
                 step.id,
                 INSIDE_NOTICE_PERIOD.fill(
@@ -452,7 +315,7 @@ def _check_meeting(step: Step, record: StepRecord, *, draft: bool) -> list[Viola
     if step.kind is not StepKind.DECISION or (record.meeting_record or "").strip():
         return []
     return [
-        _flow_violation(
+        flow_violation(
             RuleId.MEETING_RECORD,
             step.id,
             MEETING_RECORD_MISSING.fill(step=_label(step)),
@@ -487,20 +350,13 @@ def _check_actor(step: Step, record: StepRecord, *, draft: bool) -> list[Violati
         return []
     allowed = "、".join(f"“{alt}”" for alt in actor_alternatives(step.actor))
     return [
-        _flow_violation(
+        flow_violation(
             RuleId.ACTOR,
             step.id,
             WRONG_ACTOR.fill(step=_label(step), allowed=allowed, actor=record.actor),
             draft=draft,
         )
     ]
-
-
-def _flow_violation(rule: RuleId, step: str, text: Bilingual, *, draft: bool) -> Violation:
-    """A violation of a rule resting on the flow: advice, said so, while the flow is a draft."""
-    if not draft:
-        return Violation(rule, step, text)
-    return Violation(rule, step, RESTS_ON_DRAFT.fill(zh=text.zh, en=text.en), advisory=True)
 
 
 def _named(item: CatalogItem, step_id: str) -> str:

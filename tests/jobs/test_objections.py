@@ -27,7 +27,7 @@ from pipeline.jobs.objections import (
     public_view,
     report_problem,
 )
-from pipeline.rules.flow import RuleId
+from pipeline.rules.violations import RuleId
 from pipeline.units.notices import notice_jobs
 from pipeline.workspace import Workspace
 from tests.conftest import ROOT

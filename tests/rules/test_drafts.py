@@ -8,7 +8,8 @@ from pipeline.cases.model import Case, Proxy
 from pipeline.catalog import Catalog
 from pipeline.errors import StepRefused
 from pipeline.intake.importing import with_rule_findings
-from pipeline.rules.flow import RuleId, apply_step, check_step, validate_history
+from pipeline.rules.flow import apply_step, check_step, validate_history
+from pipeline.rules.violations import RuleId
 from tests.catalogs import CONFIRMING_DOCUMENT, confirmed_catalog
 from tests.rules.builders import LOW_INCOME_STEPS, D, make_case, record, run
 

@@ -7,16 +7,9 @@ from pipeline.cases.model import Case, CaseStatus, Proxy
 from pipeline.catalog import Catalog
 from pipeline.catalog.model import DayUnit, PublicNotice
 from pipeline.errors import ExitCode, InputInvalid, StepRefused
-from pipeline.rules.flow import (
-    RuleId,
-    Violation,
-    actor_allowed,
-    actor_alternatives,
-    apply_step,
-    check_step,
-    next_step,
-    validate_history,
-)
+from pipeline.rules.actors import actor_allowed, actor_alternatives
+from pipeline.rules.flow import apply_step, check_step, next_step, validate_history
+from pipeline.rules.violations import RuleId, Violation
 from tests.catalogs import confirmed_catalog
 from tests.rules.builders import LOW_INCOME_STEPS, D, make_case, record, run
 

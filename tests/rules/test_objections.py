@@ -7,7 +7,8 @@ import pytest
 from pipeline.cases.model import Case, CaseObjection, ObjectionAnswer, ObjectionDecision
 from pipeline.catalog import Catalog
 from pipeline.errors import StepRefused
-from pipeline.rules.flow import RuleId, apply_step, check_step, next_step, validate_history
+from pipeline.rules.flow import apply_step, check_step, next_step, validate_history
+from pipeline.rules.violations import RuleId
 from tests.catalogs import confirmed_catalog
 from tests.rules.builders import LOW_INCOME_STEPS, D, make_case, record, run
 

@@ -20,8 +20,9 @@ from pipeline.database import database_url
 from pipeline.documents.engine import DocumentEngine
 from pipeline.documents.render import Image
 from pipeline.organisations import Directory, load_district
+from pipeline.rules.actors import actor_alternatives
 from pipeline.rules.calendar import add_days
-from pipeline.rules.flow import actor_alternatives, apply_step
+from pipeline.rules.flow import apply_step
 from pipeline.units.notices import (
     NoticeIssuer,
     NoticeJob,

@@ -20,7 +20,8 @@ import pytest
 from pipeline.cases.model import StepRecord
 from pipeline.catalog.load import load_catalog
 from pipeline.catalog.model import StepKind
-from pipeline.rules.flow import actor_alternatives, check_step, next_step
+from pipeline.rules.actors import actor_alternatives
+from pipeline.rules.flow import check_step, next_step
 from pipeline.web import create_app
 from pipeline.workspace import Workspace
 from tests.conftest import ROOT

@@ -20,7 +20,8 @@ from pipeline.catalog.load import Catalog
 from pipeline.catalog.model import DRAFT_MARK, CatalogItem
 from pipeline.documents.render import chinese_date
 from pipeline.rules.deadlines import case_due_date, step_due_dates
-from pipeline.rules.flow import RuleId, next_step
+from pipeline.rules.flow import next_step
+from pipeline.rules.violations import RuleId
 from pipeline.units.contexts import format_amount, public_rows
 from pipeline.units.packs.month import VillageMonth, closed_on, month_days, month_label, placed_at
 

@@ -27,9 +27,9 @@ from pipeline.cases.model import Advisory, Case, CaseObjection, CaseStatus, Irre
 from pipeline.catalog.model import StepKind
 from pipeline.errors import InputInvalid, StepRefused
 from pipeline.jobs.cases import CaseOverview, StepEntry, case_documents, case_overview, record_step
+from pipeline.rules.actors import actor_alternatives
 from pipeline.rules.calendar import parse_iso_date
 from pipeline.rules.deadlines import step_due_dates
-from pipeline.rules.flow import actor_alternatives
 from pipeline.units.notices import notice_jobs
 from pipeline.web import labels
 from pipeline.web.state import WebSession, file_response, page, web_state

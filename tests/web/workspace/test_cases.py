@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 
 from pipeline.cases.model import StepRecord
 from pipeline.catalog.model import StepKind
-from pipeline.rules.flow import actor_alternatives, check_step, next_step
+from pipeline.rules.actors import actor_alternatives
+from pipeline.rules.flow import check_step, next_step
 from pipeline.workspace import Workspace
 from tests.web.workspace.conftest import (
     District,
