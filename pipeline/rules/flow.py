@@ -62,6 +62,7 @@ from pipeline.catalog.model import CatalogItem, DayUnit, Step, StepKind
 from pipeline.errors import InputInvalid, StepRefused
 from pipeline.rules.actors import actor_allowed, actor_alternatives
 from pipeline.rules.calendar import add_days
+from pipeline.rules.meetings import MeetingBook, check_meeting
 from pipeline.rules.messages import (
     AFTER_LAST_STEP,
     AUTHORISED_AFTER_STEP,
@@ -399,17 +400,22 @@ def _require_item(case: Case, item: CatalogItem) -> None:
         raise ValueError(f"case {case.case_id} is of item {case.item_code}, not {item.code}")
 
 
-def check_step(case: Case, item: CatalogItem, record: StepRecord) -> list[Violation]:
+def check_step(
+    case: Case, item: CatalogItem, record: StepRecord, *, book: MeetingBook | None = None
+) -> list[Violation]:
     """Every rule the step ``record`` would break if appended to ``case``.
 
     Args:
         case: The case as it stands.
         item: The case's catalog item.
         record: The step to be recorded.
+        book: The village's meeting register, to hold a decision's meeting to the
+            meeting rules (:mod:`pipeline.rules.meetings`); None: not checked.
 
     Returns:
-        The violations, in rule order (step-order, notice-period, meeting-record,
-        proxy-authorisation, actor, date-order, objection); empty when the step is in order.
+        The violations, in rule order (step-order, notice-period, meeting-record and
+        the meeting rules, proxy-authorisation, actor, date-order, objection); empty
+        when the step is in order.
         Those resting on a flow still drafted on the step's date are ``advisory``.
         Rules that need the catalog step are skipped for an unknown step id.
 
@@ -424,6 +430,8 @@ def check_step(case: Case, item: CatalogItem, record: StepRecord) -> list[Violat
     if step is not None:
         found += _check_notice(case, item, step, record, on=record.date)
         found += _check_meeting(step, record, draft=draft)
+        if book is not None:
+            found += check_meeting(case, item, step, record, book, draft=draft)
     found += _check_proxy(case, record)
     if step is not None:
         found += _check_actor(step, record, draft=draft)
@@ -433,7 +441,12 @@ def check_step(case: Case, item: CatalogItem, record: StepRecord) -> list[Violat
 
 
 def apply_step(
-    case: Case, item: CatalogItem, record: StepRecord, *, force_reason: str | None = None
+    case: Case,
+    item: CatalogItem,
+    record: StepRecord,
+    *,
+    force_reason: str | None = None,
+    book: MeetingBook | None = None,
 ) -> Case:
     """The case with ``record`` appended, if the rules allow it or an administrator forces it.
 
@@ -449,6 +462,7 @@ def apply_step(
         item: The case's catalog item.
         record: The step to record.
         force_reason: Why the step is recorded despite the rules; ``None`` to refuse.
+        book: The village's meeting register (see :func:`check_step`).
 
     Returns:
         A new case; ``case`` is unchanged.
@@ -462,7 +476,7 @@ def apply_step(
     reason = None if force_reason is None else force_reason.strip()
     if reason == "":
         raise InputInvalid(FORCE_WITHOUT_REASON())
-    violations = check_step(case, item, record)
+    violations = check_step(case, item, record, book=book)
     refusals = [v for v in violations if not v.advisory]
     irregularities = list(case.irregularities)
     if refusals:
@@ -494,7 +508,9 @@ def apply_step(
     )
 
 
-def validate_history(case: Case, item: CatalogItem) -> list[Violation]:
+def validate_history(
+    case: Case, item: CatalogItem, *, book: MeetingBook | None = None
+) -> list[Violation]:
     """Replay a case's recorded steps from scratch, as at intake of a ledger.
 
     Each step is checked against the steps before it. A step recorded with a
@@ -512,7 +528,7 @@ def validate_history(case: Case, item: CatalogItem) -> list[Violation]:
     replay = case.model_copy(update={"steps": []})
     found: list[Violation] = []
     for record in case.steps:
-        violations = check_step(replay, item, record)
+        violations = check_step(replay, item, record, book=book)
         if not (record.forced_reason or "").strip():
             found += [v for v in violations if not v.advisory]
         replay = replay.model_copy(update={"steps": [*replay.steps, record]})

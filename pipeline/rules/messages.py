@@ -83,6 +83,46 @@ RESTS_ON_DRAFT = Bilingual(  # the blanks: a flow rule's message, already filled
     "advice (the item's flow is a draft the district has not confirmed, so this does not "
     "refuse; it is recorded): {en}",
 )
+# --- meetings.py: a decision step's meeting
+MEETING_NOT_IN_REGISTER = Bilingual(
+    "会议记录“{number}”未录入会议记录表，按纸质会议记录存档核对；请在台账“会议记录”表补录",
+    "meeting {number} is not in the meeting register: it is checked on paper; "
+    "add it to the ledger's 会议记录 sheet",
+)
+MEETING_WRONG_KIND = Bilingual(
+    "会议“{number}”是{kind}，但“{step}”须由{kinds}作出",
+    "meeting {number} is a {kind}, but step {step} is decided by: {kinds}",
+)
+MEETING_AFTER_STEP = Bilingual(
+    "会议“{number}”于 {held} 召开，晚于本环节日期 {date}；须先开会决定，再办理",
+    "meeting {number} was held on {held}, after this step's date {date}: "
+    "a meeting decides before the step is taken",
+)
+MEETING_DID_NOT_DECIDE = Bilingual(
+    "会议“{number}”的议题中没有办件 {case}；请在会议记录表的该议题填写办件编号",
+    "meeting {number} voted on no topic of case {case}: name the case on its topic",
+)
+QUORUM_SHORT = Bilingual(
+    "{kind}“{number}”{base_name}{base}人、实到{present}人，未达到{share}（须{needed}人），"
+    "会议不能作出决定。依据：{source}",
+    "{kind} {number}: {present} present of {base} ({base_name}); the law needs {needed} "
+    "({share}) for the meeting to decide",
+)
+MAJORITY_SHORT = Bilingual(
+    "{kind}“{number}”议题“{topic}”同意{in_favour}票，{base_name}{base}人，未达到{share}"
+    "（须{needed}票），决定未通过。依据：{source}",
+    "{kind} {number}, topic {topic}: {in_favour} in favour of {base} ({base_name}); "
+    "{needed} ({share}) are needed to decide",
+)
+FOUR_DISCUSSIONS_OUT_OF_ORDER = Bilingual(
+    "“四议两公开”须依次进行：{kind}应在{other}（“{number}”）之前",
+    "四议两公开 runs in order: the {kind} comes before the {other} ({number})",
+)
+FOUR_DISCUSSIONS_EARLY = Bilingual(
+    "“四议两公开”须依次进行：{kind}于 {held} 召开，早于前一环节的{other}（{other_held}）",
+    "四议两公开 runs in order: the {kind} on {held} was held before the earlier "
+    "{other} ({other_held})",
+)
 FORCE_WITHOUT_REASON = Bilingual(
     "强制办理须写明书面理由", "a forced step needs the administrator's written reason"
 )

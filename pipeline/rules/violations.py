@@ -15,7 +15,7 @@ from pipeline.rules.messages import RESTS_ON_DRAFT
 
 
 class RuleId(StrEnum):
-    """Stable ids of the flow rules."""
+    """Stable ids of the flow and meeting rules."""
 
     STEP_ORDER = "step-order"
     NOTICE_PERIOD = "notice-period"
@@ -24,6 +24,10 @@ class RuleId(StrEnum):
     ACTOR = "actor"
     DATE_ORDER = "date-order"
     OBJECTION = "objection"
+    MEETING = "meeting"
+    QUORUM = "quorum"
+    MAJORITY = "majority"
+    FOUR_DISCUSSIONS = "four-discussions"
 
 
 @dataclass(frozen=True)
