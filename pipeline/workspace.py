@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from pipeline.config import Settings
 
 if TYPE_CHECKING:  # imported by open(): a command module can name Workspace for free
+    from pipeline.cases.meetings import MeetingStore
     from pipeline.cases.objections import ObjectionStore
     from pipeline.cases.store import CaseStore
     from pipeline.catalog import Catalog
@@ -33,6 +34,13 @@ class Workspace:
 
         return ObjectionStore(self.store.engine.url.render_as_string(hide_password=False))
 
+    @functools.cached_property
+    def meetings(self) -> MeetingStore:
+        """The villages' meeting registers, in the case store's database."""
+        from pipeline.cases.meetings import MeetingStore
+
+        return MeetingStore(self.store.engine.url.render_as_string(hide_password=False))
+
     @classmethod
     @contextlib.contextmanager
     def open(cls, settings: Settings) -> Iterator[Workspace]:
@@ -50,5 +58,6 @@ class Workspace:
             yield workspace
         finally:
             store.close()
-            if "objections" in workspace.__dict__:  # opened on first use only
-                workspace.objections.close()
+            for opened in ("objections", "meetings"):  # opened on first use only
+                if opened in workspace.__dict__:
+                    getattr(workspace, opened).close()

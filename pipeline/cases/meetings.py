@@ -10,12 +10,16 @@ decide — quorum and majority for its kind, from ``catalog/meetings.yaml`` — 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from enum import StrEnum
 from typing import Annotated
 
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from pipeline.cases.model import CaseId, Name
+from pipeline.cases.store import Change
+from pipeline.database import SqlStore
 
 MeetingNumber = Annotated[
     str, StringConstraints(min_length=1, max_length=60, strip_whitespace=True)
@@ -89,3 +93,62 @@ class Meeting(_Model):
     def vote_on(self, case_id: str) -> TopicVote | None:
         """The topic that decided ``case_id``, if the meeting decided it."""
         return next((topic for topic in self.topics if topic.case_id == case_id), None)
+
+
+_metadata = sa.MetaData()
+
+meetings_table = sa.Table(
+    "meetings", _metadata,
+    sa.Column("village", sa.String(24), primary_key=True),
+    sa.Column("number", sa.String(60), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("held_on", sa.Date, nullable=False, index=True),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("source", sa.String(500), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)  # fmt: skip
+
+
+class MeetingStore(SqlStore):
+    """The meeting register in SQL (the same database as the cases), one per village."""
+
+    metadata = _metadata
+
+    def save(self, meeting: Meeting, *, source: str) -> Change:
+        """Keep ``meeting`` (by village and number); the same minutes again change nothing."""
+        data = meeting.model_dump_json()
+        digest = hashlib.sha256(data.encode("utf-8")).hexdigest()
+        key = (meetings_table.c.village == meeting.village) & (
+            meetings_table.c.number == meeting.number
+        )
+        with self.engine.begin() as db:
+            current = db.execute(
+                sa.select(meetings_table.c.content_hash).where(key)
+            ).scalar_one_or_none()
+            if current == digest:
+                return Change.UNCHANGED
+            values = {
+                "kind": meeting.kind.value, "held_on": meeting.held_on, "content_hash": digest,
+                "data": data, "source": source, "updated_at": self.now(),
+            }  # fmt: skip
+            if current is None:
+                db.execute(
+                    sa.insert(meetings_table).values(
+                        village=meeting.village, number=meeting.number, **values
+                    )
+                )
+            else:
+                db.execute(sa.update(meetings_table).where(key).values(**values))
+        return Change.ADDED if current is None else Change.UPDATED
+
+    def of_village(self, village: str) -> dict[str, Meeting]:
+        """The village's meetings (its code), by number, the earliest held first."""
+        query = (
+            sa.select(meetings_table.c.data)
+            .where(meetings_table.c.village == village)
+            .order_by(meetings_table.c.held_on, meetings_table.c.number)
+        )
+        with self.engine.connect() as db:
+            found = [Meeting.model_validate_json(row) for row in db.execute(query).scalars()]
+        return {meeting.number: meeting for meeting in found}

@@ -118,10 +118,11 @@ class IssuedNotice:
 def content_hash(case: Case) -> str:
     """SHA-256 of the case's canonical JSON.
 
-    A case without objections hashes as before objections were kept, so the
+    A case without objections (or advice) hashes as before those were kept, so the
     cases stored then are not seen as changed.
     """
-    data = case.model_dump(mode="json", exclude={"objections"} if not case.objections else None)
+    later = {"objections": case.objections, "advisories": case.advisories}
+    data = case.model_dump(mode="json", exclude={name for name, kept in later.items() if not kept})
     canonical = json.dumps(data, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

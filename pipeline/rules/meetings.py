@@ -8,8 +8,8 @@ to five rules, each a stable id:
     The meeting is of a kind the catalog's step names (its actor: 村“两委”,
     村民代表会议 …, mapped in ``meetings.yaml``), held on or before the step's date,
     and it voted on this case. The kind comes from the catalog's flow: on a drafted
-    flow a wrong kind is advice. A number not in the register is advice too: the
-    minutes are kept on paper, and the archive's completeness check says so.
+    flow a wrong kind is advice. A number not in the register is not judged here:
+    its minutes are kept on paper, and the archive's completeness check says so.
 ``quorum``
     Enough of the body were present (村民代表会议: 三分之二以上 of its members in
     office on the meeting's day, from the organisations data).
@@ -41,7 +41,6 @@ from pipeline.rules.messages import (
     MAJORITY_SHORT,
     MEETING_AFTER_STEP,
     MEETING_DID_NOT_DECIDE,
-    MEETING_NOT_IN_REGISTER,
     MEETING_WRONG_KIND,
     QUORUM_SHORT,
 )
@@ -175,11 +174,7 @@ def check_meeting(
         return []
     meeting = book.get(number)
     if meeting is None:
-        return [
-            Violation(
-                RuleId.MEETING, step.id, MEETING_NOT_IN_REGISTER.fill(number=number), advisory=True
-            )
-        ]
+        return []  # minutes kept on paper: the archive's completeness check reports them
     found: list[Violation] = []
     kinds = meeting_kinds(step, rules)
     if kinds and meeting.kind.value not in kinds:

@@ -84,11 +84,6 @@ RESTS_ON_DRAFT = Bilingual(  # the blanks: a flow rule's message, already filled
     "refuse; it is recorded): {en}",
 )
 # --- meetings.py: a decision step's meeting
-MEETING_NOT_IN_REGISTER = Bilingual(
-    "会议记录“{number}”未录入会议记录表，按纸质会议记录存档核对；请在台账“会议记录”表补录",
-    "meeting {number} is not in the meeting register: it is checked on paper; "
-    "add it to the ledger's 会议记录 sheet",
-)
 MEETING_WRONG_KIND = Bilingual(
     "会议“{number}”是{kind}，但“{step}”须由{kinds}作出",
     "meeting {number} is a {kind}, but step {step} is decided by: {kinds}",

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -8,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from pipeline.cases.model import Case, Person, StepRecord
+from pipeline.cases.model import Advisory, Case, Person, StepRecord
 from pipeline.cases.store import CaseStore, Change, IssuedNotice, content_hash
 from pipeline.database import database_url
 from pipeline.documents.stamp import SealUse
@@ -110,3 +112,18 @@ def test_seal_register_and_notice_registry(store: CaseStore) -> None:
     store.register_notice(notice)
     assert store.notice(" abcd-efgh ") == notice
     assert store.notice("ZZZZ-ZZZZ") is None
+
+
+def test_a_case_hashes_as_before_objections_and_advice_were_kept() -> None:
+    # Regression: the advisories field, empty on every case stored before it, made
+    # every stored case look changed to the next import of the same ledger.
+    case = make_case()
+    data = case.model_dump(mode="json")
+    older = {key: value for key, value in data.items() if key not in ("objections", "advisories")}
+    canonical = json.dumps(older, ensure_ascii=False, sort_keys=True)
+    assert content_hash(case) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    advised = case.model_copy(
+        update={"advisories": [Advisory(step="accept", date=dt.date(2026, 11, 3), rule="actor",
+                                        message="提示")]}
+    )  # fmt: skip
+    assert content_hash(advised) != content_hash(case)
