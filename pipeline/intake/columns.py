@@ -1,7 +1,7 @@
 """The ledger layout, defined once as data: sheets, their columns, and what each fills.
 
 The reader, the template writer and the instructions sheet (填写说明) all come
-from ``CASES`` and ``STEPS``. A column's ``path`` says where its value goes in
+from ``CASES``, ``STEPS`` and ``MEETINGS``. A column's ``path`` says where its value goes in
 the case's JSON form (``("applicants", 0, "id_number")``); an empty path marks a
 column that is not a field of the record (the step sheet's link to its case).
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pipeline.cases.meetings import MeetingKind
 from pipeline.cases.model import CaseStatus
 from pipeline.catalog import Catalog
 from pipeline.errors import Bilingual
@@ -23,6 +24,7 @@ from pipeline.intake.values import (
     parse_id_number,
     parse_item,
     parse_list,
+    parse_meeting_kind,
     parse_phone,
     parse_status,
     parse_token,
@@ -64,6 +66,11 @@ def village_choices(_catalog: Catalog, directory: Directory) -> list[str]:
 def status_choices(_catalog: Catalog, _directory: Directory) -> list[str]:
     """The values of ``CaseStatus``."""
     return [status.value for status in CaseStatus]
+
+
+def meeting_kind_choices(_catalog: Catalog, _directory: Directory) -> list[str]:
+    """The values of ``MeetingKind``."""
+    return [kind.value for kind in MeetingKind]
 
 
 def yes_no_choices(_catalog: Catalog, _directory: Directory) -> list[str]:
@@ -234,7 +241,64 @@ STEPS = SheetSpec(
     ),
 )  # fmt: skip
 
-SHEETS = (CASES, STEPS)
+MEETINGS = SheetSpec(
+    "会议记录",
+    (
+        Column("会议编号", ("number",), _plain(parse_text),
+               Bilingual("会议记录的编号，与“办理环节”表“会议记录”列所填一致；"
+                         "一次会议有几个议题就填几行，编号相同",
+                         "the meeting's number, as the steps name it; one row per topic"),
+               "南马村〔2026〕3号会议记录", required=True, aliases=("会议记录编号",), width=24),
+        Column("村（社区）", ("village",), parse_village,
+               Bilingual("从下拉列表选择村（社区）", "pick the village from the list"),
+               "南马村", required=True, aliases=("村",), choices=village_choices),
+        Column("会议类别", ("kind",), _plain(parse_meeting_kind),
+               Bilingual("从下拉列表选择：党支部会议、村“两委”联席会议、党员大会、村民代表会议、"
+                         "村民会议、村务监督委员会会议", "pick the kind of meeting from the list"),
+               "村民代表会议", required=True, aliases=("会议类型", "类别"), width=20,
+               choices=meeting_kind_choices),
+        Column("会议日期", ("held_on",), _plain(parse_date),
+               Bilingual("召开日期，须在据此办理的环节日期当天或之前", "the day it was held"),
+               "2026-11-04", required=True, aliases=("日期", "召开日期"), number_format=DATE),
+        Column("地点", ("place",), _plain(parse_text),
+               Bilingual("开会地点", "where it met"), "村委会会议室", required=True, width=16),
+        Column("主持人", ("chair",), _plain(parse_text),
+               Bilingual("主持人姓名", "who chaired"), "王建国", required=True, width=10),
+        Column("记录人", ("recorder",), _plain(parse_text),
+               Bilingual("记录人姓名", "who took the minutes"), "刘芳", required=True, width=10),
+        Column("应到人数", ("members",), _plain(parse_count),
+               Bilingual("组成人员（在任）人数；村民会议填本村十八周岁以上村民数。"
+                         "须与组织数据中该村该会议的人数一致",
+                         "the body's members in office (村民会议: adult villagers)"),
+               "15", required=True, aliases=("组成人员数", "应到"), width=10),
+        Column("实到人数", ("present",), _plain(parse_count),
+               Bilingual("实际到会人数，不能多于应到人数", "how many were present"),
+               "11", required=True, aliases=("实到",), width=10),
+        Column("到会人员", ("attendees",), _plain(parse_list),
+               Bilingual("到会人员姓名，用顿号“、”分隔；填了就须与实到人数一致",
+                         "the names of those present, separated by 、"),
+               "王建国、刘芳、……", aliases=("参会人员",), width=30),
+        Column("议题", ("topic",), _plain(parse_text),
+               Bilingual("本行表决的议题", "the topic voted on in this row"),
+               "村内主街道路硬化工程实施方案", required=True, width=30),
+        Column("决定的办件编号", ("case_id",), _plain(parse_token),
+               Bilingual("这个议题决定的办件编号（与“办件台账”一致）；不涉及办件的留空",
+                         "the case this topic decided, if any"),
+               "NM-2026-11-004", aliases=("办件编号",), width=16, number_format=TEXT),
+        Column("同意", ("in_favour",), _plain(parse_count),
+               Bilingual("同意票数", "votes in favour"), "10", required=True, width=8),
+        Column("反对", ("against",), _plain(parse_count),
+               Bilingual("反对票数，空白为0", "votes against; empty: 0"), "1", width=8),
+        Column("弃权", ("abstaining",), _plain(parse_count),
+               Bilingual("弃权票数，空白为0", "abstentions; empty: 0"), "0", width=8),
+        Column("决议", ("resolution",), _plain(parse_text),
+               Bilingual("会议形成的决议（同一会议填一次即可）", "the resolution, once a meeting"),
+               "同意实施，按程序公开", aliases=("决议内容",), width=30),
+    ),
+    key="会议编号",
+)  # fmt: skip
+
+SHEETS = (CASES, STEPS, MEETINGS)
 INSTRUCTIONS = "填写说明"
 CHOICES = "下拉选项"
 TEMPLATE_ONLY = frozenset({INSTRUCTIONS, CHOICES})

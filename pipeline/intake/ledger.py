@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,7 +24,8 @@ from pydantic_core import ErrorDetails
 from pipeline.cases.model import Case
 from pipeline.catalog import Catalog, CatalogItem
 from pipeline.errors import Bilingual, InputInvalid, UnknownItem
-from pipeline.intake.columns import CASES, STEPS, Loc, column_for
+from pipeline.intake.columns import CASES, MEETINGS, STEPS, Loc, column_for
+from pipeline.intake.meetings import read_json_meetings, read_meetings
 from pipeline.intake.messages import (
     DUPLICATE_CASE_NUMBER,
     JSON_INVALID,
@@ -50,6 +51,7 @@ from pipeline.intake.values import Context, resolve_step, show
 from pipeline.organisations import Directory
 
 SUFFIXES = (".xlsx", ".xlsm", ".csv", ".json")
+_SHEET_ORDER = {STEPS.name: 1, MEETINGS.name: 2}  # problems listed cases first
 
 
 def read_ledger(path: Path, catalog: Catalog, directory: Directory) -> IntakeResult:
@@ -80,10 +82,20 @@ def read_ledger(path: Path, catalog: Catalog, directory: Directory) -> IntakeRes
         _read_json(path, ctx, result)
     else:
         reader = csv_tables if suffix == ".csv" else xlsx_tables
-        _read_tables(*reader(path, result), ctx, result)
+        tables = reader(path, result)
+        _read_tables(tables.cases, tables.steps, ctx, result)
+        if tables.meetings is not None and not tables.meetings.empty:
+            result.meetings = read_meetings(tables.meetings, ctx, result)
     for issues in (result.errors, result.warnings):
-        issues.sort(key=lambda i: (i.file != result.file, i.sheet == STEPS.name, i.row or 0))
+        issues.sort(
+            key=lambda i: (i.file != result.file, _SHEET_ORDER.get(i.sheet or "", 0), i.row or 0)
+        )
     return result
+
+
+def _reading_order(file: str) -> Callable[[Issue], tuple[bool, int, int]]:
+    """Problems in the order a clerk reads them: this file, cases, steps, meetings, by row."""
+    return lambda i: (i.file != file, _SHEET_ORDER.get(i.sheet or "", 0), i.row or 0)
 
 
 class _Locator(Protocol):
@@ -229,9 +241,12 @@ def _read_json(path: Path, ctx: Context, result: IntakeResult) -> None:
     if len(cases) > MAX_ROWS:
         result.errors.append(where.at("cases").issue("", too_many_rows()))
         return
-    for key in sorted(set(data) - {"cases"}):
+    for key in sorted(set(data) - {"cases", "meetings"}):
         unknown = finding(JSON_UNKNOWN_FIELD, key=key)
         result.warnings.append(where.at(key).issue(show(data[key]), unknown))
+    meetings = data.get("meetings")
+    if isinstance(meetings, list):
+        result.meetings = read_json_meetings(path.name, meetings[:MAX_ROWS], ctx, result)
     candidates = []
     for index, raw in enumerate(cases):
         candidate = _Candidate(raw, _JsonLocator(path.name, index, copy.deepcopy(raw)))

@@ -180,6 +180,10 @@ NOT_A_COUNT = Finding(
     Bilingual("应为人数（整数）：{raw}", "a whole number of people expected: {raw}"),
     Bilingual("填阿拉伯数字，如 4", "enter a number such as 4"),
 )
+NOT_A_MEETING_KIND = Finding(
+    Bilingual("不是会议类别：{raw}", "not a kind of meeting: {raw}"),
+    Bilingual("从下拉列表选择，如 村民代表会议", "pick the kind from the list, e.g. 村民代表会议"),
+)
 NOT_YES_OR_NO = Finding(
     Bilingual("应填“是”或“否”：{raw}", "是 (yes) or 否 (no) expected: {raw}"),
     Bilingual("填“是”或“否”", "enter 是 or 否"),
@@ -533,4 +537,45 @@ IMPORT_SUMMARY = Bilingual(
 # --- template.py
 TEMPLATE_NOT_WRITTEN = Bilingual(
     "无法写入台账模板", "cannot write the ledger template {path}: {error}"
+)
+
+
+# --- meetings.py: the 会议记录 sheet
+MEETING_ROWS_DISAGREE = Finding(
+    Bilingual(
+        "同一会议（{number}）的“{header}”各行不一致：第{first_row}行是“{first}”，这里是“{value}”",
+        "the rows of meeting {number} disagree on {header}: {first} (row {first_row}) and {value}",
+    ),
+    Bilingual("同一会议各行的会议信息须相同，或只在第一行填写",
+              "give the meeting's details the same on each of its rows, or on its first only"),
+)  # fmt: skip
+MORE_PRESENT_THAN_MEMBERS = Finding(
+    Bilingual("实到 {present} 人多于应到 {members} 人", "{present} present of {members} members"),
+    Bilingual("核对实到人数和应到人数", "check who was present and the members in office"),
+)
+ATTENDEES_NOT_PRESENT = Finding(
+    Bilingual("到会人员列了 {listed} 人，实到却是 {present} 人",
+              "{listed} attendees are named but {present} were present"),
+    Bilingual("到会人员逐一列出，人数与实到人数一致", "name each one present, as many as present"),
+)  # fmt: skip
+MORE_VOTES_THAN_PRESENT = Finding(
+    Bilingual("同意、反对、弃权共 {votes} 票，多于实到 {present} 人",
+              "{votes} votes were cast by {present} present"),
+    Bilingual("核对表决票数：每位到会人员只有一票", "check the votes: one vote per person present"),
+)  # fmt: skip
+MEMBERS_NOT_AS_RECORDED = Finding(
+    Bilingual(
+        "组织数据中{village}{kind}自 {since} 起应到 {recorded} 人，这里填的是 {members} 人",
+        "the organisations data give {village}'s {kind} {recorded} members from {since}, "
+        "not {members}",
+    ),
+    Bilingual(
+        "按在任组成人员填写；人数有变化的，请区管理员先更新组织数据（注明变化日期）",
+        "enter the members in office; if they changed, have the organisations data updated "
+        "with the date of the change first",
+    ),
+)
+MEETING_INVALID = Finding(
+    Bilingual("会议记录有误：{error}", "the meeting record is not valid: {error}"),
+    Bilingual("按“填写说明”改正", "correct it as the instructions sheet says"),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipeline.cases.meetings import Meeting
 from pipeline.cases.model import Case
 from pipeline.errors import Bilingual
 from pipeline.intake.messages import (
@@ -104,6 +105,10 @@ class IntakeResult:
     steps_in: int = 0
     steps_rejected: int = 0
     case_locations: dict[str, Location] = field(default_factory=dict)
+    meetings: list[Meeting] = field(default_factory=list)
+    """The meetings of the 会议记录 sheet read whole (one per number)."""
+    meeting_rows_in: int = 0
+    meeting_rows_rejected: int = 0
 
     @property
     def rows_imported(self) -> int:

@@ -23,6 +23,7 @@ import csv
 import io
 import itertools
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ import openpyxl
 from PIL import Image
 
 from pipeline.filetypes import FileKind, sniff
-from pipeline.intake.columns import CASES, STEPS, TEMPLATE_ONLY
+from pipeline.intake.columns import CASES, MEETINGS, STEPS, TEMPLATE_ONLY
 from pipeline.intake.messages import (
     COPY_AGAIN,
     FILE_UNREADABLE,
@@ -68,8 +69,22 @@ def steps_csv(path: Path) -> Path:
     return path.with_name(f"{path.stem}-{STEPS.name}.csv")
 
 
-def xlsx_tables(path: Path, result: IntakeResult) -> tuple[Table, Table | None]:
-    """The case and step sheets of a workbook; problems opening it go to ``result``."""
+def meetings_csv(path: Path) -> Path:
+    """Where a CSV ledger's meetings are: ``<stem>-会议记录.csv`` beside it."""
+    return path.with_name(f"{path.stem}-{MEETINGS.name}.csv")
+
+
+@dataclass(frozen=True)
+class LedgerTables:
+    """A ledger's tables: its cases, and its steps and meetings where it has them."""
+
+    cases: Table
+    steps: Table | None = None
+    meetings: Table | None = None
+
+
+def xlsx_tables(path: Path, result: IntakeResult) -> LedgerTables:
+    """The case, step and meeting sheets of a workbook; problems opening it go to ``result``."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # unsupported extensions: harmless
@@ -78,17 +93,18 @@ def xlsx_tables(path: Path, result: IntakeResult) -> tuple[Table, Table | None]:
             book = None if overlong else openpyxl.load_workbook(path, data_only=False)
     except Exception as exc:  # openpyxl on a file from outside: any failure means a bad file
         result.errors.append(Location(path.name).issue("", _unopenable(path, exc)))
-        return Table(path.name, CASES.name, broken=True), None
+        return LedgerTables(Table(path.name, CASES.name, broken=True))
     if book is None:
         result.errors.append(Location(path.name, overlong).issue("", too_many_rows()))
-        return Table(path.name, CASES.name, broken=True), None
+        return LedgerTables(Table(path.name, CASES.name, broken=True))
     sheets = {sheet.title: sheet for sheet in book.worksheets}
     cases = sheets.get(CASES.name)
     if cases is None:
         candidates = [
             s
             for s in book.worksheets
-            if s.sheet_state == "visible" and s.title not in TEMPLATE_ONLY | {STEPS.name}
+            if s.sheet_state == "visible"
+            and s.title not in TEMPLATE_ONLY | {STEPS.name, MEETINGS.name}
         ]
         cases = candidates[0] if candidates else book.worksheets[0]
         result.warnings.append(
@@ -96,10 +112,14 @@ def xlsx_tables(path: Path, result: IntakeResult) -> tuple[Table, Table | None]:
                 "", finding(NO_CASE_SHEET, cases=CASES.name, sheet=cases.title)
             )
         )
-    steps = sheets.get(STEPS.name)
+    steps, meetings = sheets.get(STEPS.name), sheets.get(MEETINGS.name)
     for sheet in book.worksheets:
-        _warn_about_sheet(sheet, path, result, read=sheet in (cases, steps))
-    return _table(path, cases), (_table(path, steps) if steps is not None else None)
+        _warn_about_sheet(sheet, path, result, read=sheet in (cases, steps, meetings))
+    return LedgerTables(
+        _table(path, cases),
+        _table(path, steps) if steps is not None else None,
+        _table(path, meetings) if meetings is not None else None,
+    )
 
 
 def _overlong_sheet(path: Path) -> str | None:
@@ -193,10 +213,14 @@ def _formula_text(value: object) -> str:
     return value if isinstance(value, str) else str(getattr(value, "text", value))
 
 
-def csv_tables(path: Path, result: IntakeResult) -> tuple[Table, Table | None]:
-    """The cases of a CSV ledger and, if the steps file exists, its steps."""
-    steps = steps_csv(path)
-    return _csv_table(path, result), (_csv_table(steps, result) if steps.is_file() else None)
+def csv_tables(path: Path, result: IntakeResult) -> LedgerTables:
+    """The cases of a CSV ledger and, if their files exist, its steps and meetings."""
+    steps, meetings = steps_csv(path), meetings_csv(path)
+    return LedgerTables(
+        _csv_table(path, result),
+        _csv_table(steps, result) if steps.is_file() else None,
+        _csv_table(meetings, result) if meetings.is_file() else None,
+    )
 
 
 def _csv_table(path: Path, result: IntakeResult) -> Table:

@@ -25,6 +25,7 @@ from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as NumberInvalid
 
+from pipeline.cases.meetings import MeetingKind
 from pipeline.cases.model import CaseStatus
 from pipeline.catalog import Catalog, CatalogItem
 from pipeline.catalog.load import Resolution
@@ -50,6 +51,7 @@ from pipeline.intake.messages import (
     NO_SUCH_STEP,
     NOT_A_COUNT,
     NOT_A_DATE,
+    NOT_A_MEETING_KIND,
     NOT_A_PHONE,
     NOT_AN_AMOUNT,
     NOT_TEXT,
@@ -339,7 +341,7 @@ def parse_phone(raw: object) -> str:
 
 
 def parse_count(raw: object) -> int:
-    """A number of people: ``4``, ``4人`` or a number cell.
+    """A number of people or votes: ``4``, ``4人``, ``10票`` or a number cell.
 
     Raises:
         BadValue: if it is not a whole number.
@@ -349,10 +351,28 @@ def parse_count(raw: object) -> int:
         return raw
     if isinstance(raw, float) and raw.is_integer():
         return int(raw)
-    match = re.fullmatch(r"(\d{1,3})\s*[人口]?", fold(raw)) if isinstance(raw, str) else None
+    match = re.fullmatch(r"(\d{1,5})\s*[人口票户]?", fold(raw)) if isinstance(raw, str) else None
     if match is None:
         raise bad(NOT_A_COUNT, raw=show(raw))
     return int(match.group(1))
+
+
+def parse_meeting_kind(raw: object) -> str:
+    """One of the kinds of meeting (党支部会议, 村“两委”联席会议 …); quotes as typed.
+
+    Raises:
+        BadValue: for anything else.
+
+    """
+
+    # 两委 typed with curly quotes, plain ones or none all name 村“两委”联席会议.
+    def key(text: str) -> str:
+        return re.sub(r"[\s\"'“”‘’]+", "", fold(text))
+
+    found = {key(kind.value): kind.value for kind in MeetingKind}.get(key(as_text(raw)))
+    if found is None:
+        raise bad(NOT_A_MEETING_KIND, raw=show(raw))
+    return found
 
 
 _YES = frozenset({"是", "y", "yes", "true", "1", "√", "✓", "代办"})

@@ -12,7 +12,7 @@ from pipeline.cases.model import CaseStatus
 from pipeline.catalog import Catalog
 from pipeline.errors import OutputError
 from pipeline.intake import IntakeResult, write_template_ledger
-from pipeline.intake.columns import CASES, STEPS
+from pipeline.intake.columns import CASES, MEETINGS, STEPS
 from pipeline.organisations import Directory
 from tests.intake.ledgers import CASE_HEADERS, ID_X, STEP_HEADERS, cell
 
@@ -28,7 +28,7 @@ def template(tmp_path: Path, catalog: Catalog, directory: Directory) -> Path:
 
 def test_the_template_layout(template: Path, catalog: Catalog, directory: Directory) -> None:
     book = openpyxl.load_workbook(template)
-    assert book.sheetnames == ["办件台账", "办理环节", "填写说明", "下拉选项"]
+    assert book.sheetnames == ["办件台账", "办理环节", "会议记录", "填写说明", "下拉选项"]
     assert all(sheet.sheet_state == "visible" for sheet in book.worksheets)
     assert book.active.title == "办件台账"
     for sheet, headers in ((book["办件台账"], CASE_HEADERS), (book["办理环节"], STEP_HEADERS)):
@@ -55,6 +55,12 @@ def test_the_template_layout(template: Path, catalog: Catalog, directory: Direct
     assert offered("村（社区）") == [p.village.name for p in directory.villages]
     assert offered("办理状态") == [status.value for status in CaseStatus]
     assert lists[cell("申请人", 2)[0]].prompt.startswith("申请人姓名")
+    meetings = book["会议记录"]
+    assert [c.value for c in meetings[1]] == [column.header for column in MEETINGS.columns]
+    kinds = [v for v in meetings.data_validations.dataValidation if v.type == "list"]
+    listed = {str(v.sqref).split(":")[0].rstrip("0123456789") for v in kinds}
+    headers = {c.column_letter: c.value for c in meetings[1]}
+    assert {headers[letter] for letter in listed} == {"村（社区）", "会议类别"}
 
 
 def test_the_instructions_explain_every_column_and_hold_the_example(template: Path) -> None:
