@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pipeline.config import Settings
 
 if TYPE_CHECKING:  # imported by open(): a command module can name Workspace for free
-    from pipeline.cases.meetings import MeetingStore
+    from pipeline.cases.meetings import Meeting, MeetingStore
     from pipeline.cases.objections import ObjectionStore
     from pipeline.cases.store import CaseStore
     from pipeline.catalog import Catalog
     from pipeline.organisations import Directory
+    from pipeline.rules.meetings import MeetingBook
 
 
 @dataclass
@@ -40,6 +41,19 @@ class Workspace:
         from pipeline.cases.meetings import MeetingStore
 
         return MeetingStore(self.store.engine.url.render_as_string(hide_password=False))
+
+    def meeting_book(self, village: str, also: Iterable[Meeting] = ()) -> MeetingBook | None:
+        """A village's meeting register (its code), with ``also`` (a ledger's, which win).
+
+        None when the catalog has no meeting rules (a bare test catalog).
+        """
+        from pipeline.rules.meetings import MeetingBook
+
+        if self.catalog.meetings is None:
+            return None
+        meetings = self.meetings.of_village(village)
+        meetings |= {m.number: m for m in also if m.village == village}
+        return MeetingBook(meetings, self.directory.get(village).village, self.catalog.meetings)
 
     @classmethod
     @contextlib.contextmanager

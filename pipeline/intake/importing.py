@@ -32,6 +32,7 @@ from pipeline.intake.messages import (
 )
 from pipeline.organisations import Directory
 from pipeline.rules.flow import check_step, next_step, validate_history
+from pipeline.rules.meetings import MeetingBook
 from pipeline.rules.violations import Violation
 from pipeline.workspace import Workspace
 
@@ -53,14 +54,16 @@ class ImportOutcome:
     report: Path | None = None
 
 
-def _new_findings(case: Case, item: CatalogItem) -> list[tuple[StepRecord, Violation]]:
+def _new_findings(
+    case: Case, item: CatalogItem, book: MeetingBook | None = None
+) -> list[tuple[StepRecord, Violation]]:
     """The forced steps' refusals and every step's advice the case does not carry yet."""
     known = {(i.step, i.date, i.rule) for i in [*case.irregularities, *case.advisories]}
     found: list[tuple[StepRecord, Violation]] = []
     replay = case.model_copy(update={"steps": []})
     for record in case.steps:
         forced = bool((record.forced_reason or "").strip())
-        for violation in check_step(replay, item, record):
+        for violation in check_step(replay, item, record, book=book):
             key = (record.step, record.date, violation.rule)
             if key not in known and (violation.advisory or forced):
                 known.add(key)
@@ -88,7 +91,7 @@ def _with_findings(case: Case, found: list[tuple[StepRecord, Violation]]) -> Cas
     return case.model_copy(update={"irregularities": irregularities, "advisories": advisories})
 
 
-def with_rule_findings(case: Case, item: CatalogItem) -> Case:
+def with_rule_findings(case: Case, item: CatalogItem, book: MeetingBook | None = None) -> Case:
     """The case with the irregularities of its forced steps and the advice on its steps.
 
     Replays the steps as ``validate_history`` does. A forced step's refusals become
@@ -97,7 +100,7 @@ def with_rule_findings(case: Case, item: CatalogItem) -> Case:
     already carries (same step, date and rule) are not added again, so a case
     exported from the store imports unchanged.
     """
-    return _with_findings(case, _new_findings(case, item))
+    return _with_findings(case, _new_findings(case, item, book))
 
 
 def _steps_missing_if_closed(case: Case, item: CatalogItem) -> str:
@@ -127,9 +130,12 @@ def check_histories(result: IntakeResult, workspace: Workspace) -> IntakeResult:
     kept = []
     errors = list(result.errors)
     warnings = list(result.warnings)
+    books = {village: workspace.meeting_book(village, result.meetings)
+             for village in {case.village for case in result.cases}}  # fmt: skip
     for case in result.cases:
         item = workspace.catalog.get(case.item_code)
-        violations = validate_history(case, item)
+        book = books[case.village]
+        violations = validate_history(case, item, book=book)
         where = result.case_locations.get(case.case_id, Location(result.file))
         missing = _steps_missing_if_closed(case, item)
         if missing:
@@ -145,7 +151,7 @@ def check_histories(result: IntakeResult, workspace: Workspace) -> IntakeResult:
             )  # fmt: skip
             continue
         if not violations:
-            found = _new_findings(case, item)
+            found = _new_findings(case, item, book)
             case = _with_findings(case, found)
             warnings += [
                 Issue(
@@ -187,10 +193,11 @@ def _refuse_other_villages(
     Raises:
         AccessDenied: Naming each other village found, with its number of cases.
     """
-    others = Counter(case.village for case in result.cases if case.village not in villages)
+    held = [case.village for case in result.cases] + [m.village for m in result.meetings]
+    others = Counter(village for village in held if village not in villages)
     if others:
         found = [(directory.get(code), count) for code, count in sorted(others.items())]
-        names = "、".join(f"{p.town.name}{p.village.name}（{n} 件）" for p, n in found)
+        names = "、".join(f"{p.town.name}{p.village.name}（{n} 条）" for p, n in found)
         raise AccessDenied(VILLAGES_OUTSIDE_SCOPE(villages=names))
 
 
@@ -222,6 +229,8 @@ def import_ledger(
     result = read_ledger(path, workspace.catalog, workspace.directory)
     if villages is not None:
         _refuse_other_villages(result, villages, workspace.directory)
+    for meeting in result.meetings:  # the register first: the decisions are judged by it
+        workspace.meetings.save(meeting, source=path.name)
     result = check_histories(result, workspace)
     changes = workspace.store.save_all(result.cases, source=path.name)
     if report is None or not (result.errors or result.warnings):

@@ -148,7 +148,8 @@ def record_step(workspace: Workspace, case_id: str, entry: StepEntry, *, via: st
         outcome=entry.outcome, note=entry.note, meeting_record=entry.meeting_record,
         by_proxy=entry.by_proxy,
     )  # fmt: skip
-    updated = apply_step(case, item, record, force_reason=entry.force_reason)
+    book = workspace.meeting_book(case.village)
+    updated = apply_step(case, item, record, force_reason=entry.force_reason, book=book)
     workspace.store.save(updated, source=f"{via} {wanted.id}")
     return RecordedStep(
         wanted,

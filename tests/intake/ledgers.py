@@ -8,11 +8,12 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from pipeline.intake.columns import CASES, STEPS
+from pipeline.intake.columns import CASES, MEETINGS, STEPS
 from pipeline.intake.result import IntakeResult, Issue
 
 CASE_HEADERS = [column.header for column in CASES.columns]
 STEP_HEADERS = [column.header for column in STEPS.columns]
+MEETING_HEADERS = [column.header for column in MEETINGS.columns]
 ID_A = "370305199003150040"  # valid, GB 11643 check digit 0
 ID_X = "37030519850201118X"  # valid, check digit X
 NASTY_TEXT = "张𠮷䶮﨑😀 <script>alert(1)</script> & {{ x }}"
@@ -44,16 +45,30 @@ def step_row(case_id: str, changes: dict[str, Any] | None = None) -> dict[str, A
     return row | (changes or {})
 
 
+def meeting_row(number: str, changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A good topic row of 南马村's 村民代表会议 (15 in office from June 2026), with ``changes``."""
+    row: dict[str, Any] = {
+        "会议编号": number, "村（社区）": "南马村", "会议类别": "村民代表会议",
+        "会议日期": "2026-11-04", "地点": "村委会会议室", "主持人": "王建国", "记录人": "刘芳",
+        "应到人数": 15, "实到人数": 11, "议题": "临时用工", "同意": 10, "反对": 1,
+    }  # fmt: skip
+    return row | (changes or {})
+
+
 def workbook(
-    cases: list[dict[str, Any] | None], steps: list[dict[str, Any] | None] | None = None
+    cases: list[dict[str, Any] | None],
+    steps: list[dict[str, Any] | None] | None = None,
+    meetings: list[dict[str, Any] | None] | None = None,
 ) -> Workbook:
-    """Sheets 办件台账 (and 办理环节) with the template's headers; ``None`` is a blank row."""
+    """Sheets 办件台账 (and 办理环节, 会议记录) with the template's headers; ``None``: blank."""
     book = Workbook()
     sheet = book.active
     sheet.title = CASES.name
     _fill(sheet, CASE_HEADERS, cases)
     if steps is not None:
         _fill(book.create_sheet(STEPS.name), STEP_HEADERS, steps)
+    if meetings is not None:
+        _fill(book.create_sheet(MEETINGS.name), MEETING_HEADERS, meetings)
     return book
 
 
