@@ -10,6 +10,7 @@ results only after the notice period). Run from the project root:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,30 +150,38 @@ def sample_rows(catalog: Catalog) -> list[tuple[Row, list[Row]]]:
 def _header_row(sheet) -> tuple[int, dict[str, int]]:  # type: ignore[no-untyped-def]
     for row in sheet.iter_rows(min_row=1, max_row=5):
         headers = {str(c.value).strip(): c.column for c in row if c.value}
-        if "办件编号" in headers:
+        if "办件编号" in headers or "会议编号" in headers:
             return row[0].row, headers
     raise SystemExit("template has no header row")
 
 
 def write_ledger(
-    target: Path, catalog: Catalog, directory: Directory, cases: list[tuple[Row, list[Row]]]
+    target: Path,
+    catalog: Catalog,
+    directory: Directory,
+    cases: list[tuple[Row, list[Row]]],
+    meetings: Sequence[Row] = (),
 ) -> None:
-    """Write a ledger from the blank template: one 办件台账 row per case, its steps after."""
+    """Write a ledger from the blank template: one 办件台账 row per case, its steps after,
+    and the 会议记录 rows given."""
     write_template_ledger(target, catalog, directory)
     book = load_workbook(target)
-    sheet_cases, sheet_steps = book["办件台账"], book["办理环节"]
-    case_row_at, case_cols = _header_row(sheet_cases)
-    step_row_at, step_cols = _header_row(sheet_steps)
-    for values, steps in cases:
-        case_row_at += 1
+    names = ("办件台账", "办理环节", "会议记录")
+    sheets = {name: (book[name], *_header_row(book[name])) for name in names}
+
+    def put(name: str, values: Row) -> None:
+        sheet, _, columns = sheets[name]
+        row = sheet.max_row + 1
         for header, value in values.items():
             if value not in ("", None):
-                sheet_cases.cell(case_row_at, case_cols[header], value)
+                sheet.cell(row, columns[header], value)
+
+    for values, steps in cases:
+        put("办件台账", values)
         for record in steps:
-            step_row_at += 1
-            for header, value in record.items():
-                if value not in ("", None):
-                    sheet_steps.cell(step_row_at, step_cols[header], value)
+            put("办理环节", record)
+    for values in meetings:
+        put("会议记录", values)
     book.save(target)
 
 

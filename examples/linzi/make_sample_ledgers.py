@@ -33,9 +33,10 @@ from pathlib import Path
 
 from make_sample_ledger import Row, id_number, sample_rows, write_ledger
 
+from pipeline.cases.meetings import Meeting, MeetingKind, TopicVote
 from pipeline.cases.model import Case, CaseStatus, Person, Proxy, StepRecord
 from pipeline.catalog import Catalog, load_catalog
-from pipeline.catalog.model import CatalogItem, DayUnit, Step, StepKind
+from pipeline.catalog.model import CatalogItem, DayUnit, MeetingRules, Step, StepKind
 from pipeline.intake import read_ledger
 from pipeline.intake.importing import with_rule_findings
 from pipeline.intake.values import resolve_step
@@ -44,6 +45,7 @@ from pipeline.rules.actors import actor_alternatives
 from pipeline.rules.calendar import add_days, is_working_day
 from pipeline.rules.deadlines import overdue
 from pipeline.rules.flow import next_step, notice_period, validate_history
+from pipeline.rules.meetings import meeting_kinds
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).resolve().parent / "ledgers" / "2026-11"
@@ -841,6 +843,94 @@ def number(place: Place, cases: list[Case], taken: int) -> list[Case]:
     ]  # fmt: skip
 
 
+# --- the meeting register: a meeting for every decision ----------------------------------
+
+# fmt: off
+MEETING_FAULTS = {
+    5: "quorum",  # 刘家庄村: a decision by a meeting short of its quorum
+    10: "quorum",  # 大王村: the same
+    7: "votes",  # 王店村: more votes recorded than members present
+    12: "order",  # 上台村: 四议两公开 with the party members' meeting before the committees'
+}
+"""The villages (by their place in district.yaml) whose registers hold a deliberate fault."""
+# fmt: on
+
+
+def minutes(place: Place, cases: list[Case], catalog: Catalog, fault: str = "") -> list[Meeting]:
+    """The meetings the cases' decision steps name, one per meeting record, quorate.
+
+    With ``fault``, one meeting goes wrong as :data:`MEETING_FAULTS` says: the import
+    refuses its case (quorum, order) or the meeting's row (votes).
+    """
+    rules = catalog.meetings
+    assert rules is not None
+    rng = random.Random(f"{SEED}-{place.village.code}-meetings")
+    meetings: list[Meeting] = []
+    for case in cases:
+        item = catalog.get(case.item_code)
+        for record in case.steps:
+            step = next(s for s in item.steps if s.id == record.step)
+            kinds = meeting_kinds(step, rules)
+            if not record.meeting_record or not kinds:
+                continue
+            law = [kind for kind in kinds if not rules.kinds[kind].drafted]
+            kind = law[0] if fault == "quorum" and law else kinds[0]
+            rule, body = rules.kinds[kind], place.village.body(kind, on=record.date)
+            assert body is not None, (place.village.code, kind)
+            members = body.members or body.adults or 1
+            needed = rule.quorum[0].needed(members)
+            present = min(members, needed + rng.randint(0, max(1, (members - needed) // 2)))
+            majority = rule.majority.needed(members if rule.majority.of == "members" else present)
+            against = rng.randint(0, max(0, min(present - majority, present // 10)))
+            meetings.append(Meeting(
+                number=record.meeting_record, village=place.village.code, kind=MeetingKind(kind),
+                held_on=record.date, place=f"{place.village.committee}会议室",
+                chair=record.operator or case.first_contact_officer,
+                recorder=case.first_contact_officer, members=members, present=present,
+                topics=[TopicVote(topic=case.reason[:200] or item.name, case_id=case.case_id,
+                                  in_favour=present - against, against=against)],
+                resolution=case.decision or f"同意{item.name}事项按程序办理",
+            ))  # fmt: skip
+    return _with_fault(meetings, fault, rules)
+
+
+def _with_fault(meetings: list[Meeting], fault: str, rules: MeetingRules) -> list[Meeting]:
+    if fault == "quorum":
+        lawful = next(m for m in meetings if not rules.kinds[m.kind.value].drafted)
+        short = rules.kinds[lawful.kind.value].quorum[0].needed(lawful.members) - 1
+        topics = [t.model_copy(update={"in_favour": short, "against": 0}) for t in lawful.topics]
+        return [m.model_copy(update={"present": short, "topics": topics}) if m is lawful else m
+                for m in meetings]  # fmt: skip
+    if fault == "votes":
+        counted = meetings[0]
+        topic = counted.topics[0].model_copy(update={"against": counted.present})
+        return [counted.model_copy(update={"topics": [topic]}), *meetings[1:]]
+    if fault == "order":  # a 四议两公开 case's party members met the day before its committees
+        of_case = {(m.cases[0], m.kind): m for m in meetings}
+        case = next(c for c, kind in of_case if kind is MeetingKind.PARTY_MEMBERS
+                    and (c, MeetingKind.COMMITTEES) in of_case)  # fmt: skip
+        members = of_case[case, MeetingKind.PARTY_MEMBERS]
+        early = of_case[case, MeetingKind.COMMITTEES].held_on - dt.timedelta(days=1)
+        return [m.model_copy(update={"held_on": early}) if m is members else m for m in meetings]
+    return meetings
+
+
+def meeting_rows(meeting: Meeting, village: str) -> list[Row]:
+    """The 会议记录 rows of a meeting: its details on the first, one row per topic."""
+    details: Row = {
+        "会议编号": meeting.number, "村（社区）": village, "会议类别": meeting.kind.value,
+        "会议日期": meeting.held_on, "地点": meeting.place, "主持人": meeting.chair,
+        "记录人": meeting.recorder, "应到人数": meeting.members, "实到人数": meeting.present,
+        "决议": meeting.resolution,
+    }  # fmt: skip
+    return [
+        (details if index == 0 else {"会议编号": meeting.number})
+        | {"议题": topic.topic, "决定的办件编号": topic.case_id, "同意": topic.in_favour,
+           "反对": topic.against, "弃权": topic.abstaining}
+        for index, topic in enumerate(meeting.topics)
+    ]  # fmt: skip
+
+
 # --- ledger rows and files ------------------------------------------------------------------
 
 
@@ -898,6 +988,7 @@ class Summary:
     overdue: int = 0
     irregular: int = 0
     advised: int = 0
+    meetings: int = 0
     refused: int = 0
     proxy: int = 0
     closed_money: int = 0
@@ -953,9 +1044,13 @@ def main() -> None:
     }
     summary = Summary()
     ledgers: list[tuple[Path, list[tuple[Row, list[Row]]]]] = []
+    registers: list[list[Row]] = []
     for index, place in enumerate(directory.villages):
         cases = plan_village(place, index, catalog, people, officers[place.town.code])
         ledger = [rows(case, catalog.get(case.item_code), place.village.name) for case in cases]
+        held = minutes(place, cases, catalog, MEETING_FAULTS.get(index, ""))
+        registers.append([row for m in held for row in meeting_rows(m, place.village.name)])
+        summary.meetings += len(held)
         known = cases
         if place.village.code == "QL-NM":
             ledger = sample_rows(catalog) + ledger
@@ -964,13 +1059,13 @@ def main() -> None:
         ledgers.append((out / f"{place.village.name}-{MONTH}-台账.xlsx", ledger))
     summary.check()
     out.mkdir(parents=True, exist_ok=True)
-    for path, ledger in ledgers:
-        write_ledger(path, catalog, directory, ledger)
+    for (path, ledger), register in zip(ledgers, registers, strict=True):
+        write_ledger(path, catalog, directory, ledger, register)
         freeze(path)
     print(
         f"wrote {len(ledgers)} ledgers to {out}: {summary.cases} cases of {len(summary.items)} items; "
         f"{summary.overdue} overdue on {LAST}, {summary.irregular} irregular, "
-        f"{summary.advised} with advice, "
+        f"{summary.advised} with advice, {summary.meetings} meetings, "
         f"{summary.refused} rejected or withdrawn, {summary.proxy} by proxy, "
         f"{summary.closed_money} closed money cases with amounts"
     )

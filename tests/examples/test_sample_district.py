@@ -24,6 +24,7 @@ from pipeline.intake.importing import ImportOutcome, import_ledger
 from pipeline.organisations import Directory, load_district
 from pipeline.rules.deadlines import overdue
 from pipeline.rules.flow import notice_period
+from pipeline.rules.meetings import needs_meeting
 from pipeline.workspace import Workspace
 from tests.conftest import ROOT
 
@@ -49,10 +50,13 @@ def workspace(
     settings: Settings, catalog: Catalog, directory: Directory, folder: Path
 ) -> Iterator[Workspace]:
     store = CaseStore(f"sqlite:///{folder / 'cases.sqlite3'}")
+    opened = Workspace(settings=settings, catalog=catalog, directory=directory, store=store)
     try:
-        yield Workspace(settings=settings, catalog=catalog, directory=directory, store=store)
+        yield opened
     finally:
         store.close()
+        if "meetings" in opened.__dict__:
+            opened.meetings.close()
 
 
 def import_all(space: Workspace, ledgers: Path) -> Imported:
@@ -86,16 +90,58 @@ def test_there_is_one_ledger_per_village(directory: Directory) -> None:
     assert {path.name for path in LEDGERS.glob("*.xlsx")} == names
 
 
-def test_every_row_of_every_ledger_imports(district: Imported) -> None:
+# The registers' deliberate faults (make_sample_ledgers.MEETING_FAULTS), as the import
+# refuses them: (ledger, sheet, rule or problem).
+REFUSED = {
+    ("刘家庄村-2026-11-台账.xlsx", "办件台账", "未达到过半数（须36人）"),  # quorum
+    ("刘家庄村-2026-11-台账.xlsx", "办件台账", "同意35票"),  # and so no majority
+    ("大王村-2026-11-台账.xlsx", "办件台账", "未达到三分之二以上（须16人）"),
+    ("上台村-2026-11-台账.xlsx", "办件台账", "“四议两公开”须依次进行：党员大会"),
+    ("王店村-2026-11-台账.xlsx", "会议记录", "多于实到"),
+}
+
+
+def test_every_row_of_every_ledger_imports_but_the_deliberate_faults(district: Imported) -> None:
+    refused = set()
     for name, outcome in district.outcomes.items():
         result = outcome.result
-        assert result.rows_rejected == 0 and result.steps_rejected == 0, name
-        assert result.errors == [], (name, result.errors[:3])
+        for error in result.errors:
+            match = next((r for r in REFUSED if r[:2] == (name, error.sheet)
+                          and r[2] in error.problem.zh), None)  # fmt: skip
+            assert match is not None, (name, error.sheet, error.row, error.problem.zh)
+            refused.add(match)
+        assert result.steps_rejected == 0, name
+        assert result.rows_rejected == len({e.row for e in result.errors if e.sheet == "办件台账"})
         # The only warnings: steps off a drafted flow, each pointed out at its case's row.
         advised = [a for case in result.cases for a in case.advisories]
         assert len(result.warnings) == len(advised), (name, result.warnings[:3])
         assert all("起草稿" in w.problem.zh and w.row for w in result.warnings), name
-        assert outcome.changes[Change.ADDED] == result.rows_in > 0, name
+        assert outcome.changes[Change.ADDED] == result.rows_imported > 0, name
+    assert refused == REFUSED
+
+
+def test_every_decision_has_its_meeting_in_the_register(
+    district: Imported, space: Workspace, catalog: Catalog
+) -> None:
+    assert catalog.meetings is not None
+    on_paper = []
+    for case in district.cases:
+        item = catalog.get(case.item_code)
+        register = space.meetings.of_village(case.village)
+        for record in case.steps:
+            step = next(s for s in item.steps if s.id == record.step)
+            if record.meeting_record and needs_meeting(item, step, catalog.meetings):
+                meeting = register.get(record.meeting_record)
+                if meeting is None:
+                    on_paper.append((case.case_id, record.meeting_record))
+                    continue
+                assert meeting.vote_on(case.case_id) is not None
+                assert meeting.held_on <= record.date
+    # 南马村's hand-written cases keep their minutes on paper; 王店村's faulty one is refused.
+    assert {case_id.split("-")[0] for case_id, _ in on_paper} <= {"NM", "WD"}
+    assert (
+        sum(len(space.meetings.of_village(p.village.code)) for p in space.directory.villages) >= 90
+    )
 
 
 def test_the_month_is_a_district_of_many_cases_and_items(
