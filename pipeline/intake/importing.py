@@ -193,11 +193,16 @@ def _refuse_other_villages(
     Raises:
         AccessDenied: Naming each other village found, with its number of cases.
     """
-    held = [case.village for case in result.cases] + [m.village for m in result.meetings]
-    others = Counter(village for village in held if village not in villages)
-    if others:
-        found = [(directory.get(code), count) for code, count in sorted(others.items())]
-        names = "、".join(f"{p.town.name}{p.village.name}（{n} 条）" for p, n in found)
+    cases = Counter(case.village for case in result.cases if case.village not in villages)
+    meetings = Counter(m.village for m in result.meetings if m.village not in villages)
+    if cases or meetings:
+        found = []
+        for code in sorted(cases | meetings):
+            place = directory.get(code)
+            held = [f"{cases[code]} 件"] if cases[code] else []
+            held += [f"{meetings[code]} 次会议"] if meetings[code] else []
+            found.append(f"{place.town.name}{place.village.name}（{'、'.join(held)}）")
+        names = "、".join(found)
         raise AccessDenied(VILLAGES_OUTSIDE_SCOPE(villages=names))
 
 

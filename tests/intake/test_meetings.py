@@ -17,6 +17,7 @@ from pipeline.cases.meetings import MeetingKind
 from pipeline.cases.store import CaseStore, Change
 from pipeline.catalog import Catalog
 from pipeline.config import Settings
+from pipeline.errors import AccessDenied
 from pipeline.intake import read_ledger
 from pipeline.intake.importing import import_ledger
 from pipeline.organisations import Directory
@@ -162,3 +163,13 @@ def test_a_json_ledger_names_its_meetings_problems_by_path(
     assert [m.number for m in result.meetings] == ["NM-会-7"]
     assert {e.column for e in result.errors} == {"meetings[1].members", "meetings[2]"}
     assert result.warnings == []  # "meetings" is a known key
+
+
+def test_a_meeting_of_another_village_refuses_the_ledger_whole(
+    tmp_path: Path, workspace: Workspace
+) -> None:
+    theirs = meeting_row("DZ-会-1", {"村（社区）": "东周家村", "应到人数": 18, "实到人数": 15})
+    ledger = save(workbook([case_row("NM-1")], [], [theirs]), tmp_path)
+    with pytest.raises(AccessDenied, match="东周家村（1 次会议）"):
+        import_ledger(ledger, workspace, villages={"QL-NM"})
+    assert workspace.store.find() == [] and workspace.meetings.of_village("QL-DZ") == {}

@@ -37,12 +37,17 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _renumbered(source: Path, folder: Path, prefix: str, name: str | None = None) -> Path:
-    """The ledger with every case number prefixed (new cases for the store), as a copy."""
+    """The ledger with every case and meeting number prefixed (new for the store), as a copy."""
     book = openpyxl.load_workbook(source)
-    for title in ("办件台账", "办理环节"):
+    numbered = {"办件台账": ("办件编号",), "办理环节": ("办件编号", "会议记录"),
+                "会议记录": ("会议编号", "决定的办件编号")}  # fmt: skip
+    for title, headers in numbered.items():
+        columns = [cell.value for cell in book[title][1]]
         for row in book[title].iter_rows(min_row=2):
-            if row[0].value:
-                row[0].value = f"{prefix}{row[0].value}"
+            for header in headers:
+                cell = row[columns.index(header)]
+                if cell.value:
+                    cell.value = f"{prefix}{cell.value}"
     target = folder / (name or source.name)
     book.save(target)
     return target
