@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from pipeline.cases.meetings import Meeting
 from pipeline.cases.model import Case
 from pipeline.cases.privacy import mask_text, public_person, public_text
 from pipeline.catalog.model import CatalogItem, DayUnit, DocumentKind, StepKind
@@ -42,11 +43,9 @@ from pipeline.units.messages import (
     DUE_BEFORE_RECEIVED,
     ITEM_HAS_NO_SUCH_DOCUMENT,
     MEETING_RECORD_WRONG,
-    MORE_PRESENT_THAN_EXPECTED,
-    MORE_VOTES_THAN_PRESENT,
-    NEGATIVE_COUNTS,
     NO_DOCUMENT_TEMPLATE,
     NO_RESULT_YET,
+    NOT_VOTED,
     NOTICE_ENDS_BEFORE_START,
     PROBLEMS_JOINED,
     RESULT_BEFORE_REACHED,
@@ -360,44 +359,8 @@ def proxy_authorisation_context(
     }
 
 
-@dataclass(frozen=True)
-class Meeting:
-    """A meeting that discussed or decided a case (会议记录 / 决议).
-
-    Attributes:
-        kind: The meeting, e.g. 村民代表会议, 村“两委”会议, 党员大会.
-        held_on: Date of the meeting.
-        location: Where it was held.
-        attendees: Members present (实到人数).
-        topic: The question put (议题).
-        resolution: What was resolved (决议).
-        votes_for: Votes for.
-        votes_against: Votes against.
-        abstentions: Abstentions.
-        recorder: Who kept the record (记录人).
-        chair: Who chaired the meeting (主持人); blank to write by hand.
-        expected: Members expected (应到人数), if known.
-        number: Number or title of the record (``StepRecord.meeting_record``).
-
-    """
-
-    kind: str
-    held_on: dt.date
-    location: str
-    attendees: int
-    topic: str
-    resolution: str
-    votes_for: int
-    votes_against: int
-    abstentions: int
-    recorder: str
-    chair: str = ""
-    expected: int | None = None
-    number: str = ""
-
-
 def meeting_record_context(
-    case: Case, item: CatalogItem, place: Place, *, meeting: Meeting
+    case: Case, item: CatalogItem, place: Place, *, meeting: Meeting, quorum: str = ""
 ) -> Context:
     """Values of the meeting record (会议记录 / 决议) of a case.
 
@@ -405,52 +368,39 @@ def meeting_record_context(
         case: The case discussed.
         item: The case's catalog item.
         place: The case's village.
-        meeting: The meeting and its vote.
+        meeting: The meeting (its counts hold together: the model checks them).
+        quorum: Whether it was quorate, as the minutes state it ("符合三分之二以上要求").
 
     Returns:
         The values of template ``meeting_record``.
 
     Raises:
-        InputInvalid: The vote does not add up (negative counts, more votes than
-            members present, more present than expected), or the case is not of
+        InputInvalid: The meeting did not vote on the case, or the case is not of
             this item or village.
 
     """
     _check(case, item, place, DocumentKind.MEETING_RECORD)
-    votes = (meeting.votes_for, meeting.votes_against, meeting.abstentions)
-    problems = []
-    if meeting.attendees < 1 or min(votes) < 0:
-        problems.append(NEGATIVE_COUNTS)
-    if sum(votes) > meeting.attendees:
-        problems.append(
-            MORE_VOTES_THAN_PRESENT.format(votes=sum(votes), attendees=meeting.attendees)
-        )
-    if meeting.expected is not None and meeting.attendees > meeting.expected:
-        problems.append(
-            MORE_PRESENT_THAN_EXPECTED.format(
-                attendees=meeting.attendees, expected=meeting.expected
+    vote = meeting.vote_on(case.case_id)
+    if vote is None:
+        raise InputInvalid(
+            MEETING_RECORD_WRONG(
+                case=case.case_id, problems=NOT_VOTED.format(number=meeting.number)
             )
         )
-    if problems:
-        raise InputInvalid(
-            MEETING_RECORD_WRONG(case=case.case_id, problems=PROBLEMS_JOINED.join(problems))
-        )
-    attendance = f"实到{meeting.attendees}人"
-    if meeting.expected is not None:
-        attendance = f"应到{meeting.expected}人，{attendance}"
+    attendance = f"应到{meeting.members}人，实到{meeting.present}人"
     return _common(case, item, place) | {
-        "meeting_kind": meeting.kind,
+        "meeting_kind": meeting.kind.value,
         "meeting_number": meeting.number,
         "held_on": chinese_date(meeting.held_on),
-        "location": meeting.location,
+        "location": meeting.place,
         "chair": meeting.chair,
         "recorder": meeting.recorder,
-        "attendance": attendance,
-        "topic": meeting.topic,
+        "attendance": f"{attendance}，{quorum}" if quorum else attendance,
+        "topic": vote.topic,
         "name": case.applicant.name,
-        "votes_for": str(meeting.votes_for),
-        "votes_against": str(meeting.votes_against),
-        "abstentions": str(meeting.abstentions),
+        "votes_for": str(vote.in_favour),
+        "votes_against": str(vote.against),
+        "abstentions": str(vote.abstaining),
         "resolution": meeting.resolution,
     }
 
@@ -772,7 +722,6 @@ __all__ = [
     "Context",
     "DocumentRequest",
     "DocumentType",
-    "Meeting",
     "application_context",
     "document_context",
     "format_amount",

@@ -34,13 +34,11 @@ CASE_HAS_NO_PROXY = Bilingual(
     "case {case} has no proxy",
 )
 MEETING_RECORD_WRONG = Bilingual(
-    "办件 {case} 的会议记录有误",
-    "the meeting record of case {case} does not add up: {problems}",
+    "办件 {case} 的会议记录有误：{problems}",
+    "the meeting record of case {case} is wrong: {problems}",
 )
-# Its problems, printed in Chinese only and joined by PROBLEMS_JOINED (str.format blanks):
-NEGATIVE_COUNTS = "人数和票数不能为负，实到人数至少1人"
-MORE_VOTES_THAN_PRESENT = "票数合计 {votes} 超过实到人数 {attendees}"
-MORE_PRESENT_THAN_EXPECTED = "实到人数 {attendees} 超过应到人数 {expected}"
+# Its problem, printed in Chinese only (str.format blanks):
+NOT_VOTED = "会议“{number}”没有表决本办件"
 
 NOTICE_ENDS_BEFORE_START = Bilingual(
     "办件 {case}：公示结束日期 {end} 早于开始日期 {start}",

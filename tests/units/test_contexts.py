@@ -13,6 +13,7 @@ import qrcode
 from docx import Document
 from docx.oxml.ns import qn
 
+from pipeline.cases.meetings import Meeting, MeetingKind, TopicVote
 from pipeline.cases.model import Case, Person, Proxy, StepRecord
 from pipeline.cases.verification import (
     CROCKFORD,
@@ -30,7 +31,6 @@ from pipeline.units.contexts import (
     DOCUMENTS,
     PUBLIC_KINDS,
     DocumentRequest,
-    Meeting,
     document_context,
     handling_phone,
     meeting_record_context,
@@ -115,10 +115,11 @@ def make_request(
         ),
         qr=qr, due_on=dt.date(2026, 11, 30),
         meeting=Meeting(
-            kind="村民代表会议", held_on=dt.date(2026, 10, 28), location="村委会议室<1>",
-            attendees=25, topic=f"评议{NASTY}的低保申请", resolution="同意上报 & 公示",
-            votes_for=22, votes_against=1, abstentions=2, recorder="孙丽", chair="周明",
-            expected=27, number="南马村〔2026〕8号",
+            number="南马村〔2026〕8号", village="QL-NM", kind=MeetingKind.REPRESENTATIVES,
+            held_on=dt.date(2026, 10, 28), place="村委会议室<1>", chair="周明", recorder="孙丽",
+            members=27, present=25, resolution="同意上报 & 公示",
+            topics=[TopicVote(topic=f"评议{NASTY}的低保申请", case_id=case.case_id,
+                              in_favour=22, against=1, abstaining=2)],
         ),
     )  # fmt: skip
 
@@ -329,6 +330,7 @@ def test_application_title_and_proxy_line(item: CatalogItem, place: Place) -> No
 def test_meeting_record_values(item: CatalogItem, place: Place, qr: Image) -> None:
     _, context = document_context("meeting_record", make_request(item, place, qr))
     assert context["attendance"] == "应到27人，实到25人"
+    assert context["topic"].startswith("评议") and context["meeting_kind"] == "村民代表会议"
     assert (context["votes_for"], context["votes_against"], context["abstentions"]) == (
         "22", "1", "2",
     )  # fmt: skip
@@ -407,9 +409,11 @@ def test_refuses_bad_dates_votes_and_missing_values(
         proxy_authorisation_context(make_case(proxy=None), item, place)
     meeting = make_request(item, place, qr).meeting
     assert meeting is not None
-    for bad in ({"votes_for": 30}, {"attendees": 30}, {"abstentions": -1}):
-        with pytest.raises(InputInvalid, match="会议记录有误"):
-            meeting_record_context(case, item, place, meeting=_replace(meeting, **bad))
+    other = meeting.model_copy(update={"topics": [
+        meeting.topics[0].model_copy(update={"case_id": "NM-2026-999"})
+    ]})  # fmt: skip
+    with pytest.raises(InputInvalid, match="没有表决本办件"):
+        meeting_record_context(case, item, place, meeting=other)
     bare = DocumentRequest(case=case, item=item, place=place)
     for kind, field in (
         ("public_notice", "start"), ("result_notice", "result_on"), ("meeting_record", "meeting"),
@@ -419,12 +423,6 @@ def test_refuses_bad_dates_votes_and_missing_values(
     for kind in ("seal_register", "nope"):
         with pytest.raises(InputInvalid, match=kind):
             document_context(kind, bare)
-
-
-def _replace(meeting: Meeting, **changes: Any) -> Meeting:
-    from dataclasses import replace
-
-    return replace(meeting, **changes)
 
 
 # --- verification codes -------------------------------------------------------------------
