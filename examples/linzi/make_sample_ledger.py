@@ -10,18 +10,22 @@ results only after the notice period). Run from the project root:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import itertools
+import random
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import load_workbook
 from stdnum.cn import ric
 
+from pipeline.cases.meetings import Meeting, MeetingKind, TopicVote
 from pipeline.catalog import Catalog, load_catalog
-from pipeline.catalog.model import CatalogItem, StepKind
+from pipeline.catalog.model import CatalogItem, MeetingRules, StepKind
 from pipeline.intake import write_template_ledger
-from pipeline.organisations import Directory, load_district
+from pipeline.organisations import Directory, Place, load_district
 from pipeline.rules.actors import actor_alternatives
+from pipeline.rules.meetings import meeting_kinds
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = Path(__file__).resolve().parent / "南马村-2026-11-台账.xlsx"
@@ -103,8 +107,11 @@ def id_number(birth: str, seq: int) -> str:
     return body + ric.calc_check_digit(body + "0")  # the function ignores the last digit
 
 
-def step_rows(sample: Sample, item: CatalogItem) -> list[list[object]]:
-    """The step rows of a sample, one list per step in ``STEP_HEADERS`` order."""
+def step_rows(sample: Sample, item: CatalogItem, numbers: Iterator[int]) -> list[list[object]]:
+    """The step rows of a sample, one list per step in ``STEP_HEADERS`` order.
+
+    A decision step names its meeting record by the next of ``numbers``.
+    """
     rows: list[list[object]] = []
     day = sample.received
     for index, step in enumerate(item.steps):
@@ -113,7 +120,7 @@ def step_rows(sample: Sample, item: CatalogItem) -> list[list[object]]:
         rows.append([
             sample.case_id, step.id, actor_alternatives(step.actor)[0], "刘芳", day,
             "通过" if step.kind in (StepKind.REVIEW, StepKind.APPROVE) else "",
-            "", f"南马村〔2026〕{len(rows) + 1}号会议记录" if step.kind == StepKind.DECISION else "",
+            "", f"南马村〔2026〕{next(numbers)}号会议记录" if step.kind == StepKind.DECISION else "",
             "是" if sample.proxy and index == 0 else "否",
         ])  # fmt: skip
         if step.kind == sample.steps:
@@ -140,11 +147,71 @@ def case_row(sample: Sample, n: int, item: CatalogItem) -> Row:
 def sample_rows(catalog: Catalog) -> list[tuple[Row, list[Row]]]:
     """Each sample's case row and step rows."""
     rows = []
+    numbers = itertools.count(1)  # meeting records numbered across the samples, in order
     for n, sample in enumerate(SAMPLES, start=1):
         item = catalog.get(sample.item)
-        steps = [dict(zip(STEP_HEADERS, record, strict=True)) for record in step_rows(sample, item)]
+        records = step_rows(sample, item, numbers)
+        steps = [dict(zip(STEP_HEADERS, record, strict=True)) for record in records]
         rows.append((case_row(sample, n, item), steps))
     return rows
+
+
+def sample_meetings(catalog: Catalog, directory: Directory) -> list[Meeting]:
+    """The meetings the samples' decision steps name, each quorate and voting for its case."""
+    place = directory.get("南马村")
+    rules = catalog.meetings
+    assert rules is not None
+    rng = random.Random("南马村-meetings")
+    meetings = []
+    for (case, steps), sample in zip(sample_rows(catalog), SAMPLES, strict=True):
+        item = catalog.get(sample.item)
+        for row in steps:
+            step = next(s for s in item.steps if s.id == row["环节"])
+            kinds = meeting_kinds(step, rules)
+            if row["会议记录"] and kinds:
+                meetings.append(quorate_meeting(
+                    str(row["会议记录"]), place, kinds[0], row["日期"], str(case["办件编号"]),
+                    sample.reason, sample.decision or f"同意{item.name}按程序办理",
+                    chair="王建国", recorder="刘芳", rng=rng, rules=rules,
+                ))  # fmt: skip
+    return meetings
+
+
+def quorate_meeting(
+    number: str, place: Place, kind: str, held_on: dt.date, case_id: str, topic: str,
+    resolution: str, *, chair: str, recorder: str, rng: random.Random, rules: MeetingRules,
+) -> Meeting:  # fmt: skip
+    """A meeting of ``kind`` that reaches its quorum and votes ``case_id`` through."""
+    rule, body = rules.kinds[kind], place.village.body(kind, on=held_on)
+    assert body is not None, (place.village.code, kind)
+    members = body.members or body.adults or 1
+    needed = rule.quorum[0].needed(members)
+    present = min(members, needed + rng.randint(0, max(1, (members - needed) // 2)))
+    majority = rule.majority.needed(members if rule.majority.of == "members" else present)
+    against = rng.randint(0, max(0, min(present - majority, present // 10)))
+    return Meeting(
+        number=number, village=place.village.code, kind=MeetingKind(kind), held_on=held_on,
+        place=f"{place.village.committee}会议室", chair=chair, recorder=recorder,
+        members=members, present=present, resolution=resolution,
+        topics=[TopicVote(topic=topic[:200], case_id=case_id, in_favour=present - against,
+                          against=against)],
+    )  # fmt: skip
+
+
+def meeting_rows(meeting: Meeting, village: str) -> list[Row]:
+    """The 会议记录 rows of a meeting: its details on the first, one row per topic."""
+    details: Row = {
+        "会议编号": meeting.number, "村（社区）": village, "会议类别": meeting.kind.value,
+        "会议日期": meeting.held_on, "地点": meeting.place, "主持人": meeting.chair,
+        "记录人": meeting.recorder, "应到人数": meeting.members, "实到人数": meeting.present,
+        "决议": meeting.resolution,
+    }  # fmt: skip
+    return [
+        (details if index == 0 else {"会议编号": meeting.number})
+        | {"议题": topic.topic, "决定的办件编号": topic.case_id, "同意": topic.in_favour,
+           "反对": topic.against, "弃权": topic.abstaining}
+        for index, topic in enumerate(meeting.topics)
+    ]  # fmt: skip
 
 
 def _header_row(sheet) -> tuple[int, dict[str, int]]:  # type: ignore[no-untyped-def]
@@ -188,7 +255,10 @@ def write_ledger(
 def main() -> None:
     catalog = load_catalog(ROOT / "catalog")
     directory = load_district(ROOT / "examples" / "linzi" / "district.yaml")
-    write_ledger(TARGET, catalog, directory, sample_rows(catalog))
+    register = [
+        row for m in sample_meetings(catalog, directory) for row in meeting_rows(m, "南马村")
+    ]
+    write_ledger(TARGET, catalog, directory, sample_rows(catalog), register)
     print(f"wrote {TARGET.relative_to(ROOT)}: {len(SAMPLES)} cases")
 
 

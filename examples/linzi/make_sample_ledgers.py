@@ -31,9 +31,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from make_sample_ledger import Row, id_number, sample_rows, write_ledger
+from make_sample_ledger import (
+    Row,
+    id_number,
+    meeting_rows,
+    quorate_meeting,
+    sample_meetings,
+    sample_rows,
+    write_ledger,
+)
 
-from pipeline.cases.meetings import Meeting, MeetingKind, TopicVote
+from pipeline.cases.meetings import Meeting, MeetingKind
 from pipeline.cases.model import Case, CaseStatus, Person, Proxy, StepRecord
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.catalog.model import CatalogItem, DayUnit, MeetingRules, Step, StepKind
@@ -875,21 +883,11 @@ def minutes(place: Place, cases: list[Case], catalog: Catalog, fault: str = "") 
                 continue
             law = [kind for kind in kinds if not rules.kinds[kind].drafted]
             kind = law[0] if fault == "quorum" and law else kinds[0]
-            rule, body = rules.kinds[kind], place.village.body(kind, on=record.date)
-            assert body is not None, (place.village.code, kind)
-            members = body.members or body.adults or 1
-            needed = rule.quorum[0].needed(members)
-            present = min(members, needed + rng.randint(0, max(1, (members - needed) // 2)))
-            majority = rule.majority.needed(members if rule.majority.of == "members" else present)
-            against = rng.randint(0, max(0, min(present - majority, present // 10)))
-            meetings.append(Meeting(
-                number=record.meeting_record, village=place.village.code, kind=MeetingKind(kind),
-                held_on=record.date, place=f"{place.village.committee}会议室",
+            meetings.append(quorate_meeting(
+                record.meeting_record, place, kind, record.date, case.case_id,
+                case.reason or item.name, case.decision or f"同意{item.name}事项按程序办理",
                 chair=record.operator or case.first_contact_officer,
-                recorder=case.first_contact_officer, members=members, present=present,
-                topics=[TopicVote(topic=case.reason[:200] or item.name, case_id=case.case_id,
-                                  in_favour=present - against, against=against)],
-                resolution=case.decision or f"同意{item.name}事项按程序办理",
+                recorder=case.first_contact_officer, rng=rng, rules=rules,
             ))  # fmt: skip
     return _with_fault(meetings, fault, rules)
 
@@ -913,22 +911,6 @@ def _with_fault(meetings: list[Meeting], fault: str, rules: MeetingRules) -> lis
         early = of_case[case, MeetingKind.COMMITTEES].held_on - dt.timedelta(days=1)
         return [m.model_copy(update={"held_on": early}) if m is members else m for m in meetings]
     return meetings
-
-
-def meeting_rows(meeting: Meeting, village: str) -> list[Row]:
-    """The 会议记录 rows of a meeting: its details on the first, one row per topic."""
-    details: Row = {
-        "会议编号": meeting.number, "村（社区）": village, "会议类别": meeting.kind.value,
-        "会议日期": meeting.held_on, "地点": meeting.place, "主持人": meeting.chair,
-        "记录人": meeting.recorder, "应到人数": meeting.members, "实到人数": meeting.present,
-        "决议": meeting.resolution,
-    }  # fmt: skip
-    return [
-        (details if index == 0 else {"会议编号": meeting.number})
-        | {"议题": topic.topic, "决定的办件编号": topic.case_id, "同意": topic.in_favour,
-           "反对": topic.against, "弃权": topic.abstaining}
-        for index, topic in enumerate(meeting.topics)
-    ]  # fmt: skip
 
 
 # --- ledger rows and files ------------------------------------------------------------------
@@ -1054,6 +1036,11 @@ def main() -> None:
         known = cases
         if place.village.code == "QL-NM":
             ledger = sample_rows(catalog) + ledger
+            registers[-1][:0] = [
+                row
+                for m in sample_meetings(catalog, directory)
+                for row in meeting_rows(m, "南马村")
+            ]
             known = _hand_written(catalog, directory) + cases
         summary.add(known, catalog)
         ledgers.append((out / f"{place.village.name}-{MONTH}-台账.xlsx", ledger))
