@@ -753,7 +753,17 @@ def monthly_pack_list():
 
 def monthly_pack_process():
     return pack_section(
-        ("序号", "办件编号", "事项", "申请人", "受理日期", "已办环节", "待办环节", "承诺办结"),
+        (
+            "序号",
+            "办件编号",
+            "事项",
+            "申请人",
+            "受理日期",
+            "已办环节",
+            "待办环节",
+            "承诺办结",
+            "会议决定",
+        ),
         (
             ("{{ row.number }}", C),
             ("{{ row.case_id }}", C),
@@ -763,8 +773,9 @@ def monthly_pack_process():
             ("{{ row.current }}", L),
             ("{{ row.pending }}", L),
             ("{{ row.due }}", C),
+            ("{{ row.meeting }}", L),
         ),
-        widths_mm(13, 36, 36, 24, 31, 38, 38, 31),
+        widths_mm(10, 35, 27, 19, 25, 32, 35, 26, 38),
     )
 
 

@@ -285,6 +285,12 @@ def test_process_results_overdue_irregular_and_seal_sections(
     for case in workspace.store.find(village="QL-NM"):
         assert case.case_id in process, case.case_id
     assert "2026年11月27日前" in process  # the step NM-2026-11-009 waits for, and its due date
+    # 四议两公开 (NM-2026-11-004): its latest meeting, who came and how they voted.
+    representatives = workspace.meetings.of_village("QL-NM")["南马村〔2026〕4号会议记录"]
+    vote = representatives.vote_on("NM-2026-11-004")
+    assert vote is not None
+    came = f"应到15人实到{representatives.present}人同意{vote.in_favour}"
+    assert f"村民代表会议11月5日{came}" in process
     results = _section_text(pack, "四、结果公开")
     assert "2,000.00" in results and "860.00" in results  # 临时救助, 办公用品
     assert "370305********1025" in results  # masked as on the notices

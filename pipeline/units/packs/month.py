@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.cases.meetings import Meeting
 from pipeline.cases.model import Case, CaseStatus, Irregularity
 from pipeline.cases.objections import Objection
 from pipeline.cases.privacy import mask_text
@@ -152,6 +153,8 @@ class VillageMonth:
             they stood on its last day.
         addresses: Addresses of every applicant of the village's cases: masked
             wherever they occur in printed free text.
+        meetings: The village's meeting register by number, as it stood on the
+            month's last day (meetings held by then).
 
     """
 
@@ -166,6 +169,7 @@ class VillageMonth:
     addresses: list[str]
     objections: list[Objection] = dataclasses.field(default_factory=list)
     overdue_drafted: list[Overdue] = dataclasses.field(default_factory=list)
+    meetings: dict[str, Meeting] = dataclasses.field(default_factory=dict)
 
     @property
     def counts(self) -> MonthCounts:
@@ -265,4 +269,9 @@ def village_month(workspace: Workspace, place: Place, month: Month) -> VillageMo
             for objection in workspace.objections.find(villages=[place.village.code])
             if first <= objection.received_on <= last
         ],
+        meetings={
+            number: meeting
+            for number, meeting in workspace.meetings.of_village(place.village.code).items()
+            if meeting.held_on <= last
+        },
     )

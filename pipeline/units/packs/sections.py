@@ -78,8 +78,24 @@ def list_rows(facts: VillageMonth) -> list[dict[str, str]]:
     ]
 
 
+def _decided_by(case: Case, facts: VillageMonth) -> str:
+    """The case's latest meeting in the register: kind, day, attendance and the vote."""
+    held = [facts.meetings[r.meeting_record] for r in case.steps
+            if r.meeting_record in facts.meetings]  # fmt: skip
+    voted = [(meeting, meeting.vote_on(case.case_id)) for meeting in held]
+    found = [(meeting, vote) for meeting, vote in voted if vote is not None]
+    if not found:
+        return "—"
+    meeting, vote = found[-1]
+    return (
+        f"{meeting.kind.value}\n{meeting.held_on.month}月{meeting.held_on.day}日\n"
+        f"应到{meeting.members}人 实到{meeting.present}人\n"
+        f"同意{vote.in_favour} 反对{vote.against} 弃权{vote.abstaining}"
+    )
+
+
 def process_rows(facts: VillageMonth) -> list[dict[str, str]]:
-    """过程公开: each active case, the last step done, the step pending, the due dates."""
+    """过程公开: each active case, the steps done and pending, the due dates, its meeting."""
     items = _item_names(facts)
     rows = []
     for index, case in enumerate(facts.cases, 1):
@@ -107,6 +123,7 @@ def process_rows(facts: VillageMonth) -> list[dict[str, str]]:
                 "current": current,
                 "pending": pending,
                 "due": f"{chinese_date(promised)}{mark}" if promised else "无村级时限",
+                "meeting": _decided_by(case, facts),
             }
         )
     return rows
