@@ -114,6 +114,7 @@ class JobContext:
             filer = CaseFiler(
                 issuer, session.keys, session.archiver, settings.data / "work" / "case-files",
                 filed_on=issued_on, posted=out / "notices", keep_work=settings.keep_work,
+                register=workspace.meetings.of_village, rules=workspace.catalog.meetings,
             )  # fmt: skip
             yield cls(
                 settings, workspace, engine, session, issuer, filer, out, issued_on, documents

@@ -103,6 +103,17 @@ def quorum_short(meeting: Meeting, village: Village, rule: MeetingRule) -> Bilin
     )  # fmt: skip
 
 
+def quorum_statement(meeting: Meeting, village: Village, rules: MeetingRules) -> str:
+    """The minutes' quorum line: 符合三分之二以上要求, or what it fell short of."""
+    rule = rules.kinds.get(meeting.kind.value)
+    if rule is None:
+        return ""
+    share = rule.quorum[0]
+    if quorum_short(meeting, village, rule) is None:
+        return f"符合{share.words()}要求"
+    return f"未达到{share.words()}要求"
+
+
 def majority_short(
     meeting: Meeting, vote: TopicVote, village: Village, rule: MeetingRule
 ) -> Bilingual | None:

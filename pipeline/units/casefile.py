@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,17 +26,20 @@ from pipeline.archive.metadata import (
 )
 from pipeline.archive.package import Package, build_package
 from pipeline.archive.signing import KeyStore, sign_pdf
+from pipeline.cases.meetings import Meeting
 from pipeline.cases.model import Case, CaseStatus
 from pipeline.cases.objections import Objection
 from pipeline.cases.store import content_hash
-from pipeline.catalog.model import CatalogItem, DocumentKind
+from pipeline.catalog.model import CatalogItem, DocumentKind, MeetingRules
 from pipeline.documents.collate import DocumentInfo, Part, collate, page_count
 from pipeline.documents.engine import DocumentEngine
 from pipeline.documents.render import chinese_date
 from pipeline.errors import InputInvalid
 from pipeline.organisations import Place
+from pipeline.rules.meetings import quorum_statement
 from pipeline.units.case_documents import write_case_documents
-from pipeline.units.filing import notice_source_sha256, notice_unit
+from pipeline.units.contexts import meeting_record_context
+from pipeline.units.filing import notice_source_sha256, notice_unit, place_data
 from pipeline.units.messages import CASE_HAS_NO_DOCUMENTS, CASE_STILL_OPEN
 from pipeline.units.notices import NoticeIssuer, NoticeJob, notice_jobs
 from pipeline.units.objections import supervision_committee, write_objection_record
@@ -155,20 +158,34 @@ def collect_documents(
     out: Path,
     *,
     posted: Callable[[NoticeJob], Path | None] = lambda job: None,
+    meetings: Sequence[Meeting] = (),
+    rules: MeetingRules | None = None,
 ) -> list[FiledDocument]:
     """Write every document of the case into ``out`` and list them for filing.
 
-    The internal documents (full data), the notices as posted (masked), each
-    stamped where the village issues it, and the record of every objection to the
-    case's notices with the supervision committee's handling (the objector not
-    named). A notice for which ``posted`` gives the sheet that was put up is filed
-    as it is, not printed again.
+    The internal documents (full data), the minutes of the meetings that decided
+    it (from the village's register), the notices as posted (masked), each stamped
+    where the village issues it, and the record of every objection to the case's
+    notices with the supervision committee's handling (the objector not named). A
+    notice for which ``posted`` gives the sheet that was put up is filed as it is,
+    not printed again.
     """
     filed = [
         FiledDocument(document.title, _author(document.kind, case, place), case.received_on,
                       document.pdf, kind=document.kind)
         for document in write_case_documents(case, item, place, issuer, out)
     ]  # fmt: skip
+    for meeting in meetings:
+        quorum = quorum_statement(meeting, place.village, rules) if rules else ""
+        context = meeting_record_context(case, item, place, meeting=meeting, quorum=quorum)
+        target = out / f"{case.case_id}-会议记录-{len(filed)}.pdf"
+        issuer.write("meeting_record", context, target, case=case, place=place,
+                     purpose=None, dated=meeting.held_on)  # fmt: skip
+        kind = meeting.kind.value
+        filed.append(
+            FiledDocument(f"会议记录（{kind}）", f"{place.village.name}{kind}", meeting.held_on,
+                          target, kind=DocumentKind.MEETING_RECORD, note=meeting.number)
+        )  # fmt: skip
     for kept in case.objections:
         objection = Objection.of_case(case, kept)
         record = write_objection_record(objection, place, item, issuer, out, internal=False)
@@ -198,19 +215,24 @@ CASE_FILE_NAME = "案卷.pdf"
 _FINAL = frozenset({CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN})
 
 
-def case_source_sha256(case: Case, item: CatalogItem, place: Place) -> str:
-    """The hash of what a case file is made from: the case, its item and its village.
+def case_source_sha256(
+    case: Case, item: CatalogItem, place: Place, meetings: Sequence[Meeting] = ()
+) -> str:
+    """The hash of what a case file is made from: the case, its item, its village, its minutes.
 
-    The same case under the same catalog item and village names gives the same
-    hash, so archiving it again adds nothing; any change gives a new version.
+    The same case under the same catalog item and village names (and the same
+    meetings) gives the same hash, so archiving it again adds nothing; any change
+    gives a new version. A case decided by no registered meeting hashes as before
+    meetings were kept.
     """
-    parts = {
+    parts: dict[str, object] = {
         "schema": SCHEMA_VERSION,
         "case": content_hash(case),
         "item": item.model_dump(mode="json"),
-        "place": [place.district.name, place.town.model_dump(mode="json", exclude={"villages"}),
-                  place.village.model_dump(mode="json")],
-    }  # fmt: skip
+        "place": place_data(place),
+    }
+    if meetings:
+        parts["meetings"] = [meeting.model_dump(mode="json") for meeting in meetings]
     canonical = json.dumps(parts, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -233,6 +255,9 @@ class CaseFiler:
         filed_on: The filing date printed on the cover (归档日期).
         posted: Folder of the notices as issued, per village name
             (``<posted>/<村名>/<file stem>.pdf``); those are filed as they are.
+        register: A village's meeting register by its code: the minutes of the
+            meetings that decided a case are filed with it.
+        rules: The meeting rules (the minutes state whether the meeting was quorate).
     """
 
     issuer: NoticeIssuer
@@ -242,6 +267,8 @@ class CaseFiler:
     filed_on: dt.date
     posted: Path | None = None
     keep_work: bool = False
+    register: Callable[[str], Mapping[str, Meeting]] = lambda village: {}
+    rules: MeetingRules | None = None
 
     def file(self, case: Case, item: CatalogItem, place: Place) -> Archived:
         """Archive the case file of ``case`` (nothing is written if it is archived unchanged).
@@ -252,7 +279,8 @@ class CaseFiler:
         """
         if case.status not in _FINAL:
             raise InputInvalid(CASE_STILL_OPEN(case=case.case_id, status=case.status.value))
-        source = case_source_sha256(case, item, place)
+        meetings = self.decided_by(case)
+        source = case_source_sha256(case, item, place, meetings)
         formed = max([case.received_on, *(step.date for step in case.steps)])
         base = ArchivalCode(
             place.village.fonds, formed.year, item.retention, place.village.code, item.code, 1
@@ -261,8 +289,9 @@ class CaseFiler:
         def build(code: ArchivalCode, previous: PreviousVersion | None, folder: Path) -> Package:
             with work_folder(self.work / case.case_id, keep_on_failure=self.keep_work) as work:
                 documents = collect_documents(
-                    case, item, place, self.issuer, work / "documents", posted=self.posted_sheet
-                )
+                    case, item, place, self.issuer, work / "documents", posted=self.posted_sheet,
+                    meetings=meetings, rules=self.rules,
+                )  # fmt: skip
                 collated = assemble_case_file(
                     case, item, place, documents, self.issuer.engine, work / "collated.pdf",
                     archival_code=str(code), filed_on=self.filed_on, work=work / "parts",
@@ -285,6 +314,12 @@ class CaseFiler:
                 )  # fmt: skip
 
         return self.archiver.archive(case_unit(case), source, base, build)
+
+    def decided_by(self, case: Case) -> list[Meeting]:
+        """The registered meetings that voted on ``case``, in the order its steps name them."""
+        register = self.register(case.village)
+        named = dict.fromkeys(r.meeting_record for r in case.steps if r.meeting_record)
+        return [register[n] for n in named if n in register and register[n].vote_on(case.case_id)]
 
     def posted_sheet(self, job: NoticeJob) -> Path | None:
         """The sheet of ``job`` as issued and archived, if it is current; else None."""

@@ -69,11 +69,16 @@ def _sha256_json(data: object) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _place_data(place: Place) -> list[object]:
+def place_data(place: Place) -> list[object]:
+    """A village as a unit's source hash takes it: the names and numbers it prints.
+
+    Its bodies' sizes (kept since for meetings' quorums) are left out, so units
+    made before hash as they did.
+    """
     return [
         place.district.name,
         place.town.model_dump(mode="json", exclude={"villages"}),
-        place.village.model_dump(mode="json"),
+        place.village.model_dump(mode="json", exclude={"bodies"}),
     ]
 
 
@@ -86,7 +91,7 @@ def notice_source_sha256(job: NoticeJob) -> str:
         {
             "payload": payload.decode("utf-8"),
             "item": job.item.model_dump(mode="json"),
-            "place": _place_data(job.place),
+            "place": place_data(job.place),
         }
     )
 
