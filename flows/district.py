@@ -222,13 +222,12 @@ def _checked(job: str, result: jobs.VillageResult) -> list[Archived]:
 
 
 @task(name="import-ledger", task_run_name="import {path}")
-def import_ledger_task(path: str) -> dict[str, int]:
-    """Import one ledger file."""
+def import_ledger_task(path: str) -> list[str]:
+    """Import one ledger file; what it refused, each problem located (文件 工作表 行 列)."""
     outcome = jobs.import_ledger_file(current(), Path(path))
     _report(f"导入 {Path(path).name}")
-    return {str(change): count for change, count in outcome.changes.items()} | {
-        "rejected": outcome.result.rows_rejected
-    }
+    return [f"{issue.file} {issue.location.describe().zh}：{issue.problem.zh}"
+            for issue in outcome.result.errors]  # fmt: skip
 
 
 @_village_task("notices", "notices {month} {label}")
@@ -297,6 +296,8 @@ class RunSummary:
 
     outcomes: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    """What the ledgers' import refused, located: the clerks' to correct."""
     files: dict[str, str] = field(default_factory=dict)
     units: list[Archived] = field(default_factory=list)
 
@@ -374,7 +375,7 @@ def district_month_flow(
     summary = RunSummary()
     with _flow_context(out, issued_on) as context:
         for path in ledgers or []:
-            import_ledger_task(path)
+            summary.refused += import_ledger_task(path)
         # The booklet needs nothing of the villages' work: it runs alongside.
         catalog = catalog_task.submit()
         chosen = _villages(context, villages)

@@ -50,3 +50,7 @@ def print_summary(summary: RunSummary) -> None:
     for outcome, count in sorted(summary.outcomes.items()):
         table.add_row(outcome, str(count))
     console.print(table)
+    if summary.refused:
+        console.print(f"[yellow]台账导入退回 refused at intake ({len(summary.refused)}):[/]")
+        for line in summary.refused:
+            console.print(f"  {line}", highlight=False, soft_wrap=True)
