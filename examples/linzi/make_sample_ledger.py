@@ -19,9 +19,9 @@ from pathlib import Path
 from openpyxl import load_workbook
 from stdnum.cn import ric
 
-from pipeline.cases.meetings import Meeting, MeetingKind, TopicVote
+from pipeline.cases.meetings import Meeting, TopicVote
 from pipeline.catalog import Catalog, load_catalog
-from pipeline.catalog.model import CatalogItem, MeetingRules, StepKind
+from pipeline.catalog.model import CatalogItem, MeetingKind, MeetingRules, StepKind
 from pipeline.intake import write_template_ledger
 from pipeline.organisations import Directory, Place, load_district
 from pipeline.rules.actors import actor_alternatives

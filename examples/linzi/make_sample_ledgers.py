@@ -41,10 +41,10 @@ from make_sample_ledger import (
     write_ledger,
 )
 
-from pipeline.cases.meetings import Meeting, MeetingKind
+from pipeline.cases.meetings import Meeting
 from pipeline.cases.model import Case, CaseStatus, Person, Proxy, StepRecord
 from pipeline.catalog import Catalog, load_catalog
-from pipeline.catalog.model import CatalogItem, DayUnit, MeetingRules, Step, StepKind
+from pipeline.catalog.model import CatalogItem, DayUnit, MeetingKind, MeetingRules, Step, StepKind
 from pipeline.intake import read_ledger
 from pipeline.intake.importing import with_rule_findings
 from pipeline.intake.values import resolve_step

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from enum import StrEnum
+from collections.abc import Mapping
 from typing import Annotated
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from pipeline.cases.model import CaseId, Name
+from pipeline.cases.model import Case, CaseId, Name
 from pipeline.cases.store import Change
+from pipeline.catalog.model import MeetingKind
 from pipeline.database import SqlStore
 
 MeetingNumber = Annotated[
@@ -28,17 +29,6 @@ MeetingNumber = Annotated[
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class MeetingKind(StrEnum):
-    """The kinds of meeting that decide in a village (四议两公开 and the catalog's flows)."""
-
-    PARTY_BRANCH = "党支部会议"
-    COMMITTEES = "村“两委”联席会议"
-    PARTY_MEMBERS = "党员大会"
-    REPRESENTATIVES = "村民代表会议"
-    VILLAGERS = "村民会议"
-    SUPERVISION = "村务监督委员会会议"
 
 
 class TopicVote(_Model):
@@ -66,8 +56,9 @@ class Meeting(_Model):
     place: str = Field(min_length=1, max_length=100)
     chair: Name = Field(description="主持人")
     recorder: Name = Field(description="记录人")
-    members: int = Field(ge=1, le=5000, description="应到: members in office (组成人员)")
-    present: int = Field(ge=0, le=5000, description="实到")
+    # A 村民会议 counts the village's adults: tens of thousands in a large community.
+    members: int = Field(ge=1, le=99999, description="应到: members in office (组成人员)")
+    present: int = Field(ge=0, le=99999, description="实到")
     attendees: list[Name] = Field(default_factory=list, description="到会人员 (names)")
     topics: list[TopicVote] = Field(min_length=1)
     resolution: str = Field(default="", max_length=2000, description="决议")
@@ -93,6 +84,13 @@ class Meeting(_Model):
     def vote_on(self, case_id: str) -> TopicVote | None:
         """The topic that decided ``case_id``, if the meeting decided it."""
         return next((topic for topic in self.topics if topic.case_id == case_id), None)
+
+
+def meetings_deciding(case: Case, register: Mapping[str, Meeting]) -> list[Meeting]:
+    """The registered meetings that voted on ``case``, in the order its steps name them."""
+    named = dict.fromkeys((r.meeting_record or "").strip() for r in case.steps)
+    found = [register[number] for number in named if number in register]
+    return [meeting for meeting in found if meeting.vote_on(case.case_id) is not None]
 
 
 _metadata = sa.MetaData()

@@ -115,15 +115,22 @@ class IssuedNotice:
     public_file: str
 
 
-def content_hash(case: Case) -> str:
-    """SHA-256 of the case's canonical JSON.
+def case_data(case: Case, *, objections: bool = False) -> dict[str, object]:
+    """The case as its hashes take it: JSON data, without advice when it has none.
 
-    A case without objections (or advice) hashes as before those were kept, so the
-    cases stored then are not seen as changed.
+    A case without advice hashes as before advice was kept, so nothing made from
+    the cases stored then is seen as changed. With ``objections``, empty objections
+    are kept (the monthly packs hashed them so); else left out likewise.
     """
-    later = {"objections": case.objections, "advisories": case.advisories}
-    data = case.model_dump(mode="json", exclude={name for name, kept in later.items() if not kept})
-    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    empty = set() if case.advisories else {"advisories"}
+    if not objections and not case.objections:
+        empty.add("objections")
+    return case.model_dump(mode="json", exclude=empty)
+
+
+def content_hash(case: Case) -> str:
+    """SHA-256 of the case's canonical JSON (see :func:`case_data`)."""
+    canonical = json.dumps(case_data(case), ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -15,17 +15,22 @@ were and the problems are reported.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.catalog.load import load_catalog
 from pipeline.catalog.messages import (
+    ALREADY_CONFIRMED,
     CONFIRMATIONS_NOT_A_BLOCK,
     CONFIRMED_BEFORE_EDITION,
     EDITION_NOT_WRITTEN,
+    NOT_CONFIRMABLE,
     NOTHING_TO_CONFIRM,
     VERSION_NOT_NUMBERED,
 )
@@ -60,11 +65,39 @@ def confirm_fields(
         InputInvalid: Nothing left to confirm, or the edition's version is not N.M.
         CatalogInvalid: The catalog would not load with the change (nothing is written).
     """
-    catalog = load_catalog(folder)
+    with _lock(folder):
+        return _confirm(folder, code, document=document, date=date, fields=fields)
+
+
+@contextlib.contextmanager
+def _lock(folder: Path) -> Iterator[None]:
+    """One confirmation at a time per catalog, across processes (web workers, the CLI)."""
+    with (folder / ".confirm.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _confirm(
+    folder: Path, code: str, *, document: str, date: dt.date, fields: list[str] | None
+) -> Confirmed:
+    catalog = load_catalog(folder)  # read under the lock: the edition as it is now
     item = catalog.get(code)
-    chosen = fields or [field for field in CONFIRMABLE if item.drafted(field)]
+    chosen = list(dict.fromkeys(fields or [f for f in CONFIRMABLE if item.drafted(f)]))
     if not chosen:
         raise InputInvalid(NOTHING_TO_CONFIRM(code=item.code))
+    unknown = [field for field in chosen if field not in CONFIRMABLE]
+    if unknown:
+        raise InputInvalid(
+            NOT_CONFIRMABLE(
+                code=item.code, fields="、".join(unknown), confirmable=", ".join(CONFIRMABLE)
+            )
+        )
+    settled = [field for field in chosen if not item.drafted(field)]
+    if settled:
+        raise InputInvalid(ALREADY_CONFIRMED(code=item.code, fields="、".join(settled)))
     edition = catalog.edition
     if date < edition.effective_date:
         raise InputInvalid(CONFIRMED_BEFORE_EDITION(date=date, effective=edition.effective_date))
@@ -95,7 +128,7 @@ def _with_confirmation(
     # Values quoted as JSON strings: a document number with ":" or " #" stays whole.
     entry = (
         f"  - document: {json.dumps(document, ensure_ascii=False)}\n"
-        f"    date: {date.isoformat()}\n    fields: [{', '.join(fields)}]\n"
+        f"    date: {date.isoformat()}\n    fields: {json.dumps(fields)}\n"
     )
     _, block, tail = text.partition("\nconfirmations:\n")
     if not block:

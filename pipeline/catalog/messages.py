@@ -80,6 +80,14 @@ LAW_NOT_IN_FORCE_WHEN_CONFIRMED = Bilingual(
     "{law} (in force from {effective}{repealed}) no longer applies on {date}, when the "
     "district confirms the basis citing it: cite the law in force in a new edition first",
 )
+NOT_CONFIRMABLE = Bilingual(
+    "{code} 的这些内容不能确认：{fields}（可确认的是起草的 {confirmable}）",
+    "{code}: cannot confirm {fields}: confirmable are the drafted ones of {confirmable}",
+)
+ALREADY_CONFIRMED = Bilingual(
+    "{code} 的这些内容不是待确认的起草稿：{fields}",
+    "{code}: these are not drafts waiting for confirmation (confirmed already?): {fields}",
+)
 NOTHING_TO_CONFIRM = Bilingual(
     "没有待确认的内容", "{code}: every field is the source's or confirmed already"
 )

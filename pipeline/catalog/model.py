@@ -288,6 +288,17 @@ class LawTable(_Strict):
     laws: dict[str, LawDates] = Field(min_length=1)
 
 
+class MeetingKind(StrEnum):
+    """The kinds of meeting that decide in a village (四议两公开 and the catalog's flows)."""
+
+    PARTY_BRANCH = "党支部会议"
+    COMMITTEES = "村“两委”联席会议"
+    PARTY_MEMBERS = "党员大会"
+    REPRESENTATIVES = "村民代表会议"
+    VILLAGERS = "村民会议"
+    SUPERVISION = "村务监督委员会会议"
+
+
 class Share(_Strict):
     """A share a meeting must reach: 三分之二以上 of the members, 过半数 of those present."""
 
@@ -342,6 +353,12 @@ class MeetingRules(_Strict):
 
     @model_validator(mode="after")
     def _kinds_known(self) -> Self:
+        every = {kind.value for kind in MeetingKind}
+        missing, unknown = sorted(every - set(self.kinds)), sorted(set(self.kinds) - every)
+        if missing or unknown:
+            raise ValueError(
+                f"kinds must be the kinds of meeting: missing {missing}, unknown {unknown}"
+            )
         named = [kind for kinds in self.actors.values() for kind in kinds]
         named += [
             k

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipeline.cases.meetings import MeetingKind
 from pipeline.cases.model import CaseStatus
 from pipeline.catalog import Catalog
+from pipeline.catalog.model import MeetingKind
 from pipeline.errors import Bilingual
 from pipeline.intake.values import (
     Context,

@@ -58,13 +58,15 @@ def _new_findings(
     case: Case, item: CatalogItem, book: MeetingBook | None = None
 ) -> list[tuple[StepRecord, Violation]]:
     """The forced steps' refusals and every step's advice the case does not carry yet."""
-    known = {(i.step, i.date, i.rule) for i in [*case.irregularities, *case.advisories]}
+    # By message too: one step may break a rule more than one way (a meeting held late
+    # and not voting on the case), and apply_step records each.
+    known = {(i.step, i.date, i.rule, i.message) for i in [*case.irregularities, *case.advisories]}
     found: list[tuple[StepRecord, Violation]] = []
     replay = case.model_copy(update={"steps": []})
     for record in case.steps:
         forced = bool((record.forced_reason or "").strip())
         for violation in check_step(replay, item, record, book=book):
-            key = (record.step, record.date, violation.rule)
+            key = (record.step, record.date, violation.rule, violation.message)
             if key not in known and (violation.advisory or forced):
                 known.add(key)
                 found.append((record, violation))
@@ -97,8 +99,8 @@ def with_rule_findings(case: Case, item: CatalogItem, book: MeetingBook | None =
     Replays the steps as ``validate_history`` does. A forced step's refusals become
     irregularities with its ``forced_reason``, as ``apply_step`` records them; any
     step's departures from a drafted flow become advisories. Findings the case
-    already carries (same step, date and rule) are not added again, so a case
-    exported from the store imports unchanged.
+    already carries (same step, date, rule and message) are not added again, so a
+    case exported from the store imports unchanged.
     """
     return _with_findings(case, _new_findings(case, item, book))
 

@@ -29,6 +29,7 @@ from pipeline.intake.meetings import read_json_meetings, read_meetings
 from pipeline.intake.messages import (
     DUPLICATE_CASE_NUMBER,
     JSON_INVALID,
+    JSON_MEETINGS_NOT_A_LIST,
     JSON_NOT_UTF8,
     JSON_UNKNOWN_FIELD,
     JSON_WITHOUT_CASES,
@@ -244,9 +245,11 @@ def _read_json(path: Path, ctx: Context, result: IntakeResult) -> None:
     for key in sorted(set(data) - {"cases", "meetings"}):
         unknown = finding(JSON_UNKNOWN_FIELD, key=key)
         result.warnings.append(where.at(key).issue(show(data[key]), unknown))
-    meetings = data.get("meetings")
-    if isinstance(meetings, list):
-        result.meetings = read_json_meetings(path.name, meetings[:MAX_ROWS], ctx, result)
+    meetings = data.get("meetings", [])
+    if not isinstance(meetings, list) or len(meetings) > MAX_ROWS:
+        result.errors.append(where.at("meetings").issue("", finding(JSON_MEETINGS_NOT_A_LIST)))
+    else:
+        result.meetings = read_json_meetings(path.name, meetings, ctx, result)
     candidates = []
     for index, raw in enumerate(cases):
         candidate = _Candidate(raw, _JsonLocator(path.name, index, copy.deepcopy(raw)))

@@ -24,12 +24,13 @@ from pipeline.intake.messages import (
     MEMBERS_NOT_AS_RECORDED,
     MORE_PRESENT_THAN_MEMBERS,
     MORE_VOTES_THAN_PRESENT,
+    BadValue,
     Finding,
     finding,
 )
 from pipeline.intake.result import IntakeResult, Issue, Location
 from pipeline.intake.tables import Row, Table, parse_table
-from pipeline.intake.values import Context, show
+from pipeline.intake.values import Context, parse_meeting_kind, parse_village, show
 
 _MEETING_FIELDS = (
     "number", "village", "kind", "held_on", "place", "chair", "recorder", "members", "present",
@@ -43,13 +44,14 @@ def read_meetings(table: Table, ctx: Context, result: IntakeResult) -> list[Meet
     """The meetings of ``table``; rows of meetings with problems go to ``result``."""
     parsed = parse_table(table, MEETINGS, ctx, result)
     result.blank_rows += parsed.blank_rows
-    groups: dict[object, list[Row]] = {}
+    groups: dict[tuple[object, object], list[Row]] = {}
     for row in parsed.rows:
         if row.key is None:  # no number: its error is on the row already
             result.errors.extend(row.errors)
             result.meeting_rows_rejected += 1
             continue
-        groups.setdefault(row.key, []).append(row)
+        # A meeting is its village's: two villages of a town ledger may number alike.
+        groups.setdefault((row.values.get("村（社区）"), row.key), []).append(row)
     meetings = []
     for rows in groups.values():
         meeting = None if parsed.failed else _meeting(rows, ctx, result)
@@ -136,6 +138,18 @@ def _counts(
     return errors
 
 
+def _as_parsed(data: object, ctx: Context) -> object:
+    """A JSON meeting with its village and kind read as the sheet's columns read them."""
+    if not isinstance(data, dict):
+        return data  # the model says what is wrong with it
+    parsed = dict(data)
+    if "village" in parsed:
+        parsed["village"] = parse_village(parsed["village"], ctx)
+    if "kind" in parsed:
+        parsed["kind"] = parse_meeting_kind(parsed["kind"])
+    return parsed
+
+
 def _members_on_record(details: dict[str, Any], ctx: Context) -> Finding | None:
     """Why 应到 is not the body's size in the organisations data that day, or None."""
     place = ctx.directory.find(str(details.get("village", "")))
@@ -159,7 +173,12 @@ def read_json_meetings(
         where = Location(file, None, None, f"meetings[{index}]")
         result.meeting_rows_in += 1
         try:
+            data = _as_parsed(data, ctx)
             meeting = Meeting.model_validate(data)
+        except BadValue as exc:
+            result.errors.append(where.issue("", exc.finding))
+            result.meeting_rows_rejected += 1
+            continue
         except ValidationError as exc:
             for error in exc.errors():
                 path = ".".join(str(part) for part in error["loc"])

@@ -541,6 +541,10 @@ TEMPLATE_NOT_WRITTEN = Bilingual(
 
 
 # --- meetings.py: the 会议记录 sheet
+JSON_MEETINGS_NOT_A_LIST = Finding(
+    Bilingual("“meetings”应为会议记录的列表", '"meetings" must be a list of meeting records'),
+    Bilingual("每个会议一条，放在方括号 [ ] 中", "one record per meeting, inside [ ]"),
+)
 MEETING_ROWS_DISAGREE = Finding(
     Bilingual(
         "同一会议（{number}）的“{header}”各行不一致：第{first_row}行是“{first}”，这里是“{value}”",

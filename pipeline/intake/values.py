@@ -25,10 +25,10 @@ from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as NumberInvalid
 
-from pipeline.cases.meetings import MeetingKind
 from pipeline.cases.model import CaseStatus
 from pipeline.catalog import Catalog, CatalogItem
 from pipeline.catalog.load import Resolution
+from pipeline.catalog.model import MeetingKind
 from pipeline.errors import UnknownItem
 from pipeline.intake.messages import (
     AMOUNT_BELOW_FEN,

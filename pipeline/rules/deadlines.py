@@ -72,13 +72,15 @@ def _counts_from(case: Case, item: CatalogItem, step: Step, previous: dt.date) -
 
     ``previous`` (the date of the step before it, or the day received), or the last
     day of the notice period when the catalog's step before is a notice the case has
-    posted (its latest posting: a notice posted again after an objection counts anew).
+    posted (its latest posting by ``previous``: a notice posted again after an
+    objection counts anew for the steps after it).
     """
     position = item.steps.index(step)
     before = item.steps[position - 1] if position > 0 else None
     if before is None or before.kind is not StepKind.NOTICE:
         return previous
-    posted = [record.date for record in case.steps if record.step == before.id]
+    # The posting the step followed: a later one (after an objection) is a later pass's.
+    posted = [r.date for r in case.steps if r.step == before.id and r.date <= previous]
     period = notice_period(item, before, posted[-1]) if posted else None
     return previous if period is None else max(previous, period[1])
 

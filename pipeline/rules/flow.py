@@ -431,7 +431,10 @@ def check_step(
         found += _check_notice(case, item, step, record, on=record.date)
         found += _check_meeting(step, record, draft=draft)
         if book is not None:
-            found += check_meeting(case, item, step, record, book, draft=draft)
+            found += check_meeting(
+                case, item, step, record, book, draft=draft,
+                earlier_steps=_current_steps(case, item),
+            )  # fmt: skip
     found += _check_proxy(case, record)
     if step is not None:
         found += _check_actor(step, record, draft=draft)

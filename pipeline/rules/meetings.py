@@ -26,7 +26,7 @@ except for kinds no law sets (``drafted``), which advise until the district conf
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pipeline.cases.meetings import Meeting, TopicVote
@@ -71,31 +71,50 @@ def meeting_kinds(step: Step, rules: MeetingRules) -> list[str]:
 
 
 def needs_meeting(item: CatalogItem, step: Step, rules: MeetingRules) -> bool:
-    """A decision step, or a step of 四议两公开 that one of its meetings takes."""
+    """A decision step, or 四议两公开's proposal (提议) that the party branch meets on.
+
+    Its two 公开 (notices of the resolution and of the outcome) are no meeting's.
+    """
     if step.kind is StepKind.DECISION:
         return True
-    return item.code == rules.four_discussions.item and bool(meeting_kinds(step, rules))
+    return (
+        item.code == rules.four_discussions.item
+        and step.kind not in (StepKind.NOTICE, StepKind.RESULT)
+        and bool(meeting_kinds(step, rules))
+    )
 
 
 def _base(share: Share, meeting: Meeting, village: Village) -> int | None:
-    """What the share is taken of: the body's size on the meeting's day, or those present."""
+    """What the share is taken of: the body's size on the meeting's day, or those present.
+
+    Without the body in the organisations data, the meeting's own 应到 stands for
+    its members (or, for 村民会议, its adults); a household count it cannot give.
+    """
     if share.of == "present":
         return meeting.present
     body = village.body(meeting.kind, on=meeting.held_on)
-    if share.of == "members":
-        return body.members if body is not None and body.members else meeting.members
-    if body is None:
-        return None
-    return body.adults if share.of == "adults" else body.households
+    counted = {
+        "members": body.members if body else None,
+        "adults": body.adults if body else None,
+        "households": body.households if body else None,
+    }[share.of]
+    return counted or (None if share.of == "households" else meeting.members)
+
+
+def _quorum(meeting: Meeting, village: Village, rule: MeetingRule) -> tuple[Share, int, bool]:
+    """The quorum test the meeting passed (any one suffices), or the first it failed."""
+    tests = [(share, _base(share, meeting, village)) for share in rule.quorum]
+    known = [(share, base) for share, base in tests if base is not None]
+    passed = [(s, base) for s, base in known if meeting.present >= s.needed(base)]
+    share, base = (passed or known or [(rule.quorum[0], meeting.members)])[0]
+    return share, base, bool(passed)
 
 
 def quorum_short(meeting: Meeting, village: Village, rule: MeetingRule) -> Bilingual | None:
     """Why too few were present, or None: any one of the kind's quorum tests suffices."""
-    tests = [(share, _base(share, meeting, village)) for share in rule.quorum]
-    known = [(share, base) for share, base in tests if base is not None]
-    if any(meeting.present >= share.needed(base) for share, base in known):
+    share, base, quorate = _quorum(meeting, village, rule)
+    if quorate:
         return None
-    share, base = known[0] if known else (rule.quorum[0], meeting.members)
     return QUORUM_SHORT.fill(
         kind=meeting.kind.value, number=meeting.number, base_name=_BASES[share.of], base=base,
         present=meeting.present, share=share.words(), needed=share.needed(base),
@@ -108,10 +127,8 @@ def quorum_statement(meeting: Meeting, village: Village, rules: MeetingRules) ->
     rule = rules.kinds.get(meeting.kind.value)
     if rule is None:
         return ""
-    share = rule.quorum[0]
-    if quorum_short(meeting, village, rule) is None:
-        return f"符合{share.words()}要求"
-    return f"未达到{share.words()}要求"
+    share, _, quorate = _quorum(meeting, village, rule)
+    return f"{'符合' if quorate else '未达到'}{share.words()}要求"
 
 
 def majority_short(
@@ -137,7 +154,11 @@ def _stage(kind: str, rules: MeetingRules) -> int | None:
 
 
 def _four_discussions(
-    case: Case, item: CatalogItem, record: StepRecord, meeting: Meeting, book: MeetingBook
+    item: CatalogItem,
+    record: StepRecord,
+    meeting: Meeting,
+    book: MeetingBook,
+    earlier_steps: Sequence[StepRecord],
 ) -> list[Violation]:
     """Each earlier stage's meeting held no later, and no later stage taken already."""
     rules = book.rules
@@ -145,7 +166,7 @@ def _four_discussions(
     if item.code != rules.four_discussions.item or stage is None:
         return []
     found: list[Violation] = []
-    for earlier in case.steps:
+    for earlier in earlier_steps:
         other = book.get(earlier.meeting_record)
         other_stage = None if other is None else _stage(other.kind, rules)
         if other is None or other_stage is None or other.number == meeting.number:
@@ -167,17 +188,19 @@ def _four_discussions(
 
 def check_meeting(
     case: Case, item: CatalogItem, step: Step, record: StepRecord, book: MeetingBook,
-    *, draft: bool,
+    *, draft: bool, earlier_steps: Sequence[StepRecord] = (),
 ) -> list[Violation]:  # fmt: skip
     """Every meeting rule the step ``record`` breaks (see the module doc).
 
     Args:
-        case: The case as it stands (its earlier steps name the earlier meetings).
+        case: The case as it stands.
         item: Its catalog item.
         step: The catalog step recorded.
         record: The step as recorded; ``meeting_record`` names the meeting.
         book: The village's meetings and bodies, and the meeting rules.
         draft: The item's flow is a draft on the step's date (a wrong kind advises).
+        earlier_steps: The steps of the case's current pass (after an upheld
+            objection sent it back, those since): their meetings come before.
     """
     rules = book.rules
     number = (record.meeting_record or "").strip()
@@ -208,4 +231,4 @@ def check_meeting(
         lacking = None if vote is None else majority_short(meeting, vote, book.village, rule)
         if lacking is not None:
             found.append(Violation(RuleId.MAJORITY, step.id, lacking, advisory=rule.drafted))
-    return found + _four_discussions(case, item, record, meeting, book)
+    return found + _four_discussions(item, record, meeting, book, earlier_steps)

@@ -26,7 +26,7 @@ from pipeline.archive.metadata import (
 )
 from pipeline.archive.package import Package, build_package
 from pipeline.archive.signing import KeyStore, sign_pdf
-from pipeline.cases.meetings import Meeting
+from pipeline.cases.meetings import Meeting, meetings_deciding
 from pipeline.cases.model import Case, CaseStatus
 from pipeline.cases.objections import Objection
 from pipeline.cases.store import content_hash
@@ -279,7 +279,7 @@ class CaseFiler:
         """
         if case.status not in _FINAL:
             raise InputInvalid(CASE_STILL_OPEN(case=case.case_id, status=case.status.value))
-        meetings = self.decided_by(case)
+        meetings = meetings_deciding(case, self.register(case.village))
         source = case_source_sha256(case, item, place, meetings)
         formed = max([case.received_on, *(step.date for step in case.steps)])
         base = ArchivalCode(
@@ -314,12 +314,6 @@ class CaseFiler:
                 )  # fmt: skip
 
         return self.archiver.archive(case_unit(case), source, base, build)
-
-    def decided_by(self, case: Case) -> list[Meeting]:
-        """The registered meetings that voted on ``case``, in the order its steps name them."""
-        register = self.register(case.village)
-        named = dict.fromkeys(r.meeting_record for r in case.steps if r.meeting_record)
-        return [register[n] for n in named if n in register and register[n].vote_on(case.case_id)]
 
     def posted_sheet(self, job: NoticeJob) -> Path | None:
         """The sheet of ``job`` as issued and archived, if it is current; else None."""

@@ -26,10 +26,7 @@ CONFIRM_NEEDS_DOCUMENT = Bilingual(
     "请填写确认文件的文号，如 临民字〔2026〕3号",
     "name the confirming document, e.g. 临民字〔2026〕3号",
 )
-CONFIRM_NOT_DRAFTED = Bilingual(
-    "{code} 的这些内容不是待确认的起草稿：{fields}；请只勾选标为“起草，待确认”的内容",
-    "{code}: these are not drafts waiting for confirmation: {fields}",
-)
+CONFIRM_NEEDS_FIELDS = Bilingual("请勾选要确认的内容", "tick the fields the document confirms")
 
 # workspace/notices.py: the day's notices for the board
 

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from pipeline.cases.model import Advisory, Case, Person, StepRecord
-from pipeline.cases.store import CaseStore, Change, IssuedNotice, content_hash
+from pipeline.cases.store import CaseStore, Change, IssuedNotice, case_data, content_hash
 from pipeline.database import database_url
 from pipeline.documents.stamp import SealUse
 from pipeline.errors import InputInvalid
@@ -127,3 +127,6 @@ def test_a_case_hashes_as_before_objections_and_advice_were_kept() -> None:
                                         message="提示")]}
     )  # fmt: skip
     assert content_hash(advised) != content_hash(case)
+    # The monthly packs hashed every case with its (empty) objections, never with advice.
+    assert set(case_data(case, objections=True)) == set(data) - {"advisories"}
+    assert "advisories" in case_data(advised, objections=True)

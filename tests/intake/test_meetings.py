@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from pipeline.cases.meetings import MeetingKind
 from pipeline.cases.store import CaseStore, Change
 from pipeline.catalog import Catalog
+from pipeline.catalog.model import MeetingKind
 from pipeline.config import Settings
 from pipeline.errors import AccessDenied
 from pipeline.intake import read_ledger
@@ -173,3 +173,36 @@ def test_a_meeting_of_another_village_refuses_the_ledger_whole(
     with pytest.raises(AccessDenied, match="东周家村（1 次会议）"):
         import_ledger(ledger, workspace, villages={"QL-NM"})
     assert workspace.store.find() == [] and workspace.meetings.of_village("QL-DZ") == {}
+
+
+def test_json_meetings_are_read_as_the_sheet_reads_them(
+    tmp_path: Path, catalog: Catalog, directory: Directory
+) -> None:
+    meeting = {
+        "number": "NM-会-5", "village": "南马村", "kind": '村"两委"联席会议',
+        "held_on": "2026-11-04",
+        "place": "村委会", "chair": "王建国", "recorder": "刘芳", "members": 7, "present": 6,
+        "topics": [{"topic": "临时用工", "case_id": "NM-1", "in_favour": 6}],
+    }  # fmt: skip
+    path = tmp_path / "台账.json"
+    unknown = meeting | {"number": "NM-会-6", "village": "月球村"}
+    path.write_text(json.dumps({"cases": [], "meetings": [meeting, unknown, "x"]}), "utf-8")
+    result = read_ledger(path, catalog, directory)
+    (read,) = result.meetings
+    assert (read.village, read.kind) == ("QL-NM", MeetingKind.COMMITTEES)
+    assert [e.column for e in result.errors] == ["meetings[1]", "meetings[2]"]
+    path.write_text(json.dumps({"cases": [], "meetings": {"not": "a list"}}), "utf-8")
+    (error,) = read_ledger(path, catalog, directory).errors
+    assert error.column == "meetings" and "列表" in error.problem.zh
+
+
+def test_two_villages_may_number_their_meetings_alike(
+    tmp_path: Path, catalog: Catalog, directory: Directory
+) -> None:
+    rows: list[dict[str, Any] | None] = [
+        meeting_row("2026-3"),
+        meeting_row("2026-3", {"村（社区）": "东周家村", "应到人数": 18, "实到人数": 14}),
+    ]
+    result = read_ledger(save(workbook([], [], rows), tmp_path), catalog, directory)
+    assert result.errors == []
+    assert sorted(m.village for m in result.meetings) == ["QL-DZ", "QL-NM"]

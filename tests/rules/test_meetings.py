@@ -13,13 +13,15 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from pipeline.cases.meetings import Meeting, MeetingKind, TopicVote
+from pipeline.cases.meetings import Meeting, TopicVote
 from pipeline.cases.model import Case
 from pipeline.catalog import Catalog
+from pipeline.catalog.model import MeetingKind
 from pipeline.errors import StepRefused
+from pipeline.intake.importing import with_rule_findings
 from pipeline.organisations import load_district
 from pipeline.rules.flow import apply_step, check_step
-from pipeline.rules.meetings import MeetingBook, meeting_kinds
+from pipeline.rules.meetings import MeetingBook, meeting_kinds, quorum_short, quorum_statement
 from pipeline.rules.violations import RuleId
 from tests.catalogs import confirmed_catalog
 from tests.conftest import ROOT
@@ -203,3 +205,52 @@ def test_four_discussions_run_in_their_order(catalog: Catalog) -> None:
     found = check_step(case, item, review, book=register)
     assert [v.rule for v in found] == [RuleId.FOUR_DISCUSSIONS]
     assert "党员大会于 2026-10-14 召开，早于前一环节的村“两委”联席会议" in found[0].text.zh
+
+
+def test_the_two_publications_of_four_discussions_are_no_meetings(catalog: Catalog) -> None:
+    # Regression: the resolution's and outcome's notices (actors 村“两委”, 村民委员会) were
+    # held to the stages' order as if they were the committees' meeting.
+    confirmed = confirmed_catalog(catalog)
+    item = confirmed.get("xwql-001")
+    late = meeting("NM-两委-9", MeetingKind.COMMITTEES, D(2026, 11, 20), members=7)
+    step = record("outcome_notice", "村民委员会", D(2026, 11, 20), meeting_record="NM-两委-9")
+    found = check_step(make_case("xwql-001", D(2026, 1, 5)), item, step, book=book(confirmed, late))
+    assert RuleId.FOUR_DISCUSSIONS not in [v.rule for v in found]
+
+
+def test_without_the_body_in_the_data_the_meetings_own_count_is_the_base(
+    catalog: Catalog,
+) -> None:
+    assert catalog.meetings is not None
+    rule = catalog.meetings.kinds["村民会议"]
+    bare = NANMA.model_copy(update={"bodies": []})
+    held = meeting("X-1", MeetingKind.VILLAGERS, D(2026, 11, 4), members=100, present=51)
+    assert quorum_short(held, bare, rule) is None  # 过半数 of the 100 adults it names
+    short = held.model_copy(update={"present": 50, "topics": [held.topics[0].model_copy(
+        update={"in_favour": 50})]})  # fmt: skip
+    assert quorum_short(short, bare, rule) is not None
+
+
+def test_the_minutes_name_the_quorum_test_the_meeting_passed(catalog: Catalog) -> None:
+    assert catalog.meetings is not None
+    # 500 of 1774 adults is not half; of 657 households two thirds are 438: passed so.
+    held = meeting("NM-村民-2", MeetingKind.VILLAGERS, D(2026, 11, 4), members=1774, present=500)
+    assert quorum_statement(held, NANMA, catalog.meetings) == "符合三分之二以上要求"
+    few = held.model_copy(update={"present": 400, "topics": [held.topics[0].model_copy(
+        update={"in_favour": 400})]})  # fmt: skip
+    assert quorum_statement(few, NANMA, catalog.meetings) == "未达到过半数要求"
+
+
+def test_a_forced_step_keeps_each_way_it_broke_a_meeting_rule(catalog: Catalog) -> None:
+    # Regression: two refusals of one rule on one step were kept as one on import.
+    confirmed = confirmed_catalog(catalog)
+    item = confirmed.get("xwql-017")
+    other = meeting("NM-两委-7", MeetingKind.COMMITTEES, D(2026, 11, 9), members=7,
+                    vote={"case_id": "QL-NM-2026-099"})  # fmt: skip
+    forced = decide("NM-两委-7").model_copy(update={"forced_reason": "会议记录补录"})
+    case = wages_case(confirmed).model_copy(
+        update={"steps": [*wages_case(confirmed).steps, forced]}
+    )
+    found = with_rule_findings(case, item, book(confirmed, other))
+    assert [i.rule for i in found.irregularities] == ["meeting", "meeting"]
+    assert with_rule_findings(found, item, book(confirmed, other)) is found

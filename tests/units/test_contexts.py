@@ -13,7 +13,7 @@ import qrcode
 from docx import Document
 from docx.oxml.ns import qn
 
-from pipeline.cases.meetings import Meeting, MeetingKind, TopicVote
+from pipeline.cases.meetings import Meeting, TopicVote
 from pipeline.cases.model import Case, Person, Proxy, StepRecord
 from pipeline.cases.verification import (
     CROCKFORD,
@@ -22,7 +22,7 @@ from pipeline.cases.verification import (
     verification_payload,
 )
 from pipeline.catalog import Catalog, CatalogItem
-from pipeline.catalog.model import DocumentKind
+from pipeline.catalog.model import DocumentKind, MeetingKind
 from pipeline.config import Settings
 from pipeline.documents.render import Image, TemplateSet
 from pipeline.errors import InputInvalid

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.cases.meetings import Meeting
+from pipeline.cases.meetings import Meeting, meetings_deciding
 from pipeline.cases.model import Case, CaseStatus, Irregularity
 from pipeline.cases.objections import Objection
 from pipeline.cases.privacy import mask_text
@@ -170,6 +170,11 @@ class VillageMonth:
     objections: list[Objection] = dataclasses.field(default_factory=list)
     overdue_drafted: list[Overdue] = dataclasses.field(default_factory=list)
     meetings: dict[str, Meeting] = dataclasses.field(default_factory=dict)
+
+    def decided_meetings(self) -> list[Meeting]:
+        """The meetings the month's cases were decided by (the process table prints them)."""
+        found = {m.number: m for case in self.cases for m in meetings_deciding(case, self.meetings)}
+        return list(found.values())
 
     @property
     def counts(self) -> MonthCounts:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.cases.model import Irregularity
+from pipeline.cases.store import case_data
 from pipeline.catalog.load import Catalog
 from pipeline.documents.collate import DocumentInfo, Part, collate, page_count
 from pipeline.documents.engine import DocumentEngine
@@ -137,12 +138,15 @@ def source_digest(facts: VillageMonth, catalog: Catalog) -> str:
         "village": facts.place.village.code,
         "month": month_text(facts.month),
         "edition": catalog.edition.version,
-        "cases": [case.model_dump(mode="json") for case in facts.cases],
+        "cases": [case_data(case, objections=True) for case in facts.cases],
         "items": [item.model_dump(mode="json") for item in facts.items],
         "seal_uses": [{k: str(v) for k, v in sorted(row.items())} for row in facts.seal_uses],
     }
     if facts.objections:  # a month without any hashes as before objections were kept
         data["objections"] = [objection.as_data() for objection in facts.objections]
+    printed = facts.decided_meetings()  # the process table prints them
+    if printed:
+        data["meetings"] = [meeting.model_dump(mode="json") for meeting in printed]
     canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 

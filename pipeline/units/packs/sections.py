@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from pipeline.cases.meetings import meetings_deciding
 from pipeline.cases.model import Case, CaseStatus
 from pipeline.cases.objections import ObjectionKind
 from pipeline.catalog.load import Catalog
@@ -80,13 +81,12 @@ def list_rows(facts: VillageMonth) -> list[dict[str, str]]:
 
 def _decided_by(case: Case, facts: VillageMonth) -> str:
     """The case's latest meeting in the register: kind, day, attendance and the vote."""
-    held = [facts.meetings[r.meeting_record] for r in case.steps
-            if r.meeting_record in facts.meetings]  # fmt: skip
-    voted = [(meeting, meeting.vote_on(case.case_id)) for meeting in held]
-    found = [(meeting, vote) for meeting, vote in voted if vote is not None]
+    found = meetings_deciding(case, facts.meetings)
     if not found:
         return "—"
-    meeting, vote = found[-1]
+    meeting = found[-1]
+    vote = meeting.vote_on(case.case_id)
+    assert vote is not None  # meetings_deciding keeps those that voted on it
     return (
         f"{meeting.kind.value}\n{meeting.held_on.month}月{meeting.held_on.day}日\n"
         f"应到{meeting.members}人 实到{meeting.present}人\n"

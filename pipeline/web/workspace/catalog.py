@@ -17,7 +17,6 @@ refuse, its time limits are public. Every page has a JSON twin (``?format=json``
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -29,7 +28,7 @@ from pipeline.catalog.load import load_catalog
 from pipeline.catalog.model import CONFIRMABLE, FIELD_LABELS, CatalogItem, FieldSource
 from pipeline.errors import InputInvalid
 from pipeline.rules.calendar import parse_iso_date
-from pipeline.web.messages import CONFIRM_NEEDS_DOCUMENT, CONFIRM_NOT_DRAFTED
+from pipeline.web.messages import CONFIRM_NEEDS_DOCUMENT, CONFIRM_NEEDS_FIELDS
 from pipeline.web.state import WebSession, page, web_state
 from pipeline.web.workspace.base import AccountDep, check_form, log, open_workspace, require, today
 
@@ -44,9 +43,6 @@ _SOURCE_LABELS = {
     FieldSource.DRAFTED: "起草，待确认",
     FieldSource.CONFIRMED: "已确认",
 }
-
-# One confirmation at a time: each reads the edition's files and writes the next version.
-_WRITING = threading.Lock()
 
 
 def _item(item: CatalogItem, on: Any) -> dict[str, Any]:
@@ -137,16 +133,14 @@ def confirm(
     try:
         if not document.strip():
             raise InputInvalid(CONFIRM_NEEDS_DOCUMENT())
-        item = workspace.catalog.get(code)
-        wrong = [field for field in fields or [] if not item.drafted(field)]
-        if wrong:
-            raise InputInvalid(CONFIRM_NOT_DRAFTED(code=item.code, fields="、".join(wrong)))
-        with _WRITING:
-            done = confirm_fields(
-                settings.catalog_dir, code, document=document.strip(),
-                date=parse_iso_date(date), fields=fields or None,
-            )  # fmt: skip
-            workspace.catalog = load_catalog(settings.catalog_dir)
+        if not fields:  # none ticked: never "all of them"
+            raise InputInvalid(CONFIRM_NEEDS_FIELDS())
+        # confirm_fields checks the fields against the edition as it is, under its lock.
+        done = confirm_fields(
+            settings.catalog_dir, code, document=document.strip(), date=parse_iso_date(date),
+            fields=fields,
+        )  # fmt: skip
+        workspace.catalog = load_catalog(settings.catalog_dir)
     except InputInvalid as exc:
         log(request, session, "catalog-refused", f"{code} {document}")
         return _catalog_page(

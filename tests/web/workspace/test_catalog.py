@@ -87,7 +87,17 @@ def test_a_confirmation_form_refuses_what_it_cannot_record(client: TestClient) -
     wrong = [
         ({"document": " ", "date": "2026-11-30", "fields": ["steps"]}, "请填写确认文件的文号"),
         ({"document": DOCUMENT, "date": "30/11/2026", "fields": ["steps"]}, "YYYY-MM-DD"),
-        ({"document": DOCUMENT, "date": "2026-11-30", "fields": ["name"]}, "不是待确认的起草稿"),
+        ({"document": DOCUMENT, "date": "2026-11-30", "fields": ["name"]}, "不能确认"),
+        ({"document": DOCUMENT, "date": "2026-11-30"}, "请勾选要确认的内容"),
+        # A field list smuggling YAML is refused, nothing written.
+        (
+            {
+                "document": DOCUMENT,
+                "date": "2026-11-30",
+                "fields": ["materials]\n  - document: Y\n    date: 2020-01-01\n    fields: [steps"],
+            },
+            "不能确认",
+        ),
         ({"document": DOCUMENT, "date": "2019-12-31", "fields": ["steps"]}, "早于本版施行日期"),
     ]
     for form, problem in wrong:
