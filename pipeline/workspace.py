@@ -6,6 +6,7 @@ import contextlib
 import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.config import Settings
@@ -27,6 +28,30 @@ class Workspace:
     catalog: Catalog
     directory: Directory
     store: CaseStore
+    catalog_stamp: tuple[int, int] | None = None
+    """The catalog's edition file as last read: its mtime (ns) and size (a change of
+    either within the filesystem's time resolution still shows)."""
+
+    def refresh_catalog(self) -> None:
+        """Read the catalog again if its edition changed since (another process confirmed).
+
+        A catalog caught half-written (the edition file first, then its item) fails to
+        load: the one in hand is kept and the next call tries again.
+        """
+        from pipeline.catalog import load_catalog
+        from pipeline.errors import CatalogInvalid
+
+        try:
+            stamp = _stamp(self.settings.catalog_dir)
+        except OSError:
+            return
+        if stamp == self.catalog_stamp:
+            return
+        try:
+            catalog = load_catalog(self.settings.catalog_dir)
+        except CatalogInvalid:
+            return
+        self.catalog, self.catalog_stamp = catalog, stamp
 
     @functools.cached_property
     def objections(self) -> ObjectionStore:
@@ -64,10 +89,12 @@ class Workspace:
         from pipeline.database import database_url
         from pipeline.organisations import load_district
 
+        stamp = _stamp(settings.catalog_dir)
         catalog = load_catalog(settings.catalog_dir)
         directory = load_district(settings.district_path)
         store = CaseStore(database_url(settings.data, settings.database_url))
-        workspace = cls(settings=settings, catalog=catalog, directory=directory, store=store)
+        workspace = cls(settings=settings, catalog=catalog, directory=directory, store=store,
+                        catalog_stamp=stamp)  # fmt: skip
         try:
             yield workspace
         finally:
@@ -75,3 +102,9 @@ class Workspace:
             for opened in ("objections", "meetings"):  # opened on first use only
                 if opened in workspace.__dict__:
                     getattr(workspace, opened).close()
+
+
+def _stamp(catalog_dir: Path) -> tuple[int, int]:
+    """The edition file's mtime (ns) and size: what tells that a catalog changed."""
+    found = (catalog_dir / "edition.yaml").stat()
+    return found.st_mtime_ns, found.st_size

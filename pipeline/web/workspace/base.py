@@ -27,8 +27,14 @@ AccountDep = Annotated[WebSession, Depends(account_session)]
 
 
 def open_workspace(request: Request) -> Workspace:
-    """The catalog, organisations and case store the pages share."""
-    return web_state(request).workspace.get()
+    """The catalog, organisations and case store the pages share.
+
+    The catalog is read again when its edition changed: a confirmation written by
+    another worker process rules here from the next request on.
+    """
+    workspace = web_state(request).workspace.get()
+    workspace.refresh_catalog()
+    return workspace
 
 
 def today(request: Request) -> dt.date:

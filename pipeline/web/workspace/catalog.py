@@ -24,7 +24,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from pipeline.accounts.permissions import Action, allowed
 from pipeline.catalog.confirm import confirm_fields
-from pipeline.catalog.load import load_catalog
 from pipeline.catalog.model import CONFIRMABLE, FIELD_LABELS, CatalogItem, FieldSource
 from pipeline.errors import InputInvalid
 from pipeline.rules.calendar import parse_iso_date
@@ -140,7 +139,7 @@ def confirm(
             settings.catalog_dir, code, document=document.strip(), date=parse_iso_date(date),
             fields=fields,
         )  # fmt: skip
-        workspace.catalog = load_catalog(settings.catalog_dir)
+        workspace.refresh_catalog()
     except InputInvalid as exc:
         log(request, session, "catalog-refused", f"{code} {document}")
         return _catalog_page(
