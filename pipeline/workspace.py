@@ -41,11 +41,8 @@ class Workspace:
         from pipeline.catalog import load_catalog
         from pipeline.errors import CatalogInvalid
 
-        try:
-            stamp = _stamp(self.settings.catalog_dir)
-        except OSError:
-            return
-        if stamp == self.catalog_stamp:
+        stamp = _stamp(self.settings.catalog_dir)
+        if stamp is None or stamp == self.catalog_stamp:
             return
         try:
             catalog = load_catalog(self.settings.catalog_dir)
@@ -104,7 +101,13 @@ class Workspace:
                     getattr(workspace, opened).close()
 
 
-def _stamp(catalog_dir: Path) -> tuple[int, int]:
-    """The edition file's mtime (ns) and size: what tells that a catalog changed."""
-    found = (catalog_dir / "edition.yaml").stat()
+def _stamp(catalog_dir: Path) -> tuple[int, int] | None:
+    """The edition file's mtime (ns) and size: what tells that a catalog changed.
+
+    None when it cannot be read: loading the catalog says why, in its own words.
+    """
+    try:
+        found = (catalog_dir / "edition.yaml").stat()
+    except OSError:
+        return None
     return found.st_mtime_ns, found.st_size

@@ -123,3 +123,12 @@ def test_an_os_error_on_an_open_file_names_the_file(tmp_path: Path) -> None:
     text = err.file.getvalue()  # type: ignore[attr-defined]
     assert f"{tmp_path / 'notice.pdf.part'}: No space left on device" in text
     assert "BufferedWriter" not in text
+
+
+def test_a_district_catalog_folder_without_an_edition_is_a_clear_error(  # type: ignore[no-untyped-def]
+    cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XWQL_CATALOG", str(tmp_path))  # XWQL_CATALOG names an empty folder
+    result = cli("cases", "list")
+    assert result.code == 3 and "Traceback" not in result.err
+    assert "edition.yaml" in result.err and str(tmp_path) in result.err
