@@ -8,11 +8,12 @@ too (and collates the day's sheets into one PDF to print, :func:`collate_for_pos
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.cases.meetings import Meeting
 from pipeline.cases.model import Case
 from pipeline.config import Settings
 from pipeline.documents.engine import DocumentEngine
@@ -72,14 +73,20 @@ def notices_of(
     Raises:
         InputInvalid: An item's notice step has no notice period.
     """
-    return [
-        job
-        for case in cases
-        for job in notice_jobs(
-            case, workspace.catalog.get(case.item_code), workspace.directory.get(case.village)
-        )
-        if day is None or job.step.date == day
-    ]
+    registers: dict[str, Mapping[str, Meeting]] = {}
+    jobs = []
+    for case in cases:
+        if case.village not in registers:
+            registers[case.village] = workspace.meetings.of_village(case.village)
+        jobs += [
+            job
+            for job in notice_jobs(
+                case, workspace.catalog.get(case.item_code),
+                workspace.directory.get(case.village), registers[case.village],
+            )
+            if day is None or job.step.date == day
+        ]  # fmt: skip
+    return jobs
 
 
 def select_notices(workspace: Workspace, request: NoticeRequest) -> list[NoticeJob]:

@@ -167,8 +167,9 @@ def village_notices(context: JobContext, village: str, month: Month | None) -> V
     out = context.out / "notices" / place.village.name
     archived: list[Archived] = []
     todo = []
+    register = context.workspace.meetings.of_village(place.village.code)
     for case in store.find(village=place.village.code):
-        for job in notice_jobs(case, catalog.get(case.item_code), place):
+        for job in notice_jobs(case, catalog.get(case.item_code), place, register):
             if not _in_month(job.step.date, month):
                 continue
             unit = notice_unit(job)

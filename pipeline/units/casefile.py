@@ -194,7 +194,7 @@ def collect_documents(
             FiledDocument(f"异议处理记录（回执 {kept.receipt}）", supervision_committee(place),
                           kept.received_on, record.public_pdf, note=state)
         )  # fmt: skip
-    for job in notice_jobs(case, item, place):
+    for job in notice_jobs(case, item, place, {meeting.number: meeting for meeting in meetings}):
         sheet = posted(job) or issuer.issue(job, out).public_pdf
         title = f"{item.name}{'公示' if job.kind == DocumentKind.PUBLIC_NOTICE else '结果公开'}"
         filed.append(

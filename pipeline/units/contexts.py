@@ -476,6 +476,7 @@ def public_notice_context(
     qr: Image,
     issued_on: dt.date,
     supervision_phone: str | None = None,
+    meeting: Meeting | None = None,
 ) -> Context:
     """Values of the public notice (公示) for posting; personal data masked.
 
@@ -489,6 +490,8 @@ def public_notice_context(
         qr: The QR image printed beside the code, about 18 mm wide.
         issued_on: Date printed under the issuer.
         supervision_phone: District supervision phone; the district's by default.
+        meeting: The meeting whose decision the notice publishes (决议公开): its
+            kind, day, attendance and vote are stated with the proposal.
 
     Returns:
         The values of template ``public_notice``: no full ID number, phone
@@ -518,11 +521,23 @@ def public_notice_context(
     )
     return common | {
         "procedure": _procedure(case, item),
-        "proposal": public_text(case, case.decision) or "见下表",
+        "proposal": _with_vote(public_text(case, case.decision) or "见下表", case, meeting),
         "start": chinese_date(start),
         "end": chinese_date(end),
         "duration": duration,
     }
+
+
+def _with_vote(proposal: str, case: Case, meeting: Meeting | None) -> str:
+    """The proposal, and the meeting that decided it: 决议公开 states who decided, and how."""
+    vote = meeting.vote_on(case.case_id) if meeting is not None else None
+    if meeting is None or vote is None:
+        return proposal
+    return (
+        f"{proposal}（经{meeting.kind.value}于{chinese_date(meeting.held_on)}表决：应到"
+        f"{meeting.members}人，实到{meeting.present}人；同意{vote.in_favour}票，"
+        f"反对{vote.against}票，弃权{vote.abstaining}票）"
+    )
 
 
 def result_notice_context(

@@ -87,13 +87,14 @@ def notice_source_sha256(job: NoticeJob) -> str:
     payload = verification_payload(
         job.kind, job.case, issued_on=job.step.date, start=job.start, end=job.end
     )
-    return _sha256_json(
-        {
-            "payload": payload.decode("utf-8"),
-            "item": job.item.model_dump(mode="json"),
-            "place": place_data(job.place),
-        }
-    )
+    data: dict[str, object] = {
+        "payload": payload.decode("utf-8"),
+        "item": job.item.model_dump(mode="json"),
+        "place": place_data(job.place),
+    }
+    if job.meeting is not None:  # a notice without one hashes as before meetings were kept
+        data["meeting"] = job.meeting.model_dump(mode="json")
+    return _sha256_json(data)
 
 
 def notice_unit(job: NoticeJob) -> str:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.cases.meetings import Meeting, meetings_deciding
 from pipeline.cases.model import Case, StepRecord
 from pipeline.cases.store import IssuedNotice
 from pipeline.cases.verification import verification_code, verification_payload
@@ -63,6 +64,8 @@ class NoticeJob:
     step: StepRecord
     start: dt.date | None = None
     end: dt.date | None = None
+    meeting: Meeting | None = None
+    """A 公示 after a meeting's decision (决议公开): that meeting, whose vote it states."""
 
     @property
     def verification_code(self) -> str:
@@ -96,11 +99,17 @@ class NoticeBatch:
     failed: list[tuple[NoticeJob, XwqlError]]
 
 
-def notice_jobs(case: Case, item: CatalogItem, place: Place) -> list[NoticeJob]:
-    """Every notice (公示) and result (结果公开) step recorded on ``case``, in order."""
+def notice_jobs(
+    case: Case, item: CatalogItem, place: Place, register: Mapping[str, Meeting] | None = None
+) -> list[NoticeJob]:
+    """Every notice (公示) and result (结果公开) step recorded on ``case``, in order.
+
+    With the village's meeting ``register``, a 公示 following a registered meeting's
+    decision states that meeting's vote (决议公开).
+    """
     steps = {step.id: step for step in item.steps}
     jobs: list[NoticeJob] = []
-    for record in case.steps:
+    for index, record in enumerate(case.steps):
         step = steps.get(record.step)
         if step is None:
             continue
@@ -109,9 +118,12 @@ def notice_jobs(case: Case, item: CatalogItem, place: Place) -> list[NoticeJob]:
             if period is None:
                 raise InputInvalid(NO_NOTICE_PERIOD(item=item.code, step=step.name))
             start, end, _, _ = period
+            before = case.model_copy(update={"steps": case.steps[:index]})
+            decided = meetings_deciding(before, register or {})
             jobs.append(
-                NoticeJob(case, item, place, DocumentKind.PUBLIC_NOTICE, record, start, end)
-            )
+                NoticeJob(case, item, place, DocumentKind.PUBLIC_NOTICE, record, start, end,
+                          meeting=decided[-1] if decided else None)
+            )  # fmt: skip
         elif step.kind == StepKind.RESULT:
             jobs.append(NoticeJob(case, item, place, DocumentKind.RESULT_NOTICE, record))
     return jobs
@@ -168,7 +180,7 @@ class NoticeIssuer(StampedWriter):
             return public_notice_context(
                 job.case, job.item, job.place, start=job.start, end=job.end,
                 verification_code=code, qr=qr, issued_on=job.step.date,
-                supervision_phone=self.supervision_phone,
+                supervision_phone=self.supervision_phone, meeting=job.meeting,
             )  # fmt: skip
         return result_notice_context(
             job.case, job.item, job.place, result_on=job.step.date, verification_code=code,

@@ -25,6 +25,8 @@ from pipeline.organisations import Directory, load_district
 from pipeline.rules.deadlines import overdue
 from pipeline.rules.flow import notice_period
 from pipeline.rules.meetings import needs_meeting
+from pipeline.units.filing import notice_source_sha256
+from pipeline.units.notices import notice_jobs
 from pipeline.workspace import Workspace
 from tests.conftest import ROOT
 
@@ -298,3 +300,18 @@ def test_the_generator_writes_the_same_cases_again(
     with workspace(settings, catalog, directory, tmp_path) as fresh:
         regenerated = import_all(fresh, out)
     assert _data(regenerated.cases) == _data(district.cases)
+
+
+def test_a_resolution_notice_follows_the_meeting_that_decided(
+    district: Imported, space: Workspace, catalog: Catalog
+) -> None:
+    case = next(c for c in district.cases if c.case_id == "NM-2026-11-004")  # 四议两公开
+    item, place = catalog.get(case.item_code), space.directory.get(case.village)
+    register = space.meetings.of_village("QL-NM")
+    (notice,) = [j for j in notice_jobs(case, item, place, register) if j.meeting is not None]
+    assert notice.step.step == "resolution_notice"
+    assert notice.meeting is not None and notice.meeting.kind.value == "村民代表会议"
+    # Without the register the notice is as before (and hashes as before).
+    bare = [j for j in notice_jobs(case, item, place) if j.step.step == "resolution_notice"]
+    assert bare[0].meeting is None
+    assert notice_source_sha256(bare[0]) != notice_source_sha256(notice)

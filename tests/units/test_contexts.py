@@ -458,3 +458,23 @@ def test_verification_payload_holds_public_facts_only() -> None:
     assert payload == again
     other = verification_payload(DocumentKind.RESULT_NOTICE, case, issued_on=dt.date(2026, 11, 2))
     assert verification_code(payload) != verification_code(other)
+
+
+def test_a_resolution_notice_states_the_meetings_vote(
+    item: CatalogItem, place: Place, qr: Image
+) -> None:
+    request = make_request(item, place, qr)
+    assert request.meeting is not None and request.start and request.end
+    context = public_notice_context(
+        request.case, item, place, start=request.start, end=request.end,
+        verification_code="7K3D-Q9XM", qr=qr, issued_on=dt.date(2026, 11, 2),
+        meeting=request.meeting,
+    )  # fmt: skip
+    assert context["proposal"].endswith(
+        "（经村民代表会议于2026年10月28日表决：应到27人，实到25人；同意22票，反对1票，弃权2票）"
+    )
+    plain = public_notice_context(
+        request.case, item, place, start=request.start, end=request.end,
+        verification_code="7K3D-Q9XM", qr=qr, issued_on=dt.date(2026, 11, 2),
+    )  # fmt: skip
+    assert "表决" not in plain["proposal"]
