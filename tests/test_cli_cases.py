@@ -9,13 +9,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import pikepdf
 from openpyxl import load_workbook
 
 from pipeline.accounts.store import AccountStore
 from pipeline.archive.package import load_record, unseal_into
 from pipeline.archive.sealing import Sealer, load_keyring
 from pipeline.config import Settings
-from tests.conftest import CORPUS, ROOT, pdf_text
+from tests.conftest import CORPUS, ROOT, assert_fonts_embedded_sc, pdf_text
 from tests.pdfa import pdfa_problems
 
 SAMPLE = ROOT / "examples" / "linzi" / "南马村-2026-11-台账.xlsx"
@@ -228,3 +229,42 @@ def test_case_documents_with_proxy_and_seals(fresh, tmp_path: Path) -> None:  # 
     assert {s["document"] for s in seals} == {
         "NM-2026-11-007-一次性告知单.pdf", "NM-2026-11-007-受理回执.pdf"
     }  # fmt: skip
+
+
+def test_a_villages_meetings_and_their_minutes_to_sign(fresh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert fresh("intake", str(SAMPLE)).code == 0
+    listed = json.loads(fresh("cases", "meetings", "--village", "南马村", "--json").out)
+    representatives = next(m for m in listed if m["kind"] == "村民代表会议")
+    assert (representatives["members"], representatives["present"]) == (15, 10)
+    assert representatives["quorum"] == "符合三分之二以上要求"  # 10 of 15: 以上 counts it
+    assert representatives["shortfalls"] == [] and "NM-2026-11-004" in representatives["cases"]
+    assert [m["held_on"] for m in listed] == sorted((m["held_on"] for m in listed), reverse=True)
+    out = tmp_path / "minutes"
+    printed = fresh("cases", "minutes", representatives["number"], "--village", "南马村",
+                    "--out", str(out))  # fmt: skip
+    assert printed.code == 0, printed.err
+    (pdf,) = out.glob("*.pdf")
+    assert pdf.name == f"{representatives['number']}.pdf"
+    text = "".join(pdf_text(pdf).split())
+    assert "村民代表会议记录" in text and representatives["number"] in text
+    assert "应到15人，实到10人，符合三分之二以上要求" in text and "2026年11月5日" in text
+    assert "参会人员签到" in text and "主持人（签字）" in text and "NM-2026-11-004" in text
+    assert pdfa_problems(pdf) == []
+    with pikepdf.open(pdf) as opened:
+        assert opened.open_metadata().pdfa_status == "2B"
+    assert_fonts_embedded_sc(pdf)
+    # A number the register does not hold is a clear error naming those it does.
+    missing = fresh("cases", "minutes", "南马村〔2026〕99号", "--village", "南马村")
+    assert missing.code != 0 and representatives["number"] in missing.err
+    assert "Traceback" not in missing.err
+
+
+def test_a_decided_cases_documents_hold_its_minutes(fresh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert fresh("intake", str(SAMPLE)).code == 0
+    result = fresh("cases", "documents", "NM-2026-11-004", "--out", str(tmp_path / "cases"))
+    assert result.code == 0, result.err
+    assert "未生成" not in result.err  # every deciding meeting is in the register
+    minutes = sorted((tmp_path / "cases" / "NM-2026-11-004").glob("*会议记录*.pdf"))
+    assert len(minutes) == 3  # 两委会议, 党员大会, 村民代表会议 of 四议两公开
+    kinds = ["".join(pdf_text(pdf).split()) for pdf in minutes]
+    assert all("参会人员签到" in text for text in kinds)

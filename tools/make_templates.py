@@ -479,6 +479,7 @@ def proxy_authorisation():
 
 
 def meeting_record():
+    """The minutes of a meeting: every topic with its vote, a place to sign for each present."""
     doc = new_document(body_size=12)
     paragraph(doc, "{{ place_name }}", align=WD_ALIGN_PARAGRAPH.CENTER, face=SANS, size=14)
     paragraph(doc, "{{ meeting_kind }}记录", style="Title")
@@ -486,28 +487,53 @@ def meeting_record():
     form_table(
         doc,
         (
-            ("会议名称", "{{ meeting_kind }}"),
             ("时间", "{{ held_on }}"),
             ("地点", "{{ location }}"),
             ("主持人", "{{ chair }}"),
             ("记录人", "{{ recorder }}"),
             ("参会人数", "{{ attendance }}"),
-            ("议题", "{{ topic }}"),
-            ("关联办件", "{{ case_id }}　{{ item_name }}　申请人：{{ name }}"),
-            (
-                "表决结果",
-                "同意{{ votes_for }}票，反对{{ votes_against }}票，弃权{{ abstentions }}票",
-            ),
-            ("决议", "{{ resolution }}"),
         ),
-        tall=("决议",),
     )
+    paragraph(doc, "议题及表决结果", face=SANS, size=12).paragraph_format.space_before = Pt(8)
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    loop_table(
+        doc,
+        ("序号", "议题", "关联办件", "同意", "反对", "弃权"),
+        (
+            ("{{ row.number }}", center),
+            ("{{ row.topic }}", WD_ALIGN_PARAGRAPH.LEFT),
+            ("{{ row.case_id }}", center),
+            ("{{ row.votes_for }}", center),
+            ("{{ row.votes_against }}", center),
+            ("{{ row.abstentions }}", center),
+        ),
+        (Mm(12), Mm(70), Mm(36), Mm(14), Mm(14), Mm(14)),
+        size=11,
+        loop="for row in topics",
+    )
+    form_table(doc, (("决议", "{{ resolution }}"),), tall=("决议",))
     signature_line(
         doc, "主持人（签字）：________________　　记录人（签字）：________________", size=12
     )
-    signature_line(doc, "参会人员签字：", size=12)
-    for _ in range(4):
-        paragraph(doc)
+    paragraph(doc, "参会人员签到", face=SANS, size=12).paragraph_format.space_before = Pt(12)
+    signers = loop_table(
+        doc,
+        ("序号", "姓名", "签字", "序号", "姓名", "签字"),
+        (
+            ("{{ row.left_number }}", center),
+            ("{{ row.left_name }}", center),
+            ("", center),
+            ("{{ row.right_number }}", center),
+            ("{{ row.right_name }}", center),
+            ("", center),
+        ),
+        (Mm(12), Mm(25), Mm(43), Mm(12), Mm(25), Mm(43)),
+        size=11,
+        loop="for row in signers",
+    )
+    signers.rows[2].height = Mm(11)  # room for a signature in a hand's size
+    signers.rows[2].height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+    paragraph(doc, "{{ signing_note }}", size=11)
     return doc
 
 

@@ -410,15 +410,74 @@ def seals(
     console.print(table)
 
 
+@cases_app.command("meetings")
+def cases_meetings(
+    village: Annotated[str, typer.Option(help="Village name or code.")],
+    as_json: JsonOption = False,
+) -> None:
+    """List a village's meeting register: quorum, what fell short, the cases decided.
+
+    Example: xwql cases meetings --village 南马村
+    """
+    from pipeline.jobs.meetings import village_meetings
+
+    with Workspace.open(current_settings()) as workspace:
+        seen = village_meetings(workspace, workspace.directory.get(village))
+    if as_json:
+        print_json([
+            {
+                "number": s.meeting.number, "kind": s.meeting.kind.value,
+                "held_on": s.meeting.held_on.isoformat(), "members": s.meeting.members,
+                "present": s.meeting.present, "quorum": s.quorum, "shortfalls": s.shortfalls,
+                "advisory": s.advisory, "cases": s.meeting.cases,
+            }
+            for s in seen
+        ])  # fmt: skip
+        return
+    table = Table("编号 number", "会议 kind", "日期 held", "应到/实到", "法定人数 quorum",
+                  "办件 cases")  # fmt: skip
+    for s in seen:
+        table.add_row(
+            s.meeting.number, s.meeting.kind.value, s.meeting.held_on.isoformat(),
+            f"{s.meeting.members}/{s.meeting.present}", s.quorum or "—",
+            "、".join(s.meeting.cases) or "—",
+        )  # fmt: skip
+    console.print(table)
+    for s in seen:
+        for shortfall in s.shortfalls:
+            mark = "提示 advice" if s.advisory else "不符 falls short"
+            err_console.print(f"[yellow]![/] {s.meeting.number} {mark}: {shortfall}")
+
+
+@cases_app.command("minutes")
+def cases_minutes(
+    village: Annotated[str, typer.Option(help="Village name or code.")],
+    numbers: Annotated[list[str] | None, typer.Argument(help="Meeting numbers; none: all.")] = None,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/minutes"),
+) -> None:
+    """Print a village's meeting minutes (会议记录) for those present to sign.
+
+    Example: xwql cases minutes "南马村〔2026〕3号会议记录" --village 南马村
+    """
+    from pipeline.jobs.meetings import print_minutes
+
+    written = list(print_minutes(current_settings(), village, numbers or [], out))
+    for pdf in written:
+        console.print(f"[green]✓[/] {pdf}")
+    if not written:
+        err_console.print(f"[yellow]![/] {village}: 没有登记的会议 no meeting registered")
+
+
 @cases_app.command("documents")
 def cases_documents(
     case_ids: Annotated[list[str], typer.Argument(help="Case ids.")],
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/cases"),
     operator: Annotated[str, typer.Option(help="Who places the seal (用印经办人).")] = "xwql",
 ) -> None:
-    """Write a case's internal documents: application, notification, receipt, proxy.
+    """Write a case's internal documents: application, notification, receipt, proxy, minutes.
 
     These carry full personal data: they are for the case file, not for posting.
+    The minutes are those of the registered meetings that decided the case.
 
     Example: xwql cases documents NM-2026-11-007 --out out/cases
     """

@@ -66,8 +66,8 @@ GIVE_A_LEDGER = Bilingual(
     "give a ledger file, or --template --out FILE",
 )
 FILE_THE_MINUTES = Bilingual(
-    "会议记录按会议原件归档",
-    "file the meeting's own minutes",
+    "决定所依据的会议不在会议记录表中，会议记录按纸质原件归档",
+    "the deciding meeting is not in the register: file its minutes on paper",
 )
 
 # district.py: xwql demo

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.cases.meetings import meetings_deciding
 from pipeline.cases.model import Advisory, Case, CaseStatus, Irregularity, StepRecord
 from pipeline.catalog import CatalogItem
 from pipeline.catalog.model import DayUnit, DocumentKind, Step
@@ -148,7 +149,8 @@ def record_step(workspace: Workspace, case_id: str, entry: StepEntry, *, via: st
         outcome=entry.outcome, note=entry.note, meeting_record=entry.meeting_record,
         by_proxy=entry.by_proxy,
     )  # fmt: skip
-    book = workspace.meeting_book(case.village)
+    # Only a step naming its meeting is held to the register: no read for the others.
+    book = workspace.meeting_book(case.village) if record.meeting_record else None
     updated = apply_step(case, item, record, force_reason=entry.force_reason, book=book)
     workspace.store.save(updated, source=f"{via} {wanted.id}")
     return RecordedStep(
@@ -174,9 +176,10 @@ def case_documents(
     """Write each case's internal documents into ``out/<case id>/``, case after case.
 
     Application, one-time notification, receipt (stamped, registered) and proxy
-    authorisation, with full personal data: for the case file, not for posting.
-    Meeting records are not written (the ledger has no attendance or votes):
-    they are named in ``skipped``.
+    authorisation, with full personal data: for the case file, not for posting;
+    then the minutes of the registered meetings that decided it, to sign. A
+    decision whose meeting is not in the register is named in ``skipped``: its
+    minutes are on paper.
     """
     with Workspace.open(settings) as workspace:
         cases = [workspace.store.get(case_id) for case_id in case_ids]
@@ -193,5 +196,10 @@ def case_documents(
             for case in cases:
                 item = workspace.catalog.get(case.item_code)
                 place = workspace.directory.get(case.village)
-                written = write_case_documents(case, item, place, writer, out / case.case_id)
-                yield CaseDocuments(case.case_id, written, skipped_kinds(case, item))
+                meetings = meetings_deciding(case, workspace.meetings.of_village(case.village))
+                written = write_case_documents(
+                    case, item, place, writer, out / case.case_id,
+                    meetings=meetings, rules=workspace.catalog.meetings,
+                )  # fmt: skip
+                skipped = [] if meetings else skipped_kinds(case, item)
+                yield CaseDocuments(case.case_id, written, skipped)

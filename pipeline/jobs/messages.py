@@ -89,3 +89,10 @@ FINDINGS_MISSING = Bilingual("请填写核实情况。", "write what the committ
 ANSWERED_BEFORE_RECEIVED = Bilingual(
     "答复日期 {date} 早于收到日期 {received}。", "the answer's date {date} is before {received}"
 )
+
+# meetings.py: a village's meeting register
+
+NO_SUCH_MEETING = Bilingual(
+    "{village}的会议记录中没有“{number}”；已登记：{known}",
+    "no such meeting in the village's register; its numbers: {known}",
+)

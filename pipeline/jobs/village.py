@@ -197,8 +197,11 @@ def village_case_files(context: JobContext, village: str) -> VillageResult:
         for case in context.workspace.store.find(village=place.village.code)
         if case.status != CaseStatus.OPEN
     ]
+    register = context.workspace.meetings.of_village(place.village.code)
     archived, failed = _each(
-        context, lambda case: context.filer.file(case, catalog.get(case.item_code), place), closed
+        context,
+        lambda case: context.filer.file(case, catalog.get(case.item_code), place, register),
+        closed,
     )
     return VillageResult(place.village.code, archived, failed)
 

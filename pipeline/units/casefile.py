@@ -36,9 +36,7 @@ from pipeline.documents.engine import DocumentEngine
 from pipeline.documents.render import chinese_date
 from pipeline.errors import InputInvalid
 from pipeline.organisations import Place
-from pipeline.rules.meetings import quorum_statement
-from pipeline.units.case_documents import write_case_documents
-from pipeline.units.contexts import meeting_record_context
+from pipeline.units.case_documents import CaseDocument, write_case_documents
 from pipeline.units.filing import notice_source_sha256, notice_unit, place_data
 from pipeline.units.messages import CASE_HAS_NO_DOCUMENTS, CASE_STILL_OPEN
 from pipeline.units.notices import NoticeIssuer, NoticeJob, notice_jobs
@@ -170,22 +168,9 @@ def collect_documents(
     notice for which ``posted`` gives the sheet that was put up is filed as it is,
     not printed again.
     """
-    filed = [
-        FiledDocument(document.title, _author(document.kind, case, place), case.received_on,
-                      document.pdf, kind=document.kind)
-        for document in write_case_documents(case, item, place, issuer, out)
-    ]  # fmt: skip
-    for meeting in meetings:
-        quorum = quorum_statement(meeting, place.village, rules) if rules else ""
-        context = meeting_record_context(case, item, place, meeting=meeting, quorum=quorum)
-        target = out / f"{case.case_id}-会议记录-{len(filed)}.pdf"
-        issuer.write("meeting_record", context, target, case=case, place=place,
-                     purpose=None, dated=meeting.held_on)  # fmt: skip
-        kind = meeting.kind.value
-        filed.append(
-            FiledDocument(f"会议记录（{kind}）", f"{place.village.name}{kind}", meeting.held_on,
-                          target, kind=DocumentKind.MEETING_RECORD, note=meeting.number)
-        )  # fmt: skip
+    filed = [_filed(document, case, place) for document in write_case_documents(
+        case, item, place, issuer, out, meetings=meetings, rules=rules
+    )]  # fmt: skip
     for kept in case.objections:
         objection = Objection.of_case(case, kept)
         record = write_objection_record(objection, place, item, issuer, out, internal=False)
@@ -204,11 +189,22 @@ def collect_documents(
     return filed
 
 
-def _author(kind: DocumentKind, case: Case, place: Place) -> str:
-    """责任者: the applicant for what they sign, the committee for what it issues."""
-    if kind in (DocumentKind.APPLICATION, DocumentKind.PROXY_AUTHORISATION):
-        return case.applicant.name
-    return place.village.committee
+def _filed(document: CaseDocument, case: Case, place: Place) -> FiledDocument:
+    """The case file's entry of a document, with its 责任者 (who is responsible for it).
+
+    The applicant for what they sign, the meeting for its minutes, the committee
+    for what it issues.
+    """
+    meeting = document.meeting
+    if meeting is not None:
+        author = f"{place.village.name}{meeting.kind.value}"
+        return FiledDocument(document.title, author, meeting.held_on, document.pdf,
+                             kind=document.kind, note=meeting.number)  # fmt: skip
+    author = place.village.committee
+    if document.kind in (DocumentKind.APPLICATION, DocumentKind.PROXY_AUTHORISATION):
+        author = case.applicant.name
+    return FiledDocument(document.title, author, case.received_on, document.pdf,
+                         kind=document.kind)  # fmt: skip
 
 
 CASE_FILE_NAME = "案卷.pdf"
@@ -270,8 +266,17 @@ class CaseFiler:
     register: Callable[[str], Mapping[str, Meeting]] = lambda village: {}
     rules: MeetingRules | None = None
 
-    def file(self, case: Case, item: CatalogItem, place: Place) -> Archived:
+    def file(
+        self,
+        case: Case,
+        item: CatalogItem,
+        place: Place,
+        register: Mapping[str, Meeting] | None = None,
+    ) -> Archived:
         """Archive the case file of ``case`` (nothing is written if it is archived unchanged).
+
+        ``register`` is the village's meeting register when the caller read it
+        once for all its cases; else it is read here.
 
         Raises:
             InputInvalid: The case is still open.
@@ -279,7 +284,9 @@ class CaseFiler:
         """
         if case.status not in _FINAL:
             raise InputInvalid(CASE_STILL_OPEN(case=case.case_id, status=case.status.value))
-        meetings = meetings_deciding(case, self.register(case.village))
+        if register is None:
+            register = self.register(case.village)
+        meetings = meetings_deciding(case, register)
         source = case_source_sha256(case, item, place, meetings)
         formed = max([case.received_on, *(step.date for step in case.steps)])
         base = ArchivalCode(

@@ -42,6 +42,7 @@ from pipeline.units.messages import (
     DOCUMENT_VALUE_MISSING,
     DUE_BEFORE_RECEIVED,
     ITEM_HAS_NO_SUCH_DOCUMENT,
+    MEETING_OF_ANOTHER_VILLAGE,
     MEETING_RECORD_WRONG,
     NO_DOCUMENT_TEMPLATE,
     NO_RESULT_YET,
@@ -359,36 +360,49 @@ def proxy_authorisation_context(
     }
 
 
-def meeting_record_context(
-    case: Case, item: CatalogItem, place: Place, *, meeting: Meeting, quorum: str = ""
-) -> Context:
-    """Values of the meeting record (会议记录 / 决议) of a case.
+SIGNING_ROWS = 20
+"""Blank signing rows (two names each) when the minutes do not list who came."""
+
+
+def minutes_context(meeting: Meeting, place: Place, *, quorum: str = "") -> Context:
+    """Values of the minutes (会议记录) of a meeting, printed for signing and kept internal.
+
+    Every topic with its vote, the attendance with the quorum line, and a place to
+    sign for each person present: by name when the minutes list them, else blank
+    numbered lines (a meeting of more than can sign on them attaches its own 签到表).
 
     Args:
-        case: The case discussed.
-        item: The case's catalog item.
-        place: The case's village.
         meeting: The meeting (its counts hold together: the model checks them).
+        place: Its village.
         quorum: Whether it was quorate, as the minutes state it ("符合三分之二以上要求").
 
-    Returns:
-        The values of template ``meeting_record``.
-
     Raises:
-        InputInvalid: The meeting did not vote on the case, or the case is not of
-            this item or village.
-
+        InputInvalid: The meeting is another village's.
     """
-    _check(case, item, place, DocumentKind.MEETING_RECORD)
-    vote = meeting.vote_on(case.case_id)
-    if vote is None:
+    if meeting.village != place.village.code:
         raise InputInvalid(
-            MEETING_RECORD_WRONG(
-                case=case.case_id, problems=NOT_VOTED.format(number=meeting.number)
-            )
+            MEETING_OF_ANOTHER_VILLAGE(number=meeting.number, village=place.village.name)
         )
     attendance = f"应到{meeting.members}人，实到{meeting.present}人"
-    return _common(case, item, place) | {
+    names = list(meeting.attendees) or [""] * min(meeting.present, 2 * SIGNING_ROWS)
+    numbered = [(str(index), name) for index, name in enumerate(names, start=1)]
+    half = (len(numbered) + 1) // 2
+    left, right = numbered[:half], numbered[half:] + [("", "")] * (half - len(numbered[half:]))
+    signers = [
+        {"left_number": ln, "left_name": lname, "right_number": rn, "right_name": rname}
+        for (ln, lname), (rn, rname) in zip(left, right, strict=True)
+    ]
+    unlisted = not meeting.attendees and meeting.present > len(names)
+    topics = [
+        {
+            "number": str(index), "topic": topic.topic, "case_id": topic.case_id or "—",
+            "votes_for": str(topic.in_favour), "votes_against": str(topic.against),
+            "abstentions": str(topic.abstaining),
+        }
+        for index, topic in enumerate(meeting.topics, start=1)
+    ]  # fmt: skip
+    return {
+        "place_name": place.full_name,
         "meeting_kind": meeting.kind.value,
         "meeting_number": meeting.number,
         "held_on": chinese_date(meeting.held_on),
@@ -396,13 +410,30 @@ def meeting_record_context(
         "chair": meeting.chair,
         "recorder": meeting.recorder,
         "attendance": f"{attendance}，{quorum}" if quorum else attendance,
-        "topic": vote.topic,
-        "name": case.applicant.name,
-        "votes_for": str(vote.in_favour),
-        "votes_against": str(vote.against),
-        "abstentions": str(vote.abstaining),
-        "resolution": meeting.resolution,
+        "topics": topics,
+        "resolution": meeting.resolution or "见各议题表决结果",
+        "signers": signers,
+        "signing_note": f"实到{meeting.present}人，签到另附签到表。" if unlisted else "",
     }
+
+
+def meeting_record_context(
+    case: Case, item: CatalogItem, place: Place, *, meeting: Meeting, quorum: str = ""
+) -> Context:
+    """Values of the minutes of a meeting that decided ``case`` (filed in its case file).
+
+    Raises:
+        InputInvalid: The meeting did not vote on the case, or the case is not of
+            this item or village.
+    """
+    _check(case, item, place, DocumentKind.MEETING_RECORD)
+    if meeting.vote_on(case.case_id) is None:
+        raise InputInvalid(
+            MEETING_RECORD_WRONG(
+                case=case.case_id, problems=NOT_VOTED.format(number=meeting.number)
+            )
+        )
+    return minutes_context(meeting, place, quorum=quorum)
 
 
 # --- public documents (masked data only) ----------------------------------------------
@@ -616,6 +647,7 @@ class DocumentRequest:
         qr: Footer QR image (public documents).
         due_on: Promised completion date (receipt); ``None`` if the item has none.
         meeting: The meeting (meeting_record).
+        quorum: The minutes' quorum line (meeting_record), e.g. 符合三分之二以上要求.
 
     """
 
@@ -631,6 +663,7 @@ class DocumentRequest:
     qr: Image | None = None
     due_on: dt.date | None = None
     meeting: Meeting | None = None
+    quorum: str = ""
 
     def need(self, field: str) -> Any:
         """The value of ``field``, or a clear error naming it when it was not given."""
@@ -697,7 +730,9 @@ DOCUMENTS: Mapping[DocumentKind, DocumentType] = {
         ),
         DocumentType(
             DocumentKind.MEETING_RECORD, "meeting_record", False,
-            lambda r: meeting_record_context(r.case, r.item, r.place, meeting=r.need("meeting")),
+            lambda r: meeting_record_context(
+                r.case, r.item, r.place, meeting=r.need("meeting"), quorum=r.quorum
+            ),
         ),
         DocumentType(DocumentKind.PUBLIC_NOTICE, "public_notice", True, _public_notice),
         DocumentType(
@@ -742,6 +777,7 @@ __all__ = [
     "format_amount",
     "handling_phone",
     "meeting_record_context",
+    "minutes_context",
     "notification_context",
     "proxy_authorisation_context",
     "public_notice_context",

@@ -37,6 +37,10 @@ MEETING_RECORD_WRONG = Bilingual(
     "办件 {case} 的会议记录有误：{problems}",
     "the meeting record of case {case} is wrong: {problems}",
 )
+MEETING_OF_ANOTHER_VILLAGE = Bilingual(
+    "会议“{number}”不是{village}的会议",
+    "meeting {number} is not this village's",
+)
 # Its problem, printed in Chinese only (str.format blanks):
 NOT_VOTED = "会议“{number}”没有表决本办件"
 

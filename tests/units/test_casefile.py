@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pikepdf
@@ -25,30 +26,47 @@ from tests.conftest import ROOT, assert_fonts_embedded_sc, pdf_text
 pytestmark = pytest.mark.soffice
 
 
-def test_case_file_has_cover_contents_and_every_document(
-    settings: Settings, pool: ConverterPool, tmp_path: Path
-) -> None:
-    local = Settings(home=settings.home, data=tmp_path / "data", converter_workers=2)
+@dataclass(frozen=True)
+class Filing:
+    """The 南马村 sample imported into a case store of its own, and an issuer on it."""
+
+    workspace: Workspace
+    engine: DocumentEngine
+    issuer: NoticeIssuer
+    folder: Path
+
+
+@pytest.fixture(scope="module")
+def filing(
+    settings: Settings, pool: ConverterPool, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Filing]:
+    folder = tmp_path_factory.mktemp("casefile")
+    local = Settings(home=settings.home, data=folder / "data", converter_workers=2)
     with Workspace.open(local) as workspace:
         import_ledger(ROOT / "examples" / "linzi" / "南马村-2026-11-台账.xlsx", workspace)
-        case = workspace.store.get("NM-2026-11-002")
-        item = workspace.catalog.get(case.item_code)
-        place = workspace.directory.get(case.village)
         engine = DocumentEngine(
             settings=local, fonts=ensure_sc_fonts(settings.data),
             templates=TemplateSet(settings.templates_dir), pool=pool,
         )  # fmt: skip
         issuer = NoticeIssuer(
             engine, workspace.store, supervision_phone="0533-7211234", operator="测试",
-            work=tmp_path / "work",
+            work=folder / "work",
         )  # fmt: skip
-        documents = collect_documents(case, item, place, issuer, tmp_path / "docs")
-        code = archival_code(place.village.fonds, 2026, item.retention, place.village.code,
-                             item.code, 1)  # fmt: skip
-        result = assemble_case_file(
-            case, item, place, documents, engine, tmp_path / "案卷.pdf",
-            archival_code=code, filed_on=dt.date(2026, 11, 24), work=tmp_path / "work",
-        )  # fmt: skip
+        yield Filing(workspace, engine, issuer, folder)
+
+
+def test_case_file_has_cover_contents_and_every_document(filing: Filing, tmp_path: Path) -> None:
+    workspace = filing.workspace
+    case = workspace.store.get("NM-2026-11-002")
+    item = workspace.catalog.get(case.item_code)
+    place = workspace.directory.get(case.village)
+    documents = collect_documents(case, item, place, filing.issuer, tmp_path / "docs")
+    code = archival_code(place.village.fonds, 2026, item.retention, place.village.code,
+                         item.code, 1)  # fmt: skip
+    result = assemble_case_file(
+        case, item, place, documents, filing.engine, tmp_path / "案卷.pdf",
+        archival_code=code, filed_on=dt.date(2026, 11, 24), work=tmp_path / "work",
+    )  # fmt: skip
     titles = [d.title for d in documents]
     assert titles[:3] == ["申请表", "一次性告知单", "受理回执"]
     assert "临时救助公示" in titles and "临时救助结果公开" in titles
@@ -65,28 +83,16 @@ def test_case_file_has_cover_contents_and_every_document(
     assert_fonts_embedded_sc(result.path)
 
 
-def test_a_decided_case_files_the_minutes_of_its_meetings(
-    settings: Settings, pool: ConverterPool, tmp_path: Path
-) -> None:
-    local = Settings(home=settings.home, data=tmp_path / "data", converter_workers=2)
-    with Workspace.open(local) as workspace:
-        import_ledger(ROOT / "examples" / "linzi" / "南马村-2026-11-台账.xlsx", workspace)
-        case = workspace.store.get("NM-2026-11-004")  # 四议两公开
-        item = workspace.catalog.get(case.item_code)
-        place = workspace.directory.get(case.village)
-        register = workspace.meetings.of_village(place.village.code)
-        meetings = [register[r.meeting_record] for r in case.steps if r.meeting_record]
-        engine = DocumentEngine(
-            settings=local, fonts=ensure_sc_fonts(settings.data),
-            templates=TemplateSet(settings.templates_dir), pool=pool,
-        )  # fmt: skip
-        issuer = NoticeIssuer(
-            engine, workspace.store, supervision_phone="0533-7211234", operator="测试",
-            work=tmp_path / "work",
-        )  # fmt: skip
-        rules = workspace.catalog.meetings
-        documents = collect_documents(case, item, place, issuer, tmp_path / "docs",
-                                      meetings=meetings, rules=rules)  # fmt: skip
+def test_a_decided_case_files_the_minutes_of_its_meetings(filing: Filing, tmp_path: Path) -> None:
+    workspace = filing.workspace
+    case = workspace.store.get("NM-2026-11-004")  # 四议两公开
+    item = workspace.catalog.get(case.item_code)
+    place = workspace.directory.get(case.village)
+    register = workspace.meetings.of_village(place.village.code)
+    meetings = [register[r.meeting_record] for r in case.steps if r.meeting_record]
+    rules = workspace.catalog.meetings
+    documents = collect_documents(case, item, place, filing.issuer, tmp_path / "docs",
+                                  meetings=meetings, rules=rules)  # fmt: skip
     minutes = [d for d in documents if d.kind is DocumentKind.MEETING_RECORD]
     assert [d.title for d in minutes] == [
         "会议记录（村“两委”联席会议）", "会议记录（党员大会）", "会议记录（村民代表会议）",

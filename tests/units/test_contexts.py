@@ -34,6 +34,7 @@ from pipeline.units.contexts import (
     document_context,
     handling_phone,
     meeting_record_context,
+    minutes_context,
     proxy_authorisation_context,
     public_notice_context,
     receipt_context,
@@ -330,11 +331,40 @@ def test_application_title_and_proxy_line(item: CatalogItem, place: Place) -> No
 def test_meeting_record_values(item: CatalogItem, place: Place, qr: Image) -> None:
     _, context = document_context("meeting_record", make_request(item, place, qr))
     assert context["attendance"] == "应到27人，实到25人"
-    assert context["topic"].startswith("评议") and context["meeting_kind"] == "村民代表会议"
-    assert (context["votes_for"], context["votes_against"], context["abstentions"]) == (
-        "22", "1", "2",
-    )  # fmt: skip
+    (topic,) = context["topics"]
+    assert topic["topic"].startswith("评议") and context["meeting_kind"] == "村民代表会议"
+    assert (topic["votes_for"], topic["votes_against"], topic["abstentions"]) == ("22", "1", "2")
+    assert topic["case_id"] == "QL-NM-2026-0007"
     assert context["held_on"] == "2026年10月28日"
+    # Nobody named: 25 blank numbered lines to sign, two to a row, 1–13 beside 14–25.
+    signers = context["signers"]
+    assert len(signers) == 13 and not context["signing_note"]
+    assert (signers[0]["left_number"], signers[0]["right_number"]) == ("1", "14")
+    assert (signers[-1]["left_number"], signers[-1]["right_number"]) == ("13", "")
+
+
+def test_the_minutes_have_a_line_to_sign_for_each_one_present(place: Place) -> None:
+    names = ["周明", "孙丽", "王𠮷", "李四", "赵五"]
+    meeting = Meeting(
+        number="南马村〔2026〕9号", village="QL-NM", kind=MeetingKind.COMMITTEES,
+        held_on=dt.date(2026, 11, 3), place="村委会", chair="周明", recorder="孙丽",
+        members=7, present=5, attendees=names,
+        topics=[TopicVote(topic="议题一", in_favour=5), TopicVote(topic="议题二", in_favour=4)],
+    )  # fmt: skip
+    context = minutes_context(meeting, place, quorum="符合过半数要求")
+    assert context["attendance"] == "应到7人，实到5人，符合过半数要求"
+    pairs = [(r["left_name"], r["right_name"]) for r in context["signers"]]
+    assert pairs == [("周明", "李四"), ("孙丽", "赵五"), ("王𠮷", "")]
+    assert [t["case_id"] for t in context["topics"]] == ["—", "—"]
+    assert context["resolution"] == "见各议题表决结果"
+    assembly = meeting.model_copy(
+        update={"kind": MeetingKind.VILLAGERS, "members": 900, "present": 600, "attendees": []}
+    )
+    crowd = minutes_context(assembly, place)
+    assert len(crowd["signers"]) == 20 and "另附签到表" in crowd["signing_note"]
+    other = meeting.model_copy(update={"village": "QL-DZ"})
+    with pytest.raises(InputInvalid, match="不是南马村的会议"):
+        minutes_context(other, place)
 
 
 def test_receipt_without_a_village_time_limit(item: CatalogItem, place: Place) -> None:

@@ -15,6 +15,7 @@ from pipeline.web.workspace import (
     cases,
     catalog,
     ledger,
+    meetings,
     month,
     notices,
     registers,
@@ -30,5 +31,6 @@ WORKSPACE_ROUTERS: tuple[APIRouter, ...] = (
     month.router,
     supervision.router,
     catalog.router,
+    meetings.router,
 )
 """The workspace's routers, in the order the app includes them."""
