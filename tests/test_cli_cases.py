@@ -8,8 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import pikepdf
+import pytest
 from openpyxl import load_workbook
 
 from pipeline.accounts.store import AccountStore

@@ -344,6 +344,10 @@ UNSIGNED_NOT_REQUIRED = Bilingual("未签名（此类不要求）", "not signed"
 SIGNATURE_VALID = Bilingual("签名有效", "valid PAdES signature by {signer}")
 NO_FILES = Bilingual("没有文件", "no files")
 UNKNOWN_ITEM = Bilingual("未知事项", "{reason}")
+DECISION_WITHOUT_VALID_MEETING = Bilingual(
+    "决定未经有效会议（强制记录的异常）：{found}",
+    "a decision without a valid meeting (forced past the meeting rules): {found}",
+)
 MEETING_RECORD_ON_PAPER = Bilingual(
     "会议记录以纸质原件存档，编号 {numbers}",
     "the meeting record is kept on paper and referenced; every other required document is present",

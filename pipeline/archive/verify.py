@@ -20,7 +20,10 @@ every check runs and reports, none stops the others:
 =============  ==========================================================================
 
 A check is passed, failed, or not applicable / only a warning (``passed`` None:
-e.g. a meeting record kept on paper and referenced by number).
+e.g. a meeting record kept on paper and referenced by number). A case decided by a
+meeting that broke the meeting rules (short of quorum or majority, the wrong kind,
+四议两公开 out of order: forced, so kept as irregularities) fails ``completeness``:
+a decision without a valid meeting is an incident however complete its file.
 
 The sealed parts are opened in memory and in a private scratch folder removed
 afterwards, whoever asks: a report says what was checked, never what was read.
@@ -49,6 +52,7 @@ from pipeline.archive.messages import (
     BAGIT_INVALID,
     BOOKMARKS_DIFFER,
     BOOKMARKS_UNREADABLE,
+    DECISION_WITHOUT_VALID_MEETING,
     DIGEST_AS_FILED,
     DIGEST_DIFFERS,
     DOCUMENTS_MISSING,
@@ -98,6 +102,12 @@ from pipeline.catalog.model import DocumentKind
 from pipeline.errors import PdfUnreadable, SealedPartUnreadable, StorageError, XwqlError
 from pipeline.organisations import Directory
 from pipeline.rules.documents import required_documents
+from pipeline.rules.violations import RuleId
+
+# A decision forced past these was taken by no valid meeting: an incident, not a gap.
+_MEETING_RULES = frozenset(
+    {RuleId.MEETING, RuleId.QUORUM, RuleId.MAJORITY, RuleId.FOUR_DISCUSSIONS}
+)
 
 
 class Aspect(StrEnum):
@@ -388,6 +398,12 @@ class Verifier:
         names = [k.label for k in missing]
         if problems:
             return Check("completeness", Aspect.INTEGRITY, False, "; ".join(problems))
+        invalid = [i for i in record.irregularities if i.rule in _MEETING_RULES]
+        if invalid:
+            found = "；".join(f"{i.step}：{i.message}" for i in invalid)
+            return Check(
+                "completeness", Aspect.INTEGRITY, False, DECISION_WITHOUT_VALID_MEETING(found=found)
+            )
         if missing == [DocumentKind.MEETING_RECORD] and referenced:
             return Check(
                 "completeness", Aspect.INTEGRITY, None,

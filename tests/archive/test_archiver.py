@@ -71,9 +71,13 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> KeyStore:
 
 
 def builder(
-    tmp_path: Path, source: str, *, keys: KeyStore | None = None, directory: Directory | None = None
-) -> tuple[Callable[[ArchivalCode, PreviousVersion | None, Path], Package], list[str]]:
-    """A package builder (a signed one-page PDF and a case record) that counts its calls."""
+    tmp_path: Path, source: str, *, keys: KeyStore | None = None,
+    directory: Directory | None = None, **record: Any,
+) -> tuple[Callable[[ArchivalCode, PreviousVersion | None, Path], Package], list[str]]:  # fmt: skip
+    """A package builder (a signed one-page PDF and a case record) that counts its calls.
+
+    ``record`` changes the sample record (:func:`tests.archive.records.sample_record`).
+    """
     calls: list[str] = []
 
     def build(code: ArchivalCode, previous: PreviousVersion | None, folder: Path) -> Package:
@@ -85,13 +89,11 @@ def builder(
             sign_pdf(pdf, signed, keys.signer_for(directory.get("QL-NM")), reason="归档",
                      location="南马村")  # fmt: skip
             pdf = signed
-        record = sample_record(
+        made = sample_record(
             archival_code=str(code), source_sha256=source,
-            links={"previous_version": previous.model_dump() if previous else None},
+            links={"previous_version": previous.model_dump() if previous else None}, **record,
         )  # fmt: skip
-        return build_package(
-            folder, [("案卷.pdf", pdf, "main")], record, sealer=sealer_in(tmp_path)
-        )
+        return build_package(folder, [("案卷.pdf", pdf, "main")], made, sealer=sealer_in(tmp_path))
 
     return build, calls
 
@@ -377,6 +379,26 @@ def test_access_log_lines_are_locked_objects(fresh_store: ObjectStore, index: Ar
     assert fresh_store.try_delete_version(logged.key, logged.version_id).refused
 
 
+def test_a_decision_forced_past_the_meeting_rules_is_an_incident(
+    archiver: Archiver, fresh_store: ObjectStore, index: ArchiveIndex, tmp_path: Path,
+    keys: KeyStore, directory: Directory, catalog: Catalog, settings: Settings,
+) -> None:  # fmt: skip
+    short = {
+        "step": "villagers_resolution", "date": dt.date(2026, 11, 5), "rule": "quorum",
+        "message": "村民代表会议应到15人、实到9人，未达到三分之二以上", "reason": "镇里要求先办",
+    }  # fmt: skip
+    build, _ = builder(tmp_path, _source("quorum"), keys=keys, directory=directory,
+                       irregularities=[short])  # fmt: skip
+    archiver.archive(UNIT, _source("quorum"), BASE, build)
+    verifier = Verifier(
+        settings.schema_dir, keys.trust_roots(), catalog, directory, sealer=archiver.sealer
+    )
+    (report,) = sweep(fresh_store, verifier, index)
+    completeness = next(check for check in report.checks if check.name == "completeness")
+    assert completeness.passed is False and not report.ok
+    assert "决定未经有效会议" in completeness.detail and "实到9人" in completeness.detail
+
+
 def test_legal_hold_on_every_object_of_a_package(
     archiver: Archiver, fresh_store: ObjectStore, tmp_path: Path
 ) -> None:
@@ -409,6 +431,9 @@ def test_verification_of_an_untouched_and_an_overwritten_package(
         "timestamp": True,
     }  # fmt: skip
     assert clean.signer == "临淄区齐陵街道南马村民委员会"
+    # Its irregularity (a notice period cut short) is no meeting's: only documents lack.
+    completeness = next(check for check in clean.checks if check.name == "completeness")
+    assert "决定未经有效会议" not in completeness.detail and "缺少" in completeness.detail
     # Someone writes a new version of the PDF behind xwql's back, through S3 itself.
     key = object_prefix(done.archival_code) + "data/案卷.pdf"
     app_s3.put_object(

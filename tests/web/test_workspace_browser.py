@@ -252,6 +252,14 @@ def test_a_clerks_day_at_a_desk_and_on_a_phone(
             day.shot(phone, "03-ledger-imported")
             fits(phone)
 
+            # … its meetings came with it: each with its quorum line, the minutes to sign.
+            desk.click("header nav a:has-text('会议记录')")
+            desk.wait_for_url(f"{base}/w/meetings")
+            day.both("/w/meetings", "03-meetings")
+            cards = phone.locator("section.meeting")
+            assert cards.count() >= 3 and "符合三分之二以上要求" in phone.inner_text("main")
+            on_screen(phone, "a.button:has-text('印出会议记录（签字用）')")
+
             # 4. A case waiting for a step: first a date before the step before it.
             case_id, form, last = valid_step(District(settings))
             desk.goto(f"{base}/w/cases")

@@ -74,9 +74,7 @@ ATTEMPTS: dict[tuple[str, str], Attempt] = {
     ("GET", "/w/month"): _get("/w/month?town={town}"),
     ("POST", "/w/month"): _post("/w/month", month="2026-11", village="{village}"),
     ("GET", "/w/meetings"): _get("/w/meetings?village={village}"),
-    ("GET", "/w/meetings/minutes.pdf"): _get(
-        "/w/meetings/minutes.pdf?village={village}&number=x"
-    ),
+    ("GET", "/w/meetings/minutes.pdf"): _get("/w/meetings/minutes.pdf?village={village}&number=x"),
     # District-wide objects: only the district's administrator.
     ("GET", "/w/accounts"): _get("/w/accounts"),
     ("POST", "/w/accounts"): _post("/w/accounts", name="x", role="clerk", village="{village}"),
