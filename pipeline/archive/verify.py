@@ -102,12 +102,7 @@ from pipeline.catalog.model import DocumentKind
 from pipeline.errors import PdfUnreadable, SealedPartUnreadable, StorageError, XwqlError
 from pipeline.organisations import Directory
 from pipeline.rules.documents import required_documents
-from pipeline.rules.violations import RuleId
-
-# A decision forced past these was taken by no valid meeting: an incident, not a gap.
-_MEETING_RULES = frozenset(
-    {RuleId.MEETING, RuleId.QUORUM, RuleId.MAJORITY, RuleId.FOUR_DISCUSSIONS}
-)
+from pipeline.rules.violations import MEETING_RULES
 
 
 class Aspect(StrEnum):
@@ -398,7 +393,8 @@ class Verifier:
         names = [k.label for k in missing]
         if problems:
             return Check("completeness", Aspect.INTEGRITY, False, "; ".join(problems))
-        invalid = [i for i in record.irregularities if i.rule in _MEETING_RULES]
+        # Forced past a meeting rule: taken by no valid meeting, an incident, not a gap.
+        invalid = [i for i in record.irregularities if i.rule in MEETING_RULES]
         if invalid:
             found = "；".join(f"{i.step}：{i.message}" for i in invalid)
             return Check(

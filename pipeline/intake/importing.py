@@ -33,7 +33,7 @@ from pipeline.intake.messages import (
 from pipeline.organisations import Directory
 from pipeline.rules.flow import check_step, next_step, validate_history
 from pipeline.rules.meetings import MeetingBook
-from pipeline.rules.violations import Violation
+from pipeline.rules.violations import MEETING_RULES, Violation
 from pipeline.workspace import Workspace
 
 _STEPS_SHEET = "办理环节"  # the step rows are not kept: the case's own row is named
@@ -121,6 +121,18 @@ def _status_column(case_id_column: str | None) -> str:
     return "办理状态"
 
 
+def _refused_value(case: Case, violation: Violation, result: IntakeResult) -> str:
+    """The refused case and step; for a meeting's rule, where that meeting's rows are too."""
+    value = f"{case.case_id}（{_STEPS_SHEET}: {violation.step}）"
+    if violation.rule not in MEETING_RULES:  # a meeting's count is put right on its rows
+        return value
+    number = next(
+        ((r.meeting_record or "").strip() for r in case.steps if r.step == violation.step), ""
+    )
+    held = result.meeting_locations.get((case.village, number))
+    return f"{value}；{held.describe().zh}" if held else value
+
+
 def check_histories(result: IntakeResult, workspace: Workspace) -> IntakeResult:
     """Move cases whose step history breaks the flow rules from imported to rejected.
 
@@ -172,7 +184,7 @@ def check_histories(result: IntakeResult, workspace: Workspace) -> IntakeResult:
             errors.append(
                 Issue(
                     file=where.file, sheet=where.sheet, row=where.row, column=where.column,
-                    value=f"{case.case_id}（{_STEPS_SHEET}: {violation.step}）",
+                    value=_refused_value(case, violation, result),
                     problem=violation.text,
                     fix=CORRECT_OR_FORCE,
                 )

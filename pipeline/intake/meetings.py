@@ -60,6 +60,8 @@ def read_meetings(table: Table, ctx: Context, result: IntakeResult) -> list[Meet
             result.meeting_rows_rejected += len(rows)
         else:
             meetings.append(meeting)
+            where = rows[0].where.at(_HEADERS["number"])
+            result.meeting_locations[(meeting.village, meeting.number)] = where
     return meetings
 
 
@@ -195,4 +197,5 @@ def read_json_meetings(
             result.meeting_rows_rejected += 1
             continue
         meetings.append(meeting)
+        result.meeting_locations[(meeting.village, meeting.number)] = where
     return meetings

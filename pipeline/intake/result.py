@@ -107,6 +107,8 @@ class IntakeResult:
     case_locations: dict[str, Location] = field(default_factory=dict)
     meetings: list[Meeting] = field(default_factory=list)
     """The meetings of the 会议记录 sheet read whole (one per number)."""
+    meeting_locations: dict[tuple[str, str], Location] = field(default_factory=dict)
+    """Where each meeting read is, by (village code, number): its first row's number cell."""
     meeting_rows_in: int = 0
     meeting_rows_rejected: int = 0
 

@@ -30,6 +30,10 @@ class RuleId(StrEnum):
     FOUR_DISCUSSIONS = "four-discussions"
 
 
+MEETING_RULES = frozenset({RuleId.MEETING, RuleId.QUORUM, RuleId.MAJORITY, RuleId.FOUR_DISCUSSIONS})
+"""The rules a deciding meeting is held to: breaking one, the decision had no valid meeting."""
+
+
 @dataclass(frozen=True)
 class Violation:
     """One broken rule: which rule, on which step, and what to do.

@@ -7,7 +7,6 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 from stdnum.cn import ric
 
 from pipeline.cases.model import Case, CaseStatus
-from pipeline.cases.store import CaseStore, Change
+from pipeline.cases.store import Change
 from pipeline.catalog import Catalog
 from pipeline.catalog.model import StepKind
 from pipeline.config import Settings
@@ -29,6 +28,7 @@ from pipeline.units.filing import notice_source_sha256
 from pipeline.units.notices import notice_jobs
 from pipeline.workspace import Workspace
 from tests.conftest import ROOT
+from tests.workspaces import private_workspace
 
 SAMPLE = ROOT / "examples" / "linzi"
 LEDGERS = SAMPLE / "ledgers" / "2026-11"
@@ -45,20 +45,6 @@ class Imported:
 
     outcomes: dict[str, ImportOutcome]
     cases: list[Case]
-
-
-@contextmanager
-def workspace(
-    settings: Settings, catalog: Catalog, directory: Directory, folder: Path
-) -> Iterator[Workspace]:
-    store = CaseStore(f"sqlite:///{folder / 'cases.sqlite3'}")
-    opened = Workspace(settings=settings, catalog=catalog, directory=directory, store=store)
-    try:
-        yield opened
-    finally:
-        store.close()
-        if "meetings" in opened.__dict__:
-            opened.meetings.close()
 
 
 def import_all(space: Workspace, ledgers: Path) -> Imported:
@@ -78,7 +64,9 @@ def space(
     directory: Directory,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Workspace]:
-    with workspace(settings, catalog, directory, tmp_path_factory.mktemp("district")) as opened:
+    with private_workspace(
+        settings, catalog, directory, tmp_path_factory.mktemp("district")
+    ) as opened:
         yield opened
 
 
@@ -297,7 +285,7 @@ def test_the_generator_writes_the_same_cases_again(
     )
     assert run.returncode == 0, run.stderr
     assert sorted(p.name for p in out.glob("*.xlsx")) == sorted(district.outcomes)
-    with workspace(settings, catalog, directory, tmp_path) as fresh:
+    with private_workspace(settings, catalog, directory, tmp_path) as fresh:
         regenerated = import_all(fresh, out)
     assert _data(regenerated.cases) == _data(district.cases)
 

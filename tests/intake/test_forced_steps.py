@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from pipeline.cases.model import CaseStatus
-from pipeline.cases.store import CaseStore, Change
+from pipeline.cases.store import Change
 from pipeline.catalog import Catalog
 from pipeline.config import Settings
 from pipeline.intake.importing import import_ledger
@@ -22,32 +22,27 @@ from pipeline.organisations import Directory
 from pipeline.workspace import Workspace
 from tests.catalogs import confirmed_catalog
 from tests.intake.ledgers import case_row, save, step_row, workbook
+from tests.workspaces import private_workspace
 
 REASON = "申请人家中失火，经镇（街道）批准先行审批，公示同步进行"
-
-
-def _workspace(
-    tmp_path: Path, settings: Settings, catalog: Catalog, directory: Directory
-) -> Iterator[Workspace]:
-    store = CaseStore(f"sqlite:///{tmp_path / 'cases.sqlite3'}")
-    try:
-        yield Workspace(settings=settings, catalog=catalog, directory=directory, store=store)
-    finally:
-        store.close()
 
 
 @pytest.fixture
 def workspace(
     tmp_path: Path, settings: Settings, catalog: Catalog, directory: Directory
 ) -> Iterator[Workspace]:
-    yield from _workspace(tmp_path, settings, confirmed_catalog(catalog, "xwql-026"), directory)
+    with private_workspace(
+        settings, confirmed_catalog(catalog, "xwql-026"), directory, tmp_path
+    ) as opened:
+        yield opened
 
 
 @pytest.fixture
 def drafted(
     tmp_path: Path, settings: Settings, catalog: Catalog, directory: Directory
 ) -> Iterator[Workspace]:
-    yield from _workspace(tmp_path, settings, catalog, directory)
+    with private_workspace(settings, catalog, directory, tmp_path) as opened:
+        yield opened
 
 
 def _steps(case_id: str, approve: dict[str, Any]) -> list[dict[str, Any] | None]:

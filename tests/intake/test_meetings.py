@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.cases.store import CaseStore, Change
+from pipeline.cases.store import Change
 from pipeline.catalog import Catalog
 from pipeline.catalog.model import MeetingKind
 from pipeline.config import Settings
@@ -30,6 +30,7 @@ from tests.intake.ledgers import (
     step_row,
     workbook,
 )
+from tests.workspaces import private_workspace
 
 SHEET = "会议记录"
 
@@ -38,14 +39,8 @@ SHEET = "会议记录"
 def workspace(
     tmp_path: Path, settings: Settings, catalog: Catalog, directory: Directory
 ) -> Iterator[Workspace]:
-    store = CaseStore(f"sqlite:///{tmp_path / 'cases.sqlite3'}")
-    opened = Workspace(settings=settings, catalog=catalog, directory=directory, store=store)
-    try:
+    with private_workspace(settings, catalog, directory, tmp_path) as opened:
         yield opened
-    finally:
-        store.close()
-        if "meetings" in opened.__dict__:
-            opened.meetings.close()
 
 
 def _wages(case_id: str, meeting: str) -> tuple[dict[str, Any], list[dict[str, Any] | None]]:
@@ -124,6 +119,8 @@ def test_a_decision_by_a_meeting_short_of_quorum_rejects_its_case(
     (error,) = outcome.result.errors
     assert (error.sheet, error.row) == ("办件台账", 3)  # NM-2's row
     assert "应到15人、实到9人，未达到三分之二以上（须10人）" in error.problem.zh
+    # … and names the meeting's own row, where its count is put right (NM-会-2: row 3).
+    assert error.value.endswith("；“会议记录”表第 3 行“会议编号”"), error.value
     assert [case.case_id for case in workspace.store.find()] == ["NM-1"]
     # The meeting of the other body kind is only advice on this drafted flow.
     kept = workspace.store.get("NM-1")
