@@ -40,6 +40,22 @@ def as_utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
+def create_tables(metadata: sa.MetaData, engine: sa.Engine) -> None:
+    """Make the tables of ``metadata`` that are missing.
+
+    Two processes or threads opening a new database at once both find a table
+    missing and both create it; the second fails with "already exists". Looking
+    again then finds it made, as wanted.
+    """
+    for attempt in range(3):
+        try:
+            metadata.create_all(engine)
+            return
+        except sa.exc.OperationalError as error:
+            if "already exists" not in str(error.orig) or attempt == 2:
+                raise
+
+
 class SqlStore:
     """One family's tables in the database, made on first use.
 
@@ -55,7 +71,7 @@ class SqlStore:
         self.engine = sa.create_engine(url, future=True)
         if self.engine.dialect.name == "sqlite":
             _serialise_writers(self.engine)
-        self.metadata.create_all(self.engine)
+        create_tables(self.metadata, self.engine)
         add_missing_columns(self.engine, self.metadata)
         self._clock = clock
 

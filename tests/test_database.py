@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from pipeline.accounts.model import Scope
 from pipeline.accounts.store import AccountStore
 from pipeline.cases.store import CaseStore
-from pipeline.database import add_missing_columns, database_url
+from pipeline.database import add_missing_columns, create_tables, database_url
 from pipeline.documents.stamp import SealUse
 from pipeline.units.packs.month import seal_use_date
 
@@ -99,3 +99,26 @@ def test_a_store_opened_on_an_older_database_gains_its_new_columns(tmp_path: Pat
         assert add_missing_columns(store.engine, store.metadata) == []  # once only
     finally:
         store.close()
+
+
+def test_a_table_made_by_another_opener_meanwhile_is_taken_as_made(tmp_path: Path) -> None:
+    """Two openers of a new database both find a table missing; the second's CREATE fails."""
+    url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
+    metadata = sa.MetaData()
+    table = sa.Table("things", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    other = sa.create_engine(url)
+    raced: list[bool] = []
+
+    @sa.event.listens_for(table, "before_create")
+    def the_other_opener_first(*_: object, **__: object) -> None:
+        if not raced:  # between this opener's look and its CREATE, the other one's CREATE
+            raced.append(True)
+            with other.begin() as db:
+                db.exec_driver_sql("CREATE TABLE things (id INTEGER PRIMARY KEY)")
+
+    engine = sa.create_engine(url)
+    create_tables(metadata, engine)
+    assert raced == [True]
+    assert sa.inspect(engine).has_table("things")
+    engine.dispose()
+    other.dispose()

@@ -26,7 +26,8 @@ links the previous version (``links.previous_version``); the old one stays.
 Retention: each object is locked until ``N`` years after the end of the record's
 year (DA/T 22 counts 保管期限 from the year after the file was formed), with ``N``
 30 or 10, and ``permanent_years`` (default 100) for 永久 — the longest a
-retention date is kept by the policy.
+retention date is kept by the policy — but never past :data:`LATEST_LOCK` (2106),
+the latest date every S3 server proven here can hold.
 """
 
 from __future__ import annotations
@@ -135,10 +136,19 @@ def object_prefix(archival_code: str) -> str:
     return f"{PACKAGES}{archival_code}/"
 
 
+LATEST_LOCK = dt.datetime(2106, 2, 7, 6, 28, 15, tzinfo=dt.UTC)
+"""The latest end of a lock every S3 server proven here keeps: Ceph RGW 16.2 stores it
+in 32 bits (2**32 - 1 seconds after 1970) and silently wraps a later one to 1990."""
+
+
 def retention_end(record: PublicRecord, *, permanent_years: int = PERMANENT_YEARS) -> dt.datetime:
-    """When the record's retention period ends: N years after the end of its year (UTC)."""
+    """When the record's lock ends: N years after the end of its year (UTC).
+
+    At the latest :data:`LATEST_LOCK` (a 永久 unit formed after 2005); such a lock
+    is extended by then, as the timestamps are renewed.
+    """
     years = RETENTION_YEARS.get(record.retention, permanent_years)
-    return dt.datetime(record.date.year + 1 + years, 1, 1, tzinfo=dt.UTC)
+    return min(dt.datetime(record.date.year + 1 + years, 1, 1, tzinfo=dt.UTC), LATEST_LOCK)
 
 
 def retain_until(record: PublicRecord, *, permanent_years: int = PERMANENT_YEARS) -> dt.datetime:

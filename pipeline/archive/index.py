@@ -84,6 +84,7 @@ from pipeline.archive.tokens import (
     query_terms,
     token_set,
 )
+from pipeline.database import create_tables
 from pipeline.errors import IndexKeyInvalid, InputInvalid, MissingDependency
 from pipeline.stages import stage
 
@@ -431,7 +432,7 @@ class ArchiveIndex:
         self._stored = [c for c in self._schema.entries.c if c.name not in _PG_TOKEN_COLUMNS]
         if not self._postgres:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        self._schema.metadata.create_all(self.engine)
+        create_tables(self._schema.metadata, self.engine)
         with self._writing() as db:
             if not self._postgres:
                 try:

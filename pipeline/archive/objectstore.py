@@ -89,6 +89,8 @@ def _refused(exc: BaseException) -> bool:
 # Header-safe metadata keys; AWS's tag alphabet (letters, digits, spaces, _ . : / = + - @).
 _META_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _TAG_TEXT = re.compile(r"[\w\s.:/=+\-@]*")
+MULTIPART_ABOVE = 5 * 1024 * 1024
+"""The SDK uploads a larger object in parts (its minimum part size)."""
 _NO_LOCK_CODES = {"ObjectLockConfigurationNotFoundError", "NoSuchObjectLockConfiguration"}
 # What S3 servers answer for a full bucket or disk (AWS has no quota; MinIO and Ceph do).
 _FULL_CODES = {"QuotaExceeded", "XMinioAdminBucketQuotaExceeded", "XMinioStorageFull"}
@@ -644,15 +646,28 @@ class ObjectStore:
                 f"the server wrote {key} in bucket {self.bucket} without a version id: "
                 "versioning is off, an overwrite would destroy it; archiving refused"
             )
+        asked = ObjectRetention(mode, until)
+        if len(data) > MULTIPART_ABOVE:
+            check_retention = not self._lock_multipart(key, version_id, asked)
         if check_retention:
-            check_recorded(key, version_id, ObjectRetention(mode, until),
-                           self.retention(key, version_id))  # fmt: skip
+            check_recorded(key, version_id, asked, self.retention(key, version_id))
         if legal_hold and not self.legal_hold(key, version_id):
             raise WormNotEnforced(
                 f"the server did not record the legal hold of {key} (version {version_id}); "
                 "archiving refused"
             )
         return StoredVersion(key, version_id, digest, len(data))
+
+    def _lock_multipart(self, key: str, version_id: str, asked: ObjectRetention) -> bool:
+        """Lock a version uploaded in parts if the server dropped its lock; whether it did.
+
+        Ceph RGW 16.2 keeps no lock asked for with a multipart upload: the version
+        gets it right after, by PutObjectRetention (a lock may always be added).
+        """
+        if self.retention(key, version_id) is not None:
+            return False
+        self.set_retention(key, version_id, mode=asked.mode, retain_until=asked.retain_until)
+        return True
 
     def get(self, key: str, version_id: str) -> bytes:
         """The content of one version of ``key`` (always read by version id).
@@ -780,11 +795,15 @@ class ObjectStore:
 
     def retention(self, key: str, version_id: str) -> ObjectRetention | None:
         """The retention of one version, or None if it has none."""
+        what = f"read of the retention of {key} (version {version_id})"
         try:
             config = self._call(
-                f"read of the retention of {key} (version {version_id})",
-                lambda: self._app.get_object_retention(self.bucket, key, version_id),
+                what, lambda: self._app.get_object_retention(self.bucket, key, version_id)
             )
+        except ValueError:
+            # Ceph RGW writes the date with nanoseconds (…37.000000000Z), which the
+            # SDK cannot parse; the version's HEAD carries the same retention.
+            return self._retention_from_head(what, key, version_id)
         except StorageError as exc:
             # AWS says NoSuchObjectLockConfiguration (which the SDK maps to None);
             # SeaweedFS says ObjectLockConfigurationNotFoundError.
@@ -794,6 +813,13 @@ class ObjectStore:
         if config is None:
             return None
         return ObjectRetention(LockMode(config.mode), whole_seconds(config.retain_until_date))
+
+    def _retention_from_head(self, what: str, key: str, version_id: str) -> ObjectRetention | None:
+        """The retention as the headers of a HEAD of the version state it (S3's HeadObject)."""
+        head = self._call(
+            what, lambda: self._app.stat_object(self.bucket, key, version_id=version_id)
+        )
+        return stated_retention(head.metadata or {})
 
     def set_retention(
         self, key: str, version_id: str, *, mode: LockMode, retain_until: datetime

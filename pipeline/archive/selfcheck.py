@@ -61,11 +61,15 @@ class Check:
         name: One of :data:`CHECKS`.
         passed: The store behaved as a WORM archive must.
         detail: What happened, for the report.
+        needed: Whether the archive relies on it: a governance bypass matters only
+            to an archive that locks in GOVERNANCE mode (Ceph RGW 16.2's DeleteObjects
+            lets a bucket's owner bypass a governance lock whatever its policy says).
     """
 
     name: str
     passed: bool
     detail: str
+    needed: bool = True
 
 
 @dataclass
@@ -84,20 +88,29 @@ class SelfCheckReport:
 
     @property
     def enforced(self) -> bool:
-        """True when every check passed (and there were checks)."""
-        return bool(self.checks) and all(check.passed for check in self.checks)
+        """True when every check the archive relies on passed (and there were checks)."""
+        return bool(self.checks) and not self.failed
 
     @property
     def failed(self) -> list[Check]:
-        """The checks that did not pass."""
-        return [check for check in self.checks if not check.passed]
+        """The checks the archive relies on that did not pass."""
+        return [check for check in self.checks if check.needed and not check.passed]
 
     def summary(self) -> str:
         """A readable account, one line per check."""
         verdict = "enforces WORM" if self.enforced else "does NOT enforce WORM"
         lines = [f"{self.store} {verdict} (scratch objects under {self.prefix})"]
-        lines += [f"  [{'ok' if c.passed else 'FAILED'}] {c.name}: {c.detail}" for c in self.checks]
+        lines += [f"  [{_mark(c)}] {c.name}: {c.detail}" for c in self.checks]
         return "\n".join(lines)
+
+
+def _mark(check: Check) -> str:
+    if check.passed:
+        return "ok"
+    return "FAILED" if check.needed else "failed, not relied on"
+
+
+NOT_RELIED_ON = "not relied on: the archive locks in COMPLIANCE mode"
 
 
 class _Run:
@@ -106,12 +119,16 @@ class _Run:
     def __init__(self, report: SelfCheckReport) -> None:
         self.report = report
 
-    def check(self, name: str, probe: Callable[[], tuple[bool, str]]) -> bool:
+    def check(
+        self, name: str, probe: Callable[[], tuple[bool, str]], *, needed: bool = True
+    ) -> bool:
         try:
             passed, detail = probe()
         except StorageError as exc:
             passed, detail = False, str(exc)
-        self.report.checks.append(Check(name, passed, detail))
+        if not passed and not needed:
+            detail = f"{detail} ({NOT_RELIED_ON})"
+        self.report.checks.append(Check(name, passed, detail, needed))
         return passed
 
     def untested(self, name: str, why: str) -> None:
@@ -340,7 +357,10 @@ def run_self_check(store: ObjectStore, *, hold_seconds: int = 2) -> SelfCheckRep
     hold_until = whole_seconds(datetime.now(UTC)) + timedelta(seconds=hold_seconds + 1)
     hold, hold_error = _write_legal_hold(scratch, hold_until)
     locked = _check_compliance(run, scratch)
-    run.check("governance-bypass-refused", lambda: _governance_bypass(scratch))
+    run.check(
+        "governance-bypass-refused", lambda: _governance_bypass(scratch),
+        needed=store.lock_mode is LockMode.GOVERNANCE,
+    )  # fmt: skip
     run.check("overwrite-keeps-old-version", lambda: _overwrite(scratch, locked))
     run.check("anonymous-write-refused", lambda: _anonymous_write(scratch))
     if hold is None:
@@ -394,7 +414,10 @@ def save_report(report: SelfCheckReport, path: Path, *, at: datetime | None = No
         "store": report.store,
         "prefix": report.prefix,
         "enforced": report.enforced,
-        "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in report.checks],
+        "checks": [
+            {"name": c.name, "passed": c.passed, "detail": c.detail, "needed": c.needed}
+            for c in report.checks
+        ],
     }
     partial = path.with_name(path.name + ".part")
     partial.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -409,7 +432,10 @@ def recent_report(path: Path, store: ObjectStore, *, max_age: timedelta) -> Self
         report = SelfCheckReport(
             data["store"],
             data.get("prefix", ""),
-            [Check(c["name"], bool(c["passed"]), c["detail"]) for c in data["checks"]],
+            [
+                Check(c["name"], bool(c["passed"]), c["detail"], bool(c.get("needed", True)))
+                for c in data["checks"]
+            ],
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -52,7 +52,8 @@ def _show(status: dict[str, Any]) -> None:
     verdict = "[green]enforces WORM[/]" if check["enforced"] else "[red]does NOT enforce WORM[/]"
     console.print(f"self-check {check['at']}: {verdict}")
     for item in check["checks"]:
-        console.print(f"  {'✓' if item['passed'] else '✗'} {item['name']}: {item['detail']}")
+        mark = "✓" if item["passed"] else ("✗" if item.get("needed", True) else "!")
+        console.print(f"  {mark} {item['name']}: {item['detail']}")
 
 
 @storage_app.command("up")

@@ -16,11 +16,18 @@ from typing import Any
 import pikepdf
 import pytest
 
-from pipeline.archive.archiver import STALE_BUILD_SECONDS, Archiver, Outcome, object_prefix
+from pipeline.archive.archiver import (
+    LATEST_LOCK,
+    STALE_BUILD_SECONDS,
+    Archiver,
+    Outcome,
+    object_prefix,
+    retention_end,
+)
 from pipeline.archive.auditors import Role
 from pipeline.archive.idkey import IdKey
 from pipeline.archive.index import ArchiveIndex
-from pipeline.archive.metadata import ArchivalCode, PreviousVersion
+from pipeline.archive.metadata import ArchivalCode, PreviousVersion, archival_code
 from pipeline.archive.objectstore import EMBEDDED_REGION, LockMode, ObjectStore
 from pipeline.archive.package import Package, build_package, package_objects
 from pipeline.archive.retrieval import (
@@ -490,3 +497,13 @@ def test_a_volume_file_damaged_on_disk_is_an_incident_in_bounded_time(
     # Either the server refuses the damaged read (listed but unreadable), or it hands
     # back the changed bytes and the manifest does not match: both are incidents.
     assert failed & {"objects", "fixity"}, report.as_dict()
+
+
+def test_a_lock_ends_after_its_retention_but_never_past_what_every_server_holds() -> None:
+    thirty = sample_record()  # 30年, formed in 2026: locked to the end of 2056
+    assert retention_end(thirty) == dt.datetime(2057, 1, 1, tzinfo=dt.UTC)
+    code = archival_code("LZ-QL-001", 2026, Retention.PERMANENT, "QL-NM", "xwql-022", 7)
+    permanent = sample_record(retention="永久", archival_code=code)  # 100 years: 2127
+    assert retention_end(permanent) == LATEST_LOCK == dt.datetime(2106, 2, 7, 6, 28, 15,
+                                                                   tzinfo=dt.UTC)  # fmt: skip
+    assert int(LATEST_LOCK.timestamp()) == 2**32 - 1

@@ -1,8 +1,11 @@
-"""Object-lock conformance of the embedded SeaweedFS, through boto3 and through ObjectStore.
+"""Object-lock conformance of the S3 servers, through boto3 and through ObjectStore.
 
 Every rule the archive relies on is exercised twice: once through an independent
 client (boto3, so no bug of xwql's own store layer can hide a gap) and once through
-``ObjectStore``, the only code of xwql that talks S3.
+``ObjectStore``, the only code of xwql that talks S3. The rules every S3 with object
+lock must keep run on the embedded SeaweedFS and on a one-node Ceph RGW (``rgw``,
+slow: the cluster starts once per session); the hardening of the embedded server
+itself (its other ports, a restart, ``weed shell``, its admin identity) only on it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +35,30 @@ from tests.s3 import boto_client
 pytestmark = pytest.mark.s3
 
 MiB = 1024 * 1024
+GONE = {"NoSuchVersion", "NoSuchKey"}  # a deleted version: SeaweedFS says the first, RGW the second
+
+
+@dataclass(frozen=True)
+class LockServer:
+    """An S3 server with object lock, as the archive and an independent client see it."""
+
+    name: str
+    store: ObjectStore
+    s3: Any  # boto3 as the application identity
+
+
+@pytest.fixture(
+    scope="module",
+    params=["seaweedfs", pytest.param("ceph-rgw", marks=(pytest.mark.slow, pytest.mark.rgw))],
+)
+def server(request: pytest.FixtureRequest) -> LockServer:
+    """Each server the archive is proven on: the embedded SeaweedFS, then Ceph RGW."""
+    if request.param == "seaweedfs":
+        return LockServer(
+            "seaweedfs", request.getfixturevalue("store"), request.getfixturevalue("app_s3")
+        )
+    rgw_store: ObjectStore = request.getfixturevalue("rgw_store")
+    return LockServer("ceph-rgw", rgw_store, request.getfixturevalue("rgw_s3"))
 
 
 def _until(**delta: float) -> datetime:
@@ -65,7 +93,8 @@ def _read(s3: Any, bucket: str, key: str, version: str) -> bytes:
     return body
 
 
-def test_bucket_is_created_with_object_lock_and_versioning(app_s3: Any, store: ObjectStore) -> None:
+def test_bucket_is_created_with_object_lock_and_versioning(server: LockServer) -> None:
+    app_s3, store = server.s3, server.store
     config = app_s3.get_object_lock_configuration(Bucket=store.bucket)
     assert config["ObjectLockConfiguration"]["ObjectLockEnabled"] == "Enabled"
     assert app_s3.get_bucket_versioning(Bucket=store.bucket)["Status"] == "Enabled"
@@ -74,9 +103,8 @@ def test_bucket_is_created_with_object_lock_and_versioning(app_s3: Any, store: O
     assert store.ensure_bucket() is False  # idempotent: it exists, nothing is changed
 
 
-def test_delete_adds_a_marker_and_a_version_delete_is_refused(
-    app_s3: Any, store: ObjectStore, key: str
-) -> None:
+def test_delete_adds_a_marker_and_a_version_delete_is_refused(server: LockServer, key: str) -> None:
+    app_s3, store = server.s3, server.store
     bucket = store.bucket
     version = _put_locked(app_s3, bucket, key, b"locked")
     marker = app_s3.delete_object(Bucket=bucket, Key=key)  # no version id: only a marker
@@ -102,7 +130,8 @@ def test_delete_adds_a_marker_and_a_version_delete_is_refused(
     assert store.get(key, version) == b"locked"
 
 
-def test_overwrite_keeps_the_old_version(app_s3: Any, store: ObjectStore, key: str) -> None:
+def test_overwrite_keeps_the_old_version(server: LockServer, key: str) -> None:
+    app_s3, store = server.s3, server.store
     first = _put_locked(app_s3, store.bucket, key, b"one")
     second = _put_locked(app_s3, store.bucket, key, b"two")
     assert first != second
@@ -119,8 +148,9 @@ def test_overwrite_keeps_the_old_version(app_s3: Any, store: ObjectStore, key: s
 
 
 def test_compliance_cannot_be_shortened_or_turned_into_governance(
-    app_s3: Any, store: ObjectStore, key: str
+    server: LockServer, key: str
 ) -> None:
+    app_s3, store = server.s3, server.store
     bucket = store.bucket
     version = _put_locked(app_s3, bucket, key, b"x")
     before = app_s3.get_object_retention(Bucket=bucket, Key=key, VersionId=version)["Retention"]
@@ -190,7 +220,8 @@ def test_governance_bypass_is_refused_for_the_application(
     assert store.get(key, version) == b"governed"
 
 
-def test_legal_hold_on_and_off(app_s3: Any, store: ObjectStore, key: str) -> None:
+def test_legal_hold_on_and_off(server: LockServer, key: str) -> None:
+    app_s3, store = server.s3, server.store
     bucket = store.bucket
     answer = app_s3.put_object(
         Bucket=bucket, Key=key, Body=b"held", ObjectLockLegalHoldStatus="ON"
@@ -209,7 +240,7 @@ def test_legal_hold_on_and_off(app_s3: Any, store: ObjectStore, key: str) -> Non
     app_s3.delete_object(Bucket=bucket, Key=key, VersionId=version)  # nothing holds it now
     with pytest.raises(StorageError) as gone:
         store.get(key, version)
-    assert gone.value.code == "NoSuchVersion"
+    assert gone.value.code in GONE, gone.value.code
     # And on again, through the store.
     stored = store.put(
         f"{key}-2",
@@ -236,7 +267,8 @@ def test_bucket_delete_is_refused_while_locked_versions_exist(
     assert _read(app_s3, bucket, "unlocked", unlocked) == b"plain"  # nothing half-deleted
 
 
-def test_multipart_uploads_are_locked_too(app_s3: Any, store: ObjectStore, key: str) -> None:
+def test_multipart_uploads_are_locked_too(server: LockServer, key: str) -> None:
+    app_s3, store = server.s3, server.store
     body = os.urandom(11 * MiB)
     digest = hashlib.sha256(body).hexdigest()
     parts = TransferConfig(multipart_threshold=5 * MiB, multipart_chunksize=5 * MiB)
@@ -250,19 +282,30 @@ def test_multipart_uploads_are_locked_too(app_s3: Any, store: ObjectStore, key: 
     head = app_s3.head_object(Bucket=store.bucket, Key=key)
     version = head["VersionId"]
     assert head["ETag"].strip('"').endswith("-3")  # md5 of the parts, not of the content
-    assert head["ObjectLockMode"] == "COMPLIANCE"
-    assert _error(app_s3.delete_object, Bucket=store.bucket, Key=key, VersionId=version)[0] == 403
+    if server.name == "ceph-rgw":
+        # RGW 16.2 drops a lock asked for with a multipart upload: the store adds it
+        # right after (below); a client that does not is left with an unlocked version.
+        assert "ObjectLockMode" not in head
+    else:
+        assert head["ObjectLockMode"] == "COMPLIANCE"
+        assert (
+            _error(app_s3.delete_object, Bucket=store.bucket, Key=key, VersionId=version)[0] == 403
+        )
     assert hashlib.sha256(_read(app_s3, store.bucket, key, version)).hexdigest() == digest
     # The store's own multipart path (the SDK splits an 11 MiB object into parts).
     stored = store.put(f"{key}-store", body, retain_until=_until(days=1), mode=LockMode.COMPLIANCE)
     assert stored.sha256 == digest and stored.size == len(body)
     (listed,) = store.versions(stored.key)
     assert listed.etag is not None and "-" in listed.etag
+    held = app_s3.get_object_retention(Bucket=store.bucket, Key=stored.key,
+                                       VersionId=stored.version_id)["Retention"]  # fmt: skip
+    assert held["Mode"] == "COMPLIANCE"
     assert store.try_delete_version(stored.key, stored.version_id).refused
     assert hashlib.sha256(store.get(stored.key, stored.version_id)).hexdigest() == digest
 
 
-def test_short_retention_expires_on_time(app_s3: Any, store: ObjectStore, key: str) -> None:
+def test_short_retention_expires_on_time(server: LockServer, key: str) -> None:
+    app_s3, store = server.s3, server.store
     bucket = store.bucket
     until = _until(seconds=3)
     answer = app_s3.put_object(
@@ -282,7 +325,7 @@ def test_short_retention_expires_on_time(app_s3: Any, store: ObjectStore, key: s
     for name, gone in ((key, version), (stored.key, stored.version_id)):
         with pytest.raises(StorageError) as missing:
             store.get(name, gone)
-        assert missing.value.code == "NoSuchVersion"
+        assert missing.value.code in GONE, missing.value.code
 
 
 def test_http_ports_of_filer_and_volume_refuse_requests_without_a_token(
@@ -304,7 +347,8 @@ def test_http_ports_of_filer_and_volume_refuse_requests_without_a_token(
     assert store.get(key, stored.version_id) == b"behind the gateway"
 
 
-def test_anonymous_s3_requests_are_refused(store: ObjectStore, key: str) -> None:
+def test_anonymous_s3_requests_are_refused(server: LockServer, key: str) -> None:
+    store = server.store
     stored = store.put(key, b"private", retain_until=_until(days=1), mode=LockMode.COMPLIANCE)
     url = f"{store.url}/{store.bucket}/{key}"
     for method, data in (("PUT", b"intruder"), ("GET", None)):
