@@ -23,11 +23,15 @@ from pipeline.programs.soffice import ConverterPool
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="xwql-test-prefect-"))
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 
-from tests.s3 import (  # noqa: F401  (session fixtures of the real S3 server)
+from tests.s3 import (  # noqa: F401  (session fixtures of the real S3 servers)
     admin_s3,
     app_s3,
     fresh_store,
     key,
+    rgw,
+    rgw_endpoint,
+    rgw_s3,
+    rgw_store,
     s3_data,
     s3_server,
     store,

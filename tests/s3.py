@@ -1,4 +1,7 @@
-"""The real embedded S3 server for the test session, and the clients to reach it.
+"""The real S3 servers for the test session, and the clients to reach them.
+
+The embedded SeaweedFS serves every archive test; a one-node Ceph RGW (``rgw``,
+started on first use) is the second server the conformance suite and the demo run on.
 
 One hardened SeaweedFS serves the whole session (starting costs ~3.5 s and
 stopping ~16 s), with one shared archive bucket where each test writes under
@@ -21,7 +24,9 @@ from botocore.config import Config
 
 from pipeline.archive.objectstore import EMBEDDED_REGION, ObjectStore
 from pipeline.config import Settings
-from pipeline.programs.s3server import Credentials, EmbeddedS3
+from pipeline.programs.s3server import Credentials, EmbeddedS3, S3Endpoint
+from tests.rgw import REGION as RGW_REGION
+from tests.rgw import OneNodeRgw
 
 ARCHIVE_BUCKET = "xwql-test-archive"
 
@@ -133,3 +138,39 @@ def fresh_store(s3_server: EmbeddedS3) -> ObjectStore:
     )
     bucket.ensure_bucket()
     return bucket
+
+
+@pytest.fixture(scope="session")
+def rgw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OneNodeRgw]:
+    """A one-node Ceph RGW for the session (a cluster that cannot start is an error)."""
+    cluster = OneNodeRgw(tmp_path_factory.mktemp("ceph-rgw"))
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def rgw_endpoint(rgw: OneNodeRgw) -> S3Endpoint:
+    """The RGW's URL and its application identity (the bucket's owner)."""
+    settings = rgw.settings()
+    return S3Endpoint(
+        settings["XWQL_S3_URL"],
+        Credentials(settings["XWQL_S3_ACCESS_KEY"], settings["XWQL_S3_SECRET_KEY"]),
+    )
+
+
+@pytest.fixture(scope="session")
+def rgw_store(rgw_endpoint: S3Endpoint) -> ObjectStore:
+    """The archive's store on the RGW, its bucket made by the archive's own code."""
+    store = ObjectStore(rgw_endpoint, "xwql-conformance", region=RGW_REGION)
+    store.ensure_bucket()
+    return store
+
+
+@pytest.fixture(scope="session")
+def rgw_s3(rgw: OneNodeRgw) -> Any:
+    """boto3 on the RGW as the application identity."""
+    settings = rgw.settings()
+    keys = Credentials(settings["XWQL_S3_ACCESS_KEY"], settings["XWQL_S3_SECRET_KEY"])
+    return boto_client(settings["XWQL_S3_URL"], keys)

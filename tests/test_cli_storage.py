@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -10,7 +11,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.programs.ports import free_port
+from pipeline.programs.s3server import Credentials
 from tests.conftest import ROOT
+from tests.rgw import OneNodeRgw
+from tests.s3 import boto_client
 
 pytestmark = pytest.mark.s3
 
@@ -89,3 +93,31 @@ def test_a_command_on_a_stopped_s3_prints_one_message_and_no_traceback(tmp_path:
     log = data / "logs" / "xwql.log"
     assert str(log) in terminal.replace("\n", "")
     assert "Traceback" in log.read_text(encoding="utf-8")  # the details are kept there
+
+
+@pytest.mark.slow
+@pytest.mark.rgw
+def test_the_demo_runs_on_ceph_rgw(rgw: OneNodeRgw, tmp_path: Path) -> None:
+    """``xwql demo --village 南马村`` with the archive on a second S3 server, as run by hand."""
+    env = {"XWQL_DATA": str(tmp_path / "data"), "PATH": "/usr/bin:/bin", "COLUMNS": "200",
+           "XWQL_S3_BUCKET": "xwql-demo", **rgw.settings()}  # fmt: skip
+    xwql = str(ROOT / ".venv" / "bin" / "xwql")
+    doctor = subprocess.run([xwql, "storage", "up"], capture_output=True, text=True, env=env,
+                            timeout=300, check=False)  # fmt: skip
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    assert "enforces WORM" in doctor.stdout and rgw.url in doctor.stdout
+    command = [xwql, "demo", "--out", str(tmp_path / "demo"), "--village", "南马村"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900,
+                          check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "核验结论 verdict: 通过 passed" in done.stdout
+    assert re.search(r"全档核验 archive sweep: \d+ 个归档包 packages, 无异常", done.stdout)
+    # Every object in the bucket is locked, read back with an independent client.
+    s3 = boto_client(rgw.url, Credentials(env["XWQL_S3_ACCESS_KEY"], env["XWQL_S3_SECRET_KEY"]))
+    listed = s3.list_object_versions(Bucket="xwql-demo", Prefix="packages/")["Versions"]
+    assert len(listed) > 50
+    for version in listed[:: max(1, len(listed) // 20)]:
+        lock = s3.get_object_retention(Bucket="xwql-demo", Key=version["Key"],
+                                       VersionId=version["VersionId"])["Retention"]  # fmt: skip
+        assert lock["Mode"] == "COMPLIANCE"
+        assert lock["RetainUntilDate"].year >= 2036, (version["Key"], lock)

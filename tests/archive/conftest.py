@@ -1,6 +1,5 @@
-"""A deliberately misconfigured SeaweedFS for the self-check tests, and a one-node Ceph
-RGW, the second S3 server proven (the session's hardened SeaweedFS and its clients
-are in ``tests/s3.py``)."""
+"""A deliberately misconfigured SeaweedFS for the self-check tests (the session's
+hardened server, the Ceph RGW and their clients are in ``tests/s3.py``)."""
 
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,9 +17,7 @@ from pipeline.archive.objectstore import EMBEDDED_REGION, ObjectStore
 from pipeline.errors import StorageError
 from pipeline.programs.ports import free_port
 from pipeline.programs.s3server import GRPC_PORT_OFFSET, Credentials, S3Endpoint
-from tests.rgw import REGION as RGW_REGION
-from tests.rgw import OneNodeRgw
-from tests.s3 import boto_client, remove_sockets
+from tests.s3 import remove_sockets
 
 
 @dataclass
@@ -75,33 +71,3 @@ def plain_weed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlainWeed]:
         process.wait(timeout=30)
         remove_sockets(server.ports)
 
-
-@pytest.fixture(scope="session")
-def rgw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OneNodeRgw]:
-    """A one-node Ceph RGW for the session (a cluster that cannot start is an error)."""
-    cluster = OneNodeRgw(tmp_path_factory.mktemp("ceph-rgw"))
-    try:
-        yield cluster.start()
-    finally:
-        cluster.stop()
-
-
-@pytest.fixture(scope="session")
-def rgw_store(rgw: OneNodeRgw) -> ObjectStore:
-    """The archive's store on the RGW, its bucket made by the archive's own code."""
-    settings = rgw.settings()
-    endpoint = S3Endpoint(
-        settings["XWQL_S3_URL"],
-        Credentials(settings["XWQL_S3_ACCESS_KEY"], settings["XWQL_S3_SECRET_KEY"]),
-    )
-    store = ObjectStore(endpoint, "xwql-conformance", region=RGW_REGION)
-    store.ensure_bucket()
-    return store
-
-
-@pytest.fixture(scope="session")
-def rgw_s3(rgw: OneNodeRgw) -> Any:
-    """boto3 on the RGW as the application identity."""
-    settings = rgw.settings()
-    keys = Credentials(settings["XWQL_S3_ACCESS_KEY"], settings["XWQL_S3_SECRET_KEY"])
-    return boto_client(settings["XWQL_S3_URL"], keys)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pipeline.archive.metadata import ArchivalCode, PreviousVersion
-from pipeline.archive.objectstore import EMBEDDED_REGION, ObjectStore
+from pipeline.archive.objectstore import EMBEDDED_REGION, LockMode, ObjectStore
 from pipeline.archive.package import Package, build_package
 from pipeline.archive.retrieval import read_record
 from pipeline.archive.selfcheck import (
@@ -27,9 +27,10 @@ from pipeline.archive.session import ArchiveSession
 from pipeline.catalog.model import Retention
 from pipeline.config import Settings
 from pipeline.errors import WormNotEnforced
-from pipeline.programs.s3server import EmbeddedS3
+from pipeline.programs.s3server import EmbeddedS3, S3Endpoint
 from tests.archive.conftest import PlainWeed
 from tests.archive.records import sample_record, write_pdf
+from tests.rgw import REGION as RGW_REGION
 
 
 @pytest.mark.s3
@@ -52,6 +53,28 @@ def test_self_check_passes_on_the_hardened_server(store: ObjectStore) -> None:
 
 
 @pytest.mark.s3
+@pytest.mark.slow
+@pytest.mark.rgw
+def test_self_check_on_ceph_rgw_relies_on_no_governance_lock(
+    rgw_store: ObjectStore, rgw_endpoint: S3Endpoint
+) -> None:
+    report = run_self_check(rgw_store, hold_seconds=1)
+    assert [c.name for c in report.checks] == list(CHECKS)
+    # RGW 16.2's DeleteObjects lets the bucket's owner bypass a governance lock: the
+    # archive locks in COMPLIANCE, so it does not rely on that refusal …
+    (bypass,) = [c for c in report.checks if not c.passed]
+    assert bypass.name == "governance-bypass-refused" and not bypass.needed
+    assert "not relied on" in bypass.detail and "failed, not relied on" in report.summary()
+    assert report.enforced, report.summary()
+    # … and an archive that locked in GOVERNANCE would: there the store is refused.
+    governed = ObjectStore(rgw_endpoint, rgw_store.bucket, lock_mode=LockMode.GOVERNANCE,
+                           region=RGW_REGION)  # fmt: skip
+    refused = run_self_check(governed, hold_seconds=1)
+    assert not refused.enforced and [c.name for c in refused.failed] == [bypass.name]
+    with pytest.raises(WormNotEnforced):
+        require_worm(refused, override=False)
+
+
 def test_self_check_fails_on_a_bucket_without_object_lock(
     s3_server: EmbeddedS3, admin_s3: Any
 ) -> None:
