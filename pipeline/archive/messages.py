@@ -344,6 +344,14 @@ UNSIGNED_NOT_REQUIRED = Bilingual("未签名（此类不要求）", "not signed"
 SIGNATURE_VALID = Bilingual("签名有效", "valid PAdES signature by {signer}")
 NO_FILES = Bilingual("没有文件", "no files")
 UNKNOWN_ITEM = Bilingual("未知事项", "{reason}")
+DUPLICATE_PACKAGE = Bilingual(
+    "重复归档：与 {first} 是同一单元（{unit}）、同一来源",
+    "a duplicate: {first} is the same unit ({unit}) made from the same source",
+)
+ONE_PACKAGE_OF_ITS_SOURCE = Bilingual(
+    "该单元此来源仅此一包", "the only package of its unit ({unit}) and source so far"
+)
+UNIQUENESS_UNKNOWN = Bilingual("无来源摘要，无法判断是否重复", "no source hash to compare")
 DECISION_WITHOUT_VALID_MEETING = Bilingual(
     "决定未经有效会议（强制记录的异常）：{found}",
     "a decision without a valid meeting (forced past the meeting rules): {found}",

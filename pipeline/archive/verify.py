@@ -57,6 +57,7 @@ from pipeline.archive.messages import (
     DIGEST_DIFFERS,
     DOCUMENTS_MISSING,
     DOCUMENTS_PRESENT,
+    DUPLICATE_PACKAGE,
     FIXITY_MATCHES,
     MEETING_RECORD_ON_PAPER,
     METADATA_UNREADABLE,
@@ -72,6 +73,7 @@ from pipeline.archive.messages import (
     NOT_SIGNED_BY_VILLAGE,
     NOTHING_SEALED,
     OBJECTS_WRITTEN_ONCE,
+    ONE_PACKAGE_OF_ITS_SOURCE,
     PDF_UNOPENABLE,
     PERSONAL_DATA_UNSEALED,
     RETENTION_TOO_SHORT,
@@ -80,10 +82,11 @@ from pipeline.archive.messages import (
     SIGNATURE_VALID,
     TIMESTAMP_EXPIRED,
     TIMESTAMP_HOLDS,
+    UNIQUENESS_UNKNOWN,
     UNKNOWN_ITEM,
     UNSIGNED_NOT_REQUIRED,
 )
-from pipeline.archive.metadata import SCHEMA_FILE, ArchiveRecord, FileEntry, UnitKind
+from pipeline.archive.metadata import SCHEMA_FILE, ArchiveRecord, FileEntry, UnitKind, unit_key
 from pipeline.archive.objectstore import LockMode, ObjectStore
 from pipeline.archive.package import (
     DATA,
@@ -595,6 +598,7 @@ def sweep(
     Each package is downloaded into a temporary folder, checked and removed.
     A package the bucket cannot even list is reported, not raised.
     """
+    first: dict[tuple[str, str], str] = {}  # (unit, source) → the first package of it
     for code in codes if codes is not None else archived_codes(store):
         scratch = Path(tempfile.mkdtemp(prefix="xwql-verify-", dir=work))
         try:
@@ -606,6 +610,27 @@ def sweep(
                 )
                 continue
             indexed = index.get(code) if index is not None else None
-            yield verifier.verify(downloaded, indexed=indexed, store=store)
+            report = verifier.verify(downloaded, indexed=indexed, store=store)
+            report.checks.append(_uniqueness(downloaded, first))
+            yield report
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _uniqueness(downloaded: Downloaded, first: dict[tuple[str, str], str]) -> Check:
+    """Whether an earlier package of the sweep is of the same unit and the same source.
+
+    Once-only filing makes one package per unit and source; a second one (two
+    workers that both filed it) is an incident, named with the first.
+    """
+    try:
+        record = load_record(downloaded.folder)
+    except PackageInvalid:
+        return Check("unique", Aspect.INTEGRITY, None, UNIQUENESS_UNKNOWN())
+    if record.source_sha256 is None:
+        return Check("unique", Aspect.INTEGRITY, None, UNIQUENESS_UNKNOWN())
+    unit = unit_key(record)
+    earlier = first.setdefault((unit, record.source_sha256), downloaded.archival_code)
+    if earlier != downloaded.archival_code:
+        return Check("unique", Aspect.INTEGRITY, False, DUPLICATE_PACKAGE(unit=unit, first=earlier))
+    return Check("unique", Aspect.INTEGRITY, True, ONE_PACKAGE_OF_ITS_SOURCE(unit=unit))

@@ -70,4 +70,3 @@ def plain_weed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlainWeed]:
             process.kill()
         process.wait(timeout=30)
         remove_sockets(server.ports)
-

@@ -435,7 +435,7 @@ def test_verification_of_an_untouched_and_an_overwritten_package(
     assert states == {
         "index": True, "schema": True, "signature": True, "objects": True, "fixity": True,
         "bagit": True, "completeness": False, "pdf": True, "retention": True, "sealed": True,
-        "timestamp": True,
+        "timestamp": True, "unique": True,
     }  # fmt: skip
     assert clean.signer == "临淄区齐陵街道南马村民委员会"
     # Its irregularity (a notice period cut short) is no meeting's: only documents lack.
@@ -497,6 +497,29 @@ def test_a_volume_file_damaged_on_disk_is_an_incident_in_bounded_time(
     # Either the server refuses the damaged read (listed but unreadable), or it hands
     # back the changed bytes and the manifest does not match: both are incidents.
     assert failed & {"objects", "fixity"}, report.as_dict()
+
+
+def test_a_sweep_reports_a_second_package_of_the_same_unit_and_source(
+    fresh_store: ObjectStore, archiver: Archiver, index: ArchiveIndex, tmp_path: Path,
+    keys: KeyStore, directory: Directory, catalog: Catalog, settings: Settings,
+) -> None:  # fmt: skip
+    """Two workers that each had an index of their own filed one case twice."""
+    build, _ = builder(tmp_path, _source("v1"), keys=keys, directory=directory)
+    first = archiver.archive(UNIT, _source("v1"), BASE, build)
+    with ArchiveIndex(f"sqlite:///{tmp_path / 'other.sqlite3'}", id_key=KEY) as elsewhere:
+        other = Archiver(fresh_store, elsewhere, tmp_path / "other-outbox",
+                         sealer=archiver.sealer)  # fmt: skip
+        second = other.archive(UNIT, _source("v1"), BASE, build)
+    assert second.archival_code != first.archival_code
+    verifier = Verifier(
+        settings.schema_dir, keys.trust_roots(), catalog, directory, sealer=archiver.sealer
+    )
+    reports = {r.archival_code: r for r in sweep(fresh_store, verifier, index)}
+    unique = {code: next(c for c in r.checks if c.name == "unique") for code, r in reports.items()}
+    assert unique[str(first.archival_code)].passed is True
+    duplicate = unique[str(second.archival_code)]
+    assert duplicate.passed is False and not reports[str(second.archival_code)].ok
+    assert str(first.archival_code) in duplicate.detail and UNIT in duplicate.detail
 
 
 def test_a_lock_ends_after_its_retention_but_never_past_what_every_server_holds() -> None:
