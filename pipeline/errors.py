@@ -202,6 +202,10 @@ class ArchiveConflict(StorageError):
     """An object key of a package already holds other content; xwql never overwrites."""
 
 
+class ArchiveBusy(StorageError):
+    """Another worker holds the unit's claim and has not filed it within a lease."""
+
+
 class NotArchived(InputInvalid):
     """No archived unit has the archival code asked for."""
 

@@ -38,15 +38,17 @@ import fcntl
 import hashlib
 import logging
 import shutil
+import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from pipeline.archive.index import ArchiveIndex, IndexEntry
+from pipeline.archive.index import ArchiveIndex, Claim, IndexEntry
 from pipeline.archive.messages import (
+    ARCHIVE_BUSY,
     ARCHIVE_CONFLICT,
     NOT_ARCHIVED_PACKAGE_STAYS,
     READS_BACK_OTHER_BYTES,
@@ -81,7 +83,7 @@ from pipeline.archive.package import (
 )
 from pipeline.archive.sealing import Sealer
 from pipeline.catalog.model import Retention
-from pipeline.errors import ArchiveConflict, StorageError
+from pipeline.errors import ArchiveBusy, ArchiveConflict, StorageError
 from pipeline.stages import stage
 
 logger = logging.getLogger(__name__)
@@ -92,6 +94,10 @@ RETENTION_YEARS = {Retention.YEARS_30: 30, Retention.YEARS_10: 10}
 _LOCKS: dict[Path, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
 
+
+CLAIM_LEASE = dt.timedelta(minutes=10)
+"""How long a claim holds a unit for its worker: far longer than filing one unit takes."""
+CLAIM_POLL_SECONDS = 1.0
 
 STALE_BUILD_SECONDS = 3600
 """A half-built package folder older than this was left by a killed process."""
@@ -218,6 +224,8 @@ class Archiver:
         permanent_years: Retention of 永久 units, in years.
         worm_override: Set when archiving on a store that failed the WORM
             self-check; every package built must record it.
+        worker: Who files, in the index's claims (default: this host and outbox).
+        lease: How long a claim holds a unit for its worker (see :meth:`archive`).
     """
 
     def __init__(
@@ -229,6 +237,8 @@ class Archiver:
         sealer: Sealer,
         permanent_years: int = PERMANENT_YEARS,
         worm_override: WormOverride | None = None,
+        worker: str | None = None,
+        lease: dt.timedelta = CLAIM_LEASE,
     ) -> None:
         """Use ``store`` and ``index``; keep unfinished packages in ``outbox``."""
         self.store = store
@@ -237,6 +247,9 @@ class Archiver:
         self.sealer = sealer
         self.permanent_years = permanent_years
         self.worm_override = worm_override
+        # The same after a restart: a worker finishes the packages of its own outbox.
+        self.worker = worker or f"{socket.gethostname()}:{outbox.resolve()}"
+        self.lease = lease
 
     # --- the one entry point -----------------------------------------------------------
 
@@ -268,9 +281,48 @@ class Archiver:
             if resumed and resumed[-1].archival_code == latest.archival_code:
                 return resumed[-1]
             return Archived(unit, latest.archival_code, latest.version, Outcome.UNCHANGED)
-        done = self.finish(self.prepare(unit, source_sha256, base, build, latest=latest))
+        claim = self._claim(unit, source_sha256, base)
+        versions = self.index.versions_of(unit)
+        latest = versions[-1] if versions else None
+        if claim.filed and latest is not None:  # another worker filed it meanwhile
+            return Archived(unit, latest.archival_code, latest.version, Outcome.UNCHANGED)
+        code = parse_archival_code(claim.archival_code)
+        try:
+            folder = self.prepare(unit, source_sha256, base, build, latest=latest, code=code)
+        except BaseException:
+            self.index.release(unit, source_sha256, self.worker)  # nothing left to finish
+            raise
+        done = self.finish(folder)
         outcome = Outcome.NEW_VERSION if latest else Outcome.ADDED
         return Archived(unit, done.archival_code, done.version, outcome, done.objects, done.bytes)
+
+    def _claim(self, unit: str, source_sha256: str, base: ArchivalCode) -> Claim:
+        """The unit's claim in the index, waiting while another worker files it.
+
+        Workers sharing the index (PostgreSQL) and the bucket file each unit once:
+        the one that claims it builds and files it; the others wait for it to be
+        indexed and report it unchanged. A killed worker's claim lapses after the
+        lease and is taken over (by itself at once, when it restarts).
+
+        Raises:
+            ArchiveBusy: Another worker still held it when a lease had passed.
+        """
+        deadline = time.monotonic() + self.lease.total_seconds() + CLAIM_POLL_SECONDS
+        while True:
+            claim = self.index.claim(
+                unit, source_sha256, self.worker, lease=self.lease,
+                next_code=lambda claimed: str(
+                    self._reservation_of(unit) or self._next_code(base, claimed)
+                ),
+            )  # fmt: skip
+            if claim.mine or claim.filed:
+                if claim.taken_over:
+                    logger.warning("%s: taking over the filing of %s from %s, whose lease ran out",
+                                self.worker, unit, claim.worker)  # fmt: skip
+                return claim
+            if time.monotonic() > deadline:
+                raise ArchiveBusy(ARCHIVE_BUSY(unit=unit, worker=claim.worker))
+            time.sleep(CLAIM_POLL_SECONDS)
 
     def prepare(
         self,
@@ -280,6 +332,7 @@ class Archiver:
         build: PackageBuilder,
         *,
         latest: IndexEntry | None = None,
+        code: ArchivalCode | None = None,
     ) -> Path:
         """Build the next version of ``unit`` into the outbox; :meth:`finish` archives it.
 
@@ -290,6 +343,7 @@ class Archiver:
             build: Writes the package (see :meth:`archive`); its record must carry
                 :attr:`worm_override`.
             latest: The unit's current version, which the new one supersedes.
+            code: The archival code claimed for it (else the next free one).
 
         Returns:
             The package's outbox folder.
@@ -305,7 +359,7 @@ class Archiver:
             if latest
             else None
         )
-        with self._reserved(unit, base) as (code, folder):
+        with self._reserved(unit, base, code) as (code, folder):
             record = build(code, previous, folder).record
             problems = [
                 f"{name} is {got!r}, expected {want!r}"
@@ -397,7 +451,9 @@ class Archiver:
         return removed
 
     @contextlib.contextmanager
-    def _reserved(self, unit: str, base: ArchivalCode) -> Iterator[tuple[ArchivalCode, Path]]:
+    def _reserved(
+        self, unit: str, base: ArchivalCode, claimed: ArchivalCode | None = None
+    ) -> Iterator[tuple[ArchivalCode, Path]]:
         """A free archival code of ``base`` for ``unit`` and its empty outbox folder.
 
         The code is free in the index, the bucket and the outbox. The empty
@@ -408,7 +464,7 @@ class Archiver:
         """
         self.outbox.mkdir(parents=True, exist_ok=True)
         with self._allocation_lock():
-            code = self._reservation_of(unit) or self._next_code(base)
+            code = claimed or self._reservation_of(unit) or self._next_code(base)
             folder = self.outbox / str(code)
             folder.mkdir(exist_ok=True)
             _marker(folder).write_text(unit, encoding="utf-8")
@@ -420,6 +476,9 @@ class Archiver:
             raise
 
     def _reservation_of(self, unit: str) -> ArchivalCode | None:
+        """The code a killed build of ``unit`` reserved in this outbox (taken up again)."""
+        if not self.outbox.is_dir():
+            return None
         for marker in sorted(self.outbox.glob("*.reserved")):
             folder = marker.with_suffix("")
             try:
@@ -442,20 +501,22 @@ class Archiver:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _next_code(self, base: ArchivalCode) -> ArchivalCode:
+    def _next_code(self, base: ArchivalCode, claimed: Iterable[str] = ()) -> ArchivalCode:
+        """The next code free in the index, the bucket, the outbox and ``claimed``."""
         first = ArchivalCode(
             base.fonds, base.year, base.retention, base.village_code, base.item_code, 1
         )
         stem = str(first)[:-4]
-        taken = set(self.index.codes_starting(stem))
+        taken = set(self.index.codes_starting(stem)) | {c for c in claimed if c.startswith(stem)}
         taken |= {
             p.rstrip("/").removeprefix(PACKAGES) for p in self.store.children(PACKAGES + stem)
         }
-        taken |= {
-            entry.name.removesuffix(".invalid").removesuffix(".reserved")
-            for entry in self.outbox.iterdir()
-            if entry.name.startswith(stem)
-        }
+        if self.outbox.is_dir():
+            taken |= {
+                entry.name.removesuffix(".invalid").removesuffix(".reserved")
+                for entry in self.outbox.iterdir()
+                if entry.name.startswith(stem)
+            }
         numbers = [int(code[-4:]) for code in taken if code[-4:].isdigit()]
         sequence = max(numbers, default=0) + 1
         return ArchivalCode(
@@ -537,6 +598,8 @@ class Archiver:
         full = full_record(folder, self.sealer)
         entry = index_entry(record, manifest_sha256=digest, version=version, internal=full)
         self.index.upsert(entry)
+        if record.source_sha256 is not None:  # indexed: the claim has done its work
+            self.index.release(unit_key(record), record.source_sha256, self.worker)
         shutil.rmtree(folder)
         _marker(folder).unlink(missing_ok=True)
         return Archived(unit_key(record), code, version, Outcome.RESUMED, len(new), uploaded_bytes)

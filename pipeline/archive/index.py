@@ -54,7 +54,7 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -310,6 +310,7 @@ class _Schema:
     ids: sa.Table
     meta: sa.Table
     access_log: sa.Table
+    claims: sa.Table
 
 
 def _schema(*, postgres: bool) -> _Schema:
@@ -377,7 +378,16 @@ def _schema(*, postgres: bool) -> _Schema:
         sa.Column("query_or_code", sa.Text, nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
     )  # fmt: skip
-    return _Schema(metadata, entries, persons, ids, meta, access_log)
+    # A unit being filed, made from a source: by whom, under which code, until when.
+    claims = sa.Table(
+        "archive_claims", metadata,
+        sa.Column("unit", sa.String(200), primary_key=True),
+        sa.Column("source_sha256", sa.String(64), primary_key=True),
+        sa.Column("archival_code", sa.String(100), nullable=False, unique=True),
+        sa.Column("worker", sa.String(300), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    )  # fmt: skip
+    return _Schema(metadata, entries, persons, ids, meta, access_log, claims)
 
 
 _SCHEMAS = {"sqlite": _schema(postgres=False), "postgresql": _schema(postgres=True)}
@@ -404,6 +414,29 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:  # SQLite hands back what it was given: UTC, naive
         return moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Who files a unit made from a source, and under which archival code.
+
+    Attributes:
+        unit: The unit key.
+        source_sha256: The source it is made from.
+        archival_code: The code its package is built under.
+        worker: Who holds the claim.
+        mine: The asking worker holds it (else another one is filing the unit).
+        taken_over: It was another worker's, whose lease had run out.
+        filed: The unit's current version is made from this source (its code given).
+    """
+
+    unit: str
+    source_sha256: str
+    archival_code: str
+    worker: str
+    mine: bool
+    taken_over: bool = False
+    filed: bool = False
 
 
 class ArchiveIndex:
@@ -739,6 +772,74 @@ class ArchiveIndex:
                 sa.select(*self._stored).where(c.unit == _key(unit)).order_by(c.version)
             ).all()
         return [_entry(row) for row in rows]
+
+    def claim(
+        self,
+        unit: str,
+        source_sha256: str,
+        worker: str,
+        *,
+        lease: dt.timedelta,
+        next_code: Callable[[set[str]], str],
+        now: dt.datetime | None = None,
+    ) -> Claim:
+        """Claim the filing of ``unit`` from ``source_sha256`` for ``worker``, atomically.
+
+        One write transaction, holding the index's one writer's lock (an advisory
+        lock on PostgreSQL, SQLite's write lock): of workers asking at once, one
+        gets the unit, the others learn who has it. A claim whose lease ran out
+        (its worker was killed) is taken over; the worker that holds a claim gets
+        it again (a restarted worker finishes its own package).
+
+        Args:
+            unit: The unit key.
+            source_sha256: Hash of the data the unit is made from.
+            worker: Who asks (stable across restarts of the same worker).
+            lease: How long the claim holds unless released.
+            next_code: The next free archival code, given the codes claimed now.
+            now: The time (tests).
+
+        Returns:
+            The claim: ``mine`` is False when another worker holds it, ``filed``
+            when the unit's current version is made from this source already.
+        """
+        now = now or dt.datetime.now(dt.UTC)
+        c = self._schema.claims.c
+        key = (c.unit == unit) & (c.source_sha256 == source_sha256)
+        e = self._schema.entries.c
+        with self._writing() as db:
+            latest = db.execute(
+                sa.select(e.archival_code, e.source_sha256)
+                .where(e.unit == unit).order_by(e.version.desc()).limit(1)
+            ).one_or_none()  # fmt: skip
+            if latest is not None and latest.source_sha256 == source_sha256:
+                return Claim(unit, source_sha256, latest.archival_code, "", mine=False, filed=True)
+            held = db.execute(
+                sa.select(c.archival_code, c.worker, c.expires_at).where(key)
+            ).one_or_none()
+            if held is not None and held.worker != worker and _utc(held.expires_at) > now:
+                return Claim(unit, source_sha256, held.archival_code, held.worker, mine=False)
+            expires = now + lease
+            if held is not None:
+                db.execute(sa.update(self._schema.claims).where(key).values(
+                    worker=worker, expires_at=expires))  # fmt: skip
+                return Claim(unit, source_sha256, held.archival_code, worker, mine=True,
+                             taken_over=held.worker != worker)  # fmt: skip
+            claimed = set(db.execute(sa.select(c.archival_code)).scalars())
+            code = next_code(claimed)
+            db.execute(sa.insert(self._schema.claims).values(
+                unit=unit, source_sha256=source_sha256, archival_code=code, worker=worker,
+                expires_at=expires,
+            ))  # fmt: skip
+        return Claim(unit, source_sha256, code, worker, mine=True)
+
+    def release(self, unit: str, source_sha256: str, worker: str) -> None:
+        """Give up the claim of ``worker`` (its unit is filed and indexed, or it failed)."""
+        c = self._schema.claims.c
+        with self._writing() as db:
+            db.execute(sa.delete(self._schema.claims).where(
+                (c.unit == unit) & (c.source_sha256 == source_sha256) & (c.worker == worker)
+            ))  # fmt: skip
 
     def codes_starting(self, prefix: str) -> list[str]:
         """The archival codes that start with ``prefix``, sorted."""

@@ -36,6 +36,11 @@ NOT_ARCHIVED_PACKAGE_STAYS = Bilingual(
     "{unit} ({code}) is not archived: {cause}. Its package stays in {folder}; "
     "the next run finishes it once the cause is fixed",
 )
+ARCHIVE_BUSY = Bilingual(
+    "{unit} 正由 {worker} 归档，租期已过仍未完成",
+    "{unit} is being filed by {worker}, which has not finished within its lease; run again "
+    "later (a killed worker's claim lapses and is taken over)",
+)
 ARCHIVE_CONFLICT = Bilingual(
     "归档冲突",
     "{key} already holds other content in bucket {bucket}; xwql never overwrites. "

@@ -1,0 +1,114 @@
+"""Once-only filing with several workers: a unit's claim is atomic in the shared index.
+
+Two archivers stand for two workers: each has an outbox (a data folder) of its own,
+and they share the index's database (SQLite here, PostgreSQL in a fleet) and the bucket.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from pipeline.archive.archiver import Archiver, Outcome
+from pipeline.archive.index import ArchiveIndex
+from pipeline.archive.objectstore import ObjectStore
+from tests.archive.test_archiver import BASE, KEY, _source, builder
+from tests.keys import sealer_in
+
+pytestmark = pytest.mark.s3
+LEASE = dt.timedelta(minutes=10)
+T0 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def index_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The shared index's database, empty (PostgreSQL's tables are shared by the tests)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'index.sqlite3'}"
+        return
+    url: str = request.getfixturevalue("postgres_url")
+    yield url
+    with ArchiveIndex(url, id_key=KEY) as index:
+        index.remove_all()
+        with index.engine.begin() as db:
+            db.execute(sa.text("DELETE FROM archive_claims"))
+
+
+def _next(claimed: set[str]) -> str:
+    taken = max((int(code[-4:]) for code in claimed), default=0)
+    return f"LZ-QL-001-2026-D30-QL.NM-022-{taken + 1:04d}"
+
+
+def test_one_worker_gets_a_unit_the_other_learns_who(index_url: str) -> None:
+    with ArchiveIndex(index_url, id_key=KEY) as index:
+        first = index.claim("case_file/A", "s1", "w1", lease=LEASE, next_code=_next, now=T0)
+        assert first.mine and first.archival_code.endswith("-0001")
+        other = index.claim("case_file/A", "s1", "w2", lease=LEASE, next_code=_next, now=T0)
+        assert not other.mine and other.worker == "w1"
+        assert other.archival_code == first.archival_code
+        # Another unit gets another code, never the one claimed.
+        more = index.claim("case_file/B", "s1", "w2", lease=LEASE, next_code=_next, now=T0)
+        assert more.mine and more.archival_code.endswith("-0002")
+        # w1, restarted, holds its own claim again; once its lease lapsed w2 takes it over.
+        again = index.claim("case_file/A", "s1", "w1", lease=LEASE, next_code=_next, now=T0)
+        assert again.mine and not again.taken_over
+        later = T0 + LEASE + dt.timedelta(seconds=1)
+        taken = index.claim("case_file/A", "s1", "w2", lease=LEASE, next_code=_next, now=later)
+        assert taken.mine and taken.taken_over and taken.archival_code == first.archival_code
+        # Released, the claim is gone: the next worker gets a claim of its own.
+        index.release("case_file/A", "s1", "w2")
+        fresh = index.claim("case_file/A", "s1", "w1", lease=LEASE, next_code=_next, now=later)
+        assert fresh.mine and not fresh.taken_over and fresh.archival_code.endswith("-0003")
+
+
+def test_two_workers_at_once_file_every_unit_once(
+    index_url: str, fresh_store: ObjectStore, tmp_path: Path
+) -> None:
+    units = [f"case_file/NM-2026-11-{n:03d}" for n in range(1, 7)]
+    sealer = sealer_in(tmp_path)
+    results: dict[str, list[tuple[str, Outcome, str]]] = {"w1": [], "w2": []}
+    failures: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def work(worker: str) -> None:
+        with ArchiveIndex(index_url, id_key=KEY) as index:
+            archiver = Archiver(fresh_store, index, tmp_path / worker / "outbox", sealer=sealer,
+                                worker=worker, lease=dt.timedelta(seconds=30))  # fmt: skip
+            start.wait()
+            for unit in units:
+                case_id = unit.removeprefix("case_file/")
+                # One keyring for the fleet (XWQL_ARCHIVE_KEYS), as the workers share it.
+                build, _ = builder(tmp_path, _source(unit), case_id=case_id)
+                try:
+                    done = archiver.archive(unit, _source(unit), BASE, build)
+                except BaseException as exc:
+                    failures.append(exc)
+                    return
+                results[worker].append((unit, done.outcome, done.archival_code))
+
+    threads = [threading.Thread(target=work, args=(name,)) for name in results]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not failures, failures
+    # Each unit was filed by one worker; the other found it filed (unchanged).
+    for unit in units:
+        seen = [(w, outcome, code) for w, done in results.items()
+                for u, outcome, code in done if u == unit]  # fmt: skip
+        outcomes = sorted(outcome for _, outcome, _ in seen)
+        assert outcomes == sorted([Outcome.ADDED, Outcome.UNCHANGED]), (unit, seen)
+        assert len({code for _, _, code in seen}) == 1, (unit, seen)
+    # The census from the bucket: one package per unit, no key written twice.
+    versions = Counter(v.key for v in fresh_store.versions("packages/"))
+    packages = {key.split("/")[1] for key in versions}
+    assert len(packages) == len(units)
+    assert max(versions.values()) == 1
+    with ArchiveIndex(index_url, id_key=KEY) as index, index.engine.connect() as db:
+        assert db.execute(sa.text("SELECT count(*) FROM archive_claims")).scalar() == 0
