@@ -37,6 +37,7 @@ import datetime as dt
 import fcntl
 import hashlib
 import logging
+import os
 import shutil
 import socket
 import threading
@@ -224,7 +225,7 @@ class Archiver:
         permanent_years: Retention of 永久 units, in years.
         worm_override: Set when archiving on a store that failed the WORM
             self-check; every package built must record it.
-        worker: Who files, in the index's claims (default: this host and outbox).
+        worker: Who files, in the index's claims (default: this host, outbox, process).
         lease: How long a claim holds a unit for its worker (see :meth:`archive`).
     """
 
@@ -247,8 +248,10 @@ class Archiver:
         self.sealer = sealer
         self.permanent_years = permanent_years
         self.worm_override = worm_override
-        # The same after a restart: a worker finishes the packages of its own outbox.
-        self.worker = worker or f"{socket.gethostname()}:{outbox.resolve()}"
+        # A process of a host: a restarted one finds the claims of its dead predecessor
+        # on the same outbox (whose packages it finishes) and takes them over at once.
+        self._host_outbox = f"{socket.gethostname()}:{outbox.resolve()}"
+        self.worker = worker or f"{self._host_outbox}:{os.getpid()}"
         self.lease = lease
 
     # --- the one entry point -----------------------------------------------------------
@@ -281,20 +284,35 @@ class Archiver:
             if resumed and resumed[-1].archival_code == latest.archival_code:
                 return resumed[-1]
             return Archived(unit, latest.archival_code, latest.version, Outcome.UNCHANGED)
-        claim = self._claim(unit, source_sha256, base)
-        versions = self.index.versions_of(unit)
-        latest = versions[-1] if versions else None
-        if claim.filed and latest is not None:  # another worker filed it meanwhile
-            return Archived(unit, latest.archival_code, latest.version, Outcome.UNCHANGED)
-        code = parse_archival_code(claim.archival_code)
-        try:
-            folder = self.prepare(unit, source_sha256, base, build, latest=latest, code=code)
-        except BaseException:
-            self.index.release(unit, source_sha256, self.worker)  # nothing left to finish
-            raise
-        done = self.finish(folder)
+        # Threads of this process share its claims: one files a unit, the others wait.
+        with _unit_lock(self.outbox, unit):
+            claim = self._claim(unit, source_sha256, base)
+            versions = self.index.versions_of(unit)
+            latest = versions[-1] if versions else None
+            if claim.filed and latest is not None:  # filed meanwhile, here or elsewhere
+                return Archived(unit, latest.archival_code, latest.version, Outcome.UNCHANGED)
+            code = parse_archival_code(claim.archival_code)
+            try:
+                folder = self.prepare(unit, source_sha256, base, build, latest=latest, code=code)
+            except BaseException:
+                self.index.release(unit, source_sha256, self.worker)  # nothing to finish
+                raise
+            done = self.finish(folder)
         outcome = Outcome.NEW_VERSION if latest else Outcome.ADDED
         return Archived(unit, done.archival_code, done.version, outcome, done.objects, done.bytes)
+
+    def _gone(self, worker: str) -> bool:
+        """Whether ``worker`` is a process on this outbox that no longer runs."""
+        host_outbox, _, pid = worker.rpartition(":")
+        if host_outbox != self._host_outbox or not pid.isdigit():
+            return False  # another host's: only its lease tells
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False  # it runs, as another user
+        return False
 
     def _claim(self, unit: str, source_sha256: str, base: ArchivalCode) -> Claim:
         """The unit's claim in the index, waiting while another worker files it.
@@ -314,11 +332,12 @@ class Archiver:
                 next_code=lambda claimed: str(
                     self._reservation_of(unit) or self._next_code(base, claimed)
                 ),
+                gone=self._gone,
             )  # fmt: skip
             if claim.mine or claim.filed:
                 if claim.taken_over:
-                    logger.warning("%s: taking over the filing of %s from %s, whose lease ran out",
-                                self.worker, unit, claim.worker)  # fmt: skip
+                    logger.warning("%s takes over the filing of %s from a worker gone or "
+                                   "out of its lease", self.worker, unit)  # fmt: skip
                 return claim
             if time.monotonic() > deadline:
                 raise ArchiveBusy(ARCHIVE_BUSY(unit=unit, worker=claim.worker))
@@ -625,6 +644,15 @@ class Archiver:
             return 1
         entry = self.index.get(previous.archival_code)
         return entry.version + 1 if entry is not None else 2
+
+
+_UNIT_LOCKS: dict[tuple[Path, str], threading.Lock] = {}
+
+
+def _unit_lock(outbox: Path, unit: str) -> threading.Lock:
+    """The lock of ``unit`` for the threads of this process filing into ``outbox``."""
+    with _LOCKS_GUARD:
+        return _UNIT_LOCKS.setdefault((outbox.resolve(), unit), threading.Lock())
 
 
 def _marker(folder: Path) -> Path:

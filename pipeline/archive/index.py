@@ -781,6 +781,7 @@ class ArchiveIndex:
         *,
         lease: dt.timedelta,
         next_code: Callable[[set[str]], str],
+        gone: Callable[[str], bool] = lambda worker: False,
         now: dt.datetime | None = None,
     ) -> Claim:
         """Claim the filing of ``unit`` from ``source_sha256`` for ``worker``, atomically.
@@ -788,8 +789,9 @@ class ArchiveIndex:
         One write transaction, holding the index's one writer's lock (an advisory
         lock on PostgreSQL, SQLite's write lock): of workers asking at once, one
         gets the unit, the others learn who has it. A claim whose lease ran out
-        (its worker was killed) is taken over; the worker that holds a claim gets
-        it again (a restarted worker finishes its own package).
+        (its worker was killed) is taken over, at once when ``gone`` knows its
+        worker is no more (a killed process of this host, whose restart finishes
+        its own package).
 
         Args:
             unit: The unit key.
@@ -797,6 +799,8 @@ class ArchiveIndex:
             worker: Who asks (stable across restarts of the same worker).
             lease: How long the claim holds unless released.
             next_code: The next free archival code, given the codes claimed now.
+            gone: Whether a worker is known to be gone (a process of this host
+                that no longer runs): its claim is taken over at once.
             now: The time (tests).
 
         Returns:
@@ -817,7 +821,8 @@ class ArchiveIndex:
             held = db.execute(
                 sa.select(c.archival_code, c.worker, c.expires_at).where(key)
             ).one_or_none()
-            if held is not None and held.worker != worker and _utc(held.expires_at) > now:
+            lapsed = held is not None and (_utc(held.expires_at) <= now or gone(held.worker))
+            if held is not None and held.worker != worker and not lapsed:
                 return Claim(unit, source_sha256, held.archival_code, held.worker, mine=False)
             expires = now + lease
             if held is not None:

@@ -7,7 +7,9 @@ and they share the index's database (SQLite here, PostgreSQL in a fleet) and the
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,3 +114,59 @@ def test_two_workers_at_once_file_every_unit_once(
     assert max(versions.values()) == 1
     with ArchiveIndex(index_url, id_key=KEY) as index, index.engine.connect() as db:
         assert db.execute(sa.text("SELECT count(*) FROM archive_claims")).scalar() == 0
+
+
+def test_a_killed_process_claim_is_taken_over_at_once_by_its_successor(
+    fresh_store: ObjectStore, tmp_path: Path
+) -> None:
+    """Killed mid-unit, a worker's restart on the same data folder files the unit at once."""
+    outbox = tmp_path / "outbox"
+    dead = _gone_pid()
+    url = f"sqlite:///{tmp_path / 'index.sqlite3'}"
+    unit = "case_file/NM-2026-11-001"
+    with ArchiveIndex(url, id_key=KEY) as index:
+        before = Archiver(fresh_store, index, outbox, sealer=sealer_in(tmp_path))
+        killed = f"{before.worker.rpartition(':')[0]}:{dead}"
+        held = index.claim(unit, _source(unit), killed, lease=LEASE, next_code=_next)
+        assert held.mine
+        started = time.monotonic()
+        build, _ = builder(tmp_path, _source(unit), case_id="NM-2026-11-001")
+        done = before.archive(unit, _source(unit), BASE, build)
+        assert time.monotonic() - started < 60  # not the ten minutes of the lease
+        assert done.outcome is Outcome.ADDED and done.archival_code == held.archival_code
+        # Another host's claim is left to its lease: nothing here says it is gone.
+        elsewhere = f"other-host:{outbox.resolve()}:{dead}"
+        other = index.claim("case_file/X", "s", elsewhere, lease=LEASE, next_code=_next)
+        mine = index.claim("case_file/X", "s", before.worker, lease=LEASE, next_code=_next,
+                           gone=before._gone)  # fmt: skip
+        assert other.mine and not mine.mine and mine.worker == elsewhere
+
+
+def test_threads_of_one_worker_file_a_unit_once(fresh_store: ObjectStore, tmp_path: Path) -> None:
+    unit = "case_file/NM-2026-11-001"
+    url = f"sqlite:///{tmp_path / 'index.sqlite3'}"
+    outcomes: list[Outcome] = []
+    start = threading.Barrier(3)
+
+    def work() -> None:
+        with ArchiveIndex(url, id_key=KEY) as index:
+            archiver = Archiver(fresh_store, index, tmp_path / "outbox", sealer=sealer_in(tmp_path))
+            build, _ = builder(tmp_path, _source(unit), case_id="NM-2026-11-001")
+            start.wait()
+            outcomes.append(archiver.archive(unit, _source(unit), BASE, build).outcome)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert sorted(outcomes) == sorted([Outcome.ADDED, Outcome.UNCHANGED, Outcome.UNCHANGED])
+    versions = Counter(v.key for v in fresh_store.versions("packages/"))
+    assert len({key.split("/")[1] for key in versions}) == 1 and max(versions.values()) == 1
+
+
+def _gone_pid() -> int:
+    """The pid of a child that ran and was reaped: no process has it now."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
