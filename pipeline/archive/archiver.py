@@ -291,6 +291,10 @@ class Archiver:
             latest = versions[-1] if versions else None
             if claim.filed and latest is not None:  # filed meanwhile, here or elsewhere
                 return Archived(unit, latest.archival_code, latest.version, Outcome.UNCHANGED)
+            if claim.taken_over and self._begun_elsewhere(claim.archival_code):
+                # Its worker died while writing the package: what it wrote stays (an
+                # incomplete package the sweep reports); the unit goes under a new code.
+                claim = self.index.recode(claim, self._code_after(base))
             code = parse_archival_code(claim.archival_code)
             try:
                 folder = self.prepare(unit, source_sha256, base, build, latest=latest, code=code)
@@ -300,6 +304,15 @@ class Archiver:
             done = self.finish(folder)
         outcome = Outcome.NEW_VERSION if latest else Outcome.ADDED
         return Archived(unit, done.archival_code, done.version, outcome, done.objects, done.bytes)
+
+    def _code_after(self, base: ArchivalCode) -> Callable[[set[str]], str]:
+        return lambda claimed: str(self._next_code(base, claimed))
+
+    def _begun_elsewhere(self, code: str) -> bool:
+        """Objects of ``code`` are in the bucket, and no package of it in this outbox."""
+        if (self.outbox / code).is_dir():
+            return False  # this host's own package: finishing it writes the rest
+        return bool(self.store.versions(object_prefix(code)))
 
     def _gone(self, worker: str) -> bool:
         """Whether ``worker`` is a process on this outbox that no longer runs."""

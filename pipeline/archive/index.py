@@ -56,7 +56,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from itertools import islice
 from typing import Annotated, Any
@@ -837,6 +837,23 @@ class ArchiveIndex:
                 expires_at=expires,
             ))  # fmt: skip
         return Claim(unit, source_sha256, code, worker, mine=True)
+
+    def recode(self, claim: Claim, next_code: Callable[[set[str]], str]) -> Claim:
+        """Move ``claim`` (its worker's) to the next free archival code.
+
+        For a claim taken over from a worker that had begun writing its package:
+        its objects stay where they are, the unit is filed under a new code.
+        """
+        c = self._schema.claims.c
+        key = (
+            (c.unit == claim.unit) & (c.source_sha256 == claim.source_sha256)
+            & (c.worker == claim.worker)
+        )  # fmt: skip
+        with self._writing() as db:
+            claimed = set(db.execute(sa.select(c.archival_code)).scalars())
+            code = next_code(claimed)
+            db.execute(sa.update(self._schema.claims).where(key).values(archival_code=code))
+        return replace(claim, archival_code=code)
 
     def release(self, unit: str, source_sha256: str, worker: str) -> None:
         """Give up the claim of ``worker`` (its unit is filed and indexed, or it failed)."""

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from pipeline.archive.archiver import Archiver, Outcome
+from pipeline.archive.archiver import Archiver, Outcome, object_prefix
 from pipeline.archive.index import ArchiveIndex
-from pipeline.archive.objectstore import ObjectStore
+from pipeline.archive.objectstore import LockMode, ObjectStore, whole_seconds
 from tests.archive.test_archiver import BASE, KEY, _source, builder
 from tests.keys import sealer_in
 
@@ -170,3 +170,24 @@ def _gone_pid() -> int:
     child = subprocess.Popen(["true"])
     child.wait()
     return child.pid
+
+
+def test_a_unit_begun_by_a_worker_gone_elsewhere_is_filed_under_a_new_code(
+    fresh_store: ObjectStore, tmp_path: Path
+) -> None:
+    """Another host's worker died after writing part of its package, and its lease ran out."""
+    unit = "case_file/NM-2026-11-001"
+    url = f"sqlite:///{tmp_path / 'index.sqlite3'}"
+    with ArchiveIndex(url, id_key=KEY) as index:
+        archiver = Archiver(fresh_store, index, tmp_path / "outbox", sealer=sealer_in(tmp_path))
+        dead = index.claim(unit, _source(unit), "other-host:/srv/xwql/var/outbox:4242",
+                           lease=dt.timedelta(seconds=-1), next_code=_next)  # fmt: skip
+        begun = object_prefix(dead.archival_code) + "data/案卷.pdf"
+        fresh_store.put(begun, b"%PDF half", retain_until=whole_seconds(T0.replace(year=2030)),
+                        mode=LockMode.COMPLIANCE)  # fmt: skip
+        build, _ = builder(tmp_path, _source(unit), case_id="NM-2026-11-001")
+        done = archiver.archive(unit, _source(unit), BASE, build)
+    assert done.outcome is Outcome.ADDED and done.archival_code != dead.archival_code
+    # Nothing was written over: the dead worker's object is as it left it.
+    (left,) = fresh_store.versions(begun)
+    assert fresh_store.get(begun, left.version_id) == b"%PDF half"
