@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from pipeline.archive.archiver import Archiver, Outcome, object_prefix
 from pipeline.archive.index import ArchiveIndex
 from pipeline.archive.objectstore import LockMode, ObjectStore, whole_seconds
+from pipeline.archive.retrieval import census
 from tests.archive.test_archiver import BASE, KEY, _source, builder
 from tests.keys import sealer_in
 
@@ -112,6 +113,7 @@ def test_two_workers_at_once_file_every_unit_once(
     packages = {key.split("/")[1] for key in versions}
     assert len(packages) == len(units)
     assert max(versions.values()) == 1
+    assert census(fresh_store).clean
     with ArchiveIndex(index_url, id_key=KEY) as index, index.engine.connect() as db:
         assert db.execute(sa.text("SELECT count(*) FROM archive_claims")).scalar() == 0
 
@@ -191,3 +193,6 @@ def test_a_unit_begun_by_a_worker_gone_elsewhere_is_filed_under_a_new_code(
     # Nothing was written over: the dead worker's object is as it left it.
     (left,) = fresh_store.versions(begun)
     assert fresh_store.get(begun, left.version_id) == b"%PDF half"
+    found = census(fresh_store)  # the bucket's own count shows what the dead worker left
+    assert found.incomplete == [dead.archival_code]
+    assert found.packages == {"case_file": 1} and not (found.rewritten or found.duplicated)
