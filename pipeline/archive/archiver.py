@@ -85,6 +85,7 @@ from pipeline.archive.package import (
 from pipeline.archive.sealing import Sealer
 from pipeline.catalog.model import Retention
 from pipeline.errors import ArchiveBusy, ArchiveConflict, StorageError
+from pipeline.programs.children import process_ended
 from pipeline.stages import stage
 
 logger = logging.getLogger(__name__)
@@ -319,13 +320,7 @@ class Archiver:
         host_outbox, _, pid = worker.rpartition(":")
         if host_outbox != self._host_outbox or not pid.isdigit():
             return False  # another host's: only its lease tells
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False  # it runs, as another user
-        return False
+        return process_ended(int(pid))
 
     def _claim(self, unit: str, source_sha256: str, base: ArchivalCode) -> Claim:
         """The unit's claim in the index, waiting while another worker files it.

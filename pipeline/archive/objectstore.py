@@ -647,27 +647,20 @@ class ObjectStore:
                 "versioning is off, an overwrite would destroy it; archiving refused"
             )
         asked = ObjectRetention(mode, until)
-        if len(data) > MULTIPART_ABOVE:
-            check_retention = not self._lock_multipart(key, version_id, asked)
-        if check_retention:
-            check_recorded(key, version_id, asked, self.retention(key, version_id))
+        if len(data) > MULTIPART_ABOVE or check_retention:
+            recorded = self.retention(key, version_id)
+            if recorded is None and len(data) > MULTIPART_ABOVE:
+                # Ceph RGW 16.2 keeps no lock asked for with a multipart upload: the
+                # version gets it now (a lock may always be added); read back there.
+                self.set_retention(key, version_id, mode=mode, retain_until=until)
+            else:
+                check_recorded(key, version_id, asked, recorded)
         if legal_hold and not self.legal_hold(key, version_id):
             raise WormNotEnforced(
                 f"the server did not record the legal hold of {key} (version {version_id}); "
                 "archiving refused"
             )
         return StoredVersion(key, version_id, digest, len(data))
-
-    def _lock_multipart(self, key: str, version_id: str, asked: ObjectRetention) -> bool:
-        """Lock a version uploaded in parts if the server dropped its lock; whether it did.
-
-        Ceph RGW 16.2 keeps no lock asked for with a multipart upload: the version
-        gets it right after, by PutObjectRetention (a lock may always be added).
-        """
-        if self.retention(key, version_id) is not None:
-            return False
-        self.set_retention(key, version_id, mode=asked.mode, retain_until=asked.retain_until)
-        return True
 
     def get(self, key: str, version_id: str) -> bytes:
         """The content of one version of ``key`` (always read by version id).

@@ -37,7 +37,13 @@ from pipeline.archive.messages import (
     OBJECT_REWRITTEN,
     OUT_FOLDER_EXISTS,
 )
-from pipeline.archive.metadata import ArchiveRecord, FileEntry, parse_archival_code, unit_key
+from pipeline.archive.metadata import (
+    ArchiveRecord,
+    FileEntry,
+    PublicRecord,
+    parse_archival_code,
+    unit_key,
+)
 from pipeline.archive.objectstore import ObjectStore, ObjectVersion, whole_seconds
 from pipeline.archive.package import DATA, MANIFEST, METADATA, TAG_MANIFEST, with_internal
 from pipeline.archive.sealing import Sealer
@@ -401,12 +407,23 @@ def census(store: ObjectStore) -> Census:
         record, _ = found
         kind = str(record.kind)
         result.packages[kind] = result.packages.get(kind, 0) + 1
-        identity = (unit_key(record), record.source_sha256)
-        if identity in seen:
-            result.duplicated.append(f"{identity[0]}: {seen[identity]} and {code}")
-        seen[identity] = code
+        earlier = earlier_package(record, code, seen)
+        if earlier is not None:
+            result.duplicated.append(f"{unit_key(record)}: {earlier} and {code}")
     result.strays = stray_prefixes(store)
     return result
+
+
+def earlier_package(
+    record: PublicRecord, code: str, seen: dict[tuple[str, str | None], str]
+) -> str | None:
+    """The first package ``seen`` of the same unit made from the same source, if not ``code``.
+
+    Once-only filing makes one package per unit and source; ``seen`` remembers
+    the first code of each as packages are read in order.
+    """
+    earlier = seen.setdefault((unit_key(record), record.source_sha256), code)
+    return None if earlier == code else earlier
 
 
 def stray_prefixes(store: ObjectStore) -> list[str]:

@@ -97,7 +97,12 @@ from pipeline.archive.package import (
     package_digest,
     validate_package,
 )
-from pipeline.archive.retrieval import Downloaded, archived_codes, download_package
+from pipeline.archive.retrieval import (
+    Downloaded,
+    archived_codes,
+    download_package,
+    earlier_package,
+)
 from pipeline.archive.sealing import Sealer
 from pipeline.archive.signing import verify_pdf
 from pipeline.catalog import Catalog
@@ -598,7 +603,7 @@ def sweep(
     Each package is downloaded into a temporary folder, checked and removed.
     A package the bucket cannot even list is reported, not raised.
     """
-    first: dict[tuple[str, str], str] = {}  # (unit, source) → the first package of it
+    first: dict[tuple[str, str | None], str] = {}  # (unit, source) → its first package
     for code in codes if codes is not None else archived_codes(store):
         scratch = Path(tempfile.mkdtemp(prefix="xwql-verify-", dir=work))
         try:
@@ -617,11 +622,10 @@ def sweep(
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _uniqueness(downloaded: Downloaded, first: dict[tuple[str, str], str]) -> Check:
+def _uniqueness(downloaded: Downloaded, seen: dict[tuple[str, str | None], str]) -> Check:
     """Whether an earlier package of the sweep is of the same unit and the same source.
 
-    Once-only filing makes one package per unit and source; a second one (two
-    workers that both filed it) is an incident, named with the first.
+    A second one (two workers that both filed it) is an incident, named with the first.
     """
     try:
         record = load_record(downloaded.folder)
@@ -630,7 +634,7 @@ def _uniqueness(downloaded: Downloaded, first: dict[tuple[str, str], str]) -> Ch
     if record.source_sha256 is None:
         return Check("unique", Aspect.INTEGRITY, None, UNIQUENESS_UNKNOWN())
     unit = unit_key(record)
-    earlier = first.setdefault((unit, record.source_sha256), downloaded.archival_code)
-    if earlier != downloaded.archival_code:
+    earlier = earlier_package(record, downloaded.archival_code, seen)
+    if earlier is not None:
         return Check("unique", Aspect.INTEGRITY, False, DUPLICATE_PACKAGE(unit=unit, first=earlier))
     return Check("unique", Aspect.INTEGRITY, True, ONE_PACKAGE_OF_ITS_SOURCE(unit=unit))

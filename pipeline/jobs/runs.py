@@ -36,6 +36,7 @@ from pipeline.database import SqlStore, as_utc
 from pipeline.errors import InputInvalid, XwqlError
 from pipeline.jobs import messages as msg
 from pipeline.jobs.month import MonthPacks, file_packs, write_packs
+from pipeline.programs.children import process_ended
 from pipeline.units.packs.month import parse_month
 
 log = logging.getLogger(__name__)
@@ -83,13 +84,7 @@ def _owner_gone(owner: str) -> bool:
     host, _, pid = owner.rpartition("/")
     if host != socket.gethostname() or not pid.isdigit():
         return False  # another host's: only its beat tells
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False  # alive, another user's
-    return False
+    return process_ended(int(pid))
 
 
 class RunState(StrEnum):

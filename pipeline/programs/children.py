@@ -47,3 +47,14 @@ def guard_this_command() -> subprocess.Popen[bytes]:
 def unmarked_environment() -> dict[str, str]:
     """The environment without the run mark: for services that outlive the command."""
     return {name: value for name, value in os.environ.items() if name != RUN_MARK}
+
+
+def process_ended(pid: int) -> bool:
+    """Whether no process of this host has ``pid`` (one of another user's still runs)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
