@@ -22,6 +22,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -56,6 +57,8 @@ from pipeline.units.packs.month import month_text, parse_month, previous_month
 
 TRANSIENT = (StorageError, ConversionError)
 RETRY_DELAYS: list[float] = [2, 10]
+
+log = logging.getLogger(__name__)
 
 
 class VillageIncomplete(XwqlError):
@@ -338,6 +341,8 @@ def _collect(summary: RunSummary, futures: list[PrefectFuture[list[Archived]]]) 
             try:
                 future.result()
             except Exception as exc:  # an upstream failure or a crash: report them all
+                if not isinstance(exc, XwqlError):  # a crash: its traceback is for the log
+                    log.error("%s failed", future.task_run_id, exc_info=exc)
                 summary.failures.append(str(exc).strip() or type(exc).__name__)
 
 

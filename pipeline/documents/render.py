@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import threading
 import zipfile
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
@@ -56,6 +57,15 @@ class Image:
     path: Path
     width_mm: float
     height_mm: float | None = None
+
+
+# python-docx parses every part with parsers and element-class lookups that are
+# module globals, shared by all threads. With the documents of a job rendered
+# from several threads at once, a template once came back without its package's
+# relationships ("no relationship of type …officeDocument"); one render at a
+# time costs little, as the GIL already serialises most of a render and
+# LibreOffice's conversion, which stays parallel, is most of a document's time.
+_PYTHON_DOCX = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -173,20 +183,24 @@ class TemplateSet:
                         fields=", ".join(missing),
                     )
                 )
-            document = _Template(io.BytesIO(self._source(spec)), self._patched)
-            values = {key: _to_template_value(document, value) for key, value in context.items()}
-            try:
-                document.render(values, jinja_env=self._environment, autoescape=True)
-            except jinja2.UndefinedError as exc:
-                raise TemplateError(
-                    TEMPLATE_VALUE_MISSING(file=spec.path.name, name=spec.name, error=exc.message)
-                ) from exc
-            except jinja2.TemplateSyntaxError as exc:
-                raise TemplateError(
-                    TEMPLATE_SYNTAX(file=spec.path.name, line=exc.lineno, error=exc.message)
-                ) from exc
+            source = self._source(spec)
             target.parent.mkdir(parents=True, exist_ok=True)
-            document.save(target)
+            with _PYTHON_DOCX:
+                document = _Template(io.BytesIO(source), self._patched)
+                values = {key: _to_template_value(document, v) for key, v in context.items()}
+                try:
+                    document.render(values, jinja_env=self._environment, autoescape=True)
+                except jinja2.UndefinedError as exc:
+                    raise TemplateError(
+                        TEMPLATE_VALUE_MISSING(
+                            file=spec.path.name, name=spec.name, error=exc.message
+                        )
+                    ) from exc
+                except jinja2.TemplateSyntaxError as exc:
+                    raise TemplateError(
+                        TEMPLATE_SYNTAX(file=spec.path.name, line=exc.lineno, error=exc.message)
+                    ) from exc
+                document.save(target)
             return target
 
     @cached_property

@@ -266,3 +266,38 @@ def _case_files_archived(settings: Settings) -> int:
         return 0
     with ArchiveIndex(f"sqlite:///{path}") as index:
         return index.search(kind="case_file", limit=1).total
+
+
+def test_a_crashed_task_is_reported_and_its_traceback_goes_to_the_log(
+    prefect_harness: None,
+) -> None:
+    import logging
+
+    from prefect import flow, task
+
+    from flows.district import RunSummary, _collect
+
+    @task(name="crashing")
+    def crashing() -> list[Any]:
+        raise KeyError("no relationship of type 'officeDocument' in collection")
+
+    @flow(name="crash-report")
+    def run() -> RunSummary:
+        summary = RunSummary()
+        _collect(summary, [crashing.submit()])
+        return summary
+
+    # Prefect configures logging when the flow starts (which drops caplog's handler).
+    logged: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = logged.append  # type: ignore[method-assign]
+    logger = logging.getLogger("flows.district")
+    logger.addHandler(handler)
+    try:
+        summary = run()
+    finally:
+        logger.removeHandler(handler)
+    assert summary.failures == ["\"no relationship of type 'officeDocument' in collection\""]
+    (record,) = logged
+    assert record.levelno == logging.ERROR
+    assert record.exc_info is not None and record.exc_info[0] is KeyError
