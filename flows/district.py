@@ -268,12 +268,18 @@ def monthly_pack_task(village: str, label: str, month: str) -> list[Archived]:
     return [done]
 
 
-@task(name="district-summary", task_run_name="district-summary {month}")
-def district_summary_task(month: str, villages: list[str] | None) -> str:
-    """Write the district summary; returns the PDF's path."""
-    summary = jobs.district_summary(current(), parse_month(month), villages)
+@task(
+    name="district-summary",
+    task_run_name="district-summary {month}",
+    retries=len(RETRY_DELAYS),
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_condition_fn=_transient,
+)
+def district_summary_task(month: str, villages: list[str] | None) -> tuple[str, list[Archived]]:
+    """Write the district summary and archive the whole district's; its PDF's path."""
+    summary, done = jobs.district_summary(current(), parse_month(month), villages)
     _report("区汇总表 district summary")
-    return str(summary.pdf)
+    return str(summary.pdf), [done] if done is not None else []
 
 
 @task(
@@ -409,7 +415,9 @@ def _summarise(
     """The district summary of the villages run, once every one of them is done."""
     if not summary.failures:
         codes = [code for code, _ in chosen] if villages else None
-        summary.files["district_summary"] = district_summary_task(month, codes)
+        pdf, archived = district_summary_task(month, codes)
+        summary.files["district_summary"] = pdf
+        summary.add(archived)
 
 
 def _fan_out(

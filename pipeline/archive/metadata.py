@@ -30,10 +30,11 @@ Archival code (档号)
   groups, at most 24 characters (``LZ-QL-001``);
 * ``year`` — the year (年度), four digits;
 * ``retention`` — 保管期限 as in DA/T 22: ``Y`` 永久, ``D30`` 定期30年, ``D10`` 定期10年;
-* ``village`` — the village (or, for a catalog edition, the district) code with
-  its ``-`` written as ``.`` (``QL-NM`` → ``QL.NM``), so the code stays one field;
+* ``village`` — the village (or, for a catalog edition or a district summary, the
+  district) code with its ``-`` written as ``.`` (``QL-NM`` → ``QL.NM``), so the
+  code stays one field;
 * ``item`` — the catalog item's three-digit number (``xwql-022`` → ``022``),
-  ``000`` for units of no single item (monthly packs, catalog editions);
+  ``000`` for units of no single item (monthly packs, catalog editions, summaries);
 * ``sequence`` — the unit's number (件号) within the rest, four digits from ``0001``.
 
 Only the leading ``fonds`` may contain ``-``, so a code splits unambiguously
@@ -313,6 +314,11 @@ class UnitKind(StrEnum):
     MONTHLY_PACK = "monthly_pack"  # 月度公开材料
     CATALOG_EDITION = "catalog_edition"  # 清单版本 and its booklet
     OBJECTION = "objection"  # 异议 / 反映问题 and the supervision committee's handling
+    DISTRICT_SUMMARY = "district_summary"  # 区月度汇总表: every village's month, counted
+
+
+_MONTHLY = frozenset({UnitKind.MONTHLY_PACK, UnitKind.DISTRICT_SUMMARY})
+"""The kinds that are one month's (and name it)."""
 
 
 class FileRole(StrEnum):
@@ -500,7 +506,9 @@ class PublicRecord(_Model):
     receipt: VerificationCode | None = Field(
         default=None, description="回执码 of an objection, which its objector follows it with"
     )
-    month: YearMonth | None = Field(default=None, description="Month of a monthly pack")
+    month: YearMonth | None = Field(
+        default=None, description="Month of a monthly pack or a district summary"
+    )
     edition: Text | None = Field(default=None, description="Version of a catalog edition")
     persons: list[PersonRef] = Field(default_factory=list)
     amounts: list[Amount] = Field(default_factory=list)
@@ -558,10 +566,11 @@ class PublicRecord(_Model):
             UnitKind.MONTHLY_PACK: ("town", "village", "month"),
             UnitKind.CATALOG_EDITION: ("edition",),
             UnitKind.OBJECTION: ("town", "village", "receipt"),
+            UnitKind.DISTRICT_SUMMARY: ("month",),
         }[self.kind]
         problems = [f"a {self.kind} record needs {n}" for n in needed if not getattr(self, n)]
-        if self.month is not None and self.kind != UnitKind.MONTHLY_PACK:
-            problems.append("only a monthly_pack record has a month")
+        if self.month is not None and self.kind not in _MONTHLY:
+            problems.append("only a monthly_pack or district_summary record has a month")
         if self.edition is not None and self.kind != UnitKind.CATALOG_EDITION:
             problems.append("only a catalog_edition record has an edition")
         if self.receipt is not None and self.kind != UnitKind.OBJECTION:
@@ -648,7 +657,8 @@ def unit_key(record: PublicRecord) -> str:
     """What the record is of, the same across its versions.
 
     ``case_file/NM-2026-11-001``, ``notice/NM-2026-11-001/public_notice/2026-11-09``,
-    ``monthly_pack/QL-NM/2026-11``, ``catalog_edition/2026.1``, ``objection/7K3D-Q9XM``.
+    ``monthly_pack/QL-NM/2026-11``, ``catalog_edition/2026.1``, ``objection/7K3D-Q9XM``,
+    ``district_summary/2026-11`` (a bucket keeps one district's archive).
     """
     match record.kind:
         case UnitKind.CASE_FILE:
@@ -662,6 +672,8 @@ def unit_key(record: PublicRecord) -> str:
             return f"catalog_edition/{record.edition}"
         case UnitKind.OBJECTION:
             return f"objection/{record.receipt}"
+        case UnitKind.DISTRICT_SUMMARY:
+            return f"district_summary/{record.month}"
 
 
 def record_json(record: PublicRecord) -> str:

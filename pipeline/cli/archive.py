@@ -315,7 +315,10 @@ def audit_search(
     date_to: Annotated[str | None, typer.Option("--to", help="Last date YYYY-MM-DD.")] = None,
     code: Annotated[str | None, typer.Option(help="Archival code (档号).")] = None,
     kind: Annotated[
-        str | None, typer.Option(help="case_file, notice, monthly_pack, catalog_edition, objection")
+        str | None,
+        typer.Option(
+            help="case_file, notice, monthly_pack, catalog_edition, objection, district_summary"
+        ),
     ] = None,
     limit: Annotated[int, typer.Option(help="Results per page.")] = 20,
     offset: Annotated[int, typer.Option(help="Results to skip.")] = 0,

@@ -36,6 +36,7 @@ from pipeline.organisations import Place
 from pipeline.units.booklet import PublishedCatalog, publish_catalog
 from pipeline.units.casefile import CaseFiler
 from pipeline.units.filing import (
+    archive_district_summary,
     archive_edition,
     archive_notice,
     edition_source_sha256,
@@ -278,13 +279,24 @@ def village_monthly_pack(context: JobContext, village: str, month: Month) -> Arc
 
 def district_summary(
     context: JobContext, month: Month, villages: list[str] | None = None
-) -> DistrictSummary:
-    """Write the district summary of ``month`` (PDF and .xlsx)."""
+) -> tuple[DistrictSummary, Archived | None]:
+    """Write the district summary of ``month`` (PDF and .xlsx), and archive it.
+
+    Only the whole district's summary is archived (once for the same counts);
+    one of some villages (``villages``) is written for reading, not filed.
+    """
     places = [context.place(v) for v in villages] if villages is not None else None
-    return build_district_summary(
+    summary = build_district_summary(
         context.workspace, context.engine, month, context.out / "monthly",
         places=places, issued_on=context.issued_on,
     )  # fmt: skip
+    if places is not None:
+        return summary, None
+    done = archive_district_summary(
+        summary, context.workspace.directory.district, context.session.archiver,
+        issuer=context.workspace.catalog.edition.publisher, issued_on=context.issued_on,
+    )  # fmt: skip
+    return summary, done
 
 
 def publish_and_archive_catalog(context: JobContext) -> tuple[PublishedCatalog | None, Archived]:

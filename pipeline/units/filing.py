@@ -16,10 +16,15 @@
 * A **catalog edition** (清单版本) is archived when it is published: the booklet
   (目录及流程图汇编, the main file), the directory (附件1) and the edition's data
   snapshot. Its archival code is the district's (the district's fonds and code).
+* The **district summary** (区月度汇总表) of a month is archived once, after every
+  village's month is done: the PDF and its workbook. Its source is what it counts
+  (each village's line, each item's tally, the totals), not the day it was
+  printed, so a re-run adds nothing; its archival code is the district's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -57,7 +62,9 @@ from pipeline.units.objections import (
     supervision_committee,
     write_objection_record,
 )
+from pipeline.units.packs.month import month_text
 from pipeline.units.packs.pack import MonthlyPack
+from pipeline.units.packs.summary import DistrictSummary
 from pipeline.units.writer import StampedWriter
 from pipeline.workfolder import work_folder
 
@@ -352,3 +359,62 @@ def file_objection(
             picture = folder / f"photo{_PHOTO_SUFFIXES[objection.photo_type]}"
             picture.write_bytes(photo)
         return archive_objection(objection, written, picture, place, item, archiver)
+
+
+def summary_unit(month: str) -> str:
+    """The unit key of the district summary of ``month`` (``district_summary/2026-11``)."""
+    return f"district_summary/{month}"
+
+
+def summary_source_sha256(summary: DistrictSummary) -> str:
+    """What the summary counts: each village's line, each item's tally, the totals."""
+    return _sha256_json(
+        {
+            "month": month_text(summary.month),
+            "villages": [dataclasses.asdict(line) for line in summary.villages],
+            "items": [dataclasses.asdict(tally) for tally in summary.items],
+            "totals": dataclasses.asdict(summary.totals),
+        }
+    )
+
+
+def archive_district_summary(
+    summary: DistrictSummary,
+    district: District,
+    archiver: Archiver,
+    *,
+    issuer: str,
+    issued_on: dt.date,
+) -> Archived:
+    """Archive the district summary of a month, unless one from the same counts is.
+
+    Raises:
+        InputInvalid: The district has no code or fonds (``district.yaml``).
+    """
+    if not (district.code and district.fonds):
+        raise InputInvalid(DISTRICT_NOT_CODED(district=district.name))
+    month = month_text(summary.month)
+    source = summary_source_sha256(summary)
+    base = ArchivalCode(district.fonds, summary.month[0], PACK_RETENTION, district.code, None, 1)
+    totals = summary.totals
+    abstract = (
+        f"{len(summary.villages)} 个村：办件 {totals.cases_active} 件，"
+        f"办结 {totals.cases_closed} 件，逾期 {totals.overdue} 件，"
+        f"违规 {totals.irregular} 件，用印 {totals.seal_uses} 次，"
+        f"涉及事项 {totals.items_used} 项"
+    )
+
+    def build(code: ArchivalCode, previous: PreviousVersion | None, folder: Path) -> Package:
+        record = ArchiveRecord(
+            kind=UnitKind.DISTRICT_SUMMARY, title=summary.title, responsible_body=issuer,
+            date=issued_on, archival_code=str(code), retention=PACK_RETENTION,
+            district=district.name, month=month, abstract=abstract, source_sha256=source,
+            links=Links(previous_version=previous), worm_override=archiver.worm_override,
+        )  # fmt: skip
+        files = [
+            (summary.pdf.name, summary.pdf, FileRole.MAIN),
+            (summary.xlsx.name, summary.xlsx, FileRole.ATTACHMENT),
+        ]
+        return build_package(folder, files, record)
+
+    return archiver.archive(summary_unit(month), source, base, build)

@@ -7,6 +7,8 @@ KINDS = {
     "notice": "公告",
     "monthly_pack": "月度公开材料",
     "catalog_edition": "清单版本",
+    "objection": "异议与反映",
+    "district_summary": "区月度汇总表",
 }
 DOCUMENTS = {"public_notice": "公示", "result_notice": "结果公开"}
 ROLES = {"auditor": "审计人员", "internal": "内部审计人员", "admin": "管理员"}

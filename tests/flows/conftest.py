@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pipeline.archive.objectstore import ObjectStore
 from pipeline.programs.s3server import EmbeddedS3
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +40,18 @@ def archive_env(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
+
+
+def small_district(folder: Path, villages: tuple[str, ...] = ("QL-NM", "QL-DZ")) -> Path:
+    """The sample district cut down to ``villages`` (their towns only): a whole district
+    whose month runs in a minute, so that the district summary is the whole district's."""
+    data = yaml.safe_load((ROOT / "examples" / "linzi" / "district.yaml").read_text("utf-8"))
+    towns = []
+    for town in data["towns"]:
+        kept = [v for v in town["villages"] if v["code"] in villages]
+        if kept:
+            towns.append(town | {"villages": kept})
+    data["towns"] = towns
+    path = folder / "district.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path

@@ -29,6 +29,7 @@ from pipeline.database import database_url
 from pipeline.organisations import load_district
 from pipeline.programs.s3server import EmbeddedS3
 from tests.conftest import ROOT, pdf_text
+from tests.flows.conftest import small_district
 
 pytestmark = [pytest.mark.s3, pytest.mark.soffice, pytest.mark.slow]
 
@@ -53,19 +54,21 @@ def _check_archive(store: ObjectStore) -> dict[str, int]:
 
 def test_the_district_month_flow_files_everything_once(
     prefect_harness: None, archive_env: dict[str, str], fresh_store: ObjectStore,
-    tmp_path: Path, settings: Settings, catalog: Catalog,
+    tmp_path: Path, settings: Settings, catalog: Catalog, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     from flows.district import district_month_flow, monthly_pack_flow
 
+    # The whole (cut-down) district: its summary is the district's, and archived.
+    monkeypatch.setenv("XWQL_DISTRICT", str(small_district(tmp_path)))
     out = tmp_path / "out"
     first = district_month_flow(
-        month="2026-11", ledgers=_ledgers(), villages=["QL-NM", "QL-DZ"], out=str(out),
-        issued_on="2026-12-01",
-    )  # fmt: skip
+        month="2026-11", ledgers=_ledgers(), out=str(out), issued_on="2026-12-01"
+    )
     assert set(first.outcomes) == {"added"}
     data = Path(archive_env["XWQL_DATA"])
     kinds = _check_archive(fresh_store)
     assert kinds["monthly_pack"] == 2 and kinds["catalog_edition"] == 1
+    assert kinds["district_summary"] == 1
     assert kinds["case_file"] >= 5 and kinds["notice"] >= 5
     assert first.outcomes["added"] == sum(kinds.values())
     packs = sorted(p.name for p in (out / "monthly").glob("QL-*.pdf"))
@@ -96,9 +99,8 @@ def test_the_district_month_flow_files_everything_once(
     # The second run does no new work: nothing built, nothing written.
     before = _versions(fresh_store)
     second = district_month_flow(
-        month="2026-11", ledgers=_ledgers(), villages=["QL-NM", "QL-DZ"], out=str(out),
-        issued_on="2026-12-01",
-    )  # fmt: skip
+        month="2026-11", ledgers=_ledgers(), out=str(out), issued_on="2026-12-01"
+    )
     assert set(second.outcomes) == {"unchanged"} and second.new_work == 0
     assert _versions(fresh_store) == before
 

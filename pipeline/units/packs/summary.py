@@ -82,6 +82,7 @@ class DistrictSummary:
     """The written summary of a district month.
 
     Attributes:
+        title: Its title as printed (临淄区2026年11月村级小微权力运行情况汇总表).
         pdf: The summary (PDF/A-2b).
         xlsx: The same tables as a workbook.
         month: The month.
@@ -92,6 +93,7 @@ class DistrictSummary:
 
     """
 
+    title: str
     pdf: Path
     xlsx: Path
     month: Month
@@ -265,8 +267,9 @@ def build_district_summary(
     towns = list(dict.fromkeys(place.town.name for place in chosen))
     scope = workspace.directory.district.name + (towns[0] if len(towns) == 1 else "")
     first, last = month_days(month)
+    title = f"{scope}{month_label(month)}村级小微权力运行情况汇总表"
     context = {
-        "title": f"{scope}{month_label(month)}村级小微权力运行情况汇总表",
+        "title": title,
         "period": f"{chinese_date(first)}至{chinese_date(last)}",
         "issuer": workspace.catalog.edition.publisher,
         "issued_on": chinese_date(issued_on),
@@ -282,6 +285,7 @@ def build_district_summary(
     xlsx = out_dir / f"{stem}.xlsx"
     _write_workbook(xlsx, rows, item_rows)
     return DistrictSummary(
+        title=title,
         pdf=pdf,
         xlsx=xlsx,
         month=month,
