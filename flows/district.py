@@ -24,25 +24,36 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
+from uuid import UUID
 
-from prefect import Task, flow, task
+from prefect import Flow, Task, flow, task
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.objects import State, TaskRun
+from prefect.client.schemas.objects import FlowRun, State, StateType, TaskRun
 from prefect.context import TaskRunContext
+from prefect.deployments import run_deployment
+from prefect.events.actions import ChangeFlowRunState
+from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
+from prefect.events.schemas.events import ResourceSpecification
+from prefect.exceptions import ObjectNotFound
 from prefect.futures import PrefectFuture, wait
 from prefect.settings import PREFECT_API_URL
+from prefect.states import Completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows import log_file
 from flows.messages import (
     DETAILS_IN_LOG,
+    NO_SUCH_POOL,
     NOT_EVERYTHING_ARCHIVED,
     PACKAGES_WITH_INCIDENTS,
+    POOL_NEEDS_SERVER,
     UNITS_NOT_DONE,
+    VILLAGE_RUN_ENDED,
 )
 from pipeline.archive.archiver import Archived, Outcome
 from pipeline.archive.retrieval import rebuild_index
@@ -83,6 +94,12 @@ class RunIncomplete(XwqlError):
 
     exit_code = ExitCode.EXTERNAL_PROGRAM
     rerun = True
+
+
+class PoolUnusable(XwqlError):
+    """The work pool asked for cannot take the villages' runs (no such pool, no server)."""
+
+    exit_code = ExitCode.USAGE
 
 
 # --- the run's shared parts ---------------------------------------------------------------
@@ -313,8 +330,13 @@ class RunSummary:
     def add(self, archived: list[Archived]) -> None:
         """Keep ``archived`` and count it by outcome."""
         for done in archived:
-            self.outcomes[done.outcome.value] = self.outcomes.get(done.outcome.value, 0) + 1
+            self.count({done.outcome.value: 1})
             self.units.append(done)
+
+    def count(self, outcomes: dict[str, int]) -> None:
+        """Count units done elsewhere (a worker's run), by outcome."""
+        for outcome, number in outcomes.items():
+            self.outcomes[outcome] = self.outcomes.get(outcome, 0) + number
 
     @property
     def new_work(self) -> int:
@@ -381,32 +403,178 @@ def district_month_flow(
     villages: list[str] | None = None,
     out: str | None = None,
     issued_on: str | None = None,
+    pool: str | None = None,
 ) -> RunSummary:
-    """The district month: ledgers, notices, objections, case files, packs, summary, catalog."""
+    """The district month: ledgers, notices, objections, case files, packs, summary, catalog.
+
+    Without ``pool`` every village's work runs in this process; with a Prefect
+    work pool, the catalog is filed here first, then each village runs on
+    whichever worker of the pool takes it (:func:`village_month_flow`), and the
+    district summary is built here from the shared case store once all have
+    ended, and archived once.
+    """
     summary = RunSummary()
     with _flow_context(out, issued_on) as context:
         for path in ledgers or []:
             summary.refused += import_ledger_task(path)
-        # The booklet needs nothing of the villages' work: it runs alongside.
-        catalog = catalog_task.submit()
         chosen = _villages(context, villages)
-        # Submitted stage by stage: a task waiting for its village's previous stage
-        # holds a worker thread, so every runnable task must be queued before it.
-        notices = {code: notices_task.submit(code, label, month) for code, label in chosen}
-        objections = [objections_task.submit(code, label) for code, label in chosen]
-        files = {
-            code: case_files_task.submit(code, label, wait_for=[notices[code]])
-            for code, label in chosen
-        }
-        packs = {
-            code: monthly_pack_task.submit(code, label, month, wait_for=[files[code]])
-            for code, label in chosen
-        }
-        _collect(
-            summary, [catalog, *notices.values(), *objections, *files.values(), *packs.values()]
-        )
+        if pool:
+            # Filed here, once, before any worker starts: the workers never touch it.
+            summary.add(catalog_task())
+            runs = _submit_to_pool(pool, chosen, month, context)
+            _wait_for_pool(summary, runs)
+        else:
+            # The booklet needs nothing of the villages' work: it runs alongside.
+            _collect(summary, [catalog_task.submit(), *_village_stages(chosen, month)])
         _summarise(summary, month, chosen, villages)
     return _finish(summary)
+
+
+def _village_stages(
+    chosen: list[tuple[str, str]], month: str
+) -> list[PrefectFuture[list[Archived]]]:
+    """Each village's notices, objections, case files and pack, as tasks of this run.
+
+    Submitted stage by stage: a task waiting for its village's previous stage
+    holds a worker thread, so every runnable task must be queued before it.
+    """
+    notices = {code: notices_task.submit(code, label, month) for code, label in chosen}
+    objections = [objections_task.submit(code, label) for code, label in chosen]
+    files = {
+        code: case_files_task.submit(code, label, wait_for=[notices[code]])
+        for code, label in chosen
+    }
+    packs = [
+        monthly_pack_task.submit(code, label, month, wait_for=[files[code]])
+        for code, label in chosen
+    ]
+    return [*notices.values(), *objections, *files.values(), *packs]
+
+
+# --- the villages on the workers of a pool ------------------------------------------------
+
+VILLAGE_DEPLOYMENT = "village-month"
+POLL_SECONDS = 2.0
+
+
+@flow(name="village-month", task_runner=_runner(), flow_run_name="village-month {month} {village}")
+def village_month_flow(
+    village: str, month: str, out: str | None = None, issued_on: str | None = None
+) -> State[Any]:
+    """One village's month on a worker: notices, objections, case files, monthly pack.
+
+    What :func:`district_month_flow` runs for each village when given a pool; the
+    final state's message carries the units per outcome back to it, as JSON.
+    """
+    summary = RunSummary()
+    with _flow_context(out, issued_on) as context:
+        _collect(summary, _village_stages(_villages(context, [village]), month))
+    _finish(summary)
+    return Completed(message=json.dumps(summary.outcomes))
+
+
+LOST_RUNS = "xwql: village runs whose worker is gone"
+HEARTBEAT_SECONDS = 30
+"""How often a village's run tells the server it is alive (``xwql district worker``)."""
+MISSED_HEARTBEATS = 3
+
+
+def _lost_runs_watch() -> AutomationCore:
+    """A run that stops beating (its worker killed, its machine down) is marked Crashed.
+
+    Without it a lost run stays Running for ever, and so does the run that waits
+    for it; marked Crashed, it is reported among the villages not done, and the
+    next run of the month does its work (the claims of a gone worker lapse).
+    """
+    ended = {f"prefect.flow-run.{name}" for name in ("Completed", "Failed", "Cancelled",
+                                                       "Crashed")}  # fmt: skip
+    return AutomationCore(
+        name=LOST_RUNS,
+        description="村的运行失去心跳即标记为崩溃 / a village run without heartbeats is crashed",
+        trigger=EventTrigger(
+            after={"prefect.flow-run.heartbeat"},
+            expect={"prefect.flow-run.heartbeat", *ended},
+            match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"]}),
+            for_each={"prefect.resource.id"},
+            posture=Posture.Proactive,
+            threshold=1,
+            within=dt.timedelta(seconds=HEARTBEAT_SECONDS * MISSED_HEARTBEATS),
+        ),
+        actions=[ChangeFlowRunState(
+            name="Crashed", state=StateType.CRASHED, force=False,
+            message="worker lost: no heartbeat / 失去心跳",
+        )],
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _PoolRun:
+    village: str
+    label: str
+    run_id: UUID
+
+
+def _submit_to_pool(
+    pool: str, chosen: list[tuple[str, str]], month: str, context: jobs.JobContext
+) -> list[_PoolRun]:
+    """Deploy :func:`village_month_flow` to ``pool`` and ask for one run per village.
+
+    The deployment names this project's folder: each worker runs the flow from
+    the same path on its own machine (the README's "more than one machine").
+
+    Raises:
+        PoolUnusable: No Prefect server is configured, or it has no such pool.
+    """
+    if not PREFECT_API_URL.value():
+        raise PoolUnusable(POOL_NEEDS_SERVER())
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_work_pool(pool)
+        except ObjectNotFound:
+            raise PoolUnusable(NO_SUCH_POOL(pool=pool)) from None
+        if not client.read_automations_by_name(LOST_RUNS):
+            client.create_automation(_lost_runs_watch())
+    home = Path(__file__).resolve().parent.parent
+    # Outside an event loop these return the flow and the run themselves, not coroutines.
+    deployable = cast(
+        "Flow[..., Any]",
+        village_month_flow.from_source(str(home), "flows/district.py:village_month_flow"),
+    )
+    deployable.deploy(
+        name=VILLAGE_DEPLOYMENT, work_pool_name=pool, build=False, push=False,
+        print_next_steps=False, tags=["xwql"],
+    )  # fmt: skip
+    parameters = {"month": month, "out": str(context.out.resolve()),
+                  "issued_on": context.issued_on.isoformat()}  # fmt: skip
+    return [
+        _PoolRun(code, label, cast("FlowRun", run_deployment(
+            f"{village_month_flow.name}/{VILLAGE_DEPLOYMENT}",
+            parameters=parameters | {"village": code}, timeout=0,
+            flow_run_name=f"village-month {month} {label}",
+        )).id)
+        for code, label in chosen
+    ]  # fmt: skip
+
+
+def _wait_for_pool(summary: RunSummary, runs: list[_PoolRun]) -> None:
+    """Wait for the villages' runs on the pool, counting what each did as it ends."""
+    pending = {run.run_id: run for run in runs}
+    with get_client(sync_client=True) as client:
+        while pending:
+            for run_id, run in list(pending.items()):
+                state = client.read_flow_run(run_id).state
+                if state is None or not state.is_final():
+                    continue
+                del pending[run_id]
+                if state.is_completed():
+                    summary.count(json.loads(state.message or "{}"))
+                else:
+                    summary.failures.append(VILLAGE_RUN_ENDED(
+                        village=run.label, state=state.name, message=state.message or ""
+                    ))  # fmt: skip
+                _report(f"村 {run.label}")
+            if pending:
+                time.sleep(POLL_SECONDS)
 
 
 def _summarise(

@@ -23,6 +23,19 @@ PACKAGES_WITH_INCIDENTS = Bilingual(
     "packages with incidents:",
 )
 
+NO_SUCH_POOL = Bilingual(
+    "没有工作池“{pool}”",
+    "there is no Prefect work pool named {pool}; make it once with "
+    "`prefect work-pool create {pool} --type process` and start a worker on each machine "
+    "with `prefect worker start --pool {pool}`",
+)
+POOL_NEEDS_SERVER = Bilingual(
+    "工作池需要 Prefect 服务",
+    "a work pool is served by a Prefect server that every worker reaches: set "
+    "PREFECT_API_URL (e.g. http://127.0.0.1:4200/api) here and on the workers",
+)
+VILLAGE_RUN_ENDED = Bilingual("{village}：{state}", "{village}: the run ended {state}: {message}")
+
 # serve.py: the Prefect server and its deployments
 
 PREFECT_DID_NOT_START = Bilingual(

@@ -52,6 +52,11 @@ auditors_app = typer.Typer(
     help="Users of the archive, their roles and tokens.", no_args_is_help=True
 )
 app.add_typer(auditors_app, name="auditors")
+district_app = typer.Typer(
+    help="The district month on this machine, or across the workers of a Prefect work pool.",
+    no_args_is_help=True,
+)
+app.add_typer(district_app, name="district")
 
 CatalogOption = Annotated[
     Path | None,

@@ -1,4 +1,8 @@
-"""``xwql demo``: the sample district month, end to end, through the Prefect flows.
+"""The district month through the Prefect flows: ``xwql demo``, ``district``, ``serve``.
+
+``xwql demo`` runs the sample district month end to end; ``xwql district run`` a
+district month, here or across a Prefect work pool, whose workers ``xwql district
+worker`` starts; ``xwql serve`` the scheduled deployments.
 
 Prefect is imported only inside the commands (``import pipeline`` stays free of it).
 """
@@ -8,12 +12,21 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pipeline.cli._app import app, console, current_settings, print_json
+from pipeline.cli._app import (
+    JsonOption,
+    app,
+    console,
+    current_settings,
+    district_app,
+    print_json,
+)
 from pipeline.cli._flowrun import flow_progress, print_summary
 from pipeline.cli.messages import EXPECTED_INCIDENTS, NO_SAMPLE_LEDGERS
 from pipeline.config import Settings
@@ -76,6 +89,78 @@ def demo(
     _show_the_workspace_login(settings)
     _show_the_board(settings, places)
     console.print(f"[green]✓[/] 示例完成 demo done: {out}")
+
+
+@district_app.command("run")
+def district_run(
+    month: Annotated[str, typer.Option(help="The month, YYYY-MM.")],
+    pool: Annotated[
+        str | None,
+        typer.Option(help="A Prefect work pool: each village runs on one of its workers."),
+    ] = None,
+    ledger: Annotated[
+        list[Path] | None, typer.Option(help="A ledger to import first (repeatable).")
+    ] = None,
+    village: Annotated[
+        list[str] | None, typer.Option(help="Only these villages (repeatable; name or code).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/district"),
+    as_json: JsonOption = False,
+) -> None:
+    """Run a district month: notices, objections, case files, packs, catalog, summary.
+
+    Without --pool every village runs in this process. With --pool the catalog is
+    filed here first, each village's month runs on whichever worker of the pool
+    takes it (start them with `xwql district worker --pool NAME`; PREFECT_API_URL
+    names the Prefect server they share), and once all have ended the district
+    summary is built here and archived once. Re-running does only what is not done.
+
+    Example: xwql district run --month 2026-11 --pool xwql
+    """
+    from flows.district import district_month_flow
+    from pipeline.organisations import load_district
+
+    settings = current_settings()
+    directory = load_district(settings.district_path)
+    places = [directory.get(name) for name in village] if village else directory.villages
+    ledgers = [str(path.resolve()) for path in ledger or []]
+    steps = len(places) if pool else 4 * len(places)
+    with flow_progress(settings, out, total=len(ledgers) + steps + 2):
+        summary = district_month_flow(
+            month=month, ledgers=ledgers, out=str(out.resolve()), pool=pool,
+            villages=[place.village.code for place in places] if village else None,
+        )  # fmt: skip
+    if as_json:
+        print_json({"month": month, "outcomes": summary.outcomes, "files": summary.files,
+                    "refused": summary.refused})  # fmt: skip
+        return
+    print_summary(summary)
+    console.print(f"[green]✓[/] 区汇总表 summary: {summary.files.get('district_summary')}")
+
+
+@district_app.command("worker")
+def district_worker(
+    pool: Annotated[str, typer.Option(help="The Prefect work pool to take villages from.")],
+) -> None:
+    """Take villages' months from a work pool and run them here, until stopped (Ctrl-C).
+
+    This machine's XWQL_DATA is its own; XWQL_DATABASE_URL, XWQL_INDEX_URL, the
+    XWQL_S3_* settings, the keys and PREFECT_API_URL must be the fleet's
+    (`xwql doctor` checks the keys). It is Prefect's process worker, started
+    with xwql's Prefect settings.
+
+    Example: xwql district worker --pool xwql
+    """
+    from flows import configure_prefect
+
+    configure_prefect(current_settings())
+    from flows.district import HEARTBEAT_SECONDS
+
+    # Its runs beat, so that a run lost with its machine is marked Crashed, not waited for.
+    os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(HEARTBEAT_SECONDS))
+    argv = [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool, "--type", "process"]
+    with contextlib.suppress(KeyboardInterrupt):
+        raise typer.Exit(subprocess.run(argv, check=False).returncode)
 
 
 DEMO_CLERK = "nm-demo"
