@@ -36,6 +36,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun, State, StateType, TaskRun
 from prefect.context import TaskRunContext
 from prefect.deployments import run_deployment
+from prefect.deployments.runner import RunnerDeployment
 from prefect.events.actions import ChangeFlowRunState
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 from prefect.events.schemas.events import ResourceSpecification
@@ -540,10 +541,12 @@ def _submit_to_pool(
         "Flow[..., Any]",
         village_month_flow.from_source(str(home), "flows/district.py:village_month_flow"),
     )
-    deployable.deploy(
-        name=VILLAGE_DEPLOYMENT, work_pool_name=pool, build=False, push=False,
-        print_next_steps=False, tags=["xwql"],
-    )  # fmt: skip
+    # Applied, not deploy()ed: that prints its own tables on this command's output.
+    deployment = cast(
+        "RunnerDeployment",
+        deployable.to_deployment(name=VILLAGE_DEPLOYMENT, work_pool_name=pool, tags=["xwql"]),
+    )
+    deployment.apply(work_pool_name=pool)
     parameters = {"month": month, "out": str(context.out.resolve()),
                   "issued_on": context.issued_on.isoformat()}  # fmt: skip
     return [

@@ -102,6 +102,9 @@ class Settings:
             (``XWQL_SIGNING_PASSPHRASE`` or ``…_FILE``).
         permanent_retention_years: How long 永久 units are locked
             (``XWQL_PERMANENT_RETENTION_YEARS``, default 100).
+        claim_lease_seconds: How long a worker's claim on a unit holds before another
+            machine's worker may take it over (``XWQL_CLAIM_LEASE``, default 600): far
+            longer than filing one unit takes, as short as a lost machine may wait.
         keep_work: Keep the work folder of a case file or pack that failed, for
             diagnosis (``XWQL_KEEP_WORK=1``); by default it is removed.
         public_url: Where villagers reach the web pages (``XWQL_PUBLIC_URL``, default
@@ -150,6 +153,9 @@ class Settings:
     )
     permanent_retention_years: int = field(
         default_factory=lambda: int(os.environ.get("XWQL_PERMANENT_RETENTION_YEARS", "100"))
+    )
+    claim_lease_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("XWQL_CLAIM_LEASE", "600"))
     )
     catalog: Path | None = field(
         default_factory=lambda: (

@@ -95,6 +95,7 @@ class ArchiveSession:
             sealer=sealer,
             permanent_years=settings.permanent_retention_years,
             worm_override=override,
+            lease=dt.timedelta(seconds=settings.claim_lease_seconds),
         )
         if writing:
             archiver.tidy_outbox()

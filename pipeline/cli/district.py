@@ -141,6 +141,9 @@ def district_run(
 @district_app.command("worker")
 def district_worker(
     pool: Annotated[str, typer.Option(help="The Prefect work pool to take villages from.")],
+    limit: Annotated[
+        int, typer.Option(help="Villages run at once here (each uses every converter).")
+    ] = 1,
 ) -> None:
     """Take villages' months from a work pool and run them here, until stopped (Ctrl-C).
 
@@ -158,7 +161,8 @@ def district_worker(
 
     # Its runs beat, so that a run lost with its machine is marked Crashed, not waited for.
     os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(HEARTBEAT_SECONDS))
-    argv = [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool, "--type", "process"]
+    argv = [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool,
+            "--type", "process", "--limit", str(limit)]  # fmt: skip
     with contextlib.suppress(KeyboardInterrupt):
         raise typer.Exit(subprocess.run(argv, check=False).returncode)
 

@@ -1,0 +1,186 @@
+"""Several machines on one: a Prefect server on PostgreSQL, workers with their own data
+folders, and the district month run across them (``xwql district run --pool``).
+
+Each process is started as the operator would start it on a machine of its own; what
+they share is what machines share: the PostgreSQL cluster, the S3 endpoint, the
+Prefect server, and the keys copied to each (README: "Running on more than one
+machine").
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import sqlalchemy as sa
+
+from pipeline.archive.sealing import load_keyring
+from pipeline.archive.signing import KeyStore
+from pipeline.config import Settings
+from pipeline.organisations import load_district
+from pipeline.programs.ports import free_port
+from tests.conftest import ROOT
+
+POOL = "xwql-fleet"
+INDEX_KEY = "fleet-test-index-key-0123456789abcdef"
+
+
+def clean_environment() -> dict[str, str]:
+    """This process's environment without Prefect's or xwql's settings (a fresh machine)."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("PREFECT_", "XWQL_"))
+    }
+
+
+def new_database(postgres_url: str, name: str) -> str:
+    """A new, empty database ``name`` on the cluster of ``postgres_url``; its psycopg URL."""
+    url = sa.make_url(postgres_url)
+    with psycopg.connect(
+        dbname="postgres", user=url.username, host=url.query["host"], autocommit=True
+    ) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return str(url.set(database=name))
+
+
+def asyncpg_url(url: str) -> str:
+    """The same database for Prefect's server, which speaks asyncpg."""
+    return str(sa.make_url(url).set(drivername="postgresql+asyncpg"))
+
+
+def share_keys(seed: Path, folders: list[Path], district: Path) -> None:
+    """Make the keys once in ``seed`` and copy them into each data folder.
+
+    The demo signing CA and the archive keyring, as the operator copies them to
+    each machine (the index key is given by ``XWQL_INDEX_KEY`` instead).
+    """
+    settings = Settings(data=seed, district_file=district)
+    keys = KeyStore(seed / "signing")
+    for place in load_district(district).villages:
+        keys.signer_for(place)  # the demo CA and each village's key
+    load_keyring(settings)
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(seed / "signing", folder / "signing", dirs_exist_ok=True)
+        shutil.copy2(seed / "archive-keys.json", folder / "archive-keys.json")
+
+
+@dataclass
+class PrefectServer:
+    """``prefect server start`` on PostgreSQL, on a free port of 127.0.0.1."""
+
+    folder: Path
+    database_url: str
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def api_url(self) -> str:
+        """What ``PREFECT_API_URL`` is for everyone using this server."""
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def start(self, timeout: float = 180) -> None:
+        """Start it and wait until it answers (its first start migrates the database)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        env = clean_environment() | {
+            "PREFECT_HOME": str(self.folder / "home"),
+            "PREFECT_API_DATABASE_CONNECTION_URL": asyncpg_url(self.database_url),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_UI_ENABLED": "false",
+            "PREFECT_LOGGING_LEVEL": "WARNING",
+        }
+        argv = [sys.executable, "-m", "prefect", "server", "start",
+                "--host", "127.0.0.1", "--port", str(self.port)]  # fmt: skip
+        with (self.folder / "server.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                log_text = (self.folder / "server.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"the Prefect server did not start:\n{log_text}")
+            time.sleep(1)
+
+    def stop(self) -> None:
+        """Stop it and whatever it started."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+@dataclass
+class Machine:
+    """One machine of the fleet: its own data folder, the fleet's shared settings."""
+
+    name: str
+    data: Path
+    shared: Mapping[str, str]
+    worker: subprocess.Popen[bytes] | None = None
+
+    def env(self) -> dict[str, str]:
+        """Its environment: the shared settings and its own data folder."""
+        return clean_environment() | dict(self.shared) | {"XWQL_DATA": str(self.data)}
+
+    def xwql(self, *args: str) -> list[str]:
+        """The argv of an xwql command."""
+        return [sys.executable, "-c", "from pipeline.cli import main; main()", *args]
+
+    def run(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+        """Run an xwql command here and wait for it."""
+        return subprocess.run(
+            self.xwql(*args), cwd=ROOT, env=self.env(), capture_output=True, text=True,
+            timeout=timeout, check=False,
+        )  # fmt: skip
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """Start an xwql command here (in a session of its own)."""
+        return subprocess.Popen(
+            self.xwql(*args), cwd=ROOT, env=self.env(), stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, start_new_session=True,
+        )  # fmt: skip
+
+    def start_worker(self) -> None:
+        """``xwql district worker --pool``, its output in the data folder."""
+        self.data.mkdir(parents=True, exist_ok=True)
+        with (self.data / "worker.log").open("ab") as log:
+            self.worker = subprocess.Popen(
+                self.xwql("district", "worker", "--pool", POOL), cwd=ROOT, env=self.env(),
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+
+    def kill_worker(self) -> None:
+        """SIGKILL the worker and every run it started: the machine is lost."""
+        if self.worker is not None and self.worker.poll() is None:
+            os.killpg(self.worker.pid, signal.SIGKILL)
+            self.worker.wait()
+
+    def stop_worker(self) -> None:
+        """Stop the worker as an operator would (Ctrl-C), then make sure."""
+        if self.worker is not None and self.worker.poll() is None:
+            os.killpg(self.worker.pid, signal.SIGINT)
+            try:
+                self.worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill_worker()
