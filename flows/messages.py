@@ -27,7 +27,7 @@ NO_SUCH_POOL = Bilingual(
     "没有工作池“{pool}”",
     "there is no Prefect work pool named {pool}; make it once with "
     "`prefect work-pool create {pool} --type process` and start a worker on each machine "
-    "with `prefect worker start --pool {pool}`",
+    "with `xwql district worker --pool {pool}`",
 )
 POOL_NEEDS_SERVER = Bilingual(
     "工作池需要 Prefect 服务",

@@ -147,11 +147,13 @@ class Machine:
         """The argv of an xwql command."""
         return [sys.executable, "-c", "from pipeline.cli import main; main()", *args]
 
-    def run(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-        """Run an xwql command here and wait for it."""
+    def run(
+        self, *args: str, timeout: float = 900, env: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run an xwql command here (with ``env`` added) and wait for it."""
         return subprocess.run(
-            self.xwql(*args), cwd=ROOT, env=self.env(), capture_output=True, text=True,
-            timeout=timeout, check=False,
+            self.xwql(*args), cwd=ROOT, env=self.env() | dict(env or {}), capture_output=True,
+            text=True, timeout=timeout, check=False,
         )  # fmt: skip
 
     def start(self, *args: str) -> subprocess.Popen[str]:

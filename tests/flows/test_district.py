@@ -13,7 +13,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -303,3 +303,21 @@ def test_a_crashed_task_is_reported_and_its_traceback_goes_to_the_log(
     (record,) = logged
     assert record.levelno == logging.ERROR
     assert record.exc_info is not None and record.exc_info[0] is KeyError
+
+
+def test_a_pool_that_does_not_exist_is_named_with_the_commands_that_make_it(
+    prefect_harness: None,
+) -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.district import PoolUnusable, _submit_to_pool
+
+    with pytest.raises(PoolUnusable) as raised:
+        _submit_to_pool("no-such-pool", [], "2026-11", cast(Any, None))
+    message = str(raised.value)
+    assert "prefect work-pool create no-such-pool --type process" in message
+    assert "xwql district worker --pool no-such-pool" in message
+
+    with temporary_settings({PREFECT_API_URL: None}), pytest.raises(PoolUnusable) as raised:
+        _submit_to_pool("xwql", [], "2026-11", cast(Any, None))
+    assert "PREFECT_API_URL" in str(raised.value)

@@ -187,6 +187,19 @@ def test_a_district_month_across_two_workers_files_every_unit_once(
     again = _bucket_census(app_s3, fresh_store.bucket)
     assert again["versions"] == found["versions"]
     _check_once(again)
+    # The auditor added at the office sweeps the archive from another machine: every
+    # package verifies but the sample's deliberate cases (forced past a rule: their
+    # case files lack a document the item requires, or a valid meeting).
+    added = office.run("auditors", "add", "审计甲", "--role", "auditor")
+    assert added.returncode == 0, added.stderr
+    token = added.stdout.strip().splitlines()[-1]
+    swept = east.run("audit", "verify", "--all", "--json", env={"XWQL_AUDIT_TOKEN": token})
+    reports = json.loads(swept.stdout)["reports"]
+    assert len(reports) == sum(found["kinds"].values())
+    failed = {check["name"] for r in reports if not r["ok"] for check in r["checks"]
+              if not check["ok"]}  # fmt: skip
+    assert failed <= {"completeness"}, [r for r in reports if not r["ok"]]
+    assert swept.returncode == (9 if failed else 0), swept.stderr
     print(f"census: {found['kinds']}, incomplete {found['incomplete']}, "
           f"objects {len(found['versions'])}, keys written twice 0; seconds: "
           + ", ".join(f"{name} {value:.0f}" for name, value in timings.items()))  # fmt: skip
