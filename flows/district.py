@@ -24,23 +24,15 @@ import hashlib
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
-from uuid import UUID
 
-from prefect import Flow, Task, flow, task
+from prefect import Task, flow, task
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.objects import FlowRun, State, StateType, TaskRun
+from prefect.client.schemas.objects import State, TaskRun
 from prefect.context import TaskRunContext
-from prefect.deployments import run_deployment
-from prefect.deployments.runner import RunnerDeployment
-from prefect.events.actions import ChangeFlowRunState
-from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
-from prefect.events.schemas.events import ResourceSpecification
-from prefect.exceptions import ObjectNotFound
 from prefect.futures import PrefectFuture, wait
 from prefect.settings import PREFECT_API_URL
 from prefect.states import Completed
@@ -49,13 +41,12 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from flows import log_file
 from flows.messages import (
     DETAILS_IN_LOG,
-    NO_SUCH_POOL,
     NOT_EVERYTHING_ARCHIVED,
     PACKAGES_WITH_INCIDENTS,
-    POOL_NEEDS_SERVER,
     UNITS_NOT_DONE,
     VILLAGE_RUN_ENDED,
 )
+from flows.pool import VILLAGE_RUN, PoolRun, deploy_to_pool, submit_run, wait_for_runs
 from pipeline.archive.archiver import Archived, Outcome
 from pipeline.archive.retrieval import rebuild_index
 from pipeline.archive.verify import VerificationReport, sweep
@@ -95,12 +86,6 @@ class RunIncomplete(XwqlError):
 
     exit_code = ExitCode.EXTERNAL_PROGRAM
     rerun = True
-
-
-class PoolUnusable(XwqlError):
-    """The work pool asked for cannot take the villages' runs (no such pool, no server)."""
-
-    exit_code = ExitCode.USAGE
 
 
 # --- the run's shared parts ---------------------------------------------------------------
@@ -422,8 +407,7 @@ def district_month_flow(
         if pool:
             # Filed here, once, before any worker starts: the workers never touch it.
             summary.add(catalog_task())
-            runs = _submit_to_pool(pool, chosen, month, context)
-            _wait_for_pool(summary, runs)
+            _on_pool(summary, pool, chosen, month, context)
         else:
             # The booklet needs nothing of the villages' work: it runs alongside.
             _collect(summary, [catalog_task.submit(), *_village_stages(chosen, month)])
@@ -454,11 +438,8 @@ def _village_stages(
 
 # --- the villages on the workers of a pool ------------------------------------------------
 
-VILLAGE_DEPLOYMENT = "village-month"
-POLL_SECONDS = 2.0
 
-
-@flow(name="village-month", task_runner=_runner(), flow_run_name="village-month {month} {village}")
+@flow(name=VILLAGE_RUN, task_runner=_runner(), flow_run_name=VILLAGE_RUN + " {month} {village}")
 def village_month_flow(
     village: str, month: str, out: str | None = None, issued_on: str | None = None
 ) -> State[Any]:
@@ -474,110 +455,30 @@ def village_month_flow(
     return Completed(message=json.dumps(summary.outcomes))
 
 
-LOST_RUNS = "xwql: village runs whose worker is gone"
-HEARTBEAT_SECONDS = 30
-"""How often a village's run tells the server it is alive (``xwql district worker``)."""
-MISSED_HEARTBEATS = 3
-
-
-def _lost_runs_watch() -> AutomationCore:
-    """A run that stops beating (its worker killed, its machine down) is marked Crashed.
-
-    Without it a lost run stays Running for ever, and so does the run that waits
-    for it; marked Crashed, it is reported among the villages not done, and the
-    next run of the month does its work (the claims of a gone worker lapse).
-    """
-    ended = {f"prefect.flow-run.{name}" for name in ("Completed", "Failed", "Cancelled",
-                                                       "Crashed")}  # fmt: skip
-    return AutomationCore(
-        name=LOST_RUNS,
-        description="村的运行失去心跳即标记为崩溃 / a village run without heartbeats is crashed",
-        trigger=EventTrigger(
-            after={"prefect.flow-run.heartbeat"},
-            expect={"prefect.flow-run.heartbeat", *ended},
-            match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"]}),
-            for_each={"prefect.resource.id"},
-            posture=Posture.Proactive,
-            threshold=1,
-            within=dt.timedelta(seconds=HEARTBEAT_SECONDS * MISSED_HEARTBEATS),
-        ),
-        actions=[ChangeFlowRunState(
-            name="Crashed", state=StateType.CRASHED, force=False,
-            message="worker lost: no heartbeat / 失去心跳",
-        )],
-    )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class _PoolRun:
-    village: str
-    label: str
-    run_id: UUID
-
-
-def _submit_to_pool(
-    pool: str, chosen: list[tuple[str, str]], month: str, context: jobs.JobContext
-) -> list[_PoolRun]:
-    """Deploy :func:`village_month_flow` to ``pool`` and ask for one run per village.
-
-    The deployment names this project's folder: each worker runs the flow from
-    the same path on its own machine (the README's "more than one machine").
-
-    Raises:
-        PoolUnusable: No Prefect server is configured, or it has no such pool.
-    """
-    if not PREFECT_API_URL.value():
-        raise PoolUnusable(POOL_NEEDS_SERVER())
-    with get_client(sync_client=True) as client:
-        try:
-            client.read_work_pool(pool)
-        except ObjectNotFound:
-            raise PoolUnusable(NO_SUCH_POOL(pool=pool)) from None
-        if not client.read_automations_by_name(LOST_RUNS):
-            client.create_automation(_lost_runs_watch())
-    home = Path(__file__).resolve().parent.parent
-    # Outside an event loop these return the flow and the run themselves, not coroutines.
-    deployable = cast(
-        "Flow[..., Any]",
-        village_month_flow.from_source(str(home), "flows/district.py:village_month_flow"),
-    )
-    # Applied, not deploy()ed: that prints its own tables on this command's output.
-    deployment = cast(
-        "RunnerDeployment",
-        deployable.to_deployment(name=VILLAGE_DEPLOYMENT, work_pool_name=pool, tags=["xwql"]),
-    )
-    deployment.apply(work_pool_name=pool)
+def _on_pool(
+    summary: RunSummary, pool: str, chosen: list[tuple[str, str]], month: str,
+    context: jobs.JobContext,
+) -> None:  # fmt: skip
+    """Run each village of ``chosen`` on a worker of ``pool``; count what each did."""
+    deployment = deploy_to_pool(village_month_flow, "flows/district.py:village_month_flow", pool)
     parameters = {"month": month, "out": str(context.out.resolve()),
                   "issued_on": context.issued_on.isoformat()}  # fmt: skip
-    return [
-        _PoolRun(code, label, cast("FlowRun", run_deployment(
-            f"{village_month_flow.name}/{VILLAGE_DEPLOYMENT}",
-            parameters=parameters | {"village": code}, timeout=0,
-            flow_run_name=f"village-month {month} {label}",
-        )).id)
+    runs = [
+        submit_run(deployment, label, f"{VILLAGE_RUN} {month} {label}",
+                   parameters | {"village": code})
         for code, label in chosen
     ]  # fmt: skip
 
+    def ended(run: PoolRun, state: State[Any]) -> None:
+        if state.is_completed():
+            summary.count(json.loads(state.message or "{}"))
+        else:
+            summary.failures.append(VILLAGE_RUN_ENDED(
+                village=run.label, state=state.name, message=state.message or ""
+            ))  # fmt: skip
+        _report(f"村 {run.label}")
 
-def _wait_for_pool(summary: RunSummary, runs: list[_PoolRun]) -> None:
-    """Wait for the villages' runs on the pool, counting what each did as it ends."""
-    pending = {run.run_id: run for run in runs}
-    with get_client(sync_client=True) as client:
-        while pending:
-            for run_id, run in list(pending.items()):
-                state = client.read_flow_run(run_id).state
-                if state is None or not state.is_final():
-                    continue
-                del pending[run_id]
-                if state.is_completed():
-                    summary.count(json.loads(state.message or "{}"))
-                else:
-                    summary.failures.append(VILLAGE_RUN_ENDED(
-                        village=run.label, state=state.name, message=state.message or ""
-                    ))  # fmt: skip
-                _report(f"村 {run.label}")
-            if pending:
-                time.sleep(POLL_SECONDS)
+    wait_for_runs(runs, ended)
 
 
 def _summarise(

@@ -157,7 +157,7 @@ def district_worker(
     from flows import configure_prefect
 
     configure_prefect(current_settings())
-    from flows.district import HEARTBEAT_SECONDS
+    from flows.pool import HEARTBEAT_SECONDS
 
     # Its runs beat, so that a run lost with its machine is marked Crashed, not waited for.
     os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(HEARTBEAT_SECONDS))

@@ -13,7 +13,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
@@ -310,14 +310,16 @@ def test_a_pool_that_does_not_exist_is_named_with_the_commands_that_make_it(
 ) -> None:
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.district import PoolUnusable, _submit_to_pool
+    from flows.district import village_month_flow
+    from flows.pool import PoolUnusable, deploy_to_pool
 
+    entrypoint = "flows/district.py:village_month_flow"
     with pytest.raises(PoolUnusable) as raised:
-        _submit_to_pool("no-such-pool", [], "2026-11", cast(Any, None))
+        deploy_to_pool(village_month_flow, entrypoint, "no-such-pool")
     message = str(raised.value)
     assert "prefect work-pool create no-such-pool --type process" in message
     assert "xwql district worker --pool no-such-pool" in message
 
     with temporary_settings({PREFECT_API_URL: None}), pytest.raises(PoolUnusable) as raised:
-        _submit_to_pool("xwql", [], "2026-11", cast(Any, None))
+        deploy_to_pool(village_month_flow, entrypoint, "xwql")
     assert "PREFECT_API_URL" in str(raised.value)

@@ -93,6 +93,15 @@ def _running_a_village(machine: Machine) -> bool:
     return False
 
 
+def _run_states(api_url: str) -> list[tuple[str, str | None]]:
+    """Name and state of every flow run the server knows."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+        return [(run.name, run.state_name) for run in client.read_flow_runs(limit=200)]
+
+
 @pytest.fixture
 def fleet(
     postgres_url: str, s3_server: EmbeddedS3, fresh_store: ObjectStore, tmp_path: Path
@@ -200,6 +209,13 @@ def test_a_district_month_across_two_workers_files_every_unit_once(
               if not check["ok"]}  # fmt: skip
     assert failed <= {"completeness"}, [r for r in reports if not r["ok"]]
     assert swept.returncode == (9 if failed else 0), swept.stderr
+    # Only the lost village's run was marked Crashed: never an office's run, which
+    # beats less often than the villages' runs are judged.
+    states = _run_states(office.shared["PREFECT_API_URL"])
+    crashed = [name for name, state in states if state == "Crashed"]
+    assert len(crashed) == 1 and crashed[0].startswith("village-month 2026-11 "), states
+    offices = [state for name, state in states if name.startswith("district-month")]
+    assert sorted(offices) == ["Completed"] * 3 + ["Failed"], states
     print(f"census: {found['kinds']}, incomplete {found['incomplete']}, "
           f"objects {len(found['versions'])}, keys written twice 0; seconds: "
           + ", ".join(f"{name} {value:.0f}" for name, value in timings.items()))  # fmt: skip
