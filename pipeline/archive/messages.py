@@ -56,8 +56,17 @@ MAY_NOT = Bilingual(
     "无权{what_zh}",
     "{user} ({role}) may not {what_en}: the {needed} role is needed",
 )
-REGISTRY_UNREADABLE = Bilingual("用户登记文件损坏", "{path} is not readable: {reason}")
-REGISTRY_WITHOUT_USERS = Bilingual("用户登记文件损坏", "{path} has no users list")
+REGISTRY_UNREADABLE = Bilingual(
+    "旧版用户登记文件损坏，无法导入",
+    "{path} (the archive's users of an earlier version, imported into the database on "
+    "first use) is not readable: {reason}; repair it, or move it away and add its users "
+    "again with `xwql auditors add`",
+)
+REGISTRY_WITHOUT_USERS = Bilingual(
+    "旧版用户登记文件损坏，无法导入",
+    "{path} (the archive's users of an earlier version) has no users list; repair it, "
+    "or move it away and add its users again with `xwql auditors add`",
+)
 USER_NAME_LENGTH = Bilingual("用户名应为 1–60 个字符", "a user name has 1–60 characters")
 USER_EXISTS = Bilingual("用户 {name} 已存在", "{name} exists; revoke it first to issue a new token")
 TOKEN_NEEDED = Bilingual(

@@ -49,7 +49,8 @@ TokenFileOption = Annotated[
 
 def _auditor(settings: Settings, token_file: Path | None) -> Auditor:
     token = token_file.read_text(encoding="utf-8") if token_file else os.environ.get(TOKEN_ENV)
-    return AuditorRegistry.of(settings).authenticate(token)
+    with contextlib.closing(AuditorRegistry.of(settings)) as users:
+        return users.authenticate(token)
 
 
 # --- archive -----------------------------------------------------------------------------------
@@ -510,7 +511,8 @@ def auditors_add(
 
     Example: xwql auditors add 李审计 --role auditor
     """
-    token = AuditorRegistry.of(current_settings()).add(name, role)
+    with contextlib.closing(AuditorRegistry.of(current_settings())) as registry:
+        token = registry.add(name, role)
     console.print(f"[green]✓[/] {name} ({role.value})")
     console.print(f"口令 token (shown once; give it to {name}, keep it secret):")
     console.print(token, highlight=False, soft_wrap=True)
@@ -522,7 +524,8 @@ def auditors_list(as_json: JsonOption = False) -> None:
 
     Example: xwql auditors list
     """
-    users = AuditorRegistry.of(current_settings()).users()
+    with contextlib.closing(AuditorRegistry.of(current_settings())) as registry:
+        users = registry.users()
     if as_json:
         print_json([{"name": n, "role": r.value, "added": a} for n, r, a in users])
         return
@@ -538,6 +541,8 @@ def auditors_revoke(name: Annotated[str, typer.Argument(help="The user's name.")
 
     Example: xwql auditors revoke 李审计
     """
-    if not AuditorRegistry.of(current_settings()).revoke(name):
+    with contextlib.closing(AuditorRegistry.of(current_settings())) as registry:
+        revoked = registry.revoke(name)
+    if not revoked:
         raise InputInvalid(NO_SUCH_USER(name=name))
     console.print(f"[green]✓[/] {name} revoked")
