@@ -80,13 +80,7 @@ class ArchiveSession:
         store.ensure_bucket()
         override = _worm_override(settings, store) if writing else None
         index = ArchiveIndex(settings.archive_index_url, id_key=load_id_key(settings))
-        passphrase = settings.signing_passphrase
-        keys = KeyStore(
-            settings.data / "signing",
-            production_keys=settings.signing_keys,
-            passphrase=passphrase.encode() if passphrase else None,
-            tsa_url=settings.tsa_url,
-        )
+        keys = KeyStore.of(settings)
         sealer = Sealer(load_keyring(settings))
         archiver = Archiver(
             store,
