@@ -92,6 +92,18 @@ INDEX_KEY_FILE_EMPTY = Bilingual(
     "{path} holds no key; remove it (a new one is made) and run `xwql archive reindex`",
 )
 
+# --- fleet.py: the keys every worker shares
+FLEET_SIGNING_KEYS = Bilingual("签名密钥（根证书）", "signing keys (their CA certificate)")
+FLEET_INDEX_KEY = Bilingual("检索库身份证号密钥", "index key (of the ID-number hashes)")
+FLEET_ARCHIVE_KEYS = Bilingual("档案密钥", "archive keyring (sealing personal data)")
+FLEET_KEY_DIFFERS = Bilingual(
+    "本机的{key_zh}与集群登记的不一致（本机指纹 {mine}…，集群 {fleet}…）："
+    "请把集群的密钥复制到本机，或把 {variable} 指向它",
+    "{key_en}: this worker's fingerprint is {mine}… (from {source}), the fleet's {fleet}… "
+    "(registered by {host} on {date}); copy the fleet's to this worker or point {variable} "
+    "at them, then check with `xwql doctor`",
+)
+
 # --- signing.py: long-term validation
 CRL_UNREADABLE = Bilingual(
     "无法读取证书吊销列表", "{path}: not a readable CRL (PEM or DER): {reason}"

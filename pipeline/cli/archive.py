@@ -174,22 +174,35 @@ def archive_rotate_key(as_json: JsonOption = False) -> None:
     """Seal from now on with a new archive key; the keyring keeps the old ones.
 
     Packages filed before stay as they are (locked objects are never rewritten)
-    and open with the key that sealed them. Back up the keyring afterwards.
+    and open with the key that sealed them. Back up the keyring afterwards. When this
+    worker's keyring was the fleet's, the rotated one becomes the fleet's: copy it to
+    every other worker, which is refused until it has it.
 
     Example: xwql archive rotate-key
     """
+    from pipeline.archive.fleet import keyring_rotated
     from pipeline.archive.sealing import load_keyring
 
-    rotated = load_keyring(current_settings(), create=True).rotated()
+    settings = current_settings()
+    before = load_keyring(settings, create=True)
+    rotated = before.rotated()
+    fleet = keyring_rotated(settings, before, rotated)
     if as_json:
         print_json({"current": rotated.current, "keys": sorted(rotated.keys),
-                    "keyring": str(rotated.path)})  # fmt: skip
+                    "keyring": str(rotated.path), "fleet": fleet})  # fmt: skip
         return
     console.print(
         f"[green]✓[/] 新档案密钥 new archive key: {rotated.current} "
         f"({len(rotated.keys)} keys in {rotated.path}); back this file up now",
         highlight=False,
     )
+    if fleet:
+        console.print(
+            "集群档案密钥已更新 the fleet's archive keyring is now this one: copy it to every "
+            "other worker (or to where their XWQL_ARCHIVE_KEYS points), which is refused until "
+            "it has it",
+            highlight=False,
+        )
 
 
 @archive_app.command("retimestamp")
