@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import subprocess
 from collections.abc import Callable
@@ -128,6 +129,30 @@ def _archive_keys(settings: Settings) -> str:
     )
 
 
+def _fleet_keys(settings: Settings) -> str:
+    """The worker's keys are the fleet's (compared only: the first archive job registers them)."""
+    import sqlalchemy as sa
+
+    from pipeline.archive.fleet import SHOWN, FleetKeys, worker_fingerprints
+
+    mine = worker_fingerprints(settings)
+    try:
+        with contextlib.closing(FleetKeys.of(settings)) as fleet:
+            where = fleet.engine.url.render_as_string(hide_password=True)
+            known = fleet.compare(mine)
+    except sa.exc.SQLAlchemyError as exc:
+        raise XwqlError(f"the shared database cannot be used: {exc}") from exc
+    shown = []
+    for fingerprint in mine:
+        registration = known.get(fingerprint.kind)
+        by = f"by {registration.host} {registration.at:%Y-%m-%d}" if registration else "not yet"
+        shown.append(f"{fingerprint.kind} {fingerprint.value[:SHOWN]}… (registered {by})")
+    detail = f"{', '.join(shown)} in {where}"
+    if len(known) < len(mine):
+        detail += "; the first archive job on any worker registers its keys for the fleet"
+    return detail
+
+
 def _prefect() -> str:
     """Prefect is installed; a configured server answers."""
     import os
@@ -179,5 +204,11 @@ def run_checks(settings: Settings) -> list[Check]:
             "Archive index 检索库",
             lambda: _index(settings),
             "check XWQL_INDEX_URL; `xwql archive reindex` rebuilds it from the bucket",
+        ),
+        _run(
+            "Fleet keys 集群密钥",
+            lambda: _fleet_keys(settings),
+            "copy the fleet's keys to this worker, or point XWQL_SIGNING_KEYS, XWQL_INDEX_KEY "
+            "and XWQL_ARCHIVE_KEYS at them; check XWQL_DATABASE_URL",
         ),
     ]

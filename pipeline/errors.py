@@ -248,6 +248,20 @@ class SealedPartUnreadable(XwqlError):
     exit_code = ExitCode.INCIDENT
 
 
+class FleetKeysDiffer(XwqlError):
+    """A worker's keys are not the ones the fleet registered in the shared database.
+
+    Attributes:
+        kinds: The keys that differ (``signing``, ``index``, ``archive``).
+    """
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, message: str, kinds: Sequence[str]) -> None:
+        self.kinds = tuple(kinds)
+        super().__init__(message)
+
+
 class ObjectMetadataInvalid(InputInvalid):
     """Metadata or tags given for an archived object break the S3 limits."""
 

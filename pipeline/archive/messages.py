@@ -56,8 +56,17 @@ MAY_NOT = Bilingual(
     "无权{what_zh}",
     "{user} ({role}) may not {what_en}: the {needed} role is needed",
 )
-REGISTRY_UNREADABLE = Bilingual("用户登记文件损坏", "{path} is not readable: {reason}")
-REGISTRY_WITHOUT_USERS = Bilingual("用户登记文件损坏", "{path} has no users list")
+REGISTRY_UNREADABLE = Bilingual(
+    "旧版用户登记文件损坏，无法导入",
+    "{path} (the archive's users of an earlier version, imported into the database on "
+    "first use) is not readable: {reason}; repair it, or move it away and add its users "
+    "again with `xwql auditors add`",
+)
+REGISTRY_WITHOUT_USERS = Bilingual(
+    "旧版用户登记文件损坏，无法导入",
+    "{path} (the archive's users of an earlier version) has no users list; repair it, "
+    "or move it away and add its users again with `xwql auditors add`",
+)
 USER_NAME_LENGTH = Bilingual("用户名应为 1–60 个字符", "a user name has 1–60 characters")
 USER_EXISTS = Bilingual("用户 {name} 已存在", "{name} exists; revoke it first to issue a new token")
 TOKEN_NEEDED = Bilingual(
@@ -81,6 +90,18 @@ INDEX_KEY_UNREADABLE = Bilingual("无法读取索引密钥", "cannot read or cre
 INDEX_KEY_FILE_EMPTY = Bilingual(
     "索引密钥文件损坏",
     "{path} holds no key; remove it (a new one is made) and run `xwql archive reindex`",
+)
+
+# --- fleet.py: the keys every worker shares
+FLEET_SIGNING_KEYS = Bilingual("签名密钥（根证书）", "signing keys (their CA certificate)")
+FLEET_INDEX_KEY = Bilingual("检索库身份证号密钥", "index key (of the ID-number hashes)")
+FLEET_ARCHIVE_KEYS = Bilingual("档案密钥", "archive keyring (sealing personal data)")
+FLEET_KEY_DIFFERS = Bilingual(
+    "本机的{key_zh}与集群登记的不一致（本机指纹 {mine}…，集群 {fleet}…）："
+    "请把集群的密钥复制到本机，或把 {variable} 指向它",
+    "{key_en}: this worker's fingerprint is {mine}… (from {source}), the fleet's {fleet}… "
+    "(registered by {host} on {date}); copy the fleet's to this worker or point {variable} "
+    "at them, then check with `xwql doctor`",
 )
 
 # --- signing.py: long-term validation

@@ -4,7 +4,8 @@ Archiving needs a store that enforces WORM: the self-check saved by
 ``xwql storage up`` is reused for a day, else it runs again. On a store that
 fails it, archiving is refused unless ``XWQL_ALLOW_UNENFORCED_WORM=1`` — and then
 every package records that override (``worm_override`` in ``metadata.json``).
-Reading (search, retrieval, verification) needs no self-check.
+Reading (search, retrieval, verification) needs no self-check. Archiving also needs
+this worker's keys to be the fleet's (:mod:`pipeline.archive.fleet`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pipeline.archive.archiver import Archiver
+from pipeline.archive.fleet import fingerprints_of, require_fleet_keys
 from pipeline.archive.idkey import load_id_key
 from pipeline.archive.index import ArchiveIndex
 from pipeline.archive.metadata import WormOverride
@@ -71,23 +73,27 @@ class ArchiveSession:
             retries: Retries of a failed S3 request (0 for a fixity sweep).
 
         Raises:
+            FleetKeysDiffer: ``writing`` and this worker's keys are not the ones the
+                fleet registered in the shared database (:mod:`pipeline.archive.fleet`).
             WormNotEnforced: ``writing`` and the store does not enforce WORM.
             StorageError: The store cannot be reached.
             IndexKeyInvalid: The key of the index's ID-number hashes is unusable.
             ArchiveKeyInvalid: The archive keys cannot be read or made.
+            SigningKeysInvalid: ``writing`` and the signing keys' trust roots cannot be
+                read or made.
         """
+        id_key = load_id_key(settings)
+        keys = KeyStore.of(settings)
+        sealer = Sealer(load_keyring(settings))
+        if writing:
+            # Before the store and the index: a worker with another index key would
+            # make the shared index drop its ID-number hashes on opening.
+            mine = fingerprints_of(settings, keys=keys, id_key=id_key, keyring=sealer.keyring)
+            require_fleet_keys(settings, mine)
         store, _ = open_store(settings, retries=retries)
         store.ensure_bucket()
         override = _worm_override(settings, store) if writing else None
-        index = ArchiveIndex(settings.archive_index_url, id_key=load_id_key(settings))
-        passphrase = settings.signing_passphrase
-        keys = KeyStore(
-            settings.data / "signing",
-            production_keys=settings.signing_keys,
-            passphrase=passphrase.encode() if passphrase else None,
-            tsa_url=settings.tsa_url,
-        )
-        sealer = Sealer(load_keyring(settings))
+        index = ArchiveIndex(settings.archive_index_url, id_key=id_key)
         archiver = Archiver(
             store,
             index,

@@ -74,7 +74,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pikepdf
 from asn1crypto import crl as asn1_crl  # type: ignore[import-untyped]  # pyHanko's ASN.1
@@ -152,6 +152,9 @@ from pipeline.errors import PdfUnreadable, SigningError, SigningKeysInvalid
 from pipeline.organisations import Place, Village
 from pipeline.pdfdate import info_matches_xmp
 from pipeline.stages import stage
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -366,6 +369,17 @@ class KeyStore:
     def __repr__(self) -> str:
         where = self.production_keys or self.folder
         return f"KeyStore({'production' if self.production_keys else 'demo'}: {where})"
+
+    @classmethod
+    def of(cls, settings: Settings) -> KeyStore:
+        """The keys the settings name: ``XWQL_SIGNING_KEYS``, else the data folder's demo CA."""
+        passphrase = settings.signing_passphrase
+        return cls(
+            settings.data / "signing",
+            production_keys=settings.signing_keys,
+            passphrase=passphrase.encode() if passphrase else None,
+            tsa_url=settings.tsa_url,
+        )
 
     @property
     def demo(self) -> bool:

@@ -49,7 +49,8 @@ TokenFileOption = Annotated[
 
 def _auditor(settings: Settings, token_file: Path | None) -> Auditor:
     token = token_file.read_text(encoding="utf-8") if token_file else os.environ.get(TOKEN_ENV)
-    return AuditorRegistry.of(settings).authenticate(token)
+    with contextlib.closing(AuditorRegistry.of(settings)) as users:
+        return users.authenticate(token)
 
 
 # --- archive -----------------------------------------------------------------------------------
@@ -173,22 +174,35 @@ def archive_rotate_key(as_json: JsonOption = False) -> None:
     """Seal from now on with a new archive key; the keyring keeps the old ones.
 
     Packages filed before stay as they are (locked objects are never rewritten)
-    and open with the key that sealed them. Back up the keyring afterwards.
+    and open with the key that sealed them. Back up the keyring afterwards. When this
+    worker's keyring was the fleet's, the rotated one becomes the fleet's: copy it to
+    every other worker, which is refused until it has it.
 
     Example: xwql archive rotate-key
     """
+    from pipeline.archive.fleet import keyring_rotated
     from pipeline.archive.sealing import load_keyring
 
-    rotated = load_keyring(current_settings(), create=True).rotated()
+    settings = current_settings()
+    before = load_keyring(settings, create=True)
+    rotated = before.rotated()
+    fleet = keyring_rotated(settings, before, rotated)
     if as_json:
         print_json({"current": rotated.current, "keys": sorted(rotated.keys),
-                    "keyring": str(rotated.path)})  # fmt: skip
+                    "keyring": str(rotated.path), "fleet": fleet})  # fmt: skip
         return
     console.print(
         f"[green]✓[/] 新档案密钥 new archive key: {rotated.current} "
         f"({len(rotated.keys)} keys in {rotated.path}); back this file up now",
         highlight=False,
     )
+    if fleet:
+        console.print(
+            "集群档案密钥已更新 the fleet's archive keyring is now this one: copy it to every "
+            "other worker (or to where their XWQL_ARCHIVE_KEYS points), which is refused until "
+            "it has it",
+            highlight=False,
+        )
 
 
 @archive_app.command("retimestamp")
@@ -513,7 +527,8 @@ def auditors_add(
 
     Example: xwql auditors add 李审计 --role auditor
     """
-    token = AuditorRegistry.of(current_settings()).add(name, role)
+    with contextlib.closing(AuditorRegistry.of(current_settings())) as registry:
+        token = registry.add(name, role)
     console.print(f"[green]✓[/] {name} ({role.value})")
     console.print(f"口令 token (shown once; give it to {name}, keep it secret):")
     console.print(token, highlight=False, soft_wrap=True)
@@ -525,7 +540,8 @@ def auditors_list(as_json: JsonOption = False) -> None:
 
     Example: xwql auditors list
     """
-    users = AuditorRegistry.of(current_settings()).users()
+    with contextlib.closing(AuditorRegistry.of(current_settings())) as registry:
+        users = registry.users()
     if as_json:
         print_json([{"name": n, "role": r.value, "added": a} for n, r, a in users])
         return
@@ -541,6 +557,8 @@ def auditors_revoke(name: Annotated[str, typer.Argument(help="The user's name.")
 
     Example: xwql auditors revoke 李审计
     """
-    if not AuditorRegistry.of(current_settings()).revoke(name):
+    with contextlib.closing(AuditorRegistry.of(current_settings())) as registry:
+        revoked = registry.revoke(name)
+    if not revoked:
         raise InputInvalid(NO_SUCH_USER(name=name))
     console.print(f"[green]✓[/] {name} revoked")

@@ -430,6 +430,7 @@ def create_app(
     backend = ArchiveBackend(settings)
     workspace = OpenedOnce(lambda: Workspace.open(settings))
     accounts = AccountStore.of(settings, clock=now)
+    users = AuditorRegistry.of(settings, clock=now)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -437,6 +438,7 @@ def create_app(
         backend.close()
         workspace.close()
         accounts.close()
+        users.close()
 
     app = FastAPI(title="xwql", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     templates = Jinja2Templates(directory=HERE / "templates", context_processors=[_context])
@@ -448,7 +450,7 @@ def create_app(
         backend=backend,
         workspace=workspace,
         accounts=accounts,
-        users=AuditorRegistry.of(settings),
+        users=users,
         lookups=RateLimiter(config.lookups_per_minute, clock=lambda: now().timestamp()),
         templates=templates,
     )

@@ -3,6 +3,7 @@ S3 server (a bucket of this module's own) with internal personal data, and users
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
@@ -138,8 +139,8 @@ def sample_archive(
             [("公示-张贴件.pdf", public, "main"), ("公示-内部存档件.pdf", internal, "attachment")],
             {"公示-内部存档件.pdf"},
         )  # fmt: skip
-    users = AuditorRegistry(data / "auditors.json")
-    tokens = {role: users.add(f"{role.value}-用户", role) for role in Role}
+    with contextlib.closing(AuditorRegistry.of(settings)) as users:
+        tokens = {role: users.add(f"{role.value}-用户", role) for role in Role}
     return SampleArchive(settings, case, notice, public.read_bytes(), internal.read_bytes(), tokens)
 
 

@@ -3,6 +3,7 @@ access control, sessions, the access log, the public page's privacy and the erro
 
 from __future__ import annotations
 
+import contextlib
 import io
 import socket
 import zipfile
@@ -167,11 +168,11 @@ def test_what_each_role_reads_of_a_package_by_content(
 
 
 def test_a_revoked_user_is_logged_out(client: TestClient, sample_archive: SampleArchive) -> None:
-    users = AuditorRegistry(sample_archive.settings.data / "auditors.json")
-    token = users.add("临时审计", Role.AUDITOR)
-    login(client, token)
-    assert client.get("/audit/search").status_code == 200
-    users.revoke("临时审计")
+    with contextlib.closing(AuditorRegistry.of(sample_archive.settings)) as users:
+        token = users.add("临时审计", Role.AUDITOR)
+        login(client, token)
+        assert client.get("/audit/search").status_code == 200
+        users.revoke("临时审计")
     answer = client.get("/audit/search")
     assert answer.status_code == 401 and "登录已过期" in answer.text
 
