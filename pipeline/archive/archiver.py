@@ -83,6 +83,7 @@ from pipeline.archive.package import (
     validate_package,
 )
 from pipeline.archive.sealing import Sealer
+from pipeline.archive.stored import PACKAGES, object_prefix, read_record, with_sealed_internal
 from pipeline.catalog.model import Retention
 from pipeline.errors import ArchiveBusy, ArchiveConflict, StorageError
 from pipeline.programs.children import process_ended
@@ -90,7 +91,6 @@ from pipeline.stages import stage
 
 logger = logging.getLogger(__name__)
 
-PACKAGES = "packages/"
 PERMANENT_YEARS = 100
 RETENTION_YEARS = {Retention.YEARS_30: 30, Retention.YEARS_10: 10}
 _LOCKS: dict[Path, threading.Lock] = {}
@@ -137,11 +137,6 @@ class Archived:
 
 # Builds the package of a unit into ``folder`` for the archival code and previous version given.
 PackageBuilder = Callable[[ArchivalCode, PreviousVersion | None, Path], Package]
-
-
-def object_prefix(archival_code: str) -> str:
-    """Where a package's objects are: ``packages/<archival code>/``."""
-    return f"{PACKAGES}{archival_code}/"
 
 
 LATEST_LOCK = dt.datetime(2106, 2, 7, 6, 28, 15, tzinfo=dt.UTC)
@@ -293,6 +288,9 @@ class Archiver:
             if claim.filed and latest is not None:  # filed meanwhile, here or elsewhere
                 return Archived(unit, latest.archival_code, latest.version, Outcome.UNCHANGED)
             if claim.taken_over and self._begun_elsewhere(claim.archival_code):
+                adopted = self._finished_elsewhere(claim.archival_code, unit, source_sha256)
+                if adopted is not None:
+                    return adopted
                 # Its worker died while writing the package: what it wrote stays (an
                 # incomplete package the sweep reports); the unit goes under a new code.
                 claim = self.index.recode(claim, self._code_after(base))
@@ -314,6 +312,27 @@ class Archiver:
         if (self.outbox / code).is_dir():
             return False  # this host's own package: finishing it writes the rest
         return bool(self.store.versions(object_prefix(code)))
+
+    def _finished_elsewhere(self, code: str, unit: str, source_sha256: str) -> Archived | None:
+        """Index the package of ``code`` if its lost worker wrote all of it; else None.
+
+        A worker lost after its package's last object but before the index heard of
+        it leaves a whole package: filing the unit again under the next code would
+        make a second copy.
+        """
+        found = read_record(self.store, code)
+        if found is None:
+            return None
+        record, digest = found
+        if unit_key(record) != unit or record.source_sha256 != source_sha256:
+            return None
+        version = self._version_of(record)
+        full = with_sealed_internal(self.store, record, self.sealer)
+        self.index.upsert(index_entry(record, manifest_sha256=digest, version=version,
+                                      internal=full))  # fmt: skip
+        self.index.release(unit, source_sha256, self.worker)
+        logger.info("%s: the package %s of a lost worker is indexed, not filed again", unit, code)
+        return Archived(unit, code, version, Outcome.RESUMED)
 
     def _gone(self, worker: str) -> bool:
         """Whether ``worker`` is a process on this outbox that no longer runs."""

@@ -15,7 +15,6 @@ object cannot be written the access is refused, so no access goes unlogged.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import secrets
 import shutil
@@ -27,49 +26,36 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pipeline.archive._names import name_problem
-from pipeline.archive.archiver import PACKAGES, index_entry, object_prefix
+from pipeline.archive.archiver import index_entry
 from pipeline.archive.index import AccessRecord, ArchiveIndex, without_unkeyed_id_hashes
 from pipeline.archive.messages import (
     CANNOT_WRITE_INTO,
     CANNOT_WRITE_PACKAGE_INTO,
     NOTHING_ARCHIVED_UNDER,
-    OBJECT_DELETED,
-    OBJECT_REWRITTEN,
     OUT_FOLDER_EXISTS,
 )
 from pipeline.archive.metadata import (
     ArchiveRecord,
-    FileEntry,
     PublicRecord,
     parse_archival_code,
     unit_key,
 )
 from pipeline.archive.objectstore import ObjectStore, ObjectVersion, whole_seconds
-from pipeline.archive.package import DATA, MANIFEST, METADATA, TAG_MANIFEST, with_internal
 from pipeline.archive.sealing import Sealer
 from pipeline.archive.selfcheck import SCRATCH_ROOT
+from pipeline.archive.stored import (
+    PACKAGES,
+    ObjectIssue,
+    first_versions,
+    read_record,
+    with_sealed_internal,
+)
 from pipeline.errors import NotArchived, OutputError, SealedPartUnreadable, StorageError
 
 ACCESS_LOG = "access-log/"
 ACCESS_LOG_YEARS = 30
 RENEWALS = "timestamps/"
 """Renewed timestamps of signed files, beside their packages (:mod:`pipeline.archive.renewal`)."""
-
-
-@dataclass(frozen=True)
-class ObjectIssue:
-    """Something wrong with an object of a package, seen from the bucket.
-
-    Attributes:
-        key: The object key, relative to the package.
-        kind: ``unreadable`` (listed, but the read failed), ``extra_version``
-            (written again after xwql wrote it), ``delete_marker``, ``unsafe_name``.
-        detail: What happened.
-    """
-
-    key: str
-    kind: str
-    detail: str
 
 
 @dataclass
@@ -97,37 +83,6 @@ def archived_codes(store: ObjectStore) -> list[str]:
     return [p.removeprefix(PACKAGES).rstrip("/") for p in store.children(PACKAGES)]
 
 
-def _first_versions(
-    store: ObjectStore, code: str
-) -> tuple[dict[str, ObjectVersion], list[ObjectIssue]]:
-    """Per key of the package, the oldest version; later versions are issues."""
-    prefix = object_prefix(code)
-    by_key: dict[str, list[ObjectVersion]] = {}
-    for version in store.versions(prefix):
-        by_key.setdefault(version.key.removeprefix(prefix), []).append(version)
-    first: dict[str, ObjectVersion] = {}
-    issues: list[ObjectIssue] = []
-    epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
-    for key, versions in sorted(by_key.items()):
-        versions.sort(key=lambda v: v.last_modified or epoch)
-        content = [v for v in versions if not v.is_delete_marker]
-        if any(v.is_delete_marker for v in versions):
-            issues.append(ObjectIssue(key, "delete_marker", OBJECT_DELETED()))
-        if len(content) > 1:
-            issues.append(
-                ObjectIssue(
-                    key,
-                    "extra_version",
-                    OBJECT_REWRITTEN(
-                        count=len(content), versions=", ".join(v.version_id for v in content)
-                    ),
-                )
-            )
-        if content:
-            first[key] = content[0]
-    return first, issues
-
-
 def download_package(store: ObjectStore, code: str, out: Path) -> Downloaded:
     """Fetch the package ``code`` into ``out/<code>/`` (the folder must not exist yet).
 
@@ -140,7 +95,7 @@ def download_package(store: ObjectStore, code: str, out: Path) -> Downloaded:
         StorageError: The bucket cannot be listed.
     """
     parse_archival_code(code)
-    first, issues = _first_versions(store, code)
+    first, issues = first_versions(store, code)
     if not first:
         raise NotArchived(NOTHING_ARCHIVED_UNDER(code=code))
     folder = out / code
@@ -211,27 +166,12 @@ def set_legal_hold(store: ObjectStore, code: str, *, on: bool) -> int:
         StorageError: The server refused or failed.
     """
     parse_archival_code(code)
-    first, _ = _first_versions(store, code)
+    first, _ = first_versions(store, code)
     if not first:
         raise NotArchived(NOTHING_ARCHIVED_UNDER(code=code))
     for version in first.values():
         store.set_legal_hold(version.key, version.version_id, on=on)
     return len(first)
-
-
-def read_record(store: ObjectStore, code: str) -> tuple[ArchiveRecord, str] | None:
-    """The record and package digest of ``code``, read from the bucket; None if incomplete.
-
-    A package counts once its tag manifest (written last) is there.
-    """
-    first, _ = _first_versions(store, code)
-    metadata_key = f"{DATA}/{METADATA}"
-    if TAG_MANIFEST not in first or metadata_key not in first or MANIFEST not in first:
-        return None
-    manifest = store.get(first[MANIFEST].key, first[MANIFEST].version_id)
-    data = store.get(first[metadata_key].key, first[metadata_key].version_id)
-    record = ArchiveRecord.model_validate_json(data)
-    return record, hashlib.sha256(manifest).hexdigest()
 
 
 @dataclass
@@ -247,27 +187,6 @@ class Rebuilt:
     entries: int
     accesses: int
     skipped: list[tuple[str, str]]
-
-
-def with_sealed_internal(
-    store: ObjectStore, record: ArchiveRecord, sealer: Sealer
-) -> ArchiveRecord:
-    """``record`` (read from the bucket) with its sealed internal part opened.
-
-    Raises:
-        StorageError: The object cannot be read.
-        SealedPartUnreadable: It does not open.
-    """
-    first, _ = _first_versions(store, record.archival_code)
-
-    def read(entry: FileEntry) -> bytes:
-        version = first.get(f"{DATA}/{entry.path}")
-        if version is None or entry.sealed is None:
-            raise SealedPartUnreadable(f"{record.archival_code}/{entry.path}: not in the bucket")
-        stored = store.get(version.key, version.version_id)
-        return sealer.open(stored, sealed_for=f"{record.archival_code}/{entry.sealed.name}")
-
-    return with_internal(record, read)
 
 
 def rebuild_index(store: ObjectStore, index: ArchiveIndex, sealer: Sealer) -> Rebuilt:

@@ -46,7 +46,7 @@ import jsonschema
 import pikepdf
 from cryptography import x509
 
-from pipeline.archive.archiver import object_prefix, retention_end
+from pipeline.archive.archiver import retention_end
 from pipeline.archive.index import ArchiveIndex, IndexEntry
 from pipeline.archive.messages import (
     BAGIT_INVALID,
@@ -105,6 +105,7 @@ from pipeline.archive.retrieval import (
 )
 from pipeline.archive.sealing import Sealer
 from pipeline.archive.signing import verify_pdf
+from pipeline.archive.stored import object_prefix
 from pipeline.catalog import Catalog
 from pipeline.catalog.model import DocumentKind
 from pipeline.errors import PdfUnreadable, SealedPartUnreadable, StorageError, XwqlError

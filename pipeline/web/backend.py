@@ -35,7 +35,8 @@ from pipeline.archive.metadata import (
     parse_archival_code,
 )
 from pipeline.archive.package import DATA, PackageInvalid, load_record
-from pipeline.archive.retrieval import Downloaded, download_package, read_record
+from pipeline.archive.retrieval import Downloaded, download_package
+from pipeline.archive.stored import read_record
 from pipeline.cases.verification import parse_verification_code
 from pipeline.config import Settings
 from pipeline.errors import InputInvalid, NotArchived, SealedPartUnreadable

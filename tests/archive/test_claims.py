@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from pipeline.archive.archiver import Archiver, Outcome, object_prefix
+from pipeline.archive.archiver import Archiver, Outcome
 from pipeline.archive.index import ArchiveIndex
 from pipeline.archive.objectstore import LockMode, ObjectStore, whole_seconds
 from pipeline.archive.retrieval import census
+from pipeline.archive.stored import object_prefix
 from tests.archive.test_archiver import BASE, KEY, _source, builder
 from tests.keys import sealer_in
 
@@ -196,3 +197,31 @@ def test_a_unit_begun_by_a_worker_gone_elsewhere_is_filed_under_a_new_code(
     found = census(fresh_store)  # the bucket's own count shows what the dead worker left
     assert found.incomplete == [dead.archival_code]
     assert found.packages == {"case_file": 1} and not (found.rewritten or found.duplicated)
+
+
+def test_a_whole_package_of_a_worker_gone_elsewhere_is_indexed_not_filed_again(
+    fresh_store: ObjectStore, tmp_path: Path
+) -> None:
+    """Another host's worker wrote all of its package, then died before the index heard."""
+    unit = "case_file/NM-2026-11-001"
+    sealer = sealer_in(tmp_path)
+    with ArchiveIndex(f"sqlite:///{tmp_path / 'lost.sqlite3'}", id_key=KEY) as lost_index:
+        lost = Archiver(fresh_store, lost_index, tmp_path / "lost-outbox", sealer=sealer)
+        build, _ = builder(tmp_path, _source(unit), case_id="NM-2026-11-001")
+        written = lost.archive(unit, _source(unit), BASE, build)
+    before = Counter(v.key for v in fresh_store.versions("packages/"))
+    with ArchiveIndex(f"sqlite:///{tmp_path / 'index.sqlite3'}", id_key=KEY) as index:
+        index.claim(unit, _source(unit), "other-host:/srv/xwql/var/outbox:4242",
+                    lease=dt.timedelta(seconds=-1),
+                    next_code=lambda _: written.archival_code)  # fmt: skip
+        archiver = Archiver(fresh_store, index, tmp_path / "outbox", sealer=sealer)
+        build, _ = builder(tmp_path, _source(unit), case_id="NM-2026-11-001")
+        done = archiver.archive(unit, _source(unit), BASE, build)
+        indexed = index.get(written.archival_code)
+        again = archiver.archive(unit, _source(unit), BASE, build)
+    assert done.outcome is Outcome.RESUMED and done.archival_code == written.archival_code
+    assert indexed is not None and indexed.unit == unit
+    assert again.outcome is Outcome.UNCHANGED
+    assert Counter(v.key for v in fresh_store.versions("packages/")) == before
+    found = census(fresh_store)
+    assert found.packages == {"case_file": 1} and found.clean, found

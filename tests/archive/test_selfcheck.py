@@ -13,7 +13,6 @@ import pytest
 from pipeline.archive.metadata import ArchivalCode, PreviousVersion
 from pipeline.archive.objectstore import EMBEDDED_REGION, LockMode, ObjectStore
 from pipeline.archive.package import Package, build_package
-from pipeline.archive.retrieval import read_record
 from pipeline.archive.selfcheck import (
     CHECKS,
     OVERRIDE_ENV,
@@ -24,6 +23,7 @@ from pipeline.archive.selfcheck import (
     run_self_check,
 )
 from pipeline.archive.session import ArchiveSession
+from pipeline.archive.stored import read_record
 from pipeline.catalog.model import Retention
 from pipeline.config import Settings
 from pipeline.errors import WormNotEnforced
