@@ -9,6 +9,7 @@ machine").
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -32,6 +33,20 @@ from tests.conftest import ROOT
 
 POOL = "xwql-fleet"
 INDEX_KEY = "fleet-test-index-key-0123456789abcdef"
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process under ``pid``, read from ``/proc``."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
 
 
 def clean_environment() -> dict[str, str]:
@@ -173,10 +188,23 @@ class Machine:
             )  # fmt: skip
 
     def kill_worker(self) -> None:
-        """SIGKILL the worker and every run it started: the machine is lost."""
+        """SIGKILL the worker and every process under it at once: the machine is lost.
+
+        Its runs get no signal they could report (a run whose parent merely ends is
+        told to stop, and says so): only their missing heartbeats tell.
+        """
         if self.worker is not None and self.worker.poll() is None:
-            os.killpg(self.worker.pid, signal.SIGKILL)
+            for pid in [*descendants(self.worker.pid), self.worker.pid]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)  # none of them acts on the others' end
+            for pid in [*descendants(self.worker.pid), self.worker.pid]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             self.worker.wait()
+
+    def running(self) -> bool:
+        """Whether its worker has a run going (a process under it)."""
+        return self.worker is not None and bool(descendants(self.worker.pid))
 
     def stop_worker(self) -> None:
         """Stop the worker as an operator would (Ctrl-C), then make sure."""

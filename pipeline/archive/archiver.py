@@ -273,26 +273,40 @@ class Archiver:
                 outbox and the next run finishes it.
             ArchiveConflict: A key of the package holds other bytes in the bucket.
         """
-        resumed = [self.finish(folder) for folder in self.pending(unit)]
+        pending = {folder: load_record(folder).source_sha256 for folder in self.pending(unit)}
+        # Packages of earlier sources first: their versions come before this one.
+        resumed = [done for folder, source in pending.items()
+                   if source != source_sha256 and (done := self._resume(folder))]  # fmt: skip
+        begun = [folder for folder, source in pending.items() if source == source_sha256]
         versions = self.index.versions_of(unit)
         latest = versions[-1] if versions else None
-        if latest is not None and latest.source_sha256 == source_sha256:
+        if latest is not None and latest.source_sha256 == source_sha256 and not begun:
             if resumed and resumed[-1].archival_code == latest.archival_code:
                 return resumed[-1]
             return Archived(unit, latest.archival_code, latest.version, Outcome.UNCHANGED)
         # Threads of this process share its claims: one files a unit, the others wait.
         with _unit_lock(self.outbox, unit):
-            claim = self._claim(unit, source_sha256, base)
+            claim = self._claim(unit, source_sha256, base,
+                                begun=begun[0].name if begun else None)  # fmt: skip
             versions = self.index.versions_of(unit)
             latest = versions[-1] if versions else None
+            # A package begun here under a code the claim no longer holds (the unit was
+            # taken over while this machine was lost) is never finished: a second copy.
+            ours = next((f for f in begun if f.name == claim.archival_code), None)
+            for folder in begun:
+                if folder is not ours or claim.filed:
+                    self._give_up(folder, unit, claim.archival_code)
             if claim.filed and latest is not None:  # filed meanwhile, here or elsewhere
                 return Archived(unit, latest.archival_code, latest.version, Outcome.UNCHANGED)
+            if ours is not None:
+                return self.finish(ours)
             if claim.taken_over and self._begun_elsewhere(claim.archival_code):
                 adopted = self._finished_elsewhere(claim.archival_code, unit, source_sha256)
                 if adopted is not None:
                     return adopted
                 # Its worker died while writing the package: what it wrote stays (an
-                # incomplete package the sweep reports); the unit goes under a new code.
+                # incomplete package, recorded as abandoned for the sweep to name);
+                # the unit goes under a new code.
                 claim = self.index.recode(claim, self._code_after(base))
             code = parse_archival_code(claim.archival_code)
             try:
@@ -312,6 +326,37 @@ class Archiver:
         if (self.outbox / code).is_dir():
             return False  # this host's own package: finishing it writes the rest
         return bool(self.store.versions(object_prefix(code)))
+
+    def _resume(self, folder: Path) -> Archived | None:
+        """Finish an earlier source's package begun here, unless the fleet moved past it.
+
+        A machine lost mid-upload and back after another worker took its unit over
+        (once the lease ran out) finds its package filed under another code, or
+        being filed there now: finishing it would make a second copy. It is given
+        up (recorded as abandoned) or, while the other worker holds the unit, left.
+        """
+        record = load_record(folder)
+        unit, source = unit_key(record), record.source_sha256
+        if source is None:
+            return self.finish(folder)
+        claim = self.index.claim(
+            unit, source, self.worker, lease=self.lease,
+            next_code=lambda _: folder.name, gone=self._gone,
+        )  # fmt: skip
+        if claim.archival_code == folder.name and claim.mine and not claim.filed:
+            return self.finish(folder)
+        if claim.filed or claim.mine:
+            self._give_up(folder, unit, claim.archival_code)
+        if claim.mine and not claim.filed:
+            self.index.release(unit, source, self.worker)  # its filing is another job's
+        return None  # held by a worker filing it elsewhere now: the next run sees
+
+    def _give_up(self, folder: Path, unit: str, superseded_by: str) -> None:
+        self.index.abandon(folder.name, unit, superseded_by, self.worker)
+        shutil.rmtree(folder, ignore_errors=True)
+        _marker(folder).unlink(missing_ok=True)
+        logger.warning("%s: the package begun here as %s is given up; the unit is %s",
+                       unit, folder.name, superseded_by)  # fmt: skip
 
     def _finished_elsewhere(self, code: str, unit: str, source_sha256: str) -> Archived | None:
         """Index the package of ``code`` if its lost worker wrote all of it; else None.
@@ -341,13 +386,17 @@ class Archiver:
             return False  # another host's: only its lease tells
         return process_ended(int(pid))
 
-    def _claim(self, unit: str, source_sha256: str, base: ArchivalCode) -> Claim:
+    def _claim(
+        self, unit: str, source_sha256: str, base: ArchivalCode, *, begun: str | None = None
+    ) -> Claim:
         """The unit's claim in the index, waiting while another worker files it.
 
         Workers sharing the index (PostgreSQL) and the bucket file each unit once:
         the one that claims it builds and files it; the others wait for it to be
         indexed and report it unchanged. A killed worker's claim lapses after the
-        lease and is taken over (by itself at once, when it restarts).
+        lease and is taken over (by itself at once, when it restarts). A new claim
+        takes ``begun`` (a package of the unit this outbox holds, complete), else
+        the code a killed build reserved here, else the next free one.
 
         Raises:
             ArchiveBusy: Another worker still held it when a lease had passed.
@@ -356,7 +405,7 @@ class Archiver:
         while True:
             claim = self.index.claim(
                 unit, source_sha256, self.worker, lease=self.lease,
-                next_code=lambda claimed: str(
+                next_code=lambda claimed: begun or str(
                     self._reservation_of(unit) or self._next_code(base, claimed)
                 ),
                 gone=self._gone,

@@ -311,6 +311,7 @@ class _Schema:
     meta: sa.Table
     access_log: sa.Table
     claims: sa.Table
+    abandoned: sa.Table
 
 
 def _schema(*, postgres: bool) -> _Schema:
@@ -387,7 +388,17 @@ def _schema(*, postgres: bool) -> _Schema:
         sa.Column("worker", sa.String(300), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     )  # fmt: skip
-    return _Schema(metadata, entries, persons, ids, meta, access_log, claims)
+    # An archival code whose package was begun and never finished: its objects stay
+    # (WORM) and the unit went under another code; the sweep says so, by name.
+    abandoned = sa.Table(
+        "archive_abandoned", metadata,
+        sa.Column("archival_code", sa.String(100), primary_key=True),
+        sa.Column("unit", sa.String(200), nullable=False),
+        sa.Column("superseded_by", sa.String(100), nullable=False),
+        sa.Column("worker", sa.String(300), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    )  # fmt: skip
+    return _Schema(metadata, entries, persons, ids, meta, access_log, claims, abandoned)
 
 
 _SCHEMAS = {"sqlite": _schema(postgres=False), "postgresql": _schema(postgres=True)}
@@ -853,7 +864,37 @@ class ArchiveIndex:
             claimed = set(db.execute(sa.select(c.archival_code)).scalars())
             code = next_code(claimed)
             db.execute(sa.update(self._schema.claims).where(key).values(archival_code=code))
+            self._record_abandoned(db, claim.archival_code, claim.unit, code, claim.worker)
         return replace(claim, archival_code=code)
+
+    def abandon(self, code: str, unit: str, superseded_by: str, worker: str) -> None:
+        """Record that the package begun under ``code`` will not be finished.
+
+        ``unit`` is filed under ``superseded_by`` instead; what was written under
+        ``code`` stays in the bucket (it cannot be deleted) and the sweep names it.
+        """
+        with self._writing() as db:
+            self._record_abandoned(db, code, unit, superseded_by, worker)
+
+    def _record_abandoned(
+        self, db: sa.Connection, code: str, unit: str, superseded_by: str, worker: str
+    ) -> None:
+        table = self._schema.abandoned
+        if db.execute(sa.select(table.c.archival_code).where(
+            table.c.archival_code == code
+        )).first() is None:  # fmt: skip
+            db.execute(sa.insert(table).values(
+                archival_code=code, unit=unit, superseded_by=superseded_by, worker=worker,
+                at=dt.datetime.now(dt.UTC),
+            ))  # fmt: skip
+
+    def abandoned(self) -> dict[str, tuple[str, str]]:
+        """The codes whose packages were given up: code → (unit, the code filed instead)."""
+        table = self._schema.abandoned
+        with self.engine.connect() as db:
+            rows = db.execute(sa.select(table.c.archival_code, table.c.unit,
+                                        table.c.superseded_by))  # fmt: skip
+            return {row.archival_code: (row.unit, row.superseded_by) for row in rows}
 
     def release(self, unit: str, source_sha256: str, worker: str) -> None:
         """Give up the claim of ``worker`` (its unit is filed and indexed, or it failed)."""

@@ -378,6 +378,11 @@ ONE_PACKAGE_OF_ITS_SOURCE = Bilingual(
     "该单元此来源仅此一包", "the only package of its unit ({unit}) and source so far"
 )
 UNIQUENESS_UNKNOWN = Bilingual("无来源摘要，无法判断是否重复", "no source hash to compare")
+PACKAGE_ABANDONED = Bilingual(
+    "未写完即弃用：写入它的工作机已失联，{unit} 已以 {code} 归档",
+    "begun by a worker that was lost, never finished: its objects stay (WORM) and {unit} "
+    "is filed under {code}",
+)
 DECISION_WITHOUT_VALID_MEETING = Bilingual(
     "决定未经有效会议（强制记录的异常）：{found}",
     "a decision without a valid meeting (forced past the meeting rules): {found}",

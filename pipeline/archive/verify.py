@@ -74,6 +74,7 @@ from pipeline.archive.messages import (
     NOTHING_SEALED,
     OBJECTS_WRITTEN_ONCE,
     ONE_PACKAGE_OF_ITS_SOURCE,
+    PACKAGE_ABANDONED,
     PDF_UNOPENABLE,
     PERSONAL_DATA_UNSEALED,
     RETENTION_TOO_SHORT,
@@ -602,10 +603,19 @@ def sweep(
     """Verify every package in the bucket (or ``codes``), one at a time, in bounded space.
 
     Each package is downloaded into a temporary folder, checked and removed.
-    A package the bucket cannot even list is reported, not raised.
+    A package the bucket cannot even list is reported, not raised; one the index
+    records as abandoned (begun by a lost worker, its unit filed under another code)
+    is reported as such, not as an incident.
     """
     first: dict[tuple[str, str | None], str] = {}  # (unit, source) → its first package
+    abandoned = index.abandoned() if index is not None else {}
     for code in codes if codes is not None else archived_codes(store):
+        if code in abandoned:  # known, and why: not judged as a package
+            unit, filed_as = abandoned[code]
+            yield VerificationReport(code, checks=[Check(
+                "abandoned", Aspect.INTEGRITY, None, PACKAGE_ABANDONED(unit=unit, code=filed_as)
+            )])  # fmt: skip
+            continue
         scratch = Path(tempfile.mkdtemp(prefix="xwql-verify-", dir=work))
         try:
             try:

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from pipeline.archive.archiver import Archiver, Outcome
 from pipeline.archive.index import ArchiveIndex
 from pipeline.archive.objectstore import LockMode, ObjectStore, whole_seconds
+from pipeline.archive.package import package_objects
 from pipeline.archive.retrieval import census
 from pipeline.archive.stored import object_prefix
 from tests.archive.test_archiver import BASE, KEY, _source, builder
@@ -225,3 +226,35 @@ def test_a_whole_package_of_a_worker_gone_elsewhere_is_indexed_not_filed_again(
     assert Counter(v.key for v in fresh_store.versions("packages/")) == before
     found = census(fresh_store)
     assert found.packages == {"case_file": 1} and found.clean, found
+
+
+def test_a_machine_back_after_its_unit_was_filed_elsewhere_gives_its_package_up(
+    fresh_store: ObjectStore, tmp_path: Path
+) -> None:
+    """Lost mid-upload; another worker filed the unit; the package in its outbox is dropped."""
+    unit = "case_file/NM-2026-11-001"
+    sealer = sealer_in(tmp_path)
+    with ArchiveIndex(f"sqlite:///{tmp_path / 'index.sqlite3'}", id_key=KEY) as index:
+        lost = Archiver(fresh_store, index, tmp_path / "lost-outbox", sealer=sealer)
+        build, _ = builder(tmp_path, _source(unit), case_id="NM-2026-11-001")
+        begun = lost.prepare(unit, _source(unit), BASE, build)
+        for relative, path in package_objects(begun)[:3]:  # then the machine was lost
+            fresh_store.put(object_prefix(begun.name) + relative, path.read_bytes(),
+                            retain_until=whole_seconds(T0.replace(year=2057)),
+                            mode=LockMode.COMPLIANCE)  # fmt: skip
+        other = Archiver(fresh_store, index, tmp_path / "outbox", sealer=sealer)
+        filed = other.archive(unit, _source(unit), BASE, build)
+        before = Counter(v.key for v in fresh_store.versions("packages/"))
+        back = Archiver(fresh_store, index, tmp_path / "lost-outbox", sealer=sealer)
+        again = back.archive(unit, _source(unit), BASE, build)
+        abandoned = index.abandoned()
+        indexed = [e.archival_code for e in index.search(limit=10).entries]
+    assert filed.outcome is Outcome.ADDED and filed.archival_code != begun.name
+    assert again.outcome is Outcome.UNCHANGED and again.archival_code == filed.archival_code
+    assert not begun.exists()  # given up, not finished: that would be a second copy
+    assert Counter(v.key for v in fresh_store.versions("packages/")) == before
+    assert abandoned == {begun.name: (unit, filed.archival_code)}
+    assert indexed == [filed.archival_code]
+    found = census(fresh_store)
+    assert found.packages == {"case_file": 1} and found.incomplete == [begun.name]
+    assert not (found.rewritten or found.duplicated)
