@@ -151,13 +151,18 @@ def fingerprints_of(
     Raises:
         SigningKeysInvalid: The trust roots cannot be read or made.
     """
-    index_source = "XWQL_INDEX_KEY" if settings.index_key else str(settings.data / KEY_FILE)
     signing_source = str(keys.production_keys or keys.folder)
     return [
         Fingerprint(KeyKind.SIGNING, signing_fingerprint(keys.trust_roots()), signing_source),
-        Fingerprint(KeyKind.INDEX, id_key.fingerprint, index_source),
+        index_fingerprint(settings, id_key),
         Fingerprint(KeyKind.ARCHIVE, keyring_fingerprint(keyring), str(keyring.path)),
     ]
+
+
+def index_fingerprint(settings: Settings, id_key: IdKey) -> Fingerprint:
+    """The fingerprint of the index key, and where it comes from."""
+    source = "XWQL_INDEX_KEY" if settings.index_key else str(settings.data / KEY_FILE)
+    return Fingerprint(KeyKind.INDEX, id_key.fingerprint, source)
 
 
 def worker_fingerprints(settings: Settings) -> list[Fingerprint]:
@@ -286,6 +291,16 @@ def require_fleet_keys(settings: Settings, mine: Sequence[Fingerprint]) -> None:
     """
     with contextlib.closing(FleetKeys.of(settings)) as fleet:
         fleet.require(mine)
+
+
+def compare_fleet_keys(settings: Settings, mine: Sequence[Fingerprint]) -> None:
+    """Refuse keys that differ from those the fleet registered; register nothing.
+
+    Raises:
+        FleetKeysDiffer: This worker's keys are not the fleet's.
+    """
+    with contextlib.closing(FleetKeys.of(settings)) as fleet:
+        fleet.compare(mine)
 
 
 def keyring_rotated(settings: Settings, before: Keyring, after: Keyring) -> bool:

@@ -17,7 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pipeline.archive.archiver import Archiver
-from pipeline.archive.fleet import fingerprints_of, require_fleet_keys
+from pipeline.archive.fleet import (
+    compare_fleet_keys,
+    fingerprints_of,
+    index_fingerprint,
+    require_fleet_keys,
+)
 from pipeline.archive.idkey import load_id_key
 from pipeline.archive.index import ArchiveIndex
 from pipeline.archive.metadata import WormOverride
@@ -73,8 +78,9 @@ class ArchiveSession:
             retries: Retries of a failed S3 request (0 for a fixity sweep).
 
         Raises:
-            FleetKeysDiffer: ``writing`` and this worker's keys are not the ones the
-                fleet registered in the shared database (:mod:`pipeline.archive.fleet`).
+            FleetKeysDiffer: This worker's keys (reading: its index key) are not the
+                ones the fleet registered in the shared database
+                (:mod:`pipeline.archive.fleet`).
             WormNotEnforced: ``writing`` and the store does not enforce WORM.
             StorageError: The store cannot be reached.
             IndexKeyInvalid: The key of the index's ID-number hashes is unusable.
@@ -85,11 +91,13 @@ class ArchiveSession:
         id_key = load_id_key(settings)
         keys = KeyStore.of(settings)
         sealer = Sealer(load_keyring(settings))
+        # Before the store and the index: a worker with another index key would make
+        # the shared index drop its ID-number hashes on opening, reading or writing.
         if writing:
-            # Before the store and the index: a worker with another index key would
-            # make the shared index drop its ID-number hashes on opening.
             mine = fingerprints_of(settings, keys=keys, id_key=id_key, keyring=sealer.keyring)
             require_fleet_keys(settings, mine)
+        else:
+            compare_fleet_keys(settings, [index_fingerprint(settings, id_key)])
         store, _ = open_store(settings, retries=retries)
         store.ensure_bucket()
         override = _worm_override(settings, store) if writing else None

@@ -244,6 +244,14 @@ def test_archiving_registers_then_refuses_another_workers_keys_before_anything(
         pytest.fail("a worker with other keys opened the archive for writing")
     assert refused.value.kinds == ("signing", "index", "archive")
     assert not second.self_check_file.exists()  # the store was not reached
+    # Reading (a search, the web pages) with another index key is refused too: the
+    # index would drop its hashes on opening all the same.
+    with (
+        pytest.raises(FleetKeysDiffer) as refused,
+        ArchiveSession.open(second, writing=False),
+    ):
+        pytest.fail("a worker with another index key opened the archive for reading")
+    assert refused.value.kinds == ("index",)
     with ArchiveIndex(fleet.archive_index_url) as index, index.engine.connect() as db:
         recorded = db.execute(
             sa.text("SELECT value FROM archive_index_meta WHERE key = 'id_key'")
