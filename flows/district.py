@@ -31,7 +31,7 @@ from typing import Any, cast
 
 from prefect import Task, flow, task
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.objects import State, TaskRun
+from prefect.client.schemas.objects import FlowRun, State, TaskRun
 from prefect.context import TaskRunContext
 from prefect.futures import PrefectFuture, wait
 from prefect.settings import PREFECT_API_URL
@@ -401,13 +401,15 @@ def district_month_flow(
     """
     summary = RunSummary()
     with _flow_context(out, issued_on) as context:
+        # The pool is checked before anything is imported or filed.
+        deployment = deploy_to_pool(village_month_flow, VILLAGE_ENTRYPOINT, pool) if pool else None
         for path in ledgers or []:
             summary.refused += import_ledger_task(path)
         chosen = _villages(context, villages)
-        if pool:
+        if deployment:
             # Filed here, once, before any worker starts: the workers never touch it.
             summary.add(catalog_task())
-            _on_pool(summary, pool, chosen, month, context)
+            _on_pool(summary, deployment, chosen, month, context)
         else:
             # The booklet needs nothing of the villages' work: it runs alongside.
             _collect(summary, [catalog_task.submit(), *_village_stages(chosen, month)])
@@ -455,12 +457,14 @@ def village_month_flow(
     return Completed(message=json.dumps(summary.outcomes))
 
 
+VILLAGE_ENTRYPOINT = "flows/district.py:village_month_flow"
+
+
 def _on_pool(
-    summary: RunSummary, pool: str, chosen: list[tuple[str, str]], month: str,
+    summary: RunSummary, deployment: str, chosen: list[tuple[str, str]], month: str,
     context: jobs.JobContext,
 ) -> None:  # fmt: skip
-    """Run each village of ``chosen`` on a worker of ``pool``; count what each did."""
-    deployment = deploy_to_pool(village_month_flow, "flows/district.py:village_month_flow", pool)
+    """Run each village of ``chosen`` on a worker of the pool; count what each did."""
     parameters = {"month": month, "out": str(context.out.resolve()),
                   "issued_on": context.issued_on.isoformat()}  # fmt: skip
     runs = [
@@ -469,12 +473,17 @@ def _on_pool(
         for code, label in chosen
     ]  # fmt: skip
 
-    def ended(run: PoolRun, state: State[Any]) -> None:
-        if state.is_completed():
-            summary.count(json.loads(state.message or "{}"))
+    def ended(run: PoolRun, flow_run: FlowRun, state: State[Any]) -> None:
+        try:
+            outcomes = json.loads(state.message or "{}") if state.is_completed() else None
+        except ValueError:  # completed by hand (the UI): what it did is not known
+            outcomes = {}
+        if isinstance(outcomes, dict):
+            summary.count(outcomes)
         else:
+            host = (flow_run.infrastructure_pid or "?").rpartition(":")[0] or "?"
             summary.failures.append(VILLAGE_RUN_ENDED(
-                village=run.label, state=state.name, message=state.message or ""
+                village=run.label, state=state.name, host=host, message=state.message or ""
             ))  # fmt: skip
         _report(f"村 {run.label}")
 

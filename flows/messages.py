@@ -34,7 +34,19 @@ POOL_NEEDS_SERVER = Bilingual(
     "a work pool is served by a Prefect server that every worker reaches: set "
     "PREFECT_API_URL (e.g. http://127.0.0.1:4200/api) here and on the workers",
 )
-VILLAGE_RUN_ENDED = Bilingual("{village}：{state}", "{village}: the run ended {state}: {message}")
+NO_WORKER_ONLINE = Bilingual(
+    "工作池“{pool}”没有在线的工作机",
+    "no worker of the pool {pool} is online: start one on each machine with "
+    "`xwql district worker --pool {pool}`, then run this again",
+)
+SERVER_UNREACHABLE = Bilingual(
+    "无法连接 Prefect 服务",
+    "the Prefect server at {url} does not answer ({error}); start it, or correct PREFECT_API_URL",
+)
+VILLAGE_RUN_ENDED = Bilingual(
+    "{village}：{state}（{host}）",
+    "{village}: the run on {host} ended {state} (its log is on that machine): {message}",
+)
 
 # serve.py: the Prefect server and its deployments
 

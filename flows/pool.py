@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any, cast
 from uuid import UUID
 
+import httpx
 from prefect import Flow
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.objects import FlowRun, State, StateType
+from prefect.client.schemas.objects import FlowRun, State, StateType, WorkerStatus
 from prefect.deployments import run_deployment
 from prefect.deployments.runner import RunnerDeployment
 from prefect.events.actions import ChangeFlowRunState
@@ -28,7 +29,12 @@ from prefect.events.schemas.events import ResourceSpecification
 from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_URL
 
-from flows.messages import NO_SUCH_POOL, POOL_NEEDS_SERVER
+from flows.messages import (
+    NO_SUCH_POOL,
+    NO_WORKER_ONLINE,
+    POOL_NEEDS_SERVER,
+    SERVER_UNREACHABLE,
+)
 from pipeline.errors import ExitCode, XwqlError
 
 VILLAGE_RUN = "village-month"
@@ -61,17 +67,25 @@ def deploy_to_pool(flow: Flow[..., Any], entrypoint: str, pool: str) -> str:
     Also sets up, once per server, the watch that marks lost runs Crashed.
 
     Raises:
-        PoolUnusable: No Prefect server is configured, or it has no such pool.
+        PoolUnusable: No Prefect server is configured or reachable, it has no such
+            pool, or no worker of the pool is online (the runs would wait for ever).
     """
-    if not PREFECT_API_URL.value():
+    url = PREFECT_API_URL.value()
+    if not url:
         raise PoolUnusable(POOL_NEEDS_SERVER())
-    with get_client(sync_client=True) as client:
-        try:
-            client.read_work_pool(pool)
-        except ObjectNotFound:
-            raise PoolUnusable(NO_SUCH_POOL(pool=pool)) from None
-        if not client.read_automations_by_name(LOST_RUNS):
-            client.create_automation(lost_runs_watch())
+    try:
+        with get_client(sync_client=True) as client:
+            try:
+                client.read_work_pool(pool)
+            except ObjectNotFound:
+                raise PoolUnusable(NO_SUCH_POOL(pool=pool)) from None
+            workers = client.read_workers_for_work_pool(pool)
+            if not any(worker.status == WorkerStatus.ONLINE for worker in workers):
+                raise PoolUnusable(NO_WORKER_ONLINE(pool=pool))
+            if not client.read_automations_by_name(LOST_RUNS):
+                client.create_automation(lost_runs_watch())
+    except httpx.HTTPError as exc:
+        raise PoolUnusable(SERVER_UNREACHABLE(url=url, error=exc)) from exc
     # Outside an event loop these return the flow and the deployment, not coroutines;
     # applied, not deploy()ed, which prints its own tables on the command's output.
     deployable = cast("Flow[..., Any]", flow.from_source(str(_PROJECT), entrypoint))
@@ -89,16 +103,19 @@ def submit_run(deployment: str, label: str, name: str, parameters: Mapping[str, 
     return PoolRun(label, cast("FlowRun", run).id)
 
 
-def wait_for_runs(runs: list[PoolRun], ended: Callable[[PoolRun, State[Any]], None]) -> None:
-    """Wait for every run to end, calling ``ended`` with its final state as each does."""
+def wait_for_runs(
+    runs: list[PoolRun], ended: Callable[[PoolRun, FlowRun, State[Any]], None]
+) -> None:
+    """Wait for every run to end, calling ``ended`` with it and its final state as each does."""
     pending = {run.run_id: run for run in runs}
     with get_client(sync_client=True) as client:
         while pending:
             for run_id, run in list(pending.items()):
-                state = client.read_flow_run(run_id).state
+                flow_run = client.read_flow_run(run_id)
+                state = flow_run.state
                 if state is not None and state.is_final():
                     del pending[run_id]
-                    ended(run, state)
+                    ended(run, flow_run, state)
             if pending:
                 time.sleep(POLL_SECONDS)
 

@@ -35,16 +35,17 @@ POOL = "xwql-fleet"
 INDEX_KEY = "fleet-test-index-key-0123456789abcdef"
 
 
-def descendants(pid: int) -> list[int]:
-    """Every process under ``pid``, read from ``/proc``."""
+def descendants(pid: int, *, below: int = 1) -> list[int]:
+    """The processes ``below`` or more levels under ``pid``, read from ``/proc``."""
     parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, ValueError, IndexError):
             parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-    found, frontier = [], [pid]
+    found, frontier, depth = [], [pid], 0
     while frontier:
+        depth += 1
         children = [child for child, parent in parents.items() if parent in frontier]
-        found += children
+        found += children if depth >= below else []
         frontier = children
     return found
 
@@ -145,6 +146,23 @@ class PrefectServer:
                 self.process.wait()
 
 
+def wait_for_workers(api_url: str, count: int, timeout: float = 120) -> None:
+    """Wait until ``count`` workers of the pool are online (their first poll)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import WorkerStatus
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    deadline = time.monotonic() + timeout
+    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+        while True:
+            workers = client.read_workers_for_work_pool(POOL)
+            if sum(w.status == WorkerStatus.ONLINE for w in workers) >= count:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{count} workers were not online in time: {workers}")
+            time.sleep(1)
+
+
 @dataclass
 class Machine:
     """One machine of the fleet: its own data folder, the fleet's shared settings."""
@@ -203,8 +221,9 @@ class Machine:
             self.worker.wait()
 
     def running(self) -> bool:
-        """Whether its worker has a run going (a process under it)."""
-        return self.worker is not None and bool(descendants(self.worker.pid))
+        """Whether its worker runs a village: a run's process under Prefect's worker,
+        itself under ``xwql district worker``."""
+        return self.worker is not None and bool(descendants(self.worker.pid, below=2))
 
     def stop_worker(self) -> None:
         """Stop the worker as an operator would (Ctrl-C), then make sure."""

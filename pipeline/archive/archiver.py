@@ -51,6 +51,7 @@ from pipeline.archive.index import ArchiveIndex, Claim, IndexEntry
 from pipeline.archive.messages import (
     ARCHIVE_BUSY,
     ARCHIVE_CONFLICT,
+    CLAIM_LOST,
     NOT_ARCHIVED_PACKAGE_STAYS,
     READS_BACK_OTHER_BYTES,
 )
@@ -273,40 +274,35 @@ class Archiver:
                 outbox and the next run finishes it.
             ArchiveConflict: A key of the package holds other bytes in the bucket.
         """
-        pending = {folder: load_record(folder).source_sha256 for folder in self.pending(unit)}
-        # Packages of earlier sources first: their versions come before this one.
-        resumed = [done for folder, source in pending.items()
-                   if source != source_sha256 and (done := self._resume(folder))]  # fmt: skip
-        begun = [folder for folder, source in pending.items() if source == source_sha256]
         versions = self.index.versions_of(unit)
         latest = versions[-1] if versions else None
-        if latest is not None and latest.source_sha256 == source_sha256 and not begun:
-            if resumed and resumed[-1].archival_code == latest.archival_code:
-                return resumed[-1]
+        if latest is not None and latest.source_sha256 == source_sha256 and not self.pending(unit):
             return Archived(unit, latest.archival_code, latest.version, Outcome.UNCHANGED)
         # Threads of this process share its claims: one files a unit, the others wait.
         with _unit_lock(self.outbox, unit):
+            pending = {folder: load_record(folder).source_sha256 for folder in self.pending(unit)}
+            # Packages of earlier sources first: their versions come before this one.
+            resumed = [done for folder, source in pending.items()
+                       if source != source_sha256 and (done := self._resume(folder))]  # fmt: skip
+            begun = [folder for folder, source in pending.items() if source == source_sha256]
             claim = self._claim(unit, source_sha256, base,
                                 begun=begun[0].name if begun else None)  # fmt: skip
             versions = self.index.versions_of(unit)
             latest = versions[-1] if versions else None
-            # A package begun here under a code the claim no longer holds (the unit was
-            # taken over while this machine was lost) is never finished: a second copy.
-            ours = next((f for f in begun if f.name == claim.archival_code), None)
-            for folder in begun:
-                if folder is not ours or claim.filed:
-                    self._give_up(folder, unit, claim.archival_code)
+            ours = self._ours(begun, claim)
             if claim.filed and latest is not None:  # filed meanwhile, here or elsewhere
+                if resumed and resumed[-1].archival_code == latest.archival_code:
+                    return resumed[-1]
                 return Archived(unit, latest.archival_code, latest.version, Outcome.UNCHANGED)
             if ours is not None:
                 return self.finish(ours)
-            if claim.taken_over and self._begun_elsewhere(claim.archival_code):
+            if (claim.taken_over or begun) and self._begun_elsewhere(claim.archival_code):
                 adopted = self._finished_elsewhere(claim.archival_code, unit, source_sha256)
                 if adopted is not None:
                     return adopted
-                # Its worker died while writing the package: what it wrote stays (an
-                # incomplete package, recorded as abandoned for the sweep to name);
-                # the unit goes under a new code.
+                # Another worker began writing a package under this code: what it wrote
+                # stays (recorded as abandoned, for the sweep to name); the unit goes
+                # under a new code.
                 claim = self.index.recode(claim, self._code_after(base))
             code = parse_archival_code(claim.archival_code)
             try:
@@ -327,6 +323,42 @@ class Archiver:
             return False  # this host's own package: finishing it writes the rest
         return bool(self.store.versions(object_prefix(code)))
 
+    def _ours(self, begun: list[Path], claim: Claim) -> Path | None:
+        """Of the packages of this unit and source in the outbox, the one to finish.
+
+        Only one built under the code the claim holds, not filed, never given up,
+        and agreeing with whatever the bucket already holds under that code. The
+        others: a leftover of a package indexed already is removed; any other is
+        given up, never finished: that would be a second copy of the unit.
+        """
+        ours = None
+        abandoned = self.index.abandoned() if begun else {}
+        for folder in begun:
+            if self.index.get(folder.name) is not None:
+                self._remove(folder)  # indexed already: what a killed clean-up left
+            elif (
+                folder.name == claim.archival_code
+                and claim.mine
+                and not claim.filed
+                and folder.name not in abandoned
+                and self._agrees_with_bucket(folder)
+            ):
+                ours = folder
+            else:
+                self._give_up(folder, claim.unit, claim.archival_code)
+        return ours
+
+    def _agrees_with_bucket(self, folder: Path) -> bool:
+        """Whether every object the bucket holds under the folder's code is the folder's."""
+        prefix = object_prefix(folder.name)
+        present = [v for v in self.store.versions(prefix) if not v.is_delete_marker]
+        return all(
+            (folder / v.key.removeprefix(prefix)).is_file()
+            and hashlib.sha256(self.store.get(v.key, v.version_id)).digest()
+            == hashlib.sha256((folder / v.key.removeprefix(prefix)).read_bytes()).digest()
+            for v in present
+        )
+
     def _resume(self, folder: Path) -> Archived | None:
         """Finish an earlier source's package begun here, unless the fleet moved past it.
 
@@ -337,8 +369,16 @@ class Archiver:
         """
         record = load_record(folder)
         unit, source = unit_key(record), record.source_sha256
+        if self.index.get(folder.name) is not None:
+            self._remove(folder)
+            return None
         if source is None:
             return self.finish(folder)
+        filed = [v.archival_code for v in self.index.versions_of(unit) if v.source_sha256 == source]
+        given_up = self.index.abandoned().get(folder.name)
+        if filed or given_up:
+            self._give_up(folder, unit, filed[-1] if filed else given_up[1] if given_up else "")
+            return None
         claim = self.index.claim(
             unit, source, self.worker, lease=self.lease,
             next_code=lambda _: folder.name, gone=self._gone,
@@ -353,10 +393,13 @@ class Archiver:
 
     def _give_up(self, folder: Path, unit: str, superseded_by: str) -> None:
         self.index.abandon(folder.name, unit, superseded_by, self.worker)
-        shutil.rmtree(folder, ignore_errors=True)
-        _marker(folder).unlink(missing_ok=True)
+        self._remove(folder)
         logger.warning("%s: the package begun here as %s is given up; the unit is %s",
                        unit, folder.name, superseded_by)  # fmt: skip
+
+    def _remove(self, folder: Path) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+        _marker(folder).unlink(missing_ok=True)
 
     def _finished_elsewhere(self, code: str, unit: str, source_sha256: str) -> Archived | None:
         """Index the package of ``code`` if its lost worker wrote all of it; else None.
@@ -658,6 +701,7 @@ class Archiver:
         minimum = ObjectRetention(mode, retention_end(record, permanent_years=self.permanent_years))
         metadata = s3_metadata(record, manifest_sha256=digest)
         tags = s3_tags(record)
+        self._still_ours(record)
         present = {v.key: v for v in self.store.versions(prefix) if not v.is_delete_marker}
         written: list[StoredVersion] = []
         new: list[StoredVersion] = []  # written now (those present are checked above)
@@ -692,12 +736,27 @@ class Archiver:
         version = self._version_of(record)
         full = full_record(folder, self.sealer)
         entry = index_entry(record, manifest_sha256=digest, version=version, internal=full)
+        self._still_ours(record)
         self.index.upsert(entry)
         if record.source_sha256 is not None:  # indexed: the claim has done its work
             self.index.release(unit_key(record), record.source_sha256, self.worker)
         shutil.rmtree(folder)
         _marker(folder).unlink(missing_ok=True)
         return Archived(unit_key(record), code, version, Outcome.RESUMED, len(new), uploaded_bytes)
+
+    def _still_ours(self, record: PublicRecord) -> None:
+        """Renew this worker's claim on the record's unit, or stop: another worker has it.
+
+        Raises:
+            ArchiveBusy: The lease ran out and another worker took the unit over; the
+                package stays in the outbox and the next run decides what becomes of it.
+        """
+        if record.source_sha256 is None:
+            return
+        unit = unit_key(record)
+        if not self.index.renew(unit, record.source_sha256, self.worker, record.archival_code,
+                                lease=self.lease):  # fmt: skip
+            raise ArchiveBusy(CLAIM_LOST(unit=unit, code=record.archival_code))
 
     def _verify_upload(self, new: list[StoredVersion], asked: ObjectRetention) -> None:
         """Read back each object written now: its bytes, and the retention asked for.

@@ -867,6 +867,28 @@ class ArchiveIndex:
             self._record_abandoned(db, claim.archival_code, claim.unit, code, claim.worker)
         return replace(claim, archival_code=code)
 
+    def renew(
+        self, unit: str, source_sha256: str, worker: str, code: str, *, lease: dt.timedelta
+    ) -> bool:
+        """Extend ``worker``'s claim on ``unit`` under ``code``; False if another has it.
+
+        Asked before a package's objects are written and again before it is indexed:
+        a worker slower than its lease whose unit was taken over meanwhile must
+        neither write nor index it. No claim at all (a package finished by hand,
+        nobody filing the unit) is no obstacle.
+        """
+        c = self._schema.claims.c
+        key = (c.unit == unit) & (c.source_sha256 == source_sha256)
+        with self._writing() as db:
+            held = db.execute(sa.select(c.worker, c.archival_code).where(key)).one_or_none()
+            if held is None:
+                return True
+            if held.worker != worker or held.archival_code != code:
+                return False
+            db.execute(sa.update(self._schema.claims).where(key).values(
+                expires_at=dt.datetime.now(dt.UTC) + lease))  # fmt: skip
+        return True
+
     def abandon(self, code: str, unit: str, superseded_by: str, worker: str) -> None:
         """Record that the package begun under ``code`` will not be finished.
 

@@ -378,6 +378,12 @@ ONE_PACKAGE_OF_ITS_SOURCE = Bilingual(
     "该单元此来源仅此一包", "the only package of its unit ({unit}) and source so far"
 )
 UNIQUENESS_UNKNOWN = Bilingual("无来源摘要，无法判断是否重复", "no source hash to compare")
+CLAIM_LOST = Bilingual(
+    "{unit} 已由另一工作机接手：本机未再写入 {code}",
+    "{unit} was taken over by another worker while this one filed it as {code} (this one "
+    "outlasted its claim, XWQL_CLAIM_LEASE): nothing more is written or indexed here; "
+    "the next run decides what becomes of the package left in the outbox",
+)
 PACKAGE_ABANDONED = Bilingual(
     "未写完即弃用：写入它的工作机已失联，{unit} 已以 {code} 归档",
     "begun by a worker that was lost, never finished: its objects stay (WORM) and {unit} "

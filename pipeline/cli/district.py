@@ -157,10 +157,14 @@ def district_worker(
     from flows import configure_prefect
 
     configure_prefect(current_settings())
-    from flows.pool import HEARTBEAT_SECONDS
+    from flows.messages import POOL_NEEDS_SERVER
+    from flows.pool import HEARTBEAT_SECONDS, PoolUnusable
 
-    # Its runs beat, so that a run lost with its machine is marked Crashed, not waited for.
-    os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(HEARTBEAT_SECONDS))
+    if not os.environ.get("PREFECT_API_URL"):
+        raise PoolUnusable(POOL_NEEDS_SERVER())
+    # Its runs beat as often as the lost-runs watch expects: a run lost with its
+    # machine is marked Crashed, not waited for; a slower beat would look lost.
+    os.environ["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] = str(HEARTBEAT_SECONDS)
     argv = [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool,
             "--type", "process", "--limit", str(limit)]  # fmt: skip
     with contextlib.suppress(KeyboardInterrupt):

@@ -135,10 +135,12 @@ class TemplateSet:
     def declared_fields(self, name: str) -> set[str]:
         """The variables the ``.docx`` of template ``name`` uses."""
         spec = self.spec(name)
+        source = self._source(spec)
         try:
-            fields: set[str] = _Template(
-                io.BytesIO(self._source(spec)), self._patched
-            ).get_undeclared_template_variables()
+            with _PYTHON_DOCX:  # it parses the template with python-docx, as a render does
+                fields: set[str] = _Template(
+                    io.BytesIO(source), self._patched
+                ).get_undeclared_template_variables()
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
                 TEMPLATE_SYNTAX_TAGS(file=spec.path.name, line=exc.lineno, error=exc.message)

@@ -117,7 +117,10 @@ class _Instance:
                 start_new_session=True,
                 env=self.env,
             )
-        reply = self._read(_STARTUP_SECONDS)
+        try:
+            reply = self._read(_STARTUP_SECONDS)
+        except TimeoutError:  # said below as a start that failed, with the log
+            reply = None
         if not reply or not reply.get("ready"):
             self.stop()
             raise ExternalProgramError(
@@ -395,7 +398,10 @@ class ConverterPool:
         if kind is not FileKind.DOCX:
             raise ConversionError(NOT_A_DOCX(source=source, kind_zh=kind.zh, kind_en=kind.en))
         target.parent.mkdir(parents=True, exist_ok=True)
-        self.start()
+        try:
+            self.start()
+        except ExternalProgramError as exc:  # a conversion that failed: retried as one
+            raise ConversionError(f"{source.name}: {exc}") from exc
         request = _Request(source, target, batch_key(source) if self.batch > 1 else None)
         with self._changed:
             self._waiting.append(request)

@@ -7,6 +7,7 @@ and they share the index's database (SQLite here, PostgreSQL in a fleet) and the
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import subprocess
 import threading
 import time
@@ -23,6 +24,7 @@ from pipeline.archive.objectstore import LockMode, ObjectStore, whole_seconds
 from pipeline.archive.package import package_objects
 from pipeline.archive.retrieval import census
 from pipeline.archive.stored import object_prefix
+from pipeline.errors import ArchiveBusy
 from tests.archive.test_archiver import BASE, KEY, _source, builder
 from tests.keys import sealer_in
 
@@ -169,6 +171,15 @@ def test_threads_of_one_worker_file_a_unit_once(fresh_store: ObjectStore, tmp_pa
     assert len({key.split("/")[1] for key in versions}) == 1 and max(versions.values()) == 1
 
 
+def _half_written(store: ObjectStore, folder: Path) -> None:
+    """Write the first three objects of the outbox package in ``folder``, as a worker lost
+    mid-upload leaves them."""
+    for relative, path in package_objects(folder)[:3]:
+        store.put(object_prefix(folder.name) + relative, path.read_bytes(),
+                  retain_until=whole_seconds(T0.replace(year=2057)),
+                  mode=LockMode.COMPLIANCE)  # fmt: skip
+
+
 def _gone_pid() -> int:
     """The pid of a child that ran and was reaped: no process has it now."""
     child = subprocess.Popen(["true"])
@@ -238,10 +249,7 @@ def test_a_machine_back_after_its_unit_was_filed_elsewhere_gives_its_package_up(
         lost = Archiver(fresh_store, index, tmp_path / "lost-outbox", sealer=sealer)
         build, _ = builder(tmp_path, _source(unit), case_id="NM-2026-11-001")
         begun = lost.prepare(unit, _source(unit), BASE, build)
-        for relative, path in package_objects(begun)[:3]:  # then the machine was lost
-            fresh_store.put(object_prefix(begun.name) + relative, path.read_bytes(),
-                            retain_until=whole_seconds(T0.replace(year=2057)),
-                            mode=LockMode.COMPLIANCE)  # fmt: skip
+        _half_written(fresh_store, begun)  # then the machine was lost
         other = Archiver(fresh_store, index, tmp_path / "outbox", sealer=sealer)
         filed = other.archive(unit, _source(unit), BASE, build)
         before = Counter(v.key for v in fresh_store.versions("packages/"))
@@ -258,3 +266,67 @@ def test_a_machine_back_after_its_unit_was_filed_elsewhere_gives_its_package_up(
     found = census(fresh_store)
     assert found.packages == {"case_file": 1} and found.incomplete == [begun.name]
     assert not (found.rewritten or found.duplicated)
+
+
+def test_the_leftover_of_a_package_indexed_already_is_removed_not_abandoned(
+    fresh_store: ObjectStore, tmp_path: Path
+) -> None:
+    """A clean-up killed after the index heard of the package: the folder is a leftover."""
+    unit = "case_file/NM-2026-11-001"
+    with ArchiveIndex(f"sqlite:///{tmp_path / 'index.sqlite3'}", id_key=KEY) as index:
+        archiver = Archiver(fresh_store, index, tmp_path / "outbox", sealer=sealer_in(tmp_path))
+        build, _ = builder(tmp_path, _source(unit), case_id="NM-2026-11-001")
+        folder = archiver.prepare(unit, _source(unit), BASE, build)
+        kept = tmp_path / "kept"
+        shutil.copytree(folder, kept)
+        filed = archiver.finish(folder)
+        shutil.copytree(kept, folder)  # as the killed clean-up left it
+        folder.with_name(folder.name + ".reserved").write_text(unit, encoding="utf-8")
+        assert archiver.pending(unit) == [folder]
+        again = archiver.archive(unit, _source(unit), BASE, build)
+        abandoned = index.abandoned()
+    assert again.outcome is Outcome.UNCHANGED and again.archival_code == filed.archival_code
+    assert not folder.exists() and abandoned == {}
+
+
+def test_a_package_of_an_earlier_source_filed_elsewhere_meanwhile_is_given_up(
+    fresh_store: ObjectStore, tmp_path: Path
+) -> None:
+    """Lost with version 1 half-written; another worker filed version 1, then version 2."""
+    unit = "case_file/NM-2026-11-001"
+    first, second = _source(unit), _source(unit + "-changed")
+    sealer = sealer_in(tmp_path)
+    with ArchiveIndex(f"sqlite:///{tmp_path / 'index.sqlite3'}", id_key=KEY) as index:
+        lost = Archiver(fresh_store, index, tmp_path / "lost-outbox", sealer=sealer)
+        begun = lost.prepare(unit, first, BASE, builder(tmp_path, first)[0])
+        _half_written(fresh_store, begun)  # then the machine was lost
+        other = Archiver(fresh_store, index, tmp_path / "outbox", sealer=sealer)
+        v1 = other.archive(unit, first, BASE, builder(tmp_path, first)[0])
+        v2 = other.archive(unit, second, BASE, builder(tmp_path, second)[0])
+        before = Counter(v.key for v in fresh_store.versions("packages/"))
+        back = Archiver(fresh_store, index, tmp_path / "lost-outbox", sealer=sealer)
+        again = back.archive(unit, second, BASE, builder(tmp_path, second)[0])
+        versions = [v.archival_code for v in index.versions_of(unit)]
+        abandoned = index.abandoned()
+    assert v2.outcome is Outcome.NEW_VERSION and again.outcome is Outcome.UNCHANGED
+    assert versions == [v1.archival_code, v2.archival_code]  # no second version 1
+    assert abandoned == {begun.name: (unit, v1.archival_code)} and not begun.exists()
+    assert Counter(v.key for v in fresh_store.versions("packages/")) == before
+
+
+def test_a_worker_that_outlasted_its_claim_writes_and_indexes_nothing(
+    fresh_store: ObjectStore, tmp_path: Path
+) -> None:
+    """Its lease ran out while it built; another worker took the unit over meanwhile."""
+    unit = "case_file/NM-2026-11-001"
+    with ArchiveIndex(f"sqlite:///{tmp_path / 'index.sqlite3'}", id_key=KEY) as index:
+        slow = Archiver(fresh_store, index, tmp_path / "outbox", sealer=sealer_in(tmp_path))
+        build, _ = builder(tmp_path, _source(unit), case_id="NM-2026-11-001")
+        folder = slow.prepare(unit, _source(unit), BASE, build)
+        index.claim(unit, _source(unit), "other-host:/srv/xwql/var/outbox:4242",
+                    lease=dt.timedelta(minutes=10), next_code=lambda _: folder.name)  # fmt: skip
+        with pytest.raises(ArchiveBusy, match="taken over by another worker"):
+            slow.finish(folder)
+        indexed = index.get(folder.name)
+    assert indexed is None and folder.is_dir()  # left for the next run to decide
+    assert list(fresh_store.versions(object_prefix(folder.name))) == []

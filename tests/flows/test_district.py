@@ -320,6 +320,15 @@ def test_a_pool_that_does_not_exist_is_named_with_the_commands_that_make_it(
     assert "prefect work-pool create no-such-pool --type process" in message
     assert "xwql district worker --pool no-such-pool" in message
 
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+
+    with get_client(sync_client=True) as client:  # a pool no worker polls
+        client.create_work_pool(WorkPoolCreate(name="idle-pool", type="process"))
+    with pytest.raises(PoolUnusable) as raised:
+        deploy_to_pool(village_month_flow, entrypoint, "idle-pool")
+    assert "xwql district worker --pool idle-pool" in str(raised.value)
+
     with temporary_settings({PREFECT_API_URL: None}), pytest.raises(PoolUnusable) as raised:
         deploy_to_pool(village_month_flow, entrypoint, "xwql")
     assert "PREFECT_API_URL" in str(raised.value)

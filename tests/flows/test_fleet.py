@@ -28,6 +28,7 @@ from tests.fleet import (
     clean_environment,
     new_database,
     share_keys,
+    wait_for_workers,
 )
 from tests.flows.conftest import small_district
 
@@ -119,6 +120,7 @@ def fleet(
     east.start_worker()
     west.start_worker()
     try:
+        wait_for_workers(server.api_url, 2)
         yield office, east, west
     finally:
         east.stop_worker()
