@@ -36,6 +36,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -84,7 +85,13 @@ from pipeline.archive.package import (
     validate_package,
 )
 from pipeline.archive.sealing import Sealer
-from pipeline.archive.stored import PACKAGES, object_prefix, read_record, with_sealed_internal
+from pipeline.archive.stored import (
+    PACKAGES,
+    abandoned_key,
+    object_prefix,
+    read_record,
+    with_sealed_internal,
+)
 from pipeline.catalog.model import Retention
 from pipeline.errors import ArchiveBusy, ArchiveConflict, StorageError
 from pipeline.programs.children import process_ended
@@ -303,7 +310,9 @@ class Archiver:
                 # Another worker began writing a package under this code: what it wrote
                 # stays (recorded as abandoned, for the sweep to name); the unit goes
                 # under a new code.
+                given_up = claim.archival_code
                 claim = self.index.recode(claim, self._code_after(base))
+                self._abandon(given_up, unit, claim.archival_code)
             code = parse_archival_code(claim.archival_code)
             try:
                 folder = self.prepare(unit, source_sha256, base, build, latest=latest, code=code)
@@ -392,10 +401,26 @@ class Archiver:
         return None  # held by a worker filing it elsewhere now: the next run sees
 
     def _give_up(self, folder: Path, unit: str, superseded_by: str) -> None:
-        self.index.abandon(folder.name, unit, superseded_by, self.worker)
+        self._abandon(folder.name, unit, superseded_by)
         self._remove(folder)
-        logger.warning("%s: the package begun here as %s is given up; the unit is %s",
-                       unit, folder.name, superseded_by)  # fmt: skip
+
+    def _abandon(self, code: str, unit: str, superseded_by: str) -> None:
+        """Record, in the index and as a locked object in the bucket, a code given up."""
+        self.index.abandon(code, unit, superseded_by, self.worker)
+        now = dt.datetime.now(dt.UTC)
+        marker = {"archival_code": code, "unit": unit, "superseded_by": superseded_by,
+                  "worker": self.worker, "at": now.isoformat()}  # fmt: skip
+        key = abandoned_key(code)
+        if not self.store.versions(key):
+            self.store.put(
+                key, json.dumps(marker, ensure_ascii=False, sort_keys=True).encode(),
+                retain_until=whole_seconds(min(
+                    now.replace(year=now.year + self.permanent_years), LATEST_LOCK
+                )),
+                mode=self.store.lock_mode, content_type="application/json",
+            )  # fmt: skip
+        logger.warning("%s: the package begun as %s is given up; the unit is %s",
+                       unit, code, superseded_by)  # fmt: skip
 
     def _remove(self, folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)

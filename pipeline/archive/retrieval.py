@@ -44,9 +44,11 @@ from pipeline.archive.objectstore import ObjectStore, ObjectVersion, whole_secon
 from pipeline.archive.sealing import Sealer
 from pipeline.archive.selfcheck import SCRATCH_ROOT
 from pipeline.archive.stored import (
+    ABANDONED,
     PACKAGES,
     ObjectIssue,
     first_versions,
+    read_abandoned,
     read_record,
     with_sealed_internal,
 )
@@ -219,6 +221,8 @@ def rebuild_index(store: ObjectStore, index: ArchiveIndex, sealer: Sealer) -> Re
         for code, (record, digest) in records.items()
     ]
     total = index.reindex(entries)
+    for code, (unit, superseded_by) in read_abandoned(store).items():
+        index.abandon(code, unit, superseded_by, "bucket")
     accesses = 0
     if index.accesses(limit=1) == []:
         for line in _access_lines(store):
@@ -287,7 +291,10 @@ class Census:
 
     Attributes:
         packages: Complete packages (their tag manifest is there), by kind of unit.
-        incomplete: Codes with objects but no tag manifest (a half-written package).
+        incomplete: Codes with objects but no tag manifest (a half-written package)
+            that the bucket does not say were given up.
+        abandoned: Half-written packages the bucket says were given up, the unit filed
+            under another code (``abandoned/<code>.json``).
         rewritten: Keys with more than one version (each key is written once).
         duplicated: Units with more than one complete package from the same source.
         strays: Top-level prefixes outside packages, the access log and the self-check.
@@ -295,13 +302,14 @@ class Census:
 
     packages: dict[str, int] = field(default_factory=dict)
     incomplete: list[str] = field(default_factory=list)
+    abandoned: list[str] = field(default_factory=list)
     rewritten: list[str] = field(default_factory=list)
     duplicated: list[str] = field(default_factory=list)
     strays: list[str] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        """Nothing half-written, rewritten, duplicated or stray."""
+        """Nothing unexplained: half-written (not given up), rewritten, duplicated, stray."""
         return not (self.incomplete or self.rewritten or self.duplicated or self.strays)
 
 
@@ -318,10 +326,11 @@ def census(store: ObjectStore) -> Census:
         if not version.is_delete_marker:
             by_key[version.key] = by_key.get(version.key, 0) + 1
     result.rewritten = sorted(key for key, count in by_key.items() if count > 1)
+    given_up = read_abandoned(store)
     for code in archived_codes(store):
         found = read_record(store, code)
         if found is None:
-            result.incomplete.append(code)
+            (result.abandoned if code in given_up else result.incomplete).append(code)
             continue
         record, _ = found
         kind = str(record.kind)
@@ -347,5 +356,5 @@ def earlier_package(
 
 def stray_prefixes(store: ObjectStore) -> list[str]:
     """Top-level prefixes or objects that belong to no package, log or self-check."""
-    known = {PACKAGES, ACCESS_LOG, SCRATCH_ROOT, RENEWALS}
+    known = {PACKAGES, ACCESS_LOG, SCRATCH_ROOT, RENEWALS, ABANDONED}
     return [name for name in store.children("") if name not in known]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass
 
 from pipeline.archive.messages import OBJECT_DELETED, OBJECT_REWRITTEN
@@ -21,11 +22,34 @@ from pipeline.archive.sealing import Sealer
 from pipeline.errors import SealedPartUnreadable
 
 PACKAGES = "packages/"
+ABANDONED = "abandoned/"
+"""One small locked object per archival code given up (:func:`abandoned_key`)."""
 
 
 def object_prefix(archival_code: str) -> str:
     """Where a package's objects are: ``packages/<archival code>/``."""
     return f"{PACKAGES}{archival_code}/"
+
+
+def abandoned_key(archival_code: str) -> str:
+    """Where the bucket says a code's package was given up: ``abandoned/<code>.json``.
+
+    A package begun and never finished stays (its objects are locked); this
+    object, written once and locked too, says why and which code the unit went
+    under, so that the sweep and a rebuilt index know it from the bucket alone.
+    """
+    return f"{ABANDONED}{archival_code}.json"
+
+
+def read_abandoned(store: ObjectStore) -> dict[str, tuple[str, str]]:
+    """The codes the bucket says were given up: code → (unit, the code filed instead)."""
+    found = {}
+    for version in store.versions(ABANDONED):
+        if version.is_delete_marker or not version.key.endswith(".json"):
+            continue
+        data = json.loads(store.get(version.key, version.version_id))
+        found[data["archival_code"]] = (data["unit"], data["superseded_by"])
+    return found
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ from pipeline.archive.retrieval import (
 )
 from pipeline.archive.sealing import Sealer
 from pipeline.archive.signing import verify_pdf
-from pipeline.archive.stored import object_prefix
+from pipeline.archive.stored import object_prefix, read_abandoned
 from pipeline.catalog import Catalog
 from pipeline.catalog.model import DocumentKind
 from pipeline.errors import PdfUnreadable, SealedPartUnreadable, StorageError, XwqlError
@@ -603,12 +603,12 @@ def sweep(
     """Verify every package in the bucket (or ``codes``), one at a time, in bounded space.
 
     Each package is downloaded into a temporary folder, checked and removed.
-    A package the bucket cannot even list is reported, not raised; one the index
-    records as abandoned (begun by a lost worker, its unit filed under another code)
-    is reported as such, not as an incident.
+    A package the bucket cannot even list is reported, not raised; one the bucket
+    or the index records as abandoned (begun by a lost worker, its unit filed under
+    another code) is reported as such, not as an incident.
     """
     first: dict[tuple[str, str | None], str] = {}  # (unit, source) → its first package
-    abandoned = index.abandoned() if index is not None else {}
+    abandoned = read_abandoned(store) | (index.abandoned() if index is not None else {})
     for code in codes if codes is not None else archived_codes(store):
         if code in abandoned:  # known, and why: not judged as a package
             unit, filed_as = abandoned[code]

@@ -22,8 +22,8 @@ from pipeline.archive.archiver import Archiver, Outcome
 from pipeline.archive.index import ArchiveIndex
 from pipeline.archive.objectstore import LockMode, ObjectStore, whole_seconds
 from pipeline.archive.package import package_objects
-from pipeline.archive.retrieval import census
-from pipeline.archive.stored import object_prefix
+from pipeline.archive.retrieval import census, rebuild_index
+from pipeline.archive.stored import object_prefix, read_abandoned
 from pipeline.errors import ArchiveBusy
 from tests.archive.test_archiver import BASE, KEY, _source, builder
 from tests.keys import sealer_in
@@ -207,7 +207,9 @@ def test_a_unit_begun_by_a_worker_gone_elsewhere_is_filed_under_a_new_code(
     (left,) = fresh_store.versions(begun)
     assert fresh_store.get(begun, left.version_id) == b"%PDF half"
     found = census(fresh_store)  # the bucket's own count shows what the dead worker left
-    assert found.incomplete == [dead.archival_code]
+    # …and, from the bucket too, that its package was given up for the new code.
+    assert found.abandoned == [dead.archival_code] and found.incomplete == []
+    assert read_abandoned(fresh_store) == {dead.archival_code: (unit, done.archival_code)}
     assert found.packages == {"case_file": 1} and not (found.rewritten or found.duplicated)
 
 
@@ -264,7 +266,11 @@ def test_a_machine_back_after_its_unit_was_filed_elsewhere_gives_its_package_up(
     assert abandoned == {begun.name: (unit, filed.archival_code)}
     assert indexed == [filed.archival_code]
     found = census(fresh_store)
-    assert found.packages == {"case_file": 1} and found.incomplete == [begun.name]
+    assert found.packages == {"case_file": 1} and found.abandoned == [begun.name]
+    assert found.clean, found  # given up, and said so in the bucket: nothing unexplained
+    with ArchiveIndex(f"sqlite:///{tmp_path / 'rebuilt.sqlite3'}", id_key=KEY) as rebuilt:
+        rebuild_index(fresh_store, rebuilt, sealer)  # the bucket alone says it again
+        assert rebuilt.abandoned() == {begun.name: (unit, filed.archival_code)}
     assert not (found.rewritten or found.duplicated)
 
 
