@@ -76,6 +76,7 @@ from pipeline.archive.objectstore import (
     whole_seconds,
 )
 from pipeline.archive.package import (
+    MANIFEST,
     Package,
     PackageInvalid,
     full_record,
@@ -88,6 +89,7 @@ from pipeline.archive.sealing import Sealer
 from pipeline.archive.stored import (
     PACKAGES,
     abandoned_key,
+    first_versions,
     object_prefix,
     read_record,
     with_sealed_internal,
@@ -439,6 +441,8 @@ class Archiver:
         record, digest = found
         if unit_key(record) != unit or record.source_sha256 != source_sha256:
             return None
+        if not self._whole_in_bucket(code):
+            return None
         version = self._version_of(record)
         full = with_sealed_internal(self.store, record, self.sealer)
         self.index.upsert(index_entry(record, manifest_sha256=digest, version=version,
@@ -446,6 +450,26 @@ class Archiver:
         self.index.release(unit, source_sha256, self.worker)
         logger.info("%s: the package %s of a lost worker is indexed, not filed again", unit, code)
         return Archived(unit, code, version, Outcome.RESUMED)
+
+    def _whole_in_bucket(self, code: str) -> bool:
+        """Whether every file the package's manifest lists is in the bucket, as listed.
+
+        Its worker may have been lost before it read its objects back: they are
+        read here, once, before the package is taken as filed.
+        """
+        first, issues = first_versions(self.store, code)
+        if issues or MANIFEST not in first:
+            return False
+        manifest = self.store.get(first[MANIFEST].key, first[MANIFEST].version_id)
+        for line in manifest.decode("utf-8").splitlines():
+            expected, _, path = line.partition(" ")
+            stored = first.get(path.strip())
+            if stored is None:
+                return False
+            data = self.store.get(stored.key, stored.version_id)
+            if hashlib.sha256(data).hexdigest() != expected:
+                return False
+        return True
 
     def _gone(self, worker: str) -> bool:
         """Whether ``worker`` is a process on this outbox that no longer runs."""

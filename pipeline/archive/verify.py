@@ -612,6 +612,10 @@ def sweep(
     for code in codes if codes is not None else archived_codes(store):
         if code in abandoned:  # known, and why: not judged as a package
             unit, filed_as = abandoned[code]
+            seen = {code}
+            while filed_as in abandoned and filed_as not in seen:  # given up in turn
+                seen.add(filed_as)
+                filed_as = abandoned[filed_as][1]
             yield VerificationReport(code, checks=[Check(
                 "abandoned", Aspect.INTEGRITY, None, PACKAGE_ABANDONED(unit=unit, code=filed_as)
             )])  # fmt: skip

@@ -336,3 +336,28 @@ def test_a_worker_that_outlasted_its_claim_writes_and_indexes_nothing(
         indexed = index.get(folder.name)
     assert indexed is None and folder.is_dir()  # left for the next run to decide
     assert list(fresh_store.versions(object_prefix(folder.name))) == []
+
+
+def test_a_package_missing_a_file_is_not_taken_as_filed(
+    fresh_store: ObjectStore, tmp_path: Path
+) -> None:
+    """Its tag manifest is there but one of the files it lists is not: filed anew."""
+    unit = "case_file/NM-2026-11-001"
+    sealer = sealer_in(tmp_path)
+    with ArchiveIndex(f"sqlite:///{tmp_path / 'index.sqlite3'}", id_key=KEY) as index:
+        lost = Archiver(fresh_store, index, tmp_path / "lost-outbox", sealer=sealer)
+        build, _ = builder(tmp_path, _source(unit), case_id="NM-2026-11-001")
+        begun = lost.prepare(unit, _source(unit), BASE, build)
+        objects = package_objects(begun)
+        missing = next(relative for relative, _ in objects if relative.endswith(".pdf"))
+        for relative, path in objects:
+            if relative != missing:
+                fresh_store.put(object_prefix(begun.name) + relative, path.read_bytes(),
+                                retain_until=whole_seconds(T0.replace(year=2057)),
+                                mode=LockMode.COMPLIANCE)  # fmt: skip
+        index.claim(unit, _source(unit), "other-host:/srv/xwql/var/outbox:4242",
+                    lease=dt.timedelta(seconds=-1), next_code=lambda _: begun.name)  # fmt: skip
+        archiver = Archiver(fresh_store, index, tmp_path / "outbox", sealer=sealer)
+        done = archiver.archive(unit, _source(unit), BASE, build)
+    assert done.outcome is Outcome.ADDED and done.archival_code != begun.name
+    assert read_abandoned(fresh_store) == {begun.name: (unit, done.archival_code)}
