@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,14 +25,19 @@ SERVER_START_TIMEOUT = 120.0
 
 
 @contextmanager
-def local_server() -> Iterator[str]:
+def local_server(env: Mapping[str, str] | None = None) -> Iterator[str]:
     """A Prefect server on 127.0.0.1 for as long as the block runs; yields its API URL.
+
+    Args:
+        env: Its environment (its ``PREFECT_HOME``, its database…); default: this
+            process's.
 
     Raises:
         ExternalProgramError: It did not answer in time (its log says why).
     """
+    env = dict(os.environ if env is None else env)
     port = free_port()
-    home = Path(os.environ.get("PREFECT_HOME", "."))
+    home = Path(env.get("PREFECT_HOME", "."))
     home.mkdir(parents=True, exist_ok=True)
     log = home / "server.log"
     argv = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
@@ -40,7 +45,7 @@ def local_server() -> Iterator[str]:
     with log.open("ab") as handle:
         process = subprocess.Popen(
             argv, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=end_with_parent,
+            start_new_session=True, preexec_fn=end_with_parent, env=env,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}/api"
     try:

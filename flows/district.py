@@ -206,15 +206,20 @@ def _transient(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) -> bo
     return False
 
 
+# A failure of the object store or LibreOffice is retried with back-off (see _transient).
+_RETRIED: dict[str, Any] = {
+    "retries": len(RETRY_DELAYS), "retry_delay_seconds": RETRY_DELAYS,
+    "retry_condition_fn": _transient,
+}  # fmt: skip
+
+
 def _village_task(job: str, name: str) -> Callable[[Callable[..., Any]], Task[Any, Any]]:
     return task(
         name=job,
         task_run_name=name,
         cache_key_fn=_village_key(job),
         persist_result=True,
-        retries=len(RETRY_DELAYS),
-        retry_delay_seconds=RETRY_DELAYS,
-        retry_condition_fn=_transient,
+        **_RETRIED,
     )
 
 
@@ -271,13 +276,7 @@ def monthly_pack_task(village: str, label: str, month: str) -> list[Archived]:
     return [done]
 
 
-@task(
-    name="district-summary",
-    task_run_name="district-summary {month}",
-    retries=len(RETRY_DELAYS),
-    retry_delay_seconds=RETRY_DELAYS,
-    retry_condition_fn=_transient,
-)
+@task(name="district-summary", task_run_name="district-summary {month}", **_RETRIED)
 def district_summary_task(month: str, villages: list[str] | None) -> tuple[str, list[Archived]]:
     """Write the district summary and archive the whole district's; its PDF's path."""
     summary, done = jobs.district_summary(current(), parse_month(month), villages)
@@ -285,13 +284,7 @@ def district_summary_task(month: str, villages: list[str] | None) -> tuple[str, 
     return str(summary.pdf), [done] if done is not None else []
 
 
-@task(
-    name="catalog-publish",
-    task_run_name="catalog-publish",
-    retries=len(RETRY_DELAYS),
-    retry_delay_seconds=RETRY_DELAYS,
-    retry_condition_fn=_transient,
-)
+@task(name="catalog-publish", task_run_name="catalog-publish", **_RETRIED)
 def catalog_task() -> list[Archived]:  # fmt: skip
     """Publish and archive the catalog edition (skipped when archived and present)."""
     _, done = jobs.publish_and_archive_catalog(current())

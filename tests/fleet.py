@@ -16,9 +16,8 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -28,7 +27,6 @@ from pipeline.archive.sealing import load_keyring
 from pipeline.archive.signing import KeyStore
 from pipeline.config import Settings
 from pipeline.organisations import load_district
-from pipeline.programs.ports import free_port
 from tests.conftest import ROOT
 
 POOL = "xwql-fleet"
@@ -92,58 +90,15 @@ def share_keys(seed: Path, folders: list[Path], district: Path) -> None:
         shutil.copy2(seed / "archive-keys.json", folder / "archive-keys.json")
 
 
-@dataclass
-class PrefectServer:
-    """``prefect server start`` on PostgreSQL, on a free port of 127.0.0.1."""
-
-    folder: Path
-    database_url: str
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def api_url(self) -> str:
-        """What ``PREFECT_API_URL`` is for everyone using this server."""
-        return f"http://127.0.0.1:{self.port}/api"
-
-    def start(self, timeout: float = 180) -> None:
-        """Start it and wait until it answers (its first start migrates the database)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        env = clean_environment() | {
-            "PREFECT_HOME": str(self.folder / "home"),
-            "PREFECT_API_DATABASE_CONNECTION_URL": asyncpg_url(self.database_url),
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_UI_ENABLED": "false",
-            "PREFECT_LOGGING_LEVEL": "WARNING",
-        }
-        argv = [sys.executable, "-m", "prefect", "server", "start",
-                "--host", "127.0.0.1", "--port", str(self.port)]  # fmt: skip
-        with (self.folder / "server.log").open("ab") as log:
-            self.process = subprocess.Popen(
-                argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                log_text = (self.folder / "server.log").read_text(errors="replace")[-3000:]
-                raise RuntimeError(f"the Prefect server did not start:\n{log_text}")
-            time.sleep(1)
-
-    def stop(self) -> None:
-        """Stop it and whatever it started."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+def server_environment(folder: Path, database_url: str) -> dict[str, str]:
+    """The environment of a Prefect server on PostgreSQL (``flows.api.local_server``)."""
+    return clean_environment() | {
+        "PREFECT_HOME": str(folder),
+        "PREFECT_API_DATABASE_CONNECTION_URL": asyncpg_url(database_url),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+    }
 
 
 def wait_for_workers(api_url: str, count: int, timeout: float = 120) -> None:

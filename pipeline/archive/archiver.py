@@ -365,8 +365,8 @@ class Archiver:
         present = [v for v in self.store.versions(prefix) if not v.is_delete_marker]
         return all(
             (folder / v.key.removeprefix(prefix)).is_file()
-            and hashlib.sha256(self.store.get(v.key, v.version_id)).digest()
-            == hashlib.sha256((folder / v.key.removeprefix(prefix)).read_bytes()).digest()
+            and self.store.get(v.key, v.version_id)
+            == (folder / v.key.removeprefix(prefix)).read_bytes()
             for v in present
         )
 

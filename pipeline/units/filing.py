@@ -147,6 +147,17 @@ def edition_source_sha256(snapshot: object) -> str:
     return _sha256_json(snapshot)
 
 
+def _district_code(district: District, year: int, retention: Retention) -> ArchivalCode:
+    """The archival code of a unit of the district's (a catalog edition, a summary).
+
+    Raises:
+        InputInvalid: The district has no code or fonds (``district.yaml``).
+    """
+    if not (district.code and district.fonds):
+        raise InputInvalid(DISTRICT_NOT_CODED(district=district.name))
+    return ArchivalCode(district.fonds, year, retention, district.code, None, 1)
+
+
 def archive_edition(
     catalog: Catalog,
     published: PublishedCatalog,
@@ -160,13 +171,9 @@ def archive_edition(
     Raises:
         InputInvalid: The district has no code or fonds (``district.yaml``).
     """
-    if not (district.code and district.fonds):
-        raise InputInvalid(DISTRICT_NOT_CODED(district=district.name))
+    base = _district_code(district, published_on.year, Retention.PERMANENT)
     edition = catalog.edition
     source = edition_source_sha256(json.loads(published.snapshot.read_text(encoding="utf-8")))
-    base = ArchivalCode(
-        district.fonds, published_on.year, Retention.PERMANENT, district.code, None, 1
-    )
 
     changes = "；".join(change.summary for change in edition.changes)
     abstract = f"{edition.document_number}；{changes}"[:500]
@@ -391,11 +398,9 @@ def archive_district_summary(
     Raises:
         InputInvalid: The district has no code or fonds (``district.yaml``).
     """
-    if not (district.code and district.fonds):
-        raise InputInvalid(DISTRICT_NOT_CODED(district=district.name))
+    base = _district_code(district, summary.month[0], PACK_RETENTION)
     month = month_text(summary.month)
     source = summary_source_sha256(summary)
-    base = ArchivalCode(district.fonds, summary.month[0], PACK_RETENTION, district.code, None, 1)
     totals = summary.totals
     abstract = (
         f"{len(summary.villages)} 个村：办件 {totals.cases_active} 件，"

@@ -24,9 +24,9 @@ from tests.fleet import (
     INDEX_KEY,
     POOL,
     Machine,
-    PrefectServer,
     clean_environment,
     new_database,
+    server_environment,
     share_keys,
     wait_for_workers,
 )
@@ -95,37 +95,38 @@ def fleet(
     postgres_url: str, s3_server: EmbeddedS3, fresh_store: ObjectStore, tmp_path: Path
 ) -> Any:
     """The office and two worker machines, their server, pool and workers started."""
+    from flows.api import local_server
+
     database = new_database(postgres_url, "xwql_fleet")
-    server = PrefectServer(tmp_path / "prefect", new_database(postgres_url, "prefect_fleet"))
-    server.start()
-    endpoint = s3_server.endpoint()
-    district = small_district(tmp_path)
-    shared = {
-        "XWQL_DATABASE_URL": database, "XWQL_INDEX_URL": database,
-        "XWQL_S3_URL": endpoint.url, "XWQL_S3_ACCESS_KEY": endpoint.app.access_key,
-        "XWQL_S3_SECRET_KEY": endpoint.app.secret_key, "XWQL_S3_BUCKET": fresh_store.bucket,
-        "XWQL_INDEX_KEY": INDEX_KEY, "XWQL_DISTRICT": str(district),
-        "XWQL_CONVERTER_WORKERS": "1", "XWQL_CLAIM_LEASE": "60",
-        "PREFECT_API_URL": server.api_url, "PREFECT_WORKER_QUERY_SECONDS": "2",
-    }  # fmt: skip
-    office, east, west = (Machine(name, tmp_path / name, shared)
-                          for name in ("office", "east", "west"))  # fmt: skip
-    share_keys(tmp_path / "keys", [m.data for m in (office, east, west)], district)
-    subprocess.run(
-        [sys.executable, "-m", "prefect", "work-pool", "create", POOL, "--type", "process"],
-        env=clean_environment() | {"PREFECT_API_URL": server.api_url,
-                                   "PREFECT_HOME": str(tmp_path / "prefect" / "cli")},
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
-    east.start_worker()
-    west.start_worker()
-    try:
-        wait_for_workers(server.api_url, 2)
-        yield office, east, west
-    finally:
-        east.stop_worker()
-        west.stop_worker()
-        server.stop()
+    server = server_environment(tmp_path / "prefect", new_database(postgres_url, "prefect"))
+    with local_server(server) as api_url:
+        endpoint = s3_server.endpoint()
+        district = small_district(tmp_path)
+        shared = {
+            "XWQL_DATABASE_URL": database, "XWQL_INDEX_URL": database,
+            "XWQL_S3_URL": endpoint.url, "XWQL_S3_ACCESS_KEY": endpoint.app.access_key,
+            "XWQL_S3_SECRET_KEY": endpoint.app.secret_key, "XWQL_S3_BUCKET": fresh_store.bucket,
+            "XWQL_INDEX_KEY": INDEX_KEY, "XWQL_DISTRICT": str(district),
+            "XWQL_CONVERTER_WORKERS": "1", "XWQL_CLAIM_LEASE": "60",
+            "PREFECT_API_URL": api_url, "PREFECT_WORKER_QUERY_SECONDS": "2",
+        }  # fmt: skip
+        office, east, west = (Machine(name, tmp_path / name, shared)
+                              for name in ("office", "east", "west"))  # fmt: skip
+        share_keys(tmp_path / "keys", [m.data for m in (office, east, west)], district)
+        subprocess.run(
+            [sys.executable, "-m", "prefect", "work-pool", "create", POOL, "--type", "process"],
+            env=clean_environment() | {"PREFECT_API_URL": api_url,
+                                       "PREFECT_HOME": str(tmp_path / "prefect" / "cli")},
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        east.start_worker()
+        west.start_worker()
+        try:
+            wait_for_workers(api_url, 2)
+            yield office, east, west
+        finally:
+            east.stop_worker()
+            west.stop_worker()
 
 
 def test_a_district_month_across_two_workers_files_every_unit_once(
